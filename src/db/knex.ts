@@ -1,0 +1,52 @@
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type Database = Knex;
+
+export type DatabaseOptions = {
+  poolMax: number;
+  acquireTimeoutMs: number;
+  statementTimeoutMs: number;
+};
+
+export const defaultDatabaseOptions: DatabaseOptions = {
+  poolMax: 10,
+  acquireTimeoutMs: 5000,
+  statementTimeoutMs: 15000,
+};
+
+// DATE columns are calendar days, not instants: keep them as 'YYYY-MM-DD' strings
+// instead of letting pg turn them into midnight in the server's time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+// COUNT(*) and SUM over integers are bigint; our counts never reach 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+/**
+ * The one knex instance of a process. Timeouts are set so that a busy pool or a hung
+ * database turns into a quick error (answered as 503) rather than a request that hangs.
+ */
+export function createDatabase(connectionString: string, options: DatabaseOptions = defaultDatabaseOptions): Database {
+  return knex({
+    client: 'pg',
+    connection: {
+      connectionString,
+      connectionTimeoutMillis: options.acquireTimeoutMs,
+      statement_timeout: options.statementTimeoutMs,
+      idle_in_transaction_session_timeout: options.statementTimeoutMs * 2,
+      application_name: 'alliance-tracker',
+    },
+    pool: { min: 0, max: options.poolMax },
+    acquireConnectionTimeout: options.acquireTimeoutMs,
+  });
+}
+
+/** True when the database answers a trivial query. */
+export async function isDatabaseReachable(db: Database): Promise<boolean> {
+  try {
+    await db.raw('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

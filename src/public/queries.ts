@@ -1,0 +1,212 @@
+import type { Database } from '../db/knex';
+
+// Public reads go through the public_reports and public_actions views only, so no
+// query here can show a draft, a submitted or a returned report.
+
+export type ActionStatus = 'not_reported' | 'not_started' | 'in_progress' | 'completed' | 'delayed' | 'withdrawn';
+
+export type CountryRow = {
+  code: string;
+  name: string;
+  region: string;
+  eu_member: boolean;
+  joined_on: string | null;
+  left_on: string | null;
+};
+
+export type MemberSummaryRow = CountryRow & {
+  latest_cycle_slug: string | null;
+  latest_cycle_title: string | null;
+  actions_pledged: number;
+  actions_completed: number;
+  actions_delayed: number;
+};
+
+export type TargetRow = { code: string; position: number; title: string; description: string };
+export type GoalRow = { code: string; target_code: string; text: string; text_confirmed: boolean };
+
+export type TargetProgressRow = TargetRow & {
+  actions: number;
+  completed: number;
+  in_progress: number;
+  delayed: number;
+  not_started: number;
+};
+
+export type PublicActionRow = {
+  id: number;
+  country_code: string;
+  target_code: string;
+  goal_code: string | null;
+  title: string;
+  description: string;
+  responsible_body: string;
+  due_on: string | null;
+  pledged_in_cycle_slug: string;
+  withdrawal_reason: string | null;
+  latest_status: ActionStatus;
+  latest_percent_complete: number | null;
+  latest_narrative: string | null;
+  latest_cycle_slug: string | null;
+};
+
+export type PublicReportRow = {
+  id: number;
+  cycle_slug: string;
+  cycle_title: string;
+  cycle_kind: 'commitments' | 'progress';
+  cycle_due_on: string;
+  submitted_at: Date;
+  accepted_at: Date;
+};
+
+export type BaselineRow = { target_code: string; existing_measures: string; gaps: string; cycle_title: string };
+
+export type IndicatorValueRow = {
+  indicator_code: string;
+  indicator_name: string;
+  unit: string;
+  cycle_slug: string;
+  cycle_title: string;
+  value: number;
+  note: string;
+};
+
+export type CycleRow = {
+  id: number;
+  slug: string;
+  title: string;
+  kind: 'commitments' | 'progress';
+  opens_on: string;
+  due_on: string;
+  closes_on: string;
+  state: 'planned' | 'open' | 'closed';
+};
+
+export type CycleMemberRow = CountryRow & { submitted_at: Date | null; accepted_at: Date | null };
+
+export function createPublicQueries(db: Database) {
+  return {
+    async listMemberSummaries(): Promise<MemberSummaryRow[]> {
+      return db('countries as c')
+        .leftJoin('public_actions as pa', 'pa.country_code', 'c.code')
+        .joinRaw(
+          `left join lateral (
+             select pr.cycle_slug, pr.cycle_title from public_reports pr
+             where pr.country_code = c.code order by pr.cycle_opens_on desc limit 1
+           ) latest on true`,
+        )
+        .select('c.code', 'c.name', 'c.region', 'c.eu_member', 'c.joined_on', 'c.left_on')
+        .select('latest.cycle_slug as latest_cycle_slug', 'latest.cycle_title as latest_cycle_title')
+        .select(
+          db.raw("count(pa.id) filter (where pa.latest_status <> 'withdrawn')::int as actions_pledged"),
+          db.raw("count(pa.id) filter (where pa.latest_status = 'completed')::int as actions_completed"),
+          db.raw("count(pa.id) filter (where pa.latest_status = 'delayed')::int as actions_delayed"),
+        )
+        .groupBy('c.code', 'latest.cycle_slug', 'latest.cycle_title')
+        .orderBy('c.name');
+    },
+
+    async listTargetProgress(): Promise<TargetProgressRow[]> {
+      return db('policy_targets as t')
+        .leftJoin('public_actions as pa', 'pa.target_code', 't.code')
+        .select('t.code', 't.position', 't.title', 't.description')
+        .select(
+          db.raw("count(pa.id) filter (where pa.latest_status <> 'withdrawn')::int as actions"),
+          db.raw("count(pa.id) filter (where pa.latest_status = 'completed')::int as completed"),
+          db.raw("count(pa.id) filter (where pa.latest_status = 'in_progress')::int as in_progress"),
+          db.raw("count(pa.id) filter (where pa.latest_status = 'delayed')::int as delayed"),
+          db.raw("count(pa.id) filter (where pa.latest_status in ('not_started', 'not_reported'))::int as not_started"),
+        )
+        .groupBy('t.code')
+        .orderBy('t.position');
+    },
+
+    async listTargets(): Promise<TargetRow[]> {
+      return db('policy_targets').select('code', 'position', 'title', 'description').orderBy('position');
+    },
+
+    async findTarget(code: string): Promise<TargetRow | undefined> {
+      return db('policy_targets').select('code', 'position', 'title', 'description').where({ code }).first();
+    },
+
+    async listGoals(): Promise<GoalRow[]> {
+      return db('operational_goals').select('code', 'target_code', 'text', 'text_confirmed').orderBy('code');
+    },
+
+    async findCountry(code: string): Promise<CountryRow | undefined> {
+      return db('countries')
+        .select('code', 'name', 'region', 'eu_member', 'joined_on', 'left_on')
+        .where({ code })
+        .first();
+    },
+
+    async listAcceptedReports(countryCode: string): Promise<PublicReportRow[]> {
+      return db('public_reports')
+        .select('id', 'cycle_slug', 'cycle_title', 'cycle_kind', 'cycle_due_on', 'submitted_at', 'accepted_at')
+        .where({ country_code: countryCode })
+        .orderBy('cycle_opens_on', 'desc');
+    },
+
+    /** Per target, the baseline from the country's most recent accepted report that has one. */
+    async listBaseline(countryCode: string): Promise<BaselineRow[]> {
+      return db('stocktaking_entries as s')
+        .join('public_reports as pr', 'pr.id', 's.report_id')
+        .distinctOn('s.target_code')
+        .select('s.target_code', 's.existing_measures', 's.gaps', 'pr.cycle_title')
+        .where('pr.country_code', countryCode)
+        .orderBy([{ column: 's.target_code' }, { column: 'pr.cycle_opens_on', order: 'desc' }]);
+    },
+
+    async listActions(filter: { countryCode?: string; targetCode?: string }): Promise<Array<PublicActionRow & { country_name: string }>> {
+      const query = db('public_actions as pa')
+        .join('countries as c', 'c.code', 'pa.country_code')
+        .select('pa.*', 'c.name as country_name')
+        .orderBy([{ column: 'c.name' }, { column: 'pa.target_code' }, { column: 'pa.id' }]);
+      if (filter.countryCode) query.where('pa.country_code', filter.countryCode);
+      if (filter.targetCode) query.where('pa.target_code', filter.targetCode);
+      return query;
+    },
+
+    async listIndicatorValues(countryCode: string): Promise<IndicatorValueRow[]> {
+      return db('indicator_values as v')
+        .join('public_reports as pr', 'pr.id', 'v.report_id')
+        .join('indicators as i', 'i.code', 'v.indicator_code')
+        .select('v.indicator_code', 'i.name as indicator_name', 'i.unit', 'pr.cycle_slug', 'pr.cycle_title', 'v.value', 'v.note')
+        .where('pr.country_code', countryCode)
+        .orderBy([{ column: 'i.code' }, { column: 'pr.cycle_opens_on' }]);
+    },
+
+    async listCycles(): Promise<CycleRow[]> {
+      return db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').orderBy('opens_on', 'desc');
+    },
+
+    async findCycle(slug: string): Promise<CycleRow | undefined> {
+      return db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').where({ slug }).first();
+    },
+
+    /**
+     * The members expected to report in a cycle (joined by its close, not left before it
+     * opened) and anyone else with an accepted report in it, with that report's dates.
+     */
+    async listCycleMembers(cycle: CycleRow): Promise<CycleMemberRow[]> {
+      return db('countries as c')
+        .leftJoin('public_reports as pr', function joinCycle() {
+          this.on('pr.country_code', 'c.code').andOn('pr.cycle_id', db.raw('?', [cycle.id]));
+        })
+        .select('c.code', 'c.name', 'c.region', 'c.eu_member', 'c.joined_on', 'c.left_on', 'pr.submitted_at', 'pr.accepted_at')
+        .where((where) =>
+          where
+            .whereNotNull('pr.id')
+            .orWhere((member) =>
+              member
+                .where('c.joined_on', '<=', cycle.closes_on)
+                .andWhere((left) => left.whereNull('c.left_on').orWhere('c.left_on', '>', cycle.opens_on)),
+            ),
+        )
+        .orderBy('c.name');
+    },
+  };
+}
+
+export type PublicQueries = ReturnType<typeof createPublicQueries>;

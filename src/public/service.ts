@@ -1,0 +1,209 @@
+import { notFound } from '../web/errors';
+import type { ActionStatus, CycleRow, PublicActionRow, PublicQueries, TargetRow } from './queries';
+
+// Turns public rows into the view models the public pages render. Every number a
+// page shows is computed here, so the templates only lay it out.
+
+const statusLabels: Record<ActionStatus, string> = {
+  not_reported: 'No progress reported yet',
+  not_started: 'Not started',
+  in_progress: 'In progress',
+  completed: 'Completed',
+  delayed: 'Delayed',
+  withdrawn: 'Withdrawn',
+};
+
+const numberFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
+
+const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+
+export type ActionView = ReturnType<typeof actionView>;
+
+function actionView(row: PublicActionRow) {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    goalCode: row.goal_code,
+    responsibleBody: row.responsible_body,
+    dueOn: row.due_on,
+    pledgedInCycleSlug: row.pledged_in_cycle_slug,
+    status: { code: row.latest_status, label: statusLabels[row.latest_status] },
+    percentComplete: row.latest_percent_complete,
+    narrative: row.latest_narrative,
+    withdrawalReason: row.withdrawal_reason,
+  };
+}
+
+function targetHeading(target: TargetRow) {
+  return { code: target.code, title: target.title, description: target.description };
+}
+
+function cycleView(cycle: CycleRow) {
+  return {
+    slug: cycle.slug,
+    title: cycle.title,
+    kind: cycle.kind === 'commitments' ? 'Stocktaking and commitments' : 'Progress report',
+    opensOn: cycle.opens_on,
+    dueOn: cycle.due_on,
+    closesOn: cycle.closes_on,
+    state: cycle.state,
+  };
+}
+
+/** A submission is on time when it was made on or before the due day (UTC). */
+const submittedOnTime = (submittedAt: Date, dueOn: string) => submittedAt.toISOString().slice(0, 10) <= dueOn;
+
+export function createPublicService(queries: PublicQueries) {
+  return {
+    async overview() {
+      const [members, targets] = await Promise.all([queries.listMemberSummaries(), queries.listTargetProgress()]);
+      const current = members.filter((member) => member.left_on === null);
+      const actionsPledged = targets.reduce((sum, target) => sum + target.actions, 0);
+      const actionsCompleted = targets.reduce((sum, target) => sum + target.completed, 0);
+      return {
+        memberCount: current.length,
+        reportingMemberCount: members.filter((member) => member.latest_cycle_slug !== null).length,
+        actionsPledged,
+        actionsCompleted,
+        shareCompleted: share(actionsCompleted, actionsPledged),
+        targets: targets.map((target) => ({
+          ...targetHeading(target),
+          actions: target.actions,
+          completed: target.completed,
+          inProgress: target.in_progress,
+          delayed: target.delayed,
+          notStarted: target.not_started,
+          shareCompleted: share(target.completed, target.actions),
+          percentCompleted: Math.round(share(target.completed, target.actions) * 100),
+        })),
+        members: members.map((member) => ({
+          code: member.code,
+          name: member.name,
+          region: member.region,
+          euMember: member.eu_member,
+          joinedOn: member.joined_on,
+          leftOn: member.left_on,
+          latestCycle: member.latest_cycle_slug ? { slug: member.latest_cycle_slug, title: member.latest_cycle_title } : null,
+          actionsPledged: member.actions_pledged,
+          actionsCompleted: member.actions_completed,
+          actionsDelayed: member.actions_delayed,
+        })),
+      };
+    },
+
+    async listCountries() {
+      const members = await queries.listMemberSummaries();
+      const regions = [...new Set(members.map((member) => member.region))].sort();
+      return {
+        regions: regions.map((region) => ({
+          name: region,
+          countries: members
+            .filter((member) => member.region === region)
+            .map((member) => ({
+              code: member.code,
+              name: member.name,
+              euMember: member.eu_member,
+              leftOn: member.left_on,
+              actionsPledged: member.actions_pledged,
+            })),
+        })),
+      };
+    },
+
+    async country(code: string) {
+      const country = await queries.findCountry(code);
+      if (!country) throw notFound('member');
+      const [reports, baseline, actions, targets, indicatorValues] = await Promise.all([
+        queries.listAcceptedReports(code),
+        queries.listBaseline(code),
+        queries.listActions({ countryCode: code }),
+        queries.listTargets(),
+        queries.listIndicatorValues(code),
+      ]);
+      const indicatorCodes = [...new Set(indicatorValues.map((value) => value.indicator_code))];
+      return {
+        country: {
+          code: country.code,
+          name: country.name,
+          region: country.region,
+          euMember: country.eu_member,
+          joinedOn: country.joined_on,
+          leftOn: country.left_on,
+        },
+        hasPublishedReports: reports.length > 0,
+        reports: reports.map((report) => ({
+          cycleSlug: report.cycle_slug,
+          cycleTitle: report.cycle_title,
+          submittedAt: report.submitted_at,
+          acceptedAt: report.accepted_at,
+          onTime: submittedOnTime(report.submitted_at, report.cycle_due_on),
+        })),
+        actionCount: actions.length,
+        targets: targets.map((target) => {
+          const entry = baseline.find((row) => row.target_code === target.code);
+          return {
+            ...targetHeading(target),
+            baseline: entry ? { existingMeasures: entry.existing_measures, gaps: entry.gaps, cycleTitle: entry.cycle_title } : null,
+            actions: actions.filter((action) => action.target_code === target.code).map(actionView),
+          };
+        }),
+        indicators: indicatorCodes.map((indicatorCode) => {
+          const values = indicatorValues.filter((value) => value.indicator_code === indicatorCode);
+          return {
+            name: values[0]?.indicator_name,
+            unit: values[0]?.unit,
+            values: values.map((value) => ({ cycleTitle: value.cycle_title, value: numberFormat.format(value.value), note: value.note })),
+          };
+        }),
+      };
+    },
+
+    async target(code: string) {
+      const target = await queries.findTarget(code);
+      if (!target) throw notFound('policy target');
+      const [goals, actions, targets] = await Promise.all([
+        queries.listGoals(),
+        queries.listActions({ targetCode: code }),
+        queries.listTargets(),
+      ]);
+      const countryCodes = [...new Set(actions.map((action) => action.country_code))];
+      return {
+        target: targetHeading(target),
+        otherTargets: targets.filter((other) => other.code !== code).map(targetHeading),
+        goals: goals.filter((goal) => goal.target_code === code).map((goal) => ({ code: goal.code, text: goal.text, confirmed: goal.text_confirmed })),
+        actionCount: actions.length,
+        countries: countryCodes.map((countryCode) => {
+          const own = actions.filter((action) => action.country_code === countryCode);
+          return { code: countryCode, name: own[0]?.country_name, actions: own.map(actionView) };
+        }),
+      };
+    },
+
+    async listCycles() {
+      return { cycles: (await queries.listCycles()).map(cycleView) };
+    },
+
+    async cycle(slug: string) {
+      const cycle = await queries.findCycle(slug);
+      if (!cycle) throw notFound('reporting cycle');
+      const members = await queries.listCycleMembers(cycle);
+      const reported = members.filter((member) => member.accepted_at !== null);
+      return {
+        cycle: cycleView(cycle),
+        expectedCount: members.length,
+        reportedCount: reported.length,
+        members: members.map((member) => ({
+          code: member.code,
+          name: member.name,
+          published: member.accepted_at !== null,
+          submittedAt: member.submitted_at,
+          acceptedAt: member.accepted_at,
+          onTime: member.submitted_at ? submittedOnTime(member.submitted_at, cycle.due_on) : null,
+        })),
+      };
+    },
+  };
+}
+
+export type PublicService = ReturnType<typeof createPublicService>;

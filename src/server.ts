@@ -1,0 +1,65 @@
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { migrateToLatest } from './db/migrate';
+import { openDatabase } from './db/open';
+import { seedReferenceData } from './db/seed';
+import { createLogger } from './logger';
+import { createServices } from './services';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase(config, logger);
+  const migrations = await migrateToLatest(database.db);
+  const seeded = await seedReferenceData(database.db);
+  logger.info({ migrations, seeded }, 'database ready');
+
+  const app = createApp(createServices(database.db), {
+    logger,
+    production: config.env === 'production',
+    publicCacheSeconds: config.publicCacheSeconds,
+  });
+  const server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    logger.info({ port }, 'listening');
+    process.stdout.write(`\nAlliance tracker is running at http://${host}:${port}/\n\n`);
+  });
+  server.on('error', async (error) => {
+    logger.fatal({ err: error }, 'could not listen');
+    await database.close();
+    process.exit(1);
+  });
+
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then close the pool
+  // and the embedded server. A request still running after the grace period is cut.
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn('grace period over: closing remaining connections');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS - 2000);
+    force.unref();
+    server.close(async () => {
+      clearTimeout(force);
+      await database.close().catch((error) => logger.error({ err: error }, 'error while closing the database'));
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+  process.stderr.write(`\nCould not start the Alliance tracker:\n${message}\n\n`);
+  process.exit(1);
+});

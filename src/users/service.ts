@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { recordAuditEvent } from '../audit/queries';
+import { hashPassword, passwordProblem } from '../auth/passwords';
+import type { Transactor } from '../db/transaction';
+import { AppError } from '../web/errors';
+import { createUserQueries, type UserRow } from './queries';
+
+export const newUserSchema = z
+  .object({
+    email: z.string().trim().max(254).pipe(z.email({ message: 'Enter an e-mail address like name@example.org.' })),
+    name: z.string().trim().min(1, 'Enter a name.').max(200),
+    role: z.enum(['delegate', 'secretariat', 'admin'], { message: 'The role must be delegate, secretariat or admin.' }),
+    country: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z]{2}$/, 'The country is a two-letter code such as FR.')
+      .optional(),
+    password: z.string(),
+  })
+  .strict()
+  .superRefine((user, context) => {
+    if (user.role === 'delegate' && !user.country) {
+      context.addIssue({ code: 'custom', path: ['country'], message: 'A delegate needs a country.' });
+    }
+    if (user.role !== 'delegate' && user.country) {
+      context.addIssue({ code: 'custom', path: ['country'], message: 'Only delegates belong to a country.' });
+    }
+    const problem = passwordProblem(user.password);
+    if (problem) context.addIssue({ code: 'custom', path: ['password'], message: problem });
+  });
+
+export type NewUser = z.input<typeof newUserSchema>;
+export type Actor = { userId: number | null; label: string };
+
+export function createUserService(transaction: Transactor) {
+  return {
+    /** Creates an active user with a password (used by the CLI for the first admin). */
+    async addUser(input: NewUser, actor: Actor): Promise<UserRow> {
+      const parsed = newUserSchema.safeParse(input);
+      if (!parsed.success) {
+        throw new AppError(422, 'invalid_user', parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
+      }
+      const user = parsed.data;
+      const passwordHash = await hashPassword(user.password);
+      return transaction(async (trx) => {
+        const users = createUserQueries(trx);
+        if (user.country && !(await users.countryExists(user.country))) {
+          throw new AppError(422, 'unknown_country', `country: there is no member with the code ${user.country}.`);
+        }
+        if (await users.findByEmail(user.email)) {
+          throw new AppError(409, 'email_taken', `email: a user with the address ${user.email} already exists.`);
+        }
+        const created = await users
+          .insert({ email: user.email, name: user.name, role: user.role, country_code: user.country ?? null, password_hash: passwordHash })
+          .catch((error: { code?: string }) => {
+            // Two requests for one address at once: the unique index decides.
+            if (error.code === '23505') throw new AppError(409, 'email_taken', `email: a user with the address ${user.email} already exists.`);
+            throw error;
+          });
+        await recordAuditEvent(trx, {
+          actorUserId: actor.userId,
+          actorLabel: actor.label,
+          verb: 'user.created',
+          entity: 'user',
+          entityId: created.id,
+          countryCode: created.country_code,
+          details: { email: created.email, role: created.role },
+        });
+        return created;
+      });
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, notFound } from './errors';
+
+/** Errors that mean "the database is not answering right now": worth a 503, not a 500. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  return (
+    error.name === 'KnexTimeoutError' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '57014', '53300'].includes(code ?? '') ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(error.message)
+  );
+}
+
+function classify(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new AppError(503, 'service_unavailable', 'The service is busy or its database is not answering. Please try again in a minute.');
+  }
+  // Errors raised by Express' own body parsers carry a 4xx status.
+  const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+  if (status === 404) return notFound();
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message = status === 413 ? 'What you sent is too large.' : 'The request could not be understood.';
+    return new AppError(status, 'bad_request', message);
+  }
+  return new AppError(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
+}
+
+export const notFoundHandler: RequestHandler = (_req, _res, next) => next(notFound());
+
+/** The one error handler: logs with the request id, renders a friendly page, never a stack trace. */
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const appError = classify(error);
+  if (appError.status >= 500) req.log.error({ err: error, code: appError.code }, 'request failed');
+  else req.log.info({ code: appError.code }, appError.message);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.status(appError.status).set('Cache-Control', 'no-store');
+  if (appError.status === 503) res.set('Retry-After', '30');
+  res.render('error', {
+    title: appError.status === 404 ? 'Page not found' : appError.status >= 500 ? 'Sorry, there is a problem' : 'There is a problem with your request',
+    status: appError.status,
+    message: appError.message,
+    requestId: String(req.id),
+  });
+};

@@ -1,0 +1,52 @@
+import { rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { projectRoot } from '../../src/paths';
+
+// Where the test databases live: TEST_DATABASE_URL's server, else DATABASE_URL's server
+// (in a database of its own, so development data is never touched), else a throw-away
+// embedded PostgreSQL. Every test file gets its own clone of a migrated, seeded template.
+
+export type TestServer = {
+  /** Connection string for a database on the test server. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+};
+
+function fromUrl(url: string): TestServer {
+  return {
+    urlFor(database) {
+      const parsed = new URL(url);
+      parsed.pathname = `/${encodeURIComponent(database)}`;
+      return parsed.toString();
+    },
+    stop: async () => undefined,
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const configured = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (configured) return fromUrl(configured);
+  const dataDir = path.join(projectRoot, '.data', `test-postgres-${process.pid}`);
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, log: () => undefined });
+  return {
+    urlFor: server.urlFor,
+    async stop() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(`${dataDir}.password`, { force: true });
+    },
+  };
+}

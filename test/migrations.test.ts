@@ -1,0 +1,37 @@
+import { migrateToLatest, rollbackAll } from '../src/db/migrate';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+
+const APP_TABLES = [
+  'action_updates', 'actions', 'audit_events', 'countries', 'cycles', 'indicator_values', 'indicators',
+  'operational_goals', 'policy_targets', 'reports', 'stocktaking_entries', 'users',
+];
+
+async function publicTables(database: TestDatabase): Promise<string[]> {
+  const { rows } = await database.db.raw<{ rows: Array<{ table_name: string }> }>(
+    "select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name",
+  );
+  return rows.map((row) => row.table_name).filter((name) => !name.startsWith('knex_'));
+}
+
+describe('migrations', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ empty: true });
+  });
+  afterAll(() => database.drop());
+
+  it('create every table of the data model, roll back to nothing, and apply again', async () => {
+    const applied = await migrateToLatest(database.db);
+    expect(applied.length).toBeGreaterThan(0);
+    expect(await publicTables(database)).toEqual(APP_TABLES);
+
+    const reverted = await rollbackAll(database.db);
+    expect(reverted.sort()).toEqual([...applied].sort());
+    expect(await publicTables(database)).toEqual([]);
+    const { rows: views } = await database.db.raw("select table_name from information_schema.views where table_schema = 'public'");
+    expect(views).toEqual([]);
+
+    expect(await migrateToLatest(database.db)).toEqual(applied);
+    expect(await migrateToLatest(database.db)).toEqual([]);
+  });
+});
