@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config';
+import { ConfigError, loadConfig } from './config';
 import { loadDemoData } from './demo/load-demo';
 import { migrateToLatest } from './db/migrate';
 import { openDatabase, type OpenedDatabase } from './db/open';
@@ -22,15 +22,21 @@ Without DATABASE_URL the embedded PostgreSQL under DATA_DIR is used.`;
 
 class UsageError extends Error {}
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password (then Enter, Ctrl-D): ');
+export type CliInput = {
+  /** Standard input, read only by `user add --password-stdin`. */
+  stdin: AsyncIterable<Buffer | string> & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+};
+
+async function readPassword(stdin: CliInput['stdin']): Promise<string> {
+  if (stdin.isTTY) process.stderr.write('Password (then Enter, Ctrl-D): ');
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
   // Only the line ending is trimmed: spaces inside or around a passphrase are kept.
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-async function userAdd(database: OpenedDatabase, args: string[]): Promise<string> {
+async function userAdd(database: OpenedDatabase, args: string[], stdin: CliInput['stdin']): Promise<string> {
   const { values } = parseArgs({
     args,
     options: {
@@ -46,7 +52,7 @@ async function userAdd(database: OpenedDatabase, args: string[]): Promise<string
   for (const required of ['email', 'name', 'role'] as const) {
     if (!values[required]) throw new UsageError(`user add needs --${required}.`);
   }
-  const password = await readStdin();
+  const password = await readPassword(stdin);
   const users = createUserService(transactorFor(database.db));
   const user = await users.addUser(
     { email: values.email!, name: values.name!, role: values.role as 'admin', country: values.country, password },
@@ -55,7 +61,8 @@ async function userAdd(database: OpenedDatabase, args: string[]): Promise<string
   return `Created ${user.role} ${user.email} (id ${user.id})${user.country_code ? ` for ${user.country_code}` : ''}.`;
 }
 
-async function run(argv: string[]): Promise<string> {
+/** Runs one command; resolves with what to print, rejects with what went wrong. */
+export async function runCli(argv: string[], input: CliInput): Promise<string> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help') return USAGE;
   const known = ['migrate', 'seed', 'user', 'demo'];
@@ -63,8 +70,8 @@ async function run(argv: string[]): Promise<string> {
   if (command === 'user' && rest[0] !== 'add') throw new UsageError('The user command has one sub-command: user add.');
   if (command !== 'user' && rest.length > 0) throw new UsageError(`${command} takes no arguments.`);
 
-  const config = loadConfig();
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const config = loadConfig(input.env);
+  const logger = createLogger(input.env.LOG_LEVEL ?? 'warn');
   const database = await openDatabase(config, logger);
   try {
     const migrations = await migrateToLatest(database.db);
@@ -82,22 +89,29 @@ async function run(argv: string[]): Promise<string> {
       }
       default:
         await seedReferenceData(database.db);
-        return await userAdd(database, rest.slice(1));
+        return await userAdd(database, rest.slice(1), input.stdin);
     }
   } finally {
     await database.close();
   }
 }
 
-run(process.argv.slice(2)).then(
-  (output) => {
-    process.stdout.write(`${output}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`Error: ${message}\n`);
-    if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') process.stderr.write(`\n${USAGE}\n`);
-    process.exit(error instanceof UsageError || error instanceof AppError ? 2 : 1);
-  },
-);
+/** Exit codes: 0 done, 2 bad arguments or input (nothing changed), 1 anything else. */
+export function exitCodeFor(error: unknown): number {
+  const isUsage = error instanceof UsageError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
+  return isUsage || error instanceof AppError || error instanceof ConfigError ? 2 : 1;
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), { stdin: process.stdin, env: process.env }).then(
+    (output) => {
+      process.stdout.write(`${output}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (exitCodeFor(error) === 2 && !(error instanceof AppError)) process.stderr.write(`\n${USAGE}\n`);
+      process.exit(exitCodeFor(error));
+    },
+  );
+}

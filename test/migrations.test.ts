@@ -1,5 +1,5 @@
 import { migrateToLatest, rollbackAll } from '../src/db/migrate';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useTestDatabase, type TestDatabase } from './helpers/database';
 
 const APP_TABLES = [
   'action_updates', 'actions', 'audit_events', 'countries', 'cycles', 'indicator_values', 'indicators',
@@ -14,11 +14,7 @@ async function publicTables(database: TestDatabase): Promise<string[]> {
 }
 
 describe('migrations', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase({ empty: true });
-  });
-  afterAll(() => database.drop());
+  const database = useTestDatabase({ empty: true });
 
   it('create every table of the data model, roll back to nothing, and apply again', async () => {
     const applied = await migrateToLatest(database.db);

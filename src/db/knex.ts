@@ -1,5 +1,6 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import type { Logger } from '../logger';
 
 export type Database = Knex;
 
@@ -26,8 +27,15 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
  * The one knex instance of a process. Timeouts are set so that a busy pool or a hung
  * database turns into a quick error (answered as 503) rather than a request that hangs.
  */
-export function createDatabase(connectionString: string, options: DatabaseOptions = defaultDatabaseOptions): Database {
+export function createDatabase(connectionString: string, options: DatabaseOptions = defaultDatabaseOptions, logger?: Logger): Database {
   return knex({
+    // knex prints to the console by default; route it into the structured log.
+    log: {
+      warn: (message: unknown) => logger?.warn({ source: 'knex' }, String(message)),
+      error: (message: unknown) => logger?.error({ source: 'knex' }, String(message)),
+      deprecate: (message: unknown) => logger?.warn({ source: 'knex' }, String(message)),
+      debug: (message: unknown) => logger?.debug({ source: 'knex' }, String(message)),
+    },
     client: 'pg',
     connection: {
       connectionString,

@@ -31,7 +31,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     await embedded.createDatabaseIfMissing(EMBEDDED_DATABASE);
     url = embedded.urlFor(EMBEDDED_DATABASE);
   }
-  const db = createDatabase(url, config.database);
+  const db = createDatabase(url, config.database, logger);
   return {
     db,
     async close() {

@@ -139,7 +139,7 @@ export function createPublicService(queries: PublicQueries) {
           acceptedAt: report.accepted_at,
           onTime: submittedOnTime(report.submitted_at, report.cycle_due_on),
         })),
-        actionCount: actions.length,
+        actionCount: actions.filter((action) => action.latest_status !== 'withdrawn').length,
         targets: targets.map((target) => {
           const entry = baseline.find((row) => row.target_code === target.code);
           return {

@@ -3,12 +3,13 @@ import { AppError, notFound } from './errors';
 
 /** Errors that mean "the database is not answering right now": worth a 503, not a 500. */
 function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code;
+  // Duck-typed: errors from node's sockets may come from another realm (vm, workers).
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
   return (
-    error.name === 'KnexTimeoutError' ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '57014', '53300'].includes(code ?? '') ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(error.message)
+    name === 'KnexTimeoutError' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '57014', '53300'].includes(String(code)) ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(String(message))
   );
 }
 

@@ -45,3 +45,33 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     },
   };
 }
+
+/**
+ * Registers beforeAll/afterAll for a database of this file's own and returns a handle
+ * whose fields are read lazily, so tests can use `database.db` directly.
+ */
+export function useTestDatabase(options: { empty?: boolean } = {}): TestDatabase {
+  let current: TestDatabase | undefined;
+  beforeAll(async () => {
+    current = await createTestDatabase(options);
+  });
+  afterAll(async () => {
+    await current?.drop();
+  });
+  const get = () => {
+    if (!current) throw new Error('The test database exists only inside tests and hooks.');
+    return current;
+  };
+  return {
+    get db() {
+      return get().db;
+    },
+    get url() {
+      return get().url;
+    },
+    get name() {
+      return get().name;
+    },
+    drop: () => get().drop(),
+  };
+}

@@ -1,0 +1,200 @@
+import * as cheerio from 'cheerio';
+import request from 'supertest';
+import type { Express } from 'express';
+import { buildTestApp } from './helpers/app';
+import { useTestDatabase } from './helpers/database';
+import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeStocktaking, makeUpdate, unique } from './helpers/factories';
+
+describe('public transparency pages', () => {
+  const database = useTestDatabase();
+  let app: Express;
+  beforeAll(() => {
+    app = buildTestApp(database.db);
+  });
+
+  const page = async (url: string) => {
+    const response = await request(app).get(url);
+    return { response, $: cheerio.load(response.text), text: response.text };
+  };
+
+  /**
+   * A member with an accepted commitments report (baseline and two actions) and an
+   * accepted progress report, followed by a progress report that is only submitted.
+   */
+  async function memberWithHistory() {
+    const country = await makeCountry(database.db);
+    const commitmentsCycle = await makeCycle(database.db, { opens_on: '2031-01-01', due_on: '2031-03-31', closes_on: '2031-06-30' });
+    const progressCycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2032-01-01', due_on: '2032-03-31', closes_on: '2032-06-30' });
+    const laterCycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2033-01-01', due_on: '2033-03-31', closes_on: '2033-06-30' });
+    const commitments = await makeReport(database.db, country.code, commitmentsCycle.id, 'accepted', { submitted_at: '2031-03-01T10:00:00Z' });
+    const baseline = await makeStocktaking(database.db, commitments.id, 'PT2');
+    const completedAction = await makeAction(database.db, commitments, { target_code: 'PT2', goal_code: '2.1' });
+    const delayedAction = await makeAction(database.db, commitments, { target_code: 'PT4' });
+    const progress = await makeReport(database.db, country.code, progressCycle.id, 'accepted', { submitted_at: '2032-04-15T10:00:00Z' });
+    const completedUpdate = await makeUpdate(database.db, progress, completedAction.id, { status: 'completed', percent_complete: 100 });
+    await makeUpdate(database.db, progress, delayedAction.id, { status: 'delayed', percent_complete: 20 });
+    await makeIndicatorValue(database.db, progress.id, 'victims_identified', 1234);
+    const pending = await makeReport(database.db, country.code, laterCycle.id, 'submitted');
+    const pendingUpdate = await makeUpdate(database.db, pending, delayedAction.id, { status: 'completed', percent_complete: 100 });
+    const pendingAction = await makeAction(database.db, pending, { target_code: 'PT4' });
+    return { country, commitmentsCycle, progressCycle, laterCycle, baseline, completedAction, delayedAction, completedUpdate, pendingUpdate, pendingAction };
+  }
+
+  describe('a member page', () => {
+    it('shows the accepted baseline, each action under its target with its latest accepted status, indicators and the report history', async () => {
+      const member = await memberWithHistory();
+
+      const { response, $, text } = await page(`/countries/${member.country.code}`);
+
+      expect(response.status).toBe(200);
+      expect($('h1').text()).toBe(member.country.name);
+      expect($('html').attr('lang')).toBe('en');
+      expect(text).toContain('Self-reported');
+      const pt2 = $('#target-PT2').closest('section');
+      expect(pt2.find('.baseline').text()).toContain(member.baseline.existing_measures);
+      expect(pt2.find('.baseline').text()).toContain(member.baseline.gaps);
+      const completed = pt2.find('.action').filter((_, element) => $(element).find('.action__title').text() === member.completedAction.title);
+      expect(completed.find('.tag').text()).toBe('Completed');
+      expect(completed.text()).toContain(member.completedUpdate.narrative);
+      expect(completed.text()).toContain('2.1');
+      const pt4 = $('#target-PT4').closest('section');
+      expect(pt4.find('.action').filter((_, element) => $(element).text().includes(member.delayedAction.title)).find('.tag').text()).toBe('Delayed');
+      expect($('#target-PT1').closest('section').text()).toContain('No baseline published for this target.');
+      expect($('#indicators').closest('section').text()).toContain('1,234');
+      const history = $('#history').closest('section').find('tbody tr');
+      expect(history.map((_, row) => $(row).find('th').text()).get()).toEqual([member.progressCycle.title, member.commitmentsCycle.title]);
+      expect(history.first().text()).toContain('Late');
+      expect(history.last().text()).not.toContain('Late');
+    });
+
+    it('never shows what is only submitted, returned or drafted', async () => {
+      const member = await memberWithHistory();
+      const otherCountry = await makeCountry(database.db);
+      const draftTitle = unique('Draft-only action');
+      const returnedTitle = unique('Returned-only action');
+      const draftReport = await makeReport(database.db, otherCountry.code, member.commitmentsCycle.id, 'draft');
+      await makeAction(database.db, draftReport, { target_code: 'PT4', title: draftTitle });
+      await makeStocktaking(database.db, draftReport.id, 'PT4', { existing_measures: 'Draft baseline text' });
+      const returnedReport = await makeReport(database.db, otherCountry.code, member.progressCycle.id, 'returned');
+      await makeAction(database.db, returnedReport, { target_code: 'PT4', title: returnedTitle });
+
+      const pages = await Promise.all([
+        page(`/countries/${member.country.code}`),
+        page(`/countries/${otherCountry.code}`),
+        page('/targets/PT4'),
+        page('/'),
+        page(`/cycles/${member.laterCycle.slug}`),
+      ]);
+
+      for (const { text } of pages) {
+        expect(text).not.toContain(member.pendingUpdate.narrative);
+        expect(text).not.toContain(member.pendingAction.title);
+        expect(text).not.toContain(draftTitle);
+        expect(text).not.toContain(returnedTitle);
+        expect(text).not.toContain('Draft baseline text');
+      }
+      const [own, other] = pages;
+      expect(own!.$('.action').filter((_, element) => own!.$(element).text().includes(member.delayedAction.title)).find('.tag').text()).toBe('Delayed');
+      expect(other!.text).toContain('has no published report yet');
+      expect(pages[4]!.$(`a[href="/countries/${member.country.code}"]`).closest('tr').text()).toContain('Not published');
+    });
+
+    it('shows a withdrawn action with its reason and stops counting it as pledged', async () => {
+      const country = await makeCountry(database.db);
+      const first = await makeReport(database.db, country.code, (await makeCycle(database.db, { opens_on: '2035-01-01', due_on: '2035-02-01', closes_on: '2035-03-01' })).id);
+      const kept = await makeAction(database.db, first);
+      const dropped = await makeAction(database.db, first);
+      const second = await makeReport(database.db, country.code, (await makeCycle(database.db, { kind: 'progress', opens_on: '2036-01-01', due_on: '2036-02-01', closes_on: '2036-03-01' })).id);
+      const reason = unique('Replaced by a national strategy');
+      await database.db('actions').where({ id: dropped.id }).update({ withdrawn_in_report_id: second.id, withdrawal_reason: reason });
+      await makeUpdate(database.db, second, kept.id, { status: 'completed', percent_complete: 100 });
+
+      const { $ } = await page(`/countries/${country.code}`);
+      const droppedItem = $('.action').filter((_, element) => $(element).text().includes(dropped.title));
+      expect(droppedItem.find('.tag').text()).toBe('Withdrawn');
+      expect(droppedItem.text()).toContain(reason);
+      expect($('.summary').text()).toMatch(/Actions pledged\s*1\b/);
+
+      const overview = await page('/');
+      const row = overview.$(`a[href="/countries/${country.code}"]`).closest('tr');
+      expect(row.find('td.num').map((_, cell) => overview.$(cell).text()).get()).toEqual(['1', '1', '0']);
+    });
+
+    it('redirects a lower-case code and answers 404 for an unknown or malformed one', async () => {
+      const country = await makeCountry(database.db);
+      const redirect = await request(app).get(`/countries/${country.code.toLowerCase()}`);
+      expect(redirect.status).toBe(301);
+      expect(redirect.headers.location).toBe(`/countries/${country.code}`);
+
+      const codes = await database.db('countries').pluck('code');
+      const unused = ['QA', 'QB', 'QC', 'QD', 'QE', 'QF'].find((code) => !codes.includes(code));
+      for (const url of [`/countries/${unused}`, '/countries/FRA', '/countries/1', '/targets/PT5', '/targets/XX', '/cycles/no-such-cycle', '/cycles/Bad_Slug', '/no/such/page']) {
+        const { response, $ } = await page(url);
+        expect({ url, status: response.status }).toEqual({ url, status: 404 });
+        expect($('h1').text()).toBe('Page not found');
+        expect($('main').text()).toContain(String(response.headers['x-request-id']));
+      }
+    });
+  });
+
+  describe('the overview', () => {
+    it('lists every member with a link, and counts accepted actions per member and per target', async () => {
+      const member = await memberWithHistory();
+
+      const { response, $ } = await page('/');
+
+      expect(response.status).toBe(200);
+      const total = await database.db('countries').count<{ count: number }[]>('* as count').first();
+      expect($('#members').closest('section').find('tbody tr')).toHaveLength(Number(total!.count));
+      for (const code of ['FR', 'US', 'XK', 'VN', member.country.code]) expect($(`a[href="/countries/${code}"]`)).toHaveLength(1);
+      const row = $(`a[href="/countries/${member.country.code}"]`).closest('tr');
+      expect(row.text()).toContain(member.progressCycle.title);
+      expect(row.find('td.num').map((_, cell) => $(cell).text()).get()).toEqual(['2', '1', '1']);
+
+      const byTarget = await database.db('public_actions').select('target_code').count<{ target_code: string; count: number }[]>('* as count').groupBy('target_code');
+      const pt4 = $('a[href="/targets/PT4"]').closest('tr');
+      expect(pt4.find('td.num').first().text()).toBe(String(byTarget.find((target) => target.target_code === 'PT4')?.count ?? 0));
+    });
+
+    it('can be cached: ETag and Cache-Control, and 304 to a conditional request', async () => {
+      const first = await request(app).get('/');
+      expect(first.headers['cache-control']).toBe('public, max-age=60');
+      expect(first.headers.etag).toBeDefined();
+      const second = await request(app).get('/').set('If-None-Match', first.headers.etag!);
+      expect(second.status).toBe(304);
+      expect(second.text).toBeFalsy();
+    });
+  });
+
+  describe('a policy target page', () => {
+    it("shows the target, its goals and every member's accepted actions under it only", async () => {
+      const member = await memberWithHistory();
+
+      const { response, $ } = await page('/targets/PT2');
+
+      expect(response.status).toBe(200);
+      expect($('h1').text()).toContain('Investigate and prosecute offenders');
+      expect($('.goal-list').text()).toContain('2.1');
+      expect($('.goal-list').text()).toContain('2.2');
+      const section = $(`#country-${member.country.code}`).closest('section');
+      expect(section.find('.action__title').map((_, title) => $(title).text()).get()).toEqual([member.completedAction.title]);
+      expect((await page('/targets/pt2')).response.status).toBe(301);
+    });
+  });
+
+  describe('a cycle page', () => {
+    it('shows the dates and which members have a published report, late ones marked', async () => {
+      const member = await memberWithHistory();
+
+      const { response, $ } = await page(`/cycles/${member.progressCycle.slug}`);
+
+      expect(response.status).toBe(200);
+      expect($('h1').text()).toBe(member.progressCycle.title);
+      expect($('.summary').text()).toContain('31 March 2032');
+      const row = $(`a[href="/countries/${member.country.code}"]`).closest('tr');
+      expect(row.text()).toContain('Published');
+      expect(row.text()).toContain('Late');
+      expect((await page('/cycles')).$(`a[href="/cycles/${member.progressCycle.slug}"]`)).toHaveLength(1);
+    });
+  });
+});
