@@ -42,4 +42,26 @@ describe('health endpoints', () => {
       expect(Date.now() - started).toBeLessThan(5000);
     });
   });
+
+  it('a page answers 503 within the acquire timeout when every pooled connection is busy', async () => {
+    const tiny = createDatabase(database.url, { poolMax: 1, acquireTimeoutMs: 500, statementTimeoutMs: 5000 });
+    const app = buildTestApp(tiny);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // Hold the only connection in an open transaction until the request has been answered.
+    const holder = tiny.transaction(async (trx) => {
+      await trx.raw('select 1');
+      await held;
+    });
+    try {
+      const started = Date.now();
+      const response = await request(app).get('/countries');
+      expect(response.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      release();
+      await holder;
+      await tiny.destroy();
+    }
+  });
 });
