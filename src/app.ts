@@ -9,6 +9,11 @@ import type { Logger } from './logger';
 import { healthRoutes } from './health/routes';
 import { staticDir, viewsDir } from './paths';
 import { publicRoutes } from './public/routes';
+import { csrfProtection } from './auth/csrf';
+import { loadCurrentUser } from './auth/current-user';
+import { authRoutes } from './auth/routes';
+import { sessionMiddleware, type SessionStore } from './auth/session';
+import { flashMessages } from './web/flash';
 import type { Services } from './services';
 import { errorHandler, notFoundHandler } from './web/error-handlers';
 import { viewHelpers } from './web/view-helpers';
@@ -17,7 +22,14 @@ export type AppOptions = {
   logger: Logger;
   production: boolean;
   publicCacheSeconds: number;
+  sessionStore: SessionStore;
+  sessionSecret: string;
+  /** Express' trust proxy setting, so req.ip is the client's address behind a proxy. */
+  trustProxy: boolean | number | string;
 };
+
+// Invitation tokens are secrets: keep them out of the logs.
+const redactUrl = (url: string) => url.replace(/^\/invitations\/[^/?#]+/, '/invitations/[redacted]');
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -47,7 +59,7 @@ export function createApp(services: Services, options: AppOptions): Express {
         return id;
       },
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
@@ -74,9 +86,17 @@ export function createApp(services: Services, options: AppOptions): Express {
     }),
   );
   app.use('/static', express.static(staticDir, { maxAge: options.production ? '1d' : 0, fallthrough: false }));
-
   app.use(healthRoutes(services.health));
+
+  app.set('trust proxy', options.trustProxy);
+  app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 5000 }));
+  app.use(sessionMiddleware(options.sessionStore, options.sessionSecret, options.production));
+  app.use(csrfProtection);
+  app.use(loadCurrentUser(services.currentUser));
+  app.use(flashMessages);
+
   app.use(publicRoutes(services.publicPages, options.publicCacheSeconds));
+  app.use(authRoutes(services.auth));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

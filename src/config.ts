@@ -17,6 +17,10 @@ const environmentSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').default(DEVELOPMENT_SESSION_SECRET),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_CACHE_SECONDS: z.coerce.number().int().min(0).default(60),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value) => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
 });
 
 export type Config = {
@@ -35,6 +39,7 @@ export type Config = {
   sessionSecret: string;
   logLevel: string;
   publicCacheSeconds: number;
+  trustProxy: boolean | number | string;
 };
 
 export class ConfigError extends Error {}
@@ -70,5 +75,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     sessionSecret: values.SESSION_SECRET,
     logLevel: values.LOG_LEVEL,
     publicCacheSeconds: values.PUBLIC_CACHE_SECONDS,
+    trustProxy: values.TRUST_PROXY,
   };
 }

@@ -5,6 +5,7 @@ import { openDatabase } from './db/open';
 import { seedReferenceData } from './db/seed';
 import { createLogger } from './logger';
 import { createServices } from './services';
+import { createSessionStore } from './auth/session';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -16,10 +17,14 @@ async function main(): Promise<void> {
   const seeded = await seedReferenceData(database.db);
   logger.info({ migrations, seeded }, 'database ready');
 
+  const sessionStore = createSessionStore(database.url, { pruneExpired: true });
   const app = createApp(createServices(database.db), {
     logger,
     production: config.env === 'production',
     publicCacheSeconds: config.publicCacheSeconds,
+    sessionStore,
+    sessionSecret: config.sessionSecret,
+    trustProxy: config.trustProxy,
   });
   const server = app.listen(config.port, config.host, () => {
     const address = server.address();
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
     force.unref();
     server.close(async () => {
       clearTimeout(force);
+      sessionStore.close?.();
       await database.close().catch((error) => logger.error({ err: error }, 'error while closing the database'));
       logger.info('stopped');
       process.exit(0);

@@ -2,12 +2,22 @@ import type { Database } from './db/knex';
 import { isDatabaseReachable } from './db/knex';
 import { createPublicQueries } from './public/queries';
 import { createPublicService } from './public/service';
+import { createAuthQueries } from './auth/queries';
+import { createAuthService } from './auth/service';
+import type { CurrentUser } from './auth/current-user';
+import { transactorFor } from './db/transaction';
 
 /** Every service of the app, built once from the database handle. */
 export function createServices(db: Database) {
+  const transaction = transactorFor(db);
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(createPublicQueries(db)),
+    auth: createAuthService(transaction),
+    currentUser: async (id: number): Promise<CurrentUser | undefined> => {
+      const user = await createAuthQueries(db).findActiveUser(id);
+      return user && { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };
+    },
   };
 }
 

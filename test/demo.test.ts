@@ -10,7 +10,7 @@ describe('demo data', () => {
   it('fills the public pages, keeps unaccepted reports out of them, and loads only once', async () => {
     const filled = await loadDemoData(database.db);
     expect(filled.length).toBeGreaterThanOrEqual(8);
-    const app = buildTestApp(database.db);
+    const app = buildTestApp(database);
 
     const overview = cheerio.load((await request(app).get('/')).text);
     expect(Number(overview('.figure__number').eq(2).text())).toBeGreaterThan(30);

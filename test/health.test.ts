@@ -7,7 +7,7 @@ describe('health endpoints', () => {
   const database = useTestDatabase();
 
   it('/healthz and /readyz answer ok while the database is reachable', async () => {
-    const app = buildTestApp(database.db);
+    const app = buildTestApp(database);
     const health = await request(app).get('/healthz');
     expect(health.status).toBe(200);
     expect(health.body).toEqual({ status: 'ok' });
@@ -20,7 +20,7 @@ describe('health endpoints', () => {
   describe('when the database is unreachable', () => {
     // Port 9 on loopback: nothing listens there, so connecting is refused at once.
     const unreachable = createDatabase('postgres://nobody@127.0.0.1:9/none', { poolMax: 2, acquireTimeoutMs: 1000, statementTimeoutMs: 1000 });
-    const app = buildTestApp(unreachable);
+    const app = buildTestApp({ db: unreachable, url: 'postgres://nobody@127.0.0.1:9/none' });
     afterAll(() => unreachable.destroy());
 
     it('/readyz answers 503 while /healthz still answers 200', async () => {
@@ -45,7 +45,7 @@ describe('health endpoints', () => {
 
   it('a page answers 503 within the acquire timeout when every pooled connection is busy', async () => {
     const tiny = createDatabase(database.url, { poolMax: 1, acquireTimeoutMs: 500, statementTimeoutMs: 5000 });
-    const app = buildTestApp(tiny);
+    const app = buildTestApp({ db: tiny, url: database.url });
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     // Hold the only connection in an open transaction until the request has been answered.

@@ -9,7 +9,7 @@ describe('public transparency pages', () => {
   const database = useTestDatabase();
   let app: Express;
   beforeAll(() => {
-    app = buildTestApp(database.db);
+    app = buildTestApp(database);
   });
 
   const page = async (url: string) => {

@@ -6,6 +6,8 @@ import { createDatabase, type Database } from './knex';
 
 export type OpenedDatabase = {
   db: Database;
+  /** The connection string, for the few clients that need their own pool (sessions). */
+  url: string;
   /** Closes the pool, then stops the embedded server if we started one. */
   close(): Promise<void>;
 };
@@ -34,6 +36,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
   const db = createDatabase(url, config.database, logger);
   return {
     db,
+    url,
     async close() {
       await db.destroy();
       await embedded?.stop();

@@ -10,8 +10,9 @@ export function publicRoutes(service: PublicService, cacheSeconds: number): Rout
   const router = Router();
   // Public pages are the same for everyone: let browsers and a CDN keep them briefly.
   // Express adds an ETag and answers 304 to a matching conditional request.
-  const cacheable: RequestHandler = (_req, res, next) => {
-    res.set('Cache-Control', `public, max-age=${cacheSeconds}`);
+  // A signed-in user's copy shows their name: that one stays private (no-store).
+  const cacheable: RequestHandler = (req, res, next) => {
+    if (!req.user) res.set('Cache-Control', `public, max-age=${cacheSeconds}`);
     next();
   };
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../../src/auth/passwords';
 import type { Database } from '../../src/db/knex';
 
 // Factories insert the rows a test needs, with unique values, straight into the
@@ -93,4 +94,26 @@ export async function makeUpdate(
 export async function makeIndicatorValue(db: Database, reportId: number, indicatorCode = 'victims_identified', value = 120) {
   const [row] = await db('indicator_values').insert({ report_id: reportId, indicator_code: indicatorCode, value, note: unique('Source') }).returning('*');
   return row as { id: number; note: string };
+}
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+let testPasswordHash: Promise<string> | undefined;
+
+export async function makeUser(
+  db: Database,
+  overrides: Partial<{ role: 'delegate' | 'secretariat' | 'admin'; country_code: string | null; active: boolean; email: string; name: string }> = {},
+) {
+  testPasswordHash ??= hashPassword(TEST_PASSWORD);
+  const role = overrides.role ?? 'delegate';
+  const [row] = await db('users')
+    .insert({
+      email: `${randomBytes(5).toString('hex')}@example.org`,
+      name: unique('Person'),
+      role,
+      country_code: role === 'delegate' ? (overrides.country_code ?? 'FR') : null,
+      password_hash: await testPasswordHash,
+      ...overrides,
+    })
+    .returning(['id', 'email', 'name', 'role', 'country_code', 'active']);
+  return row as { id: number; email: string; name: string; role: string; country_code: string | null; active: boolean };
 }

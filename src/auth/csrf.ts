@@ -1,0 +1,27 @@
+import { csrfSync } from 'csrf-sync';
+import type { Request, RequestHandler } from 'express';
+
+// Synchroniser tokens kept in the session; every form sends its token as `_csrf`.
+const { csrfSynchronisedProtection, generateToken } = csrfSync({
+  getTokenFromRequest: (req) => {
+    const token = (req.body as Record<string, unknown> | undefined)?._csrf;
+    return typeof token === 'string' ? token : undefined;
+  },
+  errorConfig: { statusCode: 403, message: 'This form has expired. Go back, reload the page and try again.', code: 'EBADCSRFTOKEN' },
+});
+
+/**
+ * Refuses any POST whose token is missing or not this session's. Signed-in pages get
+ * the token for their forms; anonymous pages ask for one with formToken(), so a visitor
+ * who only reads public pages never gets a session (and the pages stay cacheable).
+ */
+export const csrfProtection: RequestHandler = (req, res, next) => {
+  csrfSynchronisedProtection(req, res, (error?: unknown) => {
+    if (error) return next(error);
+    if (req.session?.userId !== undefined) res.locals.csrfToken = generateToken(req);
+    next();
+  });
+};
+
+/** The session's CSRF token, created (with the session) if needed. */
+export const formToken = (req: Request): string => generateToken(req);

@@ -1,0 +1,37 @@
+import type { RequestHandler } from 'express';
+import type { Role } from '../users/queries';
+
+export type CurrentUser = {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  countryCode: string | null;
+};
+
+export type CurrentUserLookup = (id: number) => Promise<CurrentUser | undefined>;
+
+/** Hours after sign-in when a session ends however active it is. */
+export const ABSOLUTE_SESSION_HOURS = 12;
+
+/**
+ * Loads the signed-in user from the database on every request, so a deactivated user or
+ * a changed role takes effect at once. Ends the session past the absolute timeout.
+ */
+export function loadCurrentUser(findActiveUser: CurrentUserLookup): RequestHandler {
+  return async (req, res, next) => {
+    const { userId, signedInAt } = req.session ?? {};
+    if (userId === undefined) return next();
+    const expired = !signedInAt || Date.now() - signedInAt > ABSOLUTE_SESSION_HOURS * 3600_000;
+    const user = expired ? undefined : await findActiveUser(userId);
+    if (!user) {
+      await new Promise<void>((resolve) => req.session.regenerate(() => resolve()));
+      return next();
+    }
+    req.user = user;
+    res.locals.currentUser = { ...user, isDelegate: user.role === 'delegate', isStaff: user.role !== 'delegate', isAdmin: user.role === 'admin' };
+    // Pages for a signed-in user are personal: never cache them anywhere.
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
+}

@@ -1,0 +1,70 @@
+import type { Database } from '../db/knex';
+import type { Role } from '../users/queries';
+
+export type CredentialsRow = {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  country_code: string | null;
+  active: boolean;
+  password_hash: string | null;
+};
+
+export type InvitationRow = {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  country_code: string | null;
+  expires_at: Date;
+  accepted_at: Date | null;
+};
+
+export function createAuthQueries(db: Database) {
+  return {
+    async findCredentials(email: string): Promise<CredentialsRow | undefined> {
+      return db('users')
+        .select('id', 'email', 'name', 'role', 'country_code', 'active', 'password_hash')
+        .whereRaw('lower(email) = lower(?)', [email])
+        .first();
+    },
+
+    async findActiveUser(id: number): Promise<Omit<CredentialsRow, 'password_hash'> | undefined> {
+      return db('users').select('id', 'email', 'name', 'role', 'country_code', 'active').where({ id, active: true }).first();
+    },
+
+    async recordSignIn(userId: number): Promise<void> {
+      await db('users').where({ id: userId }).update({ last_signed_in_at: db.fn.now() });
+    },
+
+    /** Failed sign-ins in the window, for this address of e-mail and for this network address. */
+    async countRecentFailures(email: string, ipAddress: string | null, windowMinutes: number): Promise<{ account: number; address: number }> {
+      const since = db.raw(`now() - make_interval(mins => ?)`, [windowMinutes]);
+      const [account, address] = await Promise.all([
+        db('audit_events')
+          .where('verb', 'auth.sign_in_failed')
+          .andWhereRaw("lower(details ->> 'email') = lower(?)", [email])
+          .andWhere('at', '>', since)
+          .count<{ count: number }[]>('* as count')
+          .first(),
+        ipAddress
+          ? db('audit_events').where({ verb: 'auth.sign_in_failed', ip_address: ipAddress }).andWhere('at', '>', since).count<{ count: number }[]>('* as count').first()
+          : Promise.resolve({ count: 0 }),
+      ]);
+      return { account: Number(account?.count ?? 0), address: Number(address?.count ?? 0) };
+    },
+
+    async findInvitation(tokenHash: string, options: { forUpdate?: boolean } = {}): Promise<InvitationRow | undefined> {
+      const query = db('invitations')
+        .select('id', 'email', 'name', 'role', 'country_code', 'expires_at', 'accepted_at')
+        .where({ token_hash: tokenHash })
+        .first();
+      return options.forUpdate ? query.forUpdate() : query;
+    },
+
+    async markInvitationAccepted(id: number, userId: number): Promise<void> {
+      await db('invitations').where({ id }).update({ accepted_at: db.fn.now(), user_id: userId });
+    },
+  };
+}

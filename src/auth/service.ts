@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { recordAuditEvent } from '../audit/queries';
+import type { Transactor } from '../db/transaction';
+import { createUserQueries, type Role } from '../users/queries';
+import { AppError } from '../web/errors';
+import { hashPassword, passwordProblem, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords';
+import { createAuthQueries } from './queries';
+import type { CurrentUser } from './current-user';
+
+/** Failed sign-ins allowed in the window, per account and per network address. */
+export const THROTTLE = { windowMinutes: 15, perAccount: 10, perAddress: 30 } as const;
+
+// Verified when the e-mail is unknown, so that an unknown address takes as long to
+// refuse as a wrong password and the two cannot be told apart.
+const UNKNOWN_USER_HASH = hashPassword('no user has this password: it only costs time');
+
+export const signInSchema = z
+  .object({
+    email: z.string().trim().min(1, 'Enter your e-mail address.').max(254, 'Enter a correct e-mail address and password.'),
+    password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX_LENGTH, 'Enter a correct e-mail address and password.'),
+    _csrf: z.string().optional(),
+  })
+  .strict();
+
+export const setPasswordSchema = z
+  .object({
+    password: z.string().superRefine((password, context) => {
+      const problem = passwordProblem(password);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
+    confirm: z.string(),
+    _csrf: z.string().optional(),
+  })
+  .strict()
+  .refine((form) => form.password === form.confirm, { path: ['confirm'], message: 'The two passwords are not the same.' });
+
+export type RequestContext = { ipAddress: string | null };
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function createAuthService(transaction: Transactor) {
+  return {
+    /**
+     * Checks the credentials. Unknown e-mail, wrong password and deactivated account get
+     * the same answer; after too many failures the account and the address are throttled.
+     */
+    async signIn(email: string, password: string, context: RequestContext): Promise<CurrentUser> {
+      const failures = await transaction((trx) => createAuthQueries(trx).countRecentFailures(email, context.ipAddress, THROTTLE.windowMinutes));
+      if (failures.account >= THROTTLE.perAccount || failures.address >= THROTTLE.perAddress) {
+        await transaction((trx) =>
+          recordAuditEvent(trx, {
+            actorUserId: null, actorLabel: 'anonymous', verb: 'auth.sign_in_throttled', entity: 'session',
+            details: { email: email.toLowerCase() }, ipAddress: context.ipAddress,
+          }),
+        );
+        throw new AppError(429, 'too_many_attempts', `Too many failed attempts to sign in. Wait ${THROTTLE.windowMinutes} minutes, then try again.`);
+      }
+
+      const user = await transaction((trx) => createAuthQueries(trx).findCredentials(email));
+      const valid = user?.password_hash
+        ? await verifyPassword(user.password_hash, password)
+        : (await verifyPassword(await UNKNOWN_USER_HASH, password), false);
+      if (!user || !valid || !user.active) {
+        await transaction((trx) =>
+          recordAuditEvent(trx, {
+            actorUserId: null, actorLabel: 'anonymous', verb: 'auth.sign_in_failed', entity: 'session',
+            details: { email: email.toLowerCase() }, ipAddress: context.ipAddress,
+          }),
+        );
+        throw new AppError(401, 'bad_credentials', 'Enter a correct e-mail address and password.');
+      }
+      return transaction(async (trx) => {
+        await createAuthQueries(trx).recordSignIn(user.id);
+        await recordAuditEvent(trx, {
+          actorUserId: user.id, actorLabel: user.email, verb: 'auth.signed_in', entity: 'session',
+          countryCode: user.country_code, ipAddress: context.ipAddress,
+        });
+        return { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };
+      });
+    },
+
+    async recordSignOut(user: CurrentUser, context: RequestContext): Promise<void> {
+      await transaction((trx) =>
+        recordAuditEvent(trx, {
+          actorUserId: user.id, actorLabel: user.email, verb: 'auth.signed_out', entity: 'session',
+          countryCode: user.countryCode, ipAddress: context.ipAddress,
+        }),
+      );
+    },
+
+    /** The invitation behind a link, if it can still be used. */
+    async openInvitation(token: string): Promise<{ email: string; name: string; role: Role; countryCode: string | null }> {
+      const invitation = await transaction((trx) => createAuthQueries(trx).findInvitation(hashToken(token)));
+      if (!invitation || invitation.accepted_at || invitation.expires_at.getTime() < Date.now()) throw invitationGone();
+      return { email: invitation.email, name: invitation.name, role: invitation.role, countryCode: invitation.country_code };
+    },
+
+    /** Creates the invited user with the chosen password; the link cannot be used again. */
+    async acceptInvitation(token: string, password: string, context: RequestContext): Promise<{ email: string }> {
+      const passwordHash = await hashPassword(password);
+      return transaction(async (trx) => {
+        const queries = createAuthQueries(trx);
+        const invitation = await queries.findInvitation(hashToken(token), { forUpdate: true });
+        if (!invitation || invitation.accepted_at || invitation.expires_at.getTime() < Date.now()) throw invitationGone();
+        if (await queries.findCredentials(invitation.email)) {
+          throw new AppError(409, 'email_taken', 'An account with this e-mail address already exists. Sign in instead, or ask an administrator.');
+        }
+        const user = await createUserQueries(trx).insert({
+          email: invitation.email, name: invitation.name, role: invitation.role, country_code: invitation.country_code, password_hash: passwordHash,
+        });
+        await queries.markInvitationAccepted(invitation.id, user.id);
+        await recordAuditEvent(trx, {
+          actorUserId: user.id, actorLabel: user.email, verb: 'invitation.accepted', entity: 'user', entityId: user.id,
+          countryCode: invitation.country_code, details: { role: invitation.role }, ipAddress: context.ipAddress,
+        });
+        return { email: user.email };
+      });
+    },
+  };
+}
+
+const invitationGone = () =>
+  new AppError(410, 'invitation_gone', 'This invitation link has expired or has already been used. Ask an administrator to invite you again.');
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,37 @@
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import type { RequestHandler } from 'express';
+
+export const IDLE_TIMEOUT_MINUTES = 30;
+export const SESSION_COOKIE = 'alliance.sid';
+
+export type SessionStore = session.Store & { close?: () => void };
+
+/** Sessions live in PostgreSQL (table `sessions`), so any instance can serve any user. */
+export function createSessionStore(connectionString: string, options: { pruneExpired: boolean }): SessionStore {
+  const PgStore = connectPgSimple(session);
+  return new PgStore({
+    conObject: { connectionString, max: 4, connectionTimeoutMillis: 5000 },
+    tableName: 'sessions',
+    createTableIfMissing: false,
+    pruneSessionInterval: options.pruneExpired ? 15 * 60 : false,
+  });
+}
+
+/**
+ * The session cookie: HttpOnly, SameSite=Lax, Secure in production; it expires after
+ * IDLE_TIMEOUT_MINUTES without a request (rolling), and nothing is stored for a visitor
+ * until something needs to be (a CSRF token, a sign-in).
+ */
+export function sessionMiddleware(store: SessionStore, secret: string, production: boolean): RequestHandler {
+  return session({
+    name: SESSION_COOKIE,
+    store,
+    secret,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    proxy: production,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: production, maxAge: IDLE_TIMEOUT_MINUTES * 60_000, path: '/' },
+  });
+}

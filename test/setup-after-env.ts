@@ -1,0 +1,3 @@
+import { closeTestStores } from './helpers/app';
+
+afterAll(() => closeTestStores());
