@@ -12,6 +12,7 @@ import { publicRoutes } from './public/routes';
 import { csrfProtection } from './auth/csrf';
 import { loadCurrentUser } from './auth/current-user';
 import { authRoutes } from './auth/routes';
+import { reportRoutes } from './reports/routes';
 import { sessionMiddleware, type SessionStore } from './auth/session';
 import { flashMessages } from './web/flash';
 import type { Services } from './services';
@@ -97,6 +98,7 @@ export function createApp(services: Services, options: AppOptions): Express {
 
   app.use(publicRoutes(services.publicPages, options.publicCacheSeconds));
   app.use(authRoutes(services.auth));
+  app.use(reportRoutes(services.reports));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

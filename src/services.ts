@@ -6,6 +6,7 @@ import { createAuthQueries } from './auth/queries';
 import { createAuthService } from './auth/service';
 import type { CurrentUser } from './auth/current-user';
 import { transactorFor } from './db/transaction';
+import { createReportService } from './reports/service';
 
 /** Every service of the app, built once from the database handle. */
 export function createServices(db: Database) {
@@ -14,6 +15,7 @@ export function createServices(db: Database) {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(createPublicQueries(db)),
     auth: createAuthService(transaction),
+    reports: createReportService(transaction),
     currentUser: async (id: number): Promise<CurrentUser | undefined> => {
       const user = await createAuthQueries(db).findActiveUser(id);
       return user && { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };

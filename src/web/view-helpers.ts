@@ -19,4 +19,6 @@ export const viewHelpers = {
   formatDate,
   formatPercent,
   eq: (a: unknown, b: unknown) => a === b,
+  // Handlebars passes its options object last: join everything before it.
+  concat: (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''),
 };

@@ -1,0 +1,237 @@
+import type { Database } from '../db/knex';
+
+export type ReportState = 'draft' | 'submitted' | 'returned' | 'accepted';
+export type UpdateStatus = 'not_started' | 'in_progress' | 'completed' | 'delayed' | 'withdrawn';
+
+export type CycleRow = {
+  id: number;
+  slug: string;
+  title: string;
+  kind: 'commitments' | 'progress';
+  opens_on: string;
+  due_on: string;
+  closes_on: string;
+  state: 'planned' | 'open' | 'closed';
+};
+
+export type ReportRow = {
+  id: number;
+  country_code: string;
+  cycle_id: number;
+  state: ReportState;
+  version: number;
+  submitted_at: Date | null;
+  reviewed_at: Date | null;
+  review_comment: string | null;
+  updated_at: Date;
+};
+
+export type StocktakingRow = { target_code: string; existing_measures: string; gaps: string };
+
+export type ActionRow = {
+  id: number;
+  country_code: string;
+  target_code: string;
+  goal_code: string | null;
+  title: string;
+  description: string;
+  responsible_body: string;
+  due_on: string | null;
+  pledged_in_report_id: number;
+  withdrawn_in_report_id: number | null;
+  withdrawal_reason: string | null;
+  pledged_in_cycle_title?: string;
+};
+
+export type UpdateRow = { action_id: number; status: UpdateStatus; percent_complete: number | null; narrative: string };
+export type IndicatorValueRow = { indicator_code: string; value: number; note: string };
+export type IndicatorRow = { code: string; name: string; unit: string };
+
+export type ActionFields = {
+  target_code: string;
+  goal_code: string | null;
+  title: string;
+  description: string;
+  responsible_body: string;
+  due_on: string | null;
+};
+
+const REPORT_COLUMNS = ['id', 'country_code', 'cycle_id', 'state', 'version', 'submitted_at', 'reviewed_at', 'review_comment', 'updated_at'];
+const CYCLE_COLUMNS = ['id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state'];
+const ACTION_COLUMNS = ['a.id', 'a.country_code', 'a.target_code', 'a.goal_code', 'a.title', 'a.description', 'a.responsible_body', 'a.due_on', 'a.pledged_in_report_id', 'a.withdrawn_in_report_id', 'a.withdrawal_reason'];
+
+export function createReportQueries(db: Database) {
+  return {
+    async findCountry(code: string): Promise<{ code: string; name: string } | undefined> {
+      return db('countries').select('code', 'name').where({ code }).first();
+    },
+
+    async findCycle(slug: string): Promise<CycleRow | undefined> {
+      return db('cycles').select(CYCLE_COLUMNS).where({ slug }).first();
+    },
+
+    async listCycles(): Promise<CycleRow[]> {
+      return db('cycles').select(CYCLE_COLUMNS).orderBy('opens_on', 'desc');
+    },
+
+    async findReport(countryCode: string, cycleId: number, options: { forUpdate?: boolean } = {}): Promise<ReportRow | undefined> {
+      const query = db('reports').select(REPORT_COLUMNS).where({ country_code: countryCode, cycle_id: cycleId }).first();
+      return options.forUpdate ? query.forUpdate() : query;
+    },
+
+    async listReportsOfCountry(countryCode: string): Promise<ReportRow[]> {
+      return db('reports').select(REPORT_COLUMNS).where({ country_code: countryCode });
+    },
+
+    async insertReport(countryCode: string, cycleId: number): Promise<ReportRow> {
+      const [row] = await db('reports').insert({ country_code: countryCode, cycle_id: cycleId }).returning(REPORT_COLUMNS);
+      return row as ReportRow;
+    },
+
+    /** Records a change: bumps the version (optimistic locking) and sets the state. */
+    async touchReport(reportId: number, fields: Partial<{ state: ReportState; submitted_at: Date; submitted_by: number; reviewed_at: Date; reviewed_by: number; review_comment: string | null }>): Promise<ReportRow> {
+      const [row] = await db('reports')
+        .where({ id: reportId })
+        .update({ ...fields, version: db.raw('version + 1'), updated_at: db.fn.now() })
+        .returning(REPORT_COLUMNS);
+      return row as ReportRow;
+    },
+
+    async listStocktaking(reportId: number): Promise<StocktakingRow[]> {
+      return db('stocktaking_entries').select('target_code', 'existing_measures', 'gaps').where({ report_id: reportId }).orderBy('target_code');
+    },
+
+    async saveStocktaking(reportId: number, entries: StocktakingRow[]): Promise<void> {
+      for (const entry of entries) {
+        if (!entry.existing_measures && !entry.gaps) {
+          await db('stocktaking_entries').where({ report_id: reportId, target_code: entry.target_code }).delete();
+          continue;
+        }
+        await db('stocktaking_entries')
+          .insert({ report_id: reportId, ...entry })
+          .onConflict(['report_id', 'target_code'])
+          .merge({ existing_measures: entry.existing_measures, gaps: entry.gaps, updated_at: db.fn.now() });
+      }
+    },
+
+    async listActionsPledgedIn(reportId: number): Promise<ActionRow[]> {
+      return db('actions as a').select(ACTION_COLUMNS).where('a.pledged_in_report_id', reportId).orderBy(['a.target_code', 'a.id']);
+    },
+
+    /**
+     * The actions a progress report must give an update on: pledged in an accepted report
+     * of an earlier cycle and not withdrawn (or withdrawn in this very report, which then
+     * shows them as withdrawn).
+     */
+    async listCarriedActions(countryCode: string, cycle: CycleRow, reportId: number | null): Promise<ActionRow[]> {
+      return db('actions as a')
+        .join('reports as pledged', 'pledged.id', 'a.pledged_in_report_id')
+        .join('cycles as c', 'c.id', 'pledged.cycle_id')
+        .select(ACTION_COLUMNS)
+        .select('c.title as pledged_in_cycle_title')
+        .where({ 'a.country_code': countryCode, 'pledged.state': 'accepted' })
+        .andWhere('c.opens_on', '<', cycle.opens_on)
+        .andWhere((where) => {
+          where.whereNull('a.withdrawn_in_report_id');
+          if (reportId !== null) where.orWhere('a.withdrawn_in_report_id', reportId);
+        })
+        .orderBy(['a.target_code', 'a.id']);
+    },
+
+    async findAction(actionId: number): Promise<ActionRow | undefined> {
+      return db('actions as a').select(ACTION_COLUMNS).where('a.id', actionId).first();
+    },
+
+    async insertAction(countryCode: string, reportId: number, fields: ActionFields): Promise<ActionRow> {
+      const [row] = await db('actions').insert({ country_code: countryCode, pledged_in_report_id: reportId, ...fields }).returning('*');
+      return row as ActionRow;
+    },
+
+    async updateAction(actionId: number, fields: ActionFields): Promise<void> {
+      await db('actions').where({ id: actionId }).update({ ...fields, updated_at: db.fn.now() });
+    },
+
+    async deleteAction(actionId: number): Promise<void> {
+      await db('actions').where({ id: actionId }).delete();
+    },
+
+    async setWithdrawal(actionId: number, reportId: number | null, reason: string | null): Promise<void> {
+      await db('actions').where({ id: actionId }).update({ withdrawn_in_report_id: reportId, withdrawal_reason: reason, updated_at: db.fn.now() });
+    },
+
+    async listUpdates(reportId: number): Promise<UpdateRow[]> {
+      return db('action_updates').select('action_id', 'status', 'percent_complete', 'narrative').where({ report_id: reportId });
+    },
+
+    async saveUpdate(reportId: number, countryCode: string, update: UpdateRow): Promise<void> {
+      await db('action_updates')
+        .insert({ report_id: reportId, country_code: countryCode, ...update })
+        .onConflict(['report_id', 'action_id'])
+        .merge({ status: update.status, percent_complete: update.percent_complete, narrative: update.narrative, updated_at: db.fn.now() });
+    },
+
+    async deleteUpdate(reportId: number, actionId: number): Promise<void> {
+      await db('action_updates').where({ report_id: reportId, action_id: actionId }).delete();
+    },
+
+    async listIndicators(): Promise<IndicatorRow[]> {
+      return db('indicators').select('code', 'name', 'unit').orderBy('code');
+    },
+
+    async listIndicatorValues(reportId: number): Promise<IndicatorValueRow[]> {
+      return db('indicator_values').select('indicator_code', 'value', 'note').where({ report_id: reportId }).orderBy('indicator_code');
+    },
+
+    async saveIndicatorValue(reportId: number, indicatorCode: string, value: number | null, note: string): Promise<void> {
+      if (value === null) {
+        await db('indicator_values').where({ report_id: reportId, indicator_code: indicatorCode }).delete();
+        return;
+      }
+      await db('indicator_values')
+        .insert({ report_id: reportId, indicator_code: indicatorCode, value, note })
+        .onConflict(['report_id', 'indicator_code'])
+        .merge({ value, note, updated_at: db.fn.now() });
+    },
+
+    async listTargets(): Promise<Array<{ code: string; title: string }>> {
+      return db('policy_targets').select('code', 'title').orderBy('position');
+    },
+
+    async listGoals(): Promise<Array<{ code: string; target_code: string; text: string }>> {
+      return db('operational_goals').select('code', 'target_code', 'text').orderBy('code');
+    },
+
+    async insertSubmission(submission: { report_id: number; submitted_at: Date; submitted_by: number; late: boolean; content: unknown }): Promise<void> {
+      const next = await db('report_submissions').where({ report_id: submission.report_id }).max<{ max: number | null }>('number as max').first();
+      await db('report_submissions').insert({ ...submission, number: (next?.max ?? 0) + 1, content: JSON.stringify(submission.content) });
+    },
+
+    async recordReviewOfLatestSubmission(reportId: number, review: { outcome: 'accepted' | 'returned'; reviewed_at: Date; reviewed_by: number; review_comment: string | null }): Promise<void> {
+      const latest = db('report_submissions').where({ report_id: reportId }).max('number');
+      await db('report_submissions').where({ report_id: reportId }).andWhere('number', latest).update(review);
+    },
+
+    async listSubmissions(reportId: number): Promise<Array<{ number: number; submitted_at: Date; late: boolean; outcome: string | null; reviewed_at: Date | null; review_comment: string | null; submitted_by_name: string | null; reviewed_by_name: string | null }>> {
+      return db('report_submissions as s')
+        .leftJoin('users as submitter', 'submitter.id', 's.submitted_by')
+        .leftJoin('users as reviewer', 'reviewer.id', 's.reviewed_by')
+        .select('s.number', 's.submitted_at', 's.late', 's.outcome', 's.reviewed_at', 's.review_comment', 'submitter.name as submitted_by_name', 'reviewer.name as reviewed_by_name')
+        .where('s.report_id', reportId)
+        .orderBy('s.number', 'desc');
+    },
+
+    /** The country's accepted report in the latest cycle before this one, if any. */
+    async findPreviousAccepted(countryCode: string, cycle: CycleRow): Promise<(ReportRow & { cycle_title: string; cycle_kind: string }) | undefined> {
+      return db('reports as r')
+        .join('cycles as c', 'c.id', 'r.cycle_id')
+        .select(REPORT_COLUMNS.map((column) => `r.${column}`))
+        .select('c.title as cycle_title', 'c.kind as cycle_kind')
+        .where({ 'r.country_code': countryCode, 'r.state': 'accepted' })
+        .andWhere('c.opens_on', '<', cycle.opens_on)
+        .orderBy('c.opens_on', 'desc')
+        .first();
+    },
+  };
+}
+
+export type ReportQueries = ReturnType<typeof createReportQueries>;

@@ -1,0 +1,376 @@
+import type { z } from 'zod';
+import { recordAuditEvent } from '../audit/queries';
+import type { CurrentUser } from '../auth/current-user';
+import type { Transactor } from '../db/transaction';
+import { AppError, notFound } from '../web/errors';
+import { formatDate } from '../web/view-helpers';
+import { createReportQueries, type ActionRow, type CycleRow, type ReportQueries, type ReportRow, type ReportState } from './queries';
+import type { actionSchema, baselineSchema, indicatorsSchema, updatesSchema } from './validation';
+
+// The rules of the report workflow: who may see and change which report, when a report
+// is locked and why, what makes it complete, and the transitions
+// draft → submitted → accepted | returned → (edits) → submitted.
+// Every change runs in one transaction that locks the report row, checks its version
+// (optimistic locking across requests), bumps it, and writes an audit event.
+
+export type RequestContext = { ipAddress: string | null };
+
+export const stateLabels: Record<ReportState | 'not_started', string> = {
+  not_started: 'Not started',
+  draft: 'Draft',
+  submitted: 'Submitted, waiting for review',
+  returned: 'Returned for changes',
+  accepted: 'Accepted and published',
+};
+
+export const statusLabels: Record<string, string> = {
+  not_started: 'Not started',
+  in_progress: 'In progress',
+  completed: 'Completed',
+  delayed: 'Delayed',
+  withdrawn: 'Withdrawn',
+};
+
+export class StaleVersionError extends AppError {
+  constructor() {
+    super(409, 'stale_version', 'Someone else saved this report after you opened it. Nothing of yours was saved yet: your answers are kept below.');
+  }
+}
+
+const isStaff = (user: CurrentUser) => user.role === 'secretariat' || user.role === 'admin';
+
+/** A delegate may only reach their own country; anything else is "not found", not "forbidden". */
+export function assertMayView(user: CurrentUser, countryCode: string): void {
+  if (isStaff(user)) return;
+  if (user.role === 'delegate' && user.countryCode === countryCode) return;
+  throw notFound('report');
+}
+
+/** Why a report cannot be edited now, or null when it can. */
+export function lockReason(cycle: CycleRow, report: ReportRow | undefined): string | null {
+  if (cycle.state === 'planned') return `This reporting cycle has not opened yet. It is planned to open on ${formatDate(cycle.opens_on)}.`;
+  if (cycle.state === 'closed') return `This reporting cycle closed on ${formatDate(cycle.closes_on)}: reports can no longer be changed.`;
+  if (report?.state === 'submitted') return `This report was submitted on ${formatDate(report.submitted_at)} and is waiting for the secretariat's review. It cannot be changed unless the secretariat returns it.`;
+  if (report?.state === 'accepted') return `This report was accepted on ${formatDate(report.reviewed_at)} and is published. It can no longer be changed.`;
+  return null;
+}
+
+type ReportContent = Awaited<ReturnType<typeof loadContent>>;
+
+async function loadContent(queries: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow | undefined) {
+  const reportId = report?.id ?? null;
+  const [stocktaking, pledged, carried, updates, indicatorValues] = await Promise.all([
+    reportId ? queries.listStocktaking(reportId) : [],
+    reportId ? queries.listActionsPledgedIn(reportId) : [],
+    cycle.kind === 'progress' ? queries.listCarriedActions(countryCode, cycle, reportId) : [],
+    reportId ? queries.listUpdates(reportId) : [],
+    reportId ? queries.listIndicatorValues(reportId) : [],
+  ]);
+  return { stocktaking, pledged, carried, updates, indicatorValues };
+}
+
+export type MissingItem = { message: string; field: string };
+
+/** What stops the report from being submitted, each with the field that fixes it. */
+export function missingItems(cycle: CycleRow, content: ReportContent, targets: Array<{ code: string; title: string }>): MissingItem[] {
+  const missing: MissingItem[] = [];
+  if (cycle.kind === 'commitments') {
+    for (const target of targets) {
+      const entry = content.stocktaking.find((row) => row.target_code === target.code);
+      if (!entry?.existing_measures) {
+        missing.push({ message: `Describe the measures already in place for ${target.code}: ${target.title}.`, field: `baseline-${target.code}-existing` });
+      }
+    }
+    if (content.pledged.length === 0) missing.push({ message: 'Pledge at least one action.', field: 'new-action-title' });
+  } else {
+    for (const action of content.carried) {
+      const withdrawnHere = action.withdrawn_in_report_id !== null;
+      if (!withdrawnHere && !content.updates.some((update) => update.action_id === action.id)) {
+        missing.push({ message: `Give a progress update for “${action.title}”.`, field: `updates-a${action.id}-status` });
+      }
+    }
+  }
+  return missing;
+}
+
+/** The report as it is submitted: frozen into report_submissions, never edited. */
+function snapshot(content: ReportContent) {
+  return {
+    baseline: content.stocktaking,
+    pledged: content.pledged.map(actionFields),
+    withdrawn: content.carried.filter((action) => action.withdrawn_in_report_id !== null).map((action) => ({ id: action.id, reason: action.withdrawal_reason })),
+    updates: content.updates,
+    indicators: content.indicatorValues,
+  };
+}
+
+const actionFields = (action: ActionRow) => ({
+  id: action.id,
+  title: action.title,
+  target_code: action.target_code,
+  goal_code: action.goal_code,
+  responsible_body: action.responsible_body,
+  due_on: action.due_on,
+  description: action.description,
+});
+
+type EditWork = (context: { queries: ReportQueries; report: ReportRow; cycle: CycleRow; countryCode: string }) => Promise<{ verb: string; details?: Record<string, unknown>; entityId?: number }>;
+
+export function createReportService(transaction: Transactor) {
+  /** Loads country, cycle and report for a user, or throws 404 when they may not see it. */
+  async function locate(queries: ReportQueries, user: CurrentUser, countryCode: string, cycleSlug: string, options: { forUpdate?: boolean } = {}) {
+    assertMayView(user, countryCode);
+    const [country, cycle] = await Promise.all([queries.findCountry(countryCode), queries.findCycle(cycleSlug)]);
+    if (!country || !cycle) throw notFound('report');
+    const report = await queries.findReport(countryCode, cycle.id, options);
+    return { country, cycle, report };
+  }
+
+  /**
+   * One change to a report's content: checks the lock and the version, creates the
+   * report on its first save, returns a returned report to draft, bumps the version
+   * and writes the audit event, all in one transaction.
+   */
+  async function edit(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, context: RequestContext, work: EditWork): Promise<ReportRow> {
+    return transaction(async (trx) => {
+      const queries = createReportQueries(trx);
+      const located = await locate(queries, user, countryCode, cycleSlug, { forUpdate: true });
+      const reason = lockReason(located.cycle, located.report);
+      if (reason) throw new AppError(409, 'report_locked', reason);
+      let report = located.report;
+      const created = !report;
+      if (!report) {
+        if (expectedVersion !== 0) throw new StaleVersionError();
+        // Two first saves at once: the unique (country, cycle) index lets one through.
+        report = await queries.insertReport(countryCode, located.cycle.id).catch((error: { code?: string }) => {
+          if (error.code === '23505') throw new StaleVersionError();
+          throw error;
+        });
+      } else if (report.version !== expectedVersion) {
+        throw new StaleVersionError();
+      }
+      const change = await work({ queries, report, cycle: located.cycle, countryCode });
+      // A report created by this save starts at version 1; any later save bumps it.
+      const updated = created ? report : await queries.touchReport(report.id, { state: 'draft' });
+      await recordAuditEvent(trx, {
+        actorUserId: user.id, actorLabel: user.email, verb: change.verb, entity: change.entityId ? 'action' : 'report',
+        entityId: change.entityId ?? report.id, countryCode, ipAddress: context.ipAddress,
+        details: { cycle: cycleSlug, report_id: report.id, version: updated.version, ...change.details },
+      });
+      return updated;
+    });
+  }
+
+  /** The action must belong to this report (pledged here) or be carried into it. */
+  async function ownAction(queries: ReportQueries, report: ReportRow, cycle: CycleRow, countryCode: string, actionId: number, allowed: 'pledged' | 'carried') {
+    const action = await queries.findAction(actionId);
+    if (!action || action.country_code !== countryCode) throw notFound('action');
+    if (allowed === 'pledged' && action.pledged_in_report_id !== report.id) throw notFound('action');
+    if (allowed === 'carried') {
+      const carried = await queries.listCarriedActions(countryCode, cycle, report.id);
+      if (!carried.some((row) => row.id === actionId)) throw notFound('action');
+    }
+    return action;
+  }
+
+  return {
+    /** The reports of the user's country, one row per cycle that is not just planned. */
+    async listForDelegate(user: CurrentUser) {
+      if (user.role !== 'delegate' || !user.countryCode) throw new AppError(403, 'forbidden', 'Only national delegates file reports.');
+      const countryCode = user.countryCode;
+      return transaction(async (trx) => {
+        const queries = createReportQueries(trx);
+        const [country, cycles, reports] = await Promise.all([queries.findCountry(countryCode), queries.listCycles(), queries.listReportsOfCountry(countryCode)]);
+        return {
+          country,
+          cycles: cycles.map((cycle) => {
+            const report = reports.find((row) => row.cycle_id === cycle.id);
+            const state = report?.state ?? 'not_started';
+            return {
+              slug: cycle.slug,
+              title: cycle.title,
+              cycleState: cycle.state,
+              dueOn: cycle.due_on,
+              state,
+              stateLabel: stateLabels[state],
+              editable: lockReason(cycle, report) === null,
+              overdue: cycle.state === 'open' && !report?.submitted_at && new Date().toISOString().slice(0, 10) > cycle.due_on,
+            };
+          }),
+        };
+      });
+    },
+
+    /** Everything the report and edit pages show, for this user. */
+    async reportPage(user: CurrentUser, countryCode: string, cycleSlug: string) {
+      return transaction(async (trx) => {
+        const queries = createReportQueries(trx);
+        const { country, cycle, report } = await locate(queries, user, countryCode, cycleSlug);
+        const [content, targets, goals, indicators, submissions] = await Promise.all([
+          loadContent(queries, countryCode, cycle, report),
+          queries.listTargets(),
+          queries.listGoals(),
+          queries.listIndicators(),
+          report ? queries.listSubmissions(report.id) : [],
+        ]);
+        const reason = lockReason(cycle, report);
+        const missing = missingItems(cycle, content, targets);
+        const state = report?.state ?? 'not_started';
+        return {
+          country,
+          cycle: { slug: cycle.slug, title: cycle.title, kind: cycle.kind, state: cycle.state, dueOn: cycle.due_on, closesOn: cycle.closes_on, isCommitments: cycle.kind === 'commitments' },
+          report: {
+            exists: Boolean(report),
+            state,
+            stateLabel: stateLabels[state],
+            version: report?.version ?? 0,
+            submittedAt: report?.submitted_at ?? null,
+            reviewComment: report?.review_comment ?? null,
+            // Shown to delegates while they fix a returned report.
+            wasReturned: report?.state === 'returned' || (report?.state === 'draft' && submissions[0]?.outcome === 'returned'),
+          },
+          editable: reason === null,
+          lockReason: reason,
+          mayEdit: reason === null,
+          maySubmit: reason === null && user.role === 'delegate',
+          missing,
+          complete: missing.length === 0,
+          targets,
+          goals,
+          indicators,
+          content,
+          submissions,
+        };
+      });
+    },
+
+    async saveBaseline(user: CurrentUser, code: string, slug: string, input: z.output<typeof baselineSchema>, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, async ({ queries, report, cycle }) => {
+        if (cycle.kind !== 'commitments') throw new AppError(409, 'wrong_cycle', 'The baseline is part of the commitments cycle only.');
+        const entries = Object.entries(input.baseline).map(([target, entry]) => ({ target_code: target, existing_measures: entry?.existing ?? '', gaps: entry?.gaps ?? '' }));
+        await queries.saveStocktaking(report.id, entries);
+        return { verb: 'report.baseline_saved', details: { targets: entries.map((entry) => entry.target_code) } };
+      });
+    },
+
+    async addAction(user: CurrentUser, code: string, slug: string, input: z.output<typeof actionSchema>, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, async ({ queries, report, countryCode }) => {
+        const action = await queries.insertAction(countryCode, report.id, toActionFields(input));
+        return { verb: 'action.pledged', entityId: action.id, details: { title: action.title, target: action.target_code } };
+      });
+    },
+
+    async updateAction(user: CurrentUser, code: string, slug: string, actionId: number, input: z.output<typeof actionSchema>, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
+        await ownAction(queries, report, cycle, countryCode, actionId, 'pledged');
+        await queries.updateAction(actionId, toActionFields(input));
+        return { verb: 'action.updated', entityId: actionId, details: { title: input.title, target: input.target } };
+      });
+    },
+
+    async removeAction(user: CurrentUser, code: string, slug: string, actionId: number, expectedVersion: number, context: RequestContext) {
+      return edit(user, code, slug, expectedVersion, context, async ({ queries, report, cycle, countryCode }) => {
+        const action = await ownAction(queries, report, cycle, countryCode, actionId, 'pledged');
+        await queries.deleteAction(actionId);
+        return { verb: 'action.removed', entityId: actionId, details: { title: action.title } };
+      });
+    },
+
+    async saveUpdates(user: CurrentUser, code: string, slug: string, input: z.output<typeof updatesSchema>, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
+        if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'Progress updates belong to a progress cycle.');
+        const carried = await queries.listCarriedActions(countryCode, cycle, report.id);
+        const saved: number[] = [];
+        for (const [key, update] of Object.entries(input.updates)) {
+          const action = carried.find((row) => `a${row.id}` === key);
+          if (!action) throw new AppError(422, 'unknown_action', 'The form names an action that is not part of this report. Reload the page.');
+          if (action.withdrawn_in_report_id !== null) continue;
+          if (update.status === null) {
+            await queries.deleteUpdate(report.id, action.id);
+            continue;
+          }
+          const percent = update.status === 'completed' ? 100 : update.percent;
+          await queries.saveUpdate(report.id, countryCode, { action_id: action.id, status: update.status, percent_complete: percent, narrative: update.narrative });
+          saved.push(action.id);
+        }
+        return { verb: 'report.updates_saved', details: { actions: saved } };
+      });
+    },
+
+    async withdrawAction(user: CurrentUser, code: string, slug: string, actionId: number, input: { version: number; reason: string }, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
+        if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'Actions are withdrawn in a progress report.');
+        const action = await ownAction(queries, report, cycle, countryCode, actionId, 'carried');
+        await queries.setWithdrawal(action.id, report.id, input.reason);
+        await queries.deleteUpdate(report.id, action.id);
+        return { verb: 'action.withdrawn', entityId: action.id, details: { title: action.title, reason: input.reason } };
+      });
+    },
+
+    async undoWithdrawal(user: CurrentUser, code: string, slug: string, actionId: number, expectedVersion: number, context: RequestContext) {
+      return edit(user, code, slug, expectedVersion, context, async ({ queries, report, cycle, countryCode }) => {
+        const action = await ownAction(queries, report, cycle, countryCode, actionId, 'carried');
+        if (action.withdrawn_in_report_id !== report.id) throw new AppError(409, 'not_withdrawn', 'This action is not withdrawn in this report.');
+        await queries.setWithdrawal(action.id, null, null);
+        return { verb: 'action.withdrawal_undone', entityId: action.id, details: { title: action.title } };
+      });
+    },
+
+    async saveIndicators(user: CurrentUser, code: string, slug: string, input: z.output<typeof indicatorsSchema>, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, async ({ queries, report }) => {
+        const known = new Set((await queries.listIndicators()).map((indicator) => indicator.code));
+        for (const [indicatorCode, entry] of Object.entries(input.indicators)) {
+          if (!known.has(indicatorCode)) throw new AppError(422, 'unknown_indicator', 'The form names an unknown indicator. Reload the page.');
+          await queries.saveIndicatorValue(report.id, indicatorCode, entry.value, entry.note);
+        }
+        return { verb: 'report.indicators_saved', details: { indicators: Object.keys(input.indicators) } };
+      });
+    },
+
+    /**
+     * Submits the report for review: only the country's own delegate, only while the cycle
+     * is open, only when complete. The submitted content is frozen as a new version.
+     */
+    async submit(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, context: RequestContext) {
+      return transaction(async (trx) => {
+        const queries = createReportQueries(trx);
+        const { cycle, report } = await locate(queries, user, countryCode, cycleSlug, { forUpdate: true });
+        if (user.role !== 'delegate') throw new AppError(403, 'forbidden', "Only the country's delegates submit its report; the secretariat cannot submit on a country's behalf.");
+        const reason = lockReason(cycle, report);
+        if (reason) throw new AppError(409, 'report_locked', reason);
+        if (!report || report.version !== expectedVersion) throw new StaleVersionError();
+        const content = await loadContent(queries, countryCode, cycle, report);
+        const missing = missingItems(cycle, content, await queries.listTargets());
+        if (missing.length > 0) throw new IncompleteReportError(missing);
+        const now = new Date();
+        const late = now.toISOString().slice(0, 10) > cycle.due_on;
+        const updated = await queries.touchReport(report.id, { state: 'submitted', submitted_at: now, submitted_by: user.id });
+        await queries.insertSubmission({ report_id: report.id, submitted_at: now, submitted_by: user.id, late, content: snapshot(content) });
+        await recordAuditEvent(trx, {
+          actorUserId: user.id, actorLabel: user.email, verb: 'report.submitted', entity: 'report', entityId: report.id,
+          countryCode, ipAddress: context.ipAddress, details: { cycle: cycleSlug, version: updated.version, late },
+        });
+        return updated;
+      });
+    },
+  };
+}
+
+export class IncompleteReportError extends AppError {
+  constructor(readonly missing: MissingItem[]) {
+    super(422, 'incomplete_report', 'The report is not complete yet. Finish the items listed, then submit again.');
+  }
+}
+
+function toActionFields(input: z.output<typeof actionSchema>) {
+  return {
+    title: input.title,
+    target_code: input.target,
+    goal_code: input.goal,
+    responsible_body: input.body,
+    due_on: input.due_on,
+    description: input.description,
+  };
+}
+
+export type ReportService = ReturnType<typeof createReportService>;

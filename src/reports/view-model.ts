@@ -1,0 +1,181 @@
+import type { FormError } from '../web/forms';
+import { fieldErrors } from '../web/forms';
+import type { ReportService } from './service';
+import { statusLabels } from './service';
+import { STATUSES } from './validation';
+
+// Builds what the report pages render. A form that failed (invalid input, or a stale
+// version) is shown again with exactly what the user typed; every other form shows the
+// saved values.
+
+type ReportPage = Awaited<ReturnType<ReportService['reportPage']>>;
+
+/** The form being shown again: its name (baseline, new-action, action-12, updates, withdraw-12, indicators, submit), the raw input, what went wrong. */
+export type FormOverride = {
+  form: string;
+  values: Record<string, unknown>;
+  errors: FormError[];
+  conflict?: boolean;
+};
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
+const field = (values: unknown, ...path: string[]): string => {
+  let current: unknown = values;
+  for (const key of path) current = current && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined;
+  return str(current);
+};
+
+function options(choices: Array<{ value: string; label: string }>, selected: string, blank?: string) {
+  const list = choices.map((choice) => ({ ...choice, selected: choice.value === selected }));
+  return blank === undefined ? list : [{ value: '', label: blank, selected: selected === '' }, ...list];
+}
+
+export function reportView(page: ReportPage, override?: FormOverride) {
+  const errorsById = fieldErrors(override?.errors ?? []);
+  const mine = (form: string) => (override?.form === form ? override.values : undefined);
+  const targetChoices = page.targets.map((target) => ({ value: target.code, label: `${target.code}: ${target.title}` }));
+  const goalChoices = page.goals.map((goal) => ({ value: goal.code, label: `${goal.code} ${goal.text.length > 90 ? `${goal.text.slice(0, 88)}…` : goal.text}` }));
+  const statusChoices = STATUSES.map((status) => ({ value: status, label: statusLabels[status]! }));
+  const targetTitle = (code: string) => page.targets.find((target) => target.code === code)?.title ?? code;
+
+  const actionForm = (name: string, saved: { title: string; target_code: string; goal_code: string | null; responsible_body: string; due_on: string | null; description: string } | undefined) => {
+    const typed = mine(name);
+    const value = (key: string, savedValue: string | null | undefined) => (typed ? field(typed, key) : str(savedValue));
+    const error = (key: string) => errorsById[`${name}-${key}`];
+    return {
+      name,
+      errors: { title: error('title'), target: error('target'), goal: error('goal'), body: error('body'), dueOn: error('due_on'), description: error('description') },
+      title: value('title', saved?.title),
+      targetOptions: options(targetChoices, value('target', saved?.target_code), 'Choose a policy target'),
+      goalOptions: options(goalChoices, value('goal', saved?.goal_code), 'None'),
+      body: value('body', saved?.responsible_body),
+      dueOn: value('due_on', saved?.due_on),
+      description: value('description', saved?.description),
+    };
+  };
+
+  const baseline = page.targets.map((target) => {
+    const saved = page.content.stocktaking.find((row) => row.target_code === target.code);
+    const typed = mine('baseline');
+    return {
+      code: target.code,
+      title: target.title,
+      existing: typed ? field(typed, 'baseline', target.code, 'existing') : str(saved?.existing_measures),
+      gaps: typed ? field(typed, 'baseline', target.code, 'gaps') : str(saved?.gaps),
+      existingError: errorsById[`baseline-${target.code}-existing`],
+      gapsError: errorsById[`baseline-${target.code}-gaps`],
+    };
+  });
+
+  const pledged = page.content.pledged.map((action) => ({
+    id: action.id,
+    title: action.title,
+    targetCode: action.target_code,
+    targetTitle: targetTitle(action.target_code),
+    goalCode: action.goal_code,
+    body: action.responsible_body,
+    dueOn: action.due_on,
+    description: action.description,
+    form: actionForm(`action-${action.id}`, action),
+    open: override?.form === `action-${action.id}`,
+  }));
+
+  const carried = page.content.carried.map((action) => {
+    const saved = page.content.updates.find((update) => update.action_id === action.id);
+    const typed = mine('updates');
+    const withdrawTyped = mine(`withdraw-${action.id}`);
+    const status = typed ? field(typed, 'updates', `a${action.id}`, 'status') : str(saved?.status);
+    return {
+      id: action.id,
+      title: action.title,
+      targetCode: action.target_code,
+      targetTitle: targetTitle(action.target_code),
+      pledgedIn: action.pledged_in_cycle_title,
+      description: action.description,
+      withdrawn: action.withdrawn_in_report_id !== null,
+      withdrawalReason: action.withdrawal_reason,
+      statusLabel: saved ? statusLabels[saved.status] : 'No update yet',
+      statusOptions: options(statusChoices, status, 'Choose a status'),
+      percent: typed ? field(typed, 'updates', `a${action.id}`, 'percent') : str(saved?.percent_complete),
+      narrative: typed ? field(typed, 'updates', `a${action.id}`, 'narrative') : str(saved?.narrative),
+      savedStatus: saved?.status,
+      withdrawReason: withdrawTyped ? field(withdrawTyped, 'reason') : '',
+      withdrawOpen: Boolean(withdrawTyped),
+      statusError: errorsById[`updates-a${action.id}-status`],
+      percentError: errorsById[`updates-a${action.id}-percent`],
+      narrativeError: errorsById[`updates-a${action.id}-narrative`],
+      reasonError: errorsById[`withdraw-${action.id}-reason`],
+    };
+  });
+
+  const indicators = page.indicators.map((indicator) => {
+    const saved = page.content.indicatorValues.find((value) => value.indicator_code === indicator.code);
+    const typed = mine('indicators');
+    return {
+      code: indicator.code,
+      name: indicator.name,
+      unit: indicator.unit,
+      value: typed ? field(typed, 'indicators', indicator.code, 'value') : str(saved?.value),
+      note: typed ? field(typed, 'indicators', indicator.code, 'note') : str(saved?.note),
+      valueError: errorsById[`indicators-${indicator.code}-value`],
+      noteError: errorsById[`indicators-${indicator.code}-note`],
+    };
+  });
+
+  const errors = override?.errors ?? [];
+  const updatable = carried.filter((action) => !action.withdrawn);
+  return {
+    ...page,
+    baseline,
+    pledged,
+    carried,
+    updatable,
+    withdrawnHere: carried.filter((action) => action.withdrawn),
+    indicatorFields: indicators,
+    newAction: actionForm('new-action', undefined),
+    errors,
+    conflict: override?.conflict ? { form: override.form, changes: conflictChanges(page, override) } : null,
+  };
+}
+
+/** For a refused stale save: the fields where the saved report now differs from what the user typed. */
+function conflictChanges(page: ReportPage, override: FormOverride): Array<{ label: string; saved: string; yours: string }> {
+  const changes: Array<{ label: string; saved: string; yours: string }> = [];
+  const compare = (label: string, saved: unknown, yours: unknown) => {
+    if (str(saved).trim() !== str(yours).trim()) changes.push({ label, saved: str(saved), yours: str(yours) });
+  };
+  const values = override.values;
+  if (override.form === 'baseline') {
+    for (const target of page.targets) {
+      const saved = page.content.stocktaking.find((row) => row.target_code === target.code);
+      compare(`${target.code}: measures in place`, saved?.existing_measures, field(values, 'baseline', target.code, 'existing'));
+      compare(`${target.code}: gaps`, saved?.gaps, field(values, 'baseline', target.code, 'gaps'));
+    }
+  } else if (override.form === 'updates') {
+    for (const action of page.content.carried) {
+      const saved = page.content.updates.find((update) => update.action_id === action.id);
+      const id = `a${action.id}`;
+      compare(`${action.title}: status`, saved ? statusLabels[saved.status] : '', statusLabels[field(values, 'updates', id, 'status')] ?? '');
+      compare(`${action.title}: percent complete`, saved?.percent_complete, field(values, 'updates', id, 'percent'));
+      compare(`${action.title}: narrative`, saved?.narrative, field(values, 'updates', id, 'narrative'));
+    }
+  } else if (override.form.startsWith('action-')) {
+    const saved = page.content.pledged.find((action) => `action-${action.id}` === override.form);
+    if (!saved) changes.push({ label: 'This action', saved: 'has been removed', yours: field(values, 'title') });
+    else {
+      compare('Title', saved.title, field(values, 'title'));
+      compare('Policy target', saved.target_code, field(values, 'target'));
+      compare('Operational goal', saved.goal_code, field(values, 'goal'));
+      compare('Responsible body', saved.responsible_body, field(values, 'body'));
+      compare('Due date', saved.due_on, field(values, 'due_on'));
+      compare('Description', saved.description, field(values, 'description'));
+    }
+  } else if (override.form === 'indicators') {
+    for (const indicator of page.indicators) {
+      const saved = page.content.indicatorValues.find((value) => value.indicator_code === indicator.code);
+      compare(`${indicator.name}: value`, saved?.value, field(values, 'indicators', indicator.code, 'value'));
+      compare(`${indicator.name}: note`, saved?.note, field(values, 'indicators', indicator.code, 'note'));
+    }
+  }
+  return changes;
+}
