@@ -13,6 +13,7 @@ import { csrfProtection } from './auth/csrf';
 import { loadCurrentUser } from './auth/current-user';
 import { authRoutes } from './auth/routes';
 import { reportRoutes } from './reports/routes';
+import { reviewRoutes } from './review/routes';
 import { sessionMiddleware, type SessionStore } from './auth/session';
 import { flashMessages } from './web/flash';
 import type { Services } from './services';
@@ -99,6 +100,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.use(publicRoutes(services.publicPages, options.publicCacheSeconds));
   app.use(authRoutes(services.auth));
   app.use(reportRoutes(services.reports));
+  app.use(reviewRoutes(services.review, services.reports));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -7,6 +7,7 @@ import { createAuthService } from './auth/service';
 import type { CurrentUser } from './auth/current-user';
 import { transactorFor } from './db/transaction';
 import { createReportService } from './reports/service';
+import { createReviewService } from './review/service';
 
 /** Every service of the app, built once from the database handle. */
 export function createServices(db: Database) {
@@ -16,6 +17,7 @@ export function createServices(db: Database) {
     publicPages: createPublicService(createPublicQueries(db)),
     auth: createAuthService(transaction),
     reports: createReportService(transaction),
+    review: createReviewService(transaction),
     currentUser: async (id: number): Promise<CurrentUser | undefined> => {
       const user = await createAuthQueries(db).findActiveUser(id);
       return user && { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };

@@ -185,25 +185,14 @@ export function createPublicQueries(db: Database) {
       return db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').where({ slug }).first();
     },
 
-    /**
-     * The members expected to report in a cycle (joined by its close, not left before it
-     * opened) and anyone else with an accepted report in it, with that report's dates.
-     */
+    /** The members expected to report in a cycle and anyone else with an accepted report in it. */
     async listCycleMembers(cycle: CycleRow): Promise<CycleMemberRow[]> {
       return db('countries as c')
         .leftJoin('public_reports as pr', function joinCycle() {
           this.on('pr.country_code', 'c.code').andOn('pr.cycle_id', db.raw('?', [cycle.id]));
         })
         .select('c.code', 'c.name', 'c.region', 'c.eu_member', 'c.joined_on', 'c.left_on', 'pr.submitted_at', 'pr.accepted_at')
-        .where((where) =>
-          where
-            .whereNotNull('pr.id')
-            .orWhere((member) =>
-              member
-                .where('c.joined_on', '<=', cycle.closes_on)
-                .andWhere((left) => left.whereNull('c.left_on').orWhere('c.left_on', '>', cycle.opens_on)),
-            ),
-        )
+        .where((where) => where.whereNotNull('pr.id').orWhereRaw('member_during(c.joined_on, c.left_on, ?, ?)', [cycle.opens_on, cycle.closes_on]))
         .orderBy('c.name');
     },
   };

@@ -1,0 +1,51 @@
+import type { Database } from '../db/knex';
+import type { ReportState } from '../reports/queries';
+
+export type QueueRow = {
+  code: string;
+  name: string;
+  report_id: number | null;
+  state: ReportState | null;
+  version: number | null;
+  first_submitted_at: Date | null;
+  submitted_at: Date | null;
+  reviewed_at: Date | null;
+  reviewer_name: string | null;
+};
+
+export type SubmissionContent = {
+  baseline: Array<{ target_code: string; existing_measures: string; gaps: string }>;
+  pledged: Array<{ id: number; title: string }>;
+  updates: Array<{ action_id: number; status: string; percent_complete: number | null; narrative: string }>;
+  indicators: Array<{ indicator_code: string; value: number; note: string }>;
+};
+
+export function createReviewQueries(db: Database) {
+  return {
+    /** Every member expected in the cycle, and anyone with a report in it, with the report's state. */
+    async listQueue(cycle: { id: number; opens_on: string; closes_on: string }): Promise<QueueRow[]> {
+      return db('countries as c')
+        .leftJoin('reports as r', function joinCycle() {
+          this.on('r.country_code', 'c.code').andOn('r.cycle_id', db.raw('?', [cycle.id]));
+        })
+        .leftJoin('users as reviewer', 'reviewer.id', 'r.reviewed_by')
+        .select('c.code', 'c.name', 'r.id as report_id', 'r.state', 'r.version', 'r.submitted_at', 'r.reviewed_at', 'reviewer.name as reviewer_name')
+        // On time is judged by the first submission; demo and imported reports have no
+        // frozen versions, so their own submission date stands in.
+        .select(db.raw('coalesce((select min(s.submitted_at) from report_submissions s where s.report_id = r.id), r.submitted_at) as first_submitted_at'))
+        .where((where) => where.whereNotNull('r.id').orWhereRaw('member_during(c.joined_on, c.left_on, ?, ?)', [cycle.opens_on, cycle.closes_on]))
+        .orderBy('c.name');
+    },
+
+    /** The most recent returned version of a report, as it was submitted. */
+    async findLastReturnedSubmission(reportId: number): Promise<{ number: number; content: SubmissionContent; review_comment: string } | undefined> {
+      return db('report_submissions')
+        .select('number', 'content', 'review_comment')
+        .where({ report_id: reportId, outcome: 'returned' })
+        .orderBy('number', 'desc')
+        .first();
+    },
+  };
+}
+
+export type ReviewQueries = ReturnType<typeof createReviewQueries>;

@@ -1,0 +1,78 @@
+import { Router, type Request, type Response } from 'express';
+import { requireRole } from '../auth/guards';
+import type { ReportService } from '../reports/service';
+import { StaleVersionError } from '../reports/service';
+import { reportView } from '../reports/view-model';
+import { notFound } from '../web/errors';
+import { fieldErrors, formErrors, type FormError } from '../web/forms';
+import { acceptSchema, returnSchema, type ReviewService } from './service';
+
+function params(req: Request) {
+  const code = String(req.params.code);
+  const cycle = String(req.params.cycle);
+  if (!/^[A-Z]{2}$/.test(code) || !/^[a-z0-9-]{1,60}$/.test(cycle)) throw notFound('report');
+  return { code, cycle };
+}
+
+const fields = (req: Request) => {
+  const { _csrf: _token, ...rest } = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+  return rest;
+};
+
+export function reviewRoutes(review: ReviewService, reports: ReportService): Router {
+  const router = Router();
+  router.use('/review', requireRole('secretariat', 'admin'));
+
+  router.get('/review', async (req, res) => {
+    const slug = typeof req.query.cycle === 'string' && /^[a-z0-9-]{1,60}$/.test(req.query.cycle) ? req.query.cycle : undefined;
+    res.render('review/queue', { title: 'Review', ...(await review.queue(req.user!, slug)) });
+  });
+
+  async function renderReport(req: Request, res: Response, status: number, form?: { comment: string; errors: FormError[] }) {
+    const { code, cycle } = params(req);
+    const [page, comparison] = await Promise.all([reports.reportPage(req.user!, code, cycle), review.comparison(req.user!, code, cycle)]);
+    const errors = form?.errors ?? [];
+    res.status(status).render('review/report', {
+      title: `Review: ${page.country.name}, ${page.cycle.title}`,
+      ...reportView(page),
+      comparison,
+      comment: form?.comment ?? '',
+      errors,
+      fieldErrors: fieldErrors(errors),
+    });
+  }
+
+  router.get('/review/:code/:cycle', (req, res) => renderReport(req, res, 200));
+
+  router.post('/review/:code/:cycle/accept', async (req, res) => {
+    const { code, cycle } = params(req);
+    const parsed = acceptSchema.safeParse(fields(req));
+    if (!parsed.success) return renderReport(req, res, 422, { comment: '', errors: formErrors(parsed.error, 'accept-') });
+    try {
+      await review.accept(req.user!, code, cycle, parsed.data.version, { ipAddress: req.ip ?? null });
+    } catch (error) {
+      if (error instanceof StaleVersionError) return renderReport(req, res, 409, { comment: '', errors: [{ field: 'decision', message: 'The report changed while you were reading it. Check it again before you decide.' }] });
+      throw error;
+    }
+    req.session.flash = { kind: 'success', text: 'Report accepted. It is now published on the public pages.' };
+    res.redirect(303, `/review?cycle=${cycle}`);
+  });
+
+  router.post('/review/:code/:cycle/return', async (req, res) => {
+    const { code, cycle } = params(req);
+    const input = fields(req);
+    const parsed = returnSchema.safeParse(input);
+    const typed = typeof input.comment === 'string' ? input.comment : '';
+    if (!parsed.success) return renderReport(req, res, 422, { comment: typed, errors: formErrors(parsed.error, 'return-') });
+    try {
+      await review.returnReport(req.user!, code, cycle, parsed.data.version, parsed.data.comment, { ipAddress: req.ip ?? null });
+    } catch (error) {
+      if (error instanceof StaleVersionError) return renderReport(req, res, 409, { comment: typed, errors: [{ field: 'decision', message: 'The report changed while you were reading it. Check it again before you decide.' }] });
+      throw error;
+    }
+    req.session.flash = { kind: 'success', text: 'Report returned to the country with your comment.' };
+    res.redirect(303, `/review?cycle=${cycle}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { recordAuditEvent } from '../audit/queries';
+import type { CurrentUser } from '../auth/current-user';
+import type { Transactor } from '../db/transaction';
+import { createReportQueries, type CycleRow } from '../reports/queries';
+import { stateLabels, statusLabels, StaleVersionError, type RequestContext } from '../reports/service';
+import { AppError, notFound } from '../web/errors';
+import { createReviewQueries, type SubmissionContent } from './queries';
+
+// The secretariat's side: who has reported in a cycle, on time or late, and the decision
+// on a submitted report. Accepting publishes (the public views read accepted reports);
+// returning needs a comment the delegates will see.
+
+export const returnSchema = z
+  .object({
+    version: z.coerce.number().int().min(0),
+    comment: z.string({ message: 'Explain what the country must change.' }).trim().min(1, 'Explain what the country must change.').max(5_000, 'The comment must be 5,000 characters or fewer.'),
+  })
+  .strict();
+
+export const acceptSchema = z.object({ version: z.coerce.number().int().min(0) }).strict();
+
+const dayOf = (date: Date) => date.toISOString().slice(0, 10);
+const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+
+function assertStaff(user: CurrentUser) {
+  if (user.role !== 'secretariat' && user.role !== 'admin') throw new AppError(403, 'forbidden', 'Only the secretariat reviews reports.');
+}
+
+export function createReviewService(transaction: Transactor) {
+  return {
+    /** Per cycle: every member's state, on time or late, and the reporting and on-time rates. */
+    async queue(user: CurrentUser, cycleSlug: string | undefined) {
+      assertStaff(user);
+      return transaction(async (trx) => {
+        const reports = createReportQueries(trx);
+        const cycles = await reports.listCycles();
+        const cycle = cycleSlug ? cycles.find((row) => row.slug === cycleSlug) : (cycles.find((row) => row.state === 'open') ?? cycles[0]);
+        if (!cycle) throw notFound('reporting cycle');
+        const rows = await createReviewQueries(trx).listQueue(cycle);
+        const today = dayOf(new Date());
+        const members = rows.map((row) => {
+          const state = row.state ?? 'not_started';
+          const firstSubmitted = row.first_submitted_at;
+          const onTime = firstSubmitted ? dayOf(firstSubmitted) <= cycle.due_on : null;
+          return {
+            code: row.code,
+            name: row.name,
+            state,
+            stateLabel: stateLabels[state],
+            submittedAt: row.submitted_at,
+            firstSubmittedAt: firstSubmitted,
+            timeliness: firstSubmitted ? (onTime ? 'On time' : 'Late') : today > cycle.due_on ? 'Overdue' : 'Not due yet',
+            late: firstSubmitted ? !onTime : today > cycle.due_on,
+            reviewedAt: row.reviewed_at,
+            reviewerName: row.reviewer_name,
+            awaitingReview: state === 'submitted',
+          };
+        });
+        const submitted = members.filter((member) => member.firstSubmittedAt);
+        const onTime = submitted.filter((member) => !member.late);
+        const count = (state: string) => members.filter((member) => member.state === state).length;
+        return {
+          cycles: cycles.map((row) => ({ slug: row.slug, title: row.title, selected: row.slug === cycle.slug })),
+          cycle: { slug: cycle.slug, title: cycle.title, state: cycle.state, dueOn: cycle.due_on },
+          members,
+          counts: { expected: members.length, notStarted: count('not_started'), draft: count('draft'), submitted: count('submitted'), returned: count('returned'), accepted: count('accepted') },
+          reportingRate: share(submitted.length, members.length),
+          onTimeRate: share(onTime.length, submitted.length),
+        };
+      });
+    },
+
+    /**
+     * The report beside what came before: the version the secretariat returned, if this
+     * is a resubmission, else the country's previous accepted report.
+     */
+    async comparison(user: CurrentUser, countryCode: string, cycleSlug: string) {
+      assertStaff(user);
+      return transaction(async (trx) => {
+        const reports = createReportQueries(trx);
+        const cycle = await reports.findCycle(cycleSlug);
+        const report = cycle && (await reports.findReport(countryCode, cycle.id));
+        if (!cycle || !report) throw notFound('report');
+        const current = await contentOf(reports, countryCode, cycle, report.id);
+        const returned = await createReviewQueries(trx).findLastReturnedSubmission(report.id);
+        let previous: SubmissionContent | null = returned?.content ?? null;
+        let previousLabel = returned ? `the version returned to the country (version ${returned.number})` : null;
+        if (!previous) {
+          const accepted = await reports.findPreviousAccepted(countryCode, cycle);
+          if (accepted) {
+            const acceptedCycle = (await reports.listCycles()).find((row) => row.id === accepted.cycle_id)!;
+            previous = await contentOf(reports, countryCode, acceptedCycle, accepted.id);
+            previousLabel = `the previous accepted report (${accepted.cycle_title})`;
+          }
+        }
+        return { previousLabel, changes: compare(current, previous), reviewable: report.state === 'submitted', version: report.version };
+      });
+    },
+
+    async accept(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, context: RequestContext) {
+      return decide(user, countryCode, cycleSlug, expectedVersion, context, { outcome: 'accepted', comment: null });
+    },
+
+    async returnReport(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, comment: string, context: RequestContext) {
+      return decide(user, countryCode, cycleSlug, expectedVersion, context, { outcome: 'returned', comment });
+    },
+  };
+
+  /** One review decision: only on a submitted report, only once (the row is locked). */
+  async function decide(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, context: RequestContext, decision: { outcome: 'accepted' | 'returned'; comment: string | null }) {
+    assertStaff(user);
+    return transaction(async (trx) => {
+      const reports = createReportQueries(trx);
+      const cycle = await reports.findCycle(cycleSlug);
+      const report = cycle && (await reports.findReport(countryCode, cycle.id, { forUpdate: true }));
+      if (!cycle || !report) throw notFound('report');
+      if (report.state !== 'submitted') {
+        throw new AppError(409, 'not_submitted', `This report is ${stateLabels[report.state].toLowerCase()}: there is nothing to review now.`);
+      }
+      if (report.version !== expectedVersion) throw new StaleVersionError();
+      const now = new Date();
+      const updated = await reports.touchReport(report.id, { state: decision.outcome, reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });
+      await reports.recordReviewOfLatestSubmission(report.id, { outcome: decision.outcome, reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });
+      await recordAuditEvent(trx, {
+        actorUserId: user.id, actorLabel: user.email, verb: decision.outcome === 'accepted' ? 'report.accepted' : 'report.returned',
+        entity: 'report', entityId: report.id, countryCode, ipAddress: context.ipAddress,
+        details: { cycle: cycleSlug, version: updated.version, ...(decision.comment ? { comment: decision.comment } : {}) },
+      });
+      return updated;
+    });
+  }
+}
+
+async function contentOf(reports: ReturnType<typeof createReportQueries>, countryCode: string, cycle: CycleRow, reportId: number): Promise<SubmissionContent & { carried: Array<{ id: number; title: string; withdrawn: boolean }> }> {
+  const [baseline, pledged, updates, indicators, carried] = await Promise.all([
+    reports.listStocktaking(reportId),
+    reports.listActionsPledgedIn(reportId),
+    reports.listUpdates(reportId),
+    reports.listIndicatorValues(reportId),
+    cycle.kind === 'progress' ? reports.listCarriedActions(countryCode, cycle, reportId) : [],
+  ]);
+  return {
+    baseline,
+    pledged: pledged.map((action) => ({ id: action.id, title: action.title })),
+    updates,
+    indicators,
+    carried: carried.map((action) => ({ id: action.id, title: action.title, withdrawn: action.withdrawn_in_report_id === reportId })),
+  };
+}
+
+function compare(current: Awaited<ReturnType<typeof contentOf>>, previous: SubmissionContent | null) {
+  const changed = (now: unknown, before: unknown) => previous !== null && String(now ?? '') !== String(before ?? '');
+  return {
+    baseline: current.baseline.map((entry) => {
+      const before = previous?.baseline.find((row) => row.target_code === entry.target_code);
+      return { targetCode: entry.target_code, changed: changed(`${entry.existing_measures}|${entry.gaps}`, before ? `${before.existing_measures}|${before.gaps}` : '') };
+    }),
+    newActions: current.pledged.map((action) => ({ title: action.title, isNew: previous !== null && !previous.pledged.some((row) => row.id === action.id) })),
+    updates: current.carried.map((action) => {
+      const now = current.updates.find((update) => update.action_id === action.id);
+      const before = previous?.updates.find((update) => update.action_id === action.id);
+      return {
+        title: action.title,
+        withdrawn: action.withdrawn,
+        now: now ? `${statusLabels[now.status]}${now.percent_complete !== null ? `, ${now.percent_complete}%` : ''}` : action.withdrawn ? 'Withdrawn' : 'No update',
+        before: before ? `${statusLabels[before.status]}${before.percent_complete !== null ? `, ${before.percent_complete}%` : ''}` : previous ? 'No update' : null,
+        changed: changed(now ? `${now.status}|${now.percent_complete}|${now.narrative}` : '', before ? `${before.status}|${before.percent_complete}|${before.narrative}` : ''),
+      };
+    }),
+    indicators: current.indicators.map((value) => {
+      const before = previous?.indicators.find((row) => row.indicator_code === value.indicator_code);
+      return { code: value.indicator_code, now: value.value, before: before?.value ?? null, changed: changed(value.value, before?.value) };
+    }),
+  };
+}
+
+export type ReviewService = ReturnType<typeof createReviewService>;

@@ -1,0 +1,127 @@
+import * as cheerio from 'cheerio';
+import type { Express } from 'express';
+import request from 'supertest';
+import { buildTestApp } from './helpers/app';
+import { useTestDatabase } from './helpers/database';
+import { makeCountry, makeCycle, makeUser, unique } from './helpers/factories';
+import { csrfTokenIn, postForm, signIn, type Agent } from './helpers/session';
+
+describe('the secretariat reviewing reports', () => {
+  const database = useTestDatabase();
+  let app: Express;
+  beforeAll(() => {
+    app = buildTestApp(database);
+  });
+
+  /** A country whose delegate has submitted a complete commitments report. */
+  async function submittedReport(options: { due_on?: string } = {}) {
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { state: 'open', opens_on: '2020-01-01', due_on: options.due_on ?? '2099-06-30', closes_on: '2099-12-31' });
+    const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
+    const base = `/reports/${country.code}/${cycle.slug}`;
+    const baseline = Object.fromEntries(['PT1', 'PT2', 'PT3', 'PT4'].map((target) => [`baseline[${target}][existing]`, unique(`Measures ${target}`)]));
+    await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, ...baseline });
+    const title = unique('Pledged action');
+    await postForm(delegate, `${base}/edit`, `${base}/actions`, { version: 1, title, target: 'PT3', goal: '3.1' });
+    const submitted = await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: 2 });
+    if (submitted.status !== 303) throw new Error(`submit failed: ${submitted.status}`);
+    const staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
+    return { country, cycle, delegate, staff, base, title, review: `/review/${country.code}/${cycle.slug}` };
+  }
+  const reportRow = async (countryCode: string, cycleId: number) => database.db('reports').where({ country_code: countryCode, cycle_id: cycleId }).first();
+
+  it('the queue shows every member’s state, timeliness and the cycle’s rates', async () => {
+    const { country, cycle, staff } = await submittedReport();
+    const late = await submittedReport({ due_on: '2021-01-01' });
+
+    const page = cheerio.load((await staff.get(`/review?cycle=${cycle.slug}`)).text);
+    const row = page(`a[href="/review/${country.code}/${cycle.slug}"]`).closest('tr');
+    expect(row.text()).toContain('Submitted, waiting for review');
+    expect(row.text()).toContain('On time');
+    const members = page('tbody tr').length;
+    expect(page('.figures').text()).toContain(`${members}`);
+    expect(page('.figures').text()).toContain(`${Math.round((1 / members) * 100)}%`);
+
+    const latePage = cheerio.load((await staff.get(`/review?cycle=${late.cycle.slug}`)).text);
+    expect(latePage(`a[href="/review/${late.country.code}/${late.cycle.slug}"]`).closest('tr').text()).toContain('Late');
+    expect(latePage('tbody tr').filter((_, tr) => latePage(tr).text().includes('France')).text()).toContain('Overdue');
+  });
+
+  it('accepting publishes the report on the public pages and records who did it', async () => {
+    const { country, cycle, staff, review, title } = await submittedReport();
+    expect((await request(app).get(`/countries/${country.code}`)).text).not.toContain(title);
+
+    const response = await postForm(staff, review, `${review}/accept`, { version: 3 });
+
+    expect(response.status).toBe(303);
+    const report = await reportRow(country.code, cycle.id);
+    expect(report).toMatchObject({ state: 'accepted', version: 4 });
+    expect(report.reviewed_by).not.toBeNull();
+    expect(await database.db('report_submissions').where({ report_id: report.id }).first()).toMatchObject({ outcome: 'accepted' });
+    expect(await database.db('audit_events').where({ verb: 'report.accepted', entity_id: String(report.id) })).toHaveLength(1);
+    const publicPage = await request(app).get(`/countries/${country.code}`);
+    expect(publicPage.text).toContain(title);
+  });
+
+  it('returning needs a comment, which the delegates then see; they fix and resubmit, and the reviewer sees what changed', async () => {
+    const { country, cycle, delegate, staff, review, base } = await submittedReport();
+
+    const noComment = await postForm(staff, review, `${review}/return`, { version: 3, comment: '  ' });
+    expect(noComment.status).toBe(422);
+    expect(cheerio.load(noComment.text)('.error-summary a').attr('href')).toBe('#return-comment');
+    expect((await reportRow(country.code, cycle.id)).state).toBe('submitted');
+
+    const comment = unique('Please describe the hotline in PT4');
+    expect((await postForm(staff, review, `${review}/return`, { version: 3, comment })).status).toBe(303);
+    expect(await reportRow(country.code, cycle.id)).toMatchObject({ state: 'returned', review_comment: comment });
+
+    const edit = cheerio.load((await delegate.get(`${base}/edit`)).text);
+    expect(edit('#review-comment').text()).toContain(comment);
+    const fixed = Object.fromEntries(['PT1', 'PT2', 'PT3'].map((target) => [`baseline[${target}][existing]`, edit(`#baseline-${target}-existing`).text()]));
+    expect((await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 4, ...fixed, 'baseline[PT4][existing]': 'A hotline since 2010' })).status).toBe(303);
+    expect((await reportRow(country.code, cycle.id)).state).toBe('draft');
+    expect((await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: 5 })).status).toBe(303);
+
+    const reviewPage = cheerio.load((await staff.get(review)).text);
+    expect(reviewPage('#changes-title').closest('section').text()).toMatch(/Baseline PT4:\s*changed/);
+    expect(reviewPage('#changes-title').closest('section').text()).toMatch(/Baseline PT1:\s*unchanged/);
+    const versions = await database.db('report_submissions').join('reports', 'reports.id', 'report_submissions.report_id').where({ country_code: country.code }).orderBy('number').select('number', 'outcome');
+    expect(versions).toEqual([{ number: 1, outcome: 'returned' }, { number: 2, outcome: null }]);
+  });
+
+  it('concurrent decisions on one report: exactly one transition and one audit row', async () => {
+    const { country, cycle, staff, review } = await submittedReport();
+    const other = await signIn(app, (await makeUser(database.db, { role: 'admin' })).email);
+    const page = await staff.get(review);
+    const otherPage = await other.get(review);
+
+    const results = await Promise.all([
+      staff.post(`${review}/accept`).type('form').send({ _csrf: csrfTokenIn(page.text), version: 3 }),
+      other.post(`${review}/return`).type('form').send({ _csrf: csrfTokenIn(otherPage.text), version: 3, comment: 'Return it' }),
+      staff.post(`${review}/accept`).type('form').send({ _csrf: csrfTokenIn(page.text), version: 3 }),
+    ]);
+
+    expect(results.map((result) => result.status).sort()).toEqual([303, 409, 409]);
+    const report = await reportRow(country.code, cycle.id);
+    expect(report.version).toBe(4);
+    expect(await database.db('audit_events').whereIn('verb', ['report.accepted', 'report.returned']).andWhere({ entity_id: String(report.id) })).toHaveLength(1);
+  });
+
+  it('concurrent submits of one report: exactly one submission', async () => {
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { state: 'open', opens_on: '2020-01-01', due_on: '2099-06-30', closes_on: '2099-12-31' });
+    const delegate: Agent = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
+    const base = `/reports/${country.code}/${cycle.slug}`;
+    const baseline = Object.fromEntries(['PT1', 'PT2', 'PT3', 'PT4'].map((target) => [`baseline[${target}][existing]`, 'In place']));
+    await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, ...baseline });
+    await postForm(delegate, `${base}/edit`, `${base}/actions`, { version: 1, title: 'An action', target: 'PT1' });
+    const token = csrfTokenIn((await delegate.get(`${base}/edit`)).text);
+
+    const results = await Promise.all([1, 2, 3].map(() => delegate.post(`${base}/submit`).type('form').send({ _csrf: token, version: 2 })));
+
+    expect(results.map((result) => result.status).sort()).toEqual([303, 409, 409]);
+    const report = await reportRow(country.code, cycle.id);
+    expect(await database.db('report_submissions').where({ report_id: report.id })).toHaveLength(1);
+    expect(await database.db('audit_events').where({ verb: 'report.submitted', entity_id: String(report.id) })).toHaveLength(1);
+  });
+});
