@@ -14,6 +14,8 @@ import { loadCurrentUser } from './auth/current-user';
 import { authRoutes } from './auth/routes';
 import { reportRoutes } from './reports/routes';
 import { reviewRoutes } from './review/routes';
+import { adminRoutes } from './admin/routes';
+import { auditRoutes } from './audit/routes';
 import { sessionMiddleware, type SessionStore } from './auth/session';
 import { flashMessages } from './web/flash';
 import type { Services } from './services';
@@ -101,6 +103,8 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.use(authRoutes(services.auth));
   app.use(reportRoutes(services.reports));
   app.use(reviewRoutes(services.review, services.reports));
+  app.use(adminRoutes(services.admin));
+  app.use(auditRoutes(services.audit));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -8,6 +8,8 @@ import type { CurrentUser } from './auth/current-user';
 import { transactorFor } from './db/transaction';
 import { createReportService } from './reports/service';
 import { createReviewService } from './review/service';
+import { createAdminService } from './admin/service';
+import { listAuditEvents, listAuditVerbs, type AuditFilter } from './audit/queries';
 
 /** Every service of the app, built once from the database handle. */
 export function createServices(db: Database) {
@@ -18,6 +20,8 @@ export function createServices(db: Database) {
     auth: createAuthService(transaction),
     reports: createReportService(transaction),
     review: createReviewService(transaction),
+    admin: createAdminService(transaction),
+    audit: { list: (filter: AuditFilter) => listAuditEvents(db, filter), verbs: () => listAuditVerbs(db) },
     currentUser: async (id: number): Promise<CurrentUser | undefined> => {
       const user = await createAuthQueries(db).findActiveUser(id);
       return user && { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };

@@ -14,3 +14,15 @@ export class AppError extends Error {
 }
 
 export const notFound = (what = 'page') => new AppError(404, 'not_found', `We could not find that ${what}.`);
+
+/** A rule broken by one field of a form (a taken e-mail address, a duplicate code): shown beside that field. */
+export class FieldError extends AppError {
+  constructor(
+    status: number,
+    code: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(status, code, message);
+  }
+}

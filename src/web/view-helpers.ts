@@ -15,7 +15,13 @@ export function formatPercent(share: unknown): string {
   return Number.isFinite(number) ? `${Math.round(number * 100)}%` : '–';
 }
 
+/** An instant as "2014-07-31 14:05:09" in UTC, for logs. */
+export function isoTime(value: unknown): string {
+  return value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 19) : '';
+}
+
 export const viewHelpers = {
+  isoTime,
   formatDate,
   formatPercent,
   eq: (a: unknown, b: unknown) => a === b,

@@ -1,0 +1,97 @@
+import type { Database } from '../db/knex';
+import type { Role } from '../users/queries';
+
+export type AdminUserRow = {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  country_code: string | null;
+  active: boolean;
+  last_signed_in_at: Date | null;
+};
+
+export type PendingInvitationRow = { id: number; email: string; name: string; role: Role; country_code: string | null; expires_at: Date };
+
+export type CountryRow = { code: string; name: string; region: string; eu_member: boolean; joined_on: string | null; left_on: string | null };
+
+export type CycleRow = { id: number; slug: string; title: string; kind: string; opens_on: string; due_on: string; closes_on: string; state: string };
+
+export function createAdminQueries(db: Database) {
+  return {
+    async listUsers(): Promise<AdminUserRow[]> {
+      return db('users').select('id', 'email', 'name', 'role', 'country_code', 'active', 'last_signed_in_at').orderBy([{ column: 'active', order: 'desc' }, { column: 'name' }]);
+    },
+
+    async findUser(id: number, options: { forUpdate?: boolean } = {}): Promise<AdminUserRow | undefined> {
+      const query = db('users').select('id', 'email', 'name', 'role', 'country_code', 'active', 'last_signed_in_at').where({ id }).first();
+      return options.forUpdate ? query.forUpdate() : query;
+    },
+
+    async emailInUse(email: string): Promise<boolean> {
+      const user = await db('users').whereRaw('lower(email) = lower(?)', [email]).first('id');
+      const invitation = await db('invitations').whereRaw('lower(email) = lower(?)', [email]).whereNull('accepted_at').andWhere('expires_at', '>', db.fn.now()).first('id');
+      return Boolean(user || invitation);
+    },
+
+    async updateUser(id: number, fields: Partial<{ role: Role; country_code: string | null; active: boolean }>): Promise<void> {
+      await db('users').where({ id }).update({ ...fields, updated_at: db.fn.now() });
+    },
+
+    /** Ends every session of a user at once. */
+    async deleteSessionsOf(userId: number): Promise<number> {
+      return db('sessions').whereRaw("(sess ->> 'userId')::integer = ?", [userId]).delete();
+    },
+
+    async countActiveAdmins(): Promise<number> {
+      const row = await db('users').where({ role: 'admin', active: true }).count<{ count: number }[]>('* as count').first();
+      return Number(row?.count ?? 0);
+    },
+
+    async insertInvitation(invitation: { token_hash: string; email: string; name: string; role: Role; country_code: string | null; invited_by: number; expires_at: Date }): Promise<number> {
+      const [row] = await db('invitations').insert(invitation).returning('id');
+      return row.id as number;
+    },
+
+    async listPendingInvitations(): Promise<PendingInvitationRow[]> {
+      return db('invitations')
+        .select('id', 'email', 'name', 'role', 'country_code', 'expires_at')
+        .whereNull('accepted_at')
+        .andWhere('expires_at', '>', db.fn.now())
+        .orderBy('created_at', 'desc');
+    },
+
+    async listCountries(): Promise<CountryRow[]> {
+      return db('countries').select('code', 'name', 'region', 'eu_member', 'joined_on', 'left_on').orderBy('name');
+    },
+
+    async findCountry(code: string): Promise<CountryRow | undefined> {
+      return db('countries').select('code', 'name', 'region', 'eu_member', 'joined_on', 'left_on').where({ code }).first();
+    },
+
+    async insertCountry(country: CountryRow): Promise<void> {
+      await db('countries').insert(country);
+    },
+
+    async updateCountry(code: string, fields: Omit<CountryRow, 'code'>): Promise<void> {
+      await db('countries').where({ code }).update({ ...fields, updated_at: db.fn.now() });
+    },
+
+    async listCycles(): Promise<CycleRow[]> {
+      return db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').orderBy('opens_on', 'desc');
+    },
+
+    async findCycle(slug: string, options: { forUpdate?: boolean } = {}): Promise<CycleRow | undefined> {
+      const query = db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').where({ slug }).first();
+      return options.forUpdate ? query.forUpdate() : query;
+    },
+
+    async insertCycle(cycle: Omit<CycleRow, 'id' | 'state'>): Promise<void> {
+      await db('cycles').insert({ ...cycle, state: 'planned' });
+    },
+
+    async updateCycle(slug: string, fields: Partial<Omit<CycleRow, 'id' | 'slug' | 'kind'>>): Promise<void> {
+      await db('cycles').where({ slug }).update({ ...fields, updated_at: db.fn.now() });
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import { recordAuditEvent } from '../audit/queries';
+import type { CurrentUser } from '../auth/current-user';
+import { hashToken } from '../auth/service';
+import type { Transactor } from '../db/transaction';
+import { AppError, FieldError, notFound } from '../web/errors';
+import { createAdminQueries } from './queries';
+import type { changeRoleSchema, editCountrySchema, editCycleSchema, inviteSchema, newCountrySchema, newCycleSchema } from './validation';
+
+// Users, countries and cycles. Every change is one transaction with its audit event.
+
+export const INVITATION_DAYS = 7;
+
+type Context = { ipAddress: string | null };
+
+const assertRole = (user: CurrentUser, ...roles: string[]) => {
+  if (!roles.includes(user.role)) throw new AppError(403, 'forbidden', 'Your account does not give you access to this page.');
+};
+
+export function createAdminService(transaction: Transactor) {
+  const audited = <T>(user: CurrentUser, context: Context, work: (queries: ReturnType<typeof createAdminQueries>, audit: (verb: string, entity: string, entityId: string | number, details: Record<string, unknown>, countryCode?: string | null) => Promise<void>) => Promise<T>) =>
+    transaction((trx) =>
+      work(createAdminQueries(trx), (verb, entity, entityId, details, countryCode = null) =>
+        recordAuditEvent(trx, { actorUserId: user.id, actorLabel: user.email, verb, entity, entityId, countryCode, details, ipAddress: context.ipAddress }),
+      ),
+    );
+
+  return {
+    async usersPage(user: CurrentUser) {
+      assertRole(user, 'admin');
+      return transaction(async (trx) => {
+        const queries = createAdminQueries(trx);
+        const [users, invitations, countries] = await Promise.all([queries.listUsers(), queries.listPendingInvitations(), queries.listCountries()]);
+        return { users, invitations, countries: countries.map((country) => ({ code: country.code, name: country.name })) };
+      });
+    },
+
+    /** Creates a one-time link, valid INVITATION_DAYS days; only its hash is stored. Returns the token to show once. */
+    async invite(user: CurrentUser, input: z.output<typeof inviteSchema>, context: Context): Promise<string> {
+      assertRole(user, 'admin');
+      const token = randomBytes(32).toString('base64url');
+      await audited(user, context, async (queries, audit) => {
+        if (input.country && !(await queries.findCountry(input.country))) throw new FieldError(422, 'unknown_country', 'country', 'Choose a country from the list.');
+        if (await queries.emailInUse(input.email)) throw new FieldError(409, 'email_taken', 'email', 'This e-mail address already has an account or a pending invitation.');
+        const id = await queries.insertInvitation({
+          token_hash: hashToken(token), email: input.email, name: input.name, role: input.role, country_code: input.country,
+          invited_by: user.id, expires_at: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
+        });
+        await audit('invitation.created', 'invitation', id, { email: input.email, role: input.role }, input.country);
+      });
+      return token;
+    },
+
+    async changeRole(user: CurrentUser, userId: number, input: z.output<typeof changeRoleSchema>, context: Context) {
+      assertRole(user, 'admin');
+      await audited(user, context, async (queries, audit) => {
+        const target = await queries.findUser(userId, { forUpdate: true });
+        if (!target) throw notFound('user');
+        if (target.id === user.id && input.role !== 'admin') throw new FieldError(409, 'self_demotion', 'role', 'You cannot take away your own admin role: ask another admin.');
+        if (input.country && !(await queries.findCountry(input.country))) throw new FieldError(422, 'unknown_country', 'country', 'Choose a country from the list.');
+        await queries.updateUser(userId, { role: input.role, country_code: input.country });
+        await audit('user.role_changed', 'user', userId, { from: { role: target.role, country: target.country_code }, to: { role: input.role, country: input.country } }, input.country ?? target.country_code);
+      });
+    },
+
+    /** Deactivating ends the user's sessions at once; reactivating lets them sign in again. */
+    async setActive(user: CurrentUser, userId: number, active: boolean, context: Context) {
+      assertRole(user, 'admin');
+      await audited(user, context, async (queries, audit) => {
+        const target = await queries.findUser(userId, { forUpdate: true });
+        if (!target) throw notFound('user');
+        if (!active && target.id === user.id) throw new AppError(409, 'self_deactivation', 'You cannot deactivate your own account.');
+        await queries.updateUser(userId, { active });
+        const sessionsEnded = active ? 0 : await queries.deleteSessionsOf(userId);
+        await audit(active ? 'user.reactivated' : 'user.deactivated', 'user', userId, { email: target.email, sessions_ended: sessionsEnded }, target.country_code);
+      });
+    },
+
+    async countriesPage(user: CurrentUser) {
+      assertRole(user, 'admin');
+      return { countries: await transaction((trx) => createAdminQueries(trx).listCountries()) };
+    },
+
+    async addCountry(user: CurrentUser, input: z.output<typeof newCountrySchema>, context: Context) {
+      assertRole(user, 'admin');
+      await audited(user, context, async (queries, audit) => {
+        if (await queries.findCountry(input.code)) throw new FieldError(409, 'country_exists', 'code', `There is already a member with the code ${input.code}.`);
+        await queries.insertCountry(input).catch((error: { constraint?: string }) => {
+          if (error.constraint === 'countries_name_unique') throw new FieldError(409, 'name_taken', 'name', 'Another member already has this name.');
+          throw error;
+        });
+        await audit('country.added', 'country', input.code, { ...input }, input.code);
+      });
+    },
+
+    async editCountry(user: CurrentUser, code: string, input: z.output<typeof editCountrySchema>, context: Context) {
+      assertRole(user, 'admin');
+      await audited(user, context, async (queries, audit) => {
+        const before = await queries.findCountry(code);
+        if (!before) throw notFound('member');
+        await queries.updateCountry(code, input).catch((error: { constraint?: string }) => {
+          if (error.constraint === 'countries_name_unique') throw new FieldError(409, 'name_taken', 'name', 'Another member already has this name.');
+          throw error;
+        });
+        await audit('country.changed', 'country', code, { before, after: input }, code);
+      });
+    },
+
+    async cyclesPage(user: CurrentUser) {
+      assertRole(user, 'admin', 'secretariat');
+      return { cycles: await transaction((trx) => createAdminQueries(trx).listCycles()) };
+    },
+
+    async createCycle(user: CurrentUser, input: z.output<typeof newCycleSchema>, context: Context) {
+      assertRole(user, 'admin', 'secretariat');
+      await audited(user, context, async (queries, audit) => {
+        if (await queries.findCycle(input.slug)) throw new FieldError(409, 'cycle_exists', 'slug', `There is already a cycle called ${input.slug}.`);
+        await queries.insertCycle(input);
+        await audit('cycle.created', 'cycle', input.slug, { ...input });
+      });
+    },
+
+    async editCycle(user: CurrentUser, slug: string, input: z.output<typeof editCycleSchema>, context: Context) {
+      assertRole(user, 'admin', 'secretariat');
+      await audited(user, context, async (queries, audit) => {
+        const before = await queries.findCycle(slug, { forUpdate: true });
+        if (!before) throw notFound('reporting cycle');
+        await queries.updateCycle(slug, input);
+        await audit('cycle.changed', 'cycle', slug, { before: { title: before.title, opens_on: before.opens_on, due_on: before.due_on, closes_on: before.closes_on }, after: input });
+      });
+    },
+
+    /** Opening lets delegates draft and submit; closing locks every report of the cycle. */
+    async setCycleState(user: CurrentUser, slug: string, state: 'planned' | 'open' | 'closed', context: Context) {
+      assertRole(user, 'admin', 'secretariat');
+      await audited(user, context, async (queries, audit) => {
+        const cycle = await queries.findCycle(slug, { forUpdate: true });
+        if (!cycle) throw notFound('reporting cycle');
+        if (cycle.state === state) throw new AppError(409, 'no_change', `The cycle is already ${state}.`);
+        await queries.updateCycle(slug, { state });
+        await audit(state === 'open' ? 'cycle.opened' : state === 'closed' ? 'cycle.closed' : 'cycle.planned', 'cycle', slug, { from: cycle.state, to: state });
+      });
+    },
+  };
+}
+
+export type AdminService = ReturnType<typeof createAdminService>;
