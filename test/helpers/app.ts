@@ -16,7 +16,8 @@ export function buildTestApp(database: { db: Database; url: string }) {
     publicCacheSeconds: 60,
     sessionStore,
     sessionSecret: 'test-session-secret-that-is-long-enough',
-    trustProxy: false,
+    // Lets tests speak for other client addresses through X-Forwarded-For.
+    trustProxy: 'loopback',
   });
 }
 
