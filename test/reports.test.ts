@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeReport, makeUser, unique } from './helpers/factories';
-import { postForm, signIn, type Agent } from './helpers/session';
+import { csrfTokenIn, postForm, signIn, type Agent } from './helpers/session';
 
 const fullBaseline = (text: string) =>
   Object.fromEntries(['PT1', 'PT2', 'PT3', 'PT4'].map((target) => [`baseline[${target}][existing]`, `${text} ${target}`]));
@@ -106,6 +106,23 @@ describe('delegates filing reports', () => {
     expect($('input[name="version"]').first().val()).toBe('2');
     expect(await version(country.code, cycle.id)).toBe(2);
     expect(await database.db('stocktaking_entries').join('reports', 'reports.id', 'stocktaking_entries.report_id').where({ country_code: country.code }).pluck('existing_measures')).toContain('First editor PT1');
+  });
+
+  it('two saves from the same version at the same moment: one wins, the other gets 409, nothing is lost silently', async () => {
+    const { country, cycle, agent, base } = await delegateWithOpenCycle();
+    await save(agent, base, 'baseline', { version: 0, ...fullBaseline('Start') });
+    const token = csrfTokenIn((await agent.get(`${base}/edit`)).text);
+
+    const results = await Promise.all(
+      ['Alice', 'Bob'].map((who) => agent.post(`${base}/baseline`).type('form').send({ _csrf: token, version: 1, ...fullBaseline(who) })),
+    );
+
+    expect(results.map((result) => result.status).sort()).toEqual([303, 409]);
+    const winner = results[0]!.status === 303 ? 'Alice' : 'Bob';
+    expect(await version(country.code, cycle.id)).toBe(2);
+    const saved = await database.db('stocktaking_entries').join('reports', 'reports.id', 'stocktaking_entries.report_id').where({ country_code: country.code, cycle_id: cycle.id }).pluck('existing_measures');
+    expect(saved.sort()).toEqual(['PT1', 'PT2', 'PT3', 'PT4'].map((target) => `${winner} ${target}`));
+    expect(await database.db('audit_events').where({ country_code: country.code, verb: 'report.baseline_saved' })).toHaveLength(2);
   });
 
   it('a progress report needs an update for every action pledged in earlier accepted reports, and can withdraw one with a reason', async () => {

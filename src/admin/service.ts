@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
 import { hashToken } from '../auth/service';
-import type { Transactor } from '../db/transaction';
+import { sequentially, type Transactor } from '../db/transaction';
 import { AppError, FieldError, notFound } from '../web/errors';
 import { createAdminQueries } from './queries';
 import type { changeRoleSchema, editCountrySchema, editCycleSchema, inviteSchema, newCountrySchema, newCycleSchema } from './validation';
@@ -31,7 +31,7 @@ export function createAdminService(transaction: Transactor) {
       assertRole(user, 'admin');
       return transaction(async (trx) => {
         const queries = createAdminQueries(trx);
-        const [users, invitations, countries] = await Promise.all([queries.listUsers(), queries.listPendingInvitations(), queries.listCountries()]);
+        const [users, invitations, countries] = await sequentially(() => queries.listUsers(), () => queries.listPendingInvitations(), () => queries.listCountries());
         return { users, invitations, countries: countries.map((country) => ({ code: country.code, name: country.name })) };
       });
     },

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
-import type { Transactor } from '../db/transaction';
+import { sequentially, type Transactor } from '../db/transaction';
 import { AppError, notFound } from '../web/errors';
 import { formatDate } from '../web/view-helpers';
 import { createReportQueries, type ActionRow, type CycleRow, type ReportQueries, type ReportRow, type ReportState } from './queries';
@@ -59,13 +59,13 @@ type ReportContent = Awaited<ReturnType<typeof loadContent>>;
 
 async function loadContent(queries: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow | undefined) {
   const reportId = report?.id ?? null;
-  const [stocktaking, pledged, carried, updates, indicatorValues] = await Promise.all([
-    reportId ? queries.listStocktaking(reportId) : [],
-    reportId ? queries.listActionsPledgedIn(reportId) : [],
-    cycle.kind === 'progress' ? queries.listCarriedActions(countryCode, cycle, reportId) : [],
-    reportId ? queries.listUpdates(reportId) : [],
-    reportId ? queries.listIndicatorValues(reportId) : [],
-  ]);
+  const [stocktaking, pledged, carried, updates, indicatorValues] = await sequentially(
+    async () => (reportId ? queries.listStocktaking(reportId) : []),
+    async () => (reportId ? queries.listActionsPledgedIn(reportId) : []),
+    async () => (cycle.kind === 'progress' ? queries.listCarriedActions(countryCode, cycle, reportId) : []),
+    async () => (reportId ? queries.listUpdates(reportId) : []),
+    async () => (reportId ? queries.listIndicatorValues(reportId) : []),
+  );
   return { stocktaking, pledged, carried, updates, indicatorValues };
 }
 
@@ -120,7 +120,7 @@ export function createReportService(transaction: Transactor) {
   /** Loads country, cycle and report for a user, or throws 404 when they may not see it. */
   async function locate(queries: ReportQueries, user: CurrentUser, countryCode: string, cycleSlug: string, options: { forUpdate?: boolean } = {}) {
     assertMayView(user, countryCode);
-    const [country, cycle] = await Promise.all([queries.findCountry(countryCode), queries.findCycle(cycleSlug)]);
+    const [country, cycle] = await sequentially(() => queries.findCountry(countryCode), () => queries.findCycle(cycleSlug));
     if (!country || !cycle) throw notFound('report');
     const report = await queries.findReport(countryCode, cycle.id, options);
     return { country, cycle, report };
@@ -180,7 +180,7 @@ export function createReportService(transaction: Transactor) {
       const countryCode = user.countryCode;
       return transaction(async (trx) => {
         const queries = createReportQueries(trx);
-        const [country, cycles, reports] = await Promise.all([queries.findCountry(countryCode), queries.listCycles(), queries.listReportsOfCountry(countryCode)]);
+        const [country, cycles, reports] = await sequentially(() => queries.findCountry(countryCode), () => queries.listCycles(), () => queries.listReportsOfCountry(countryCode));
         return {
           country,
           cycles: cycles.map((cycle) => {
@@ -206,13 +206,13 @@ export function createReportService(transaction: Transactor) {
       return transaction(async (trx) => {
         const queries = createReportQueries(trx);
         const { country, cycle, report } = await locate(queries, user, countryCode, cycleSlug);
-        const [content, targets, goals, indicators, submissions] = await Promise.all([
-          loadContent(queries, countryCode, cycle, report),
-          queries.listTargets(),
-          queries.listGoals(),
-          queries.listIndicators(),
-          report ? queries.listSubmissions(report.id) : [],
-        ]);
+        const [content, targets, goals, indicators, submissions] = await sequentially(
+          () => loadContent(queries, countryCode, cycle, report),
+          () => queries.listTargets(),
+          () => queries.listGoals(),
+          () => queries.listIndicators(),
+          async () => (report ? queries.listSubmissions(report.id) : []),
+        );
         const reason = lockReason(cycle, report);
         const missing = missingItems(cycle, content, targets);
         const state = report?.state ?? 'not_started';

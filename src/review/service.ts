@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
-import type { Transactor } from '../db/transaction';
+import { sequentially, type Transactor } from '../db/transaction';
 import { createReportQueries, type CycleRow } from '../reports/queries';
 import { stateLabels, statusLabels, StaleVersionError, type RequestContext } from '../reports/service';
 import { AppError, notFound } from '../web/errors';
@@ -133,13 +133,13 @@ export function createReviewService(transaction: Transactor) {
 }
 
 async function contentOf(reports: ReturnType<typeof createReportQueries>, countryCode: string, cycle: CycleRow, reportId: number): Promise<SubmissionContent & { carried: Array<{ id: number; title: string; withdrawn: boolean }> }> {
-  const [baseline, pledged, updates, indicators, carried] = await Promise.all([
-    reports.listStocktaking(reportId),
-    reports.listActionsPledgedIn(reportId),
-    reports.listUpdates(reportId),
-    reports.listIndicatorValues(reportId),
-    cycle.kind === 'progress' ? reports.listCarriedActions(countryCode, cycle, reportId) : [],
-  ]);
+  const [baseline, pledged, updates, indicators, carried] = await sequentially(
+    () => reports.listStocktaking(reportId),
+    () => reports.listActionsPledgedIn(reportId),
+    () => reports.listUpdates(reportId),
+    () => reports.listIndicatorValues(reportId),
+    async () => (cycle.kind === 'progress' ? reports.listCarriedActions(countryCode, cycle, reportId) : []),
+  );
   return {
     baseline,
     pledged: pledged.map((action) => ({ id: action.id, title: action.title })),

@@ -21,6 +21,9 @@ function classify(error: unknown): AppError {
   // Errors raised by Express' own body parsers carry a 4xx status.
   const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
   if (status === 404) return notFound();
+  if ((error as { code?: string }).code === 'EBADCSRFTOKEN') {
+    return new AppError(403, 'csrf_token_invalid', 'This form has expired or was not sent from this site. Go back, reload the page and try again.');
+  }
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const message = status === 413 ? 'What you sent is too large.' : 'The request could not be understood.';
     return new AppError(status, 'bad_request', message);
