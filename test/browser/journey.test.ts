@@ -1,0 +1,125 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildTestApp } from '../helpers/app';
+import { accessibilityViolations, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
+import { useTestDatabase } from '../helpers/database';
+import { makeCountry, makeCycle, makeUser, TEST_PASSWORD, unique } from '../helpers/factories';
+
+// The whole reporting journey in a real browser, with an accessibility check on every page.
+describeInBrowser('the reporting journey in Chromium', () => {
+  const database = useTestDatabase();
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof serve>>;
+  const violations: string[] = [];
+
+  beforeAll(async () => {
+    server = await serve(buildTestApp(database));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** A fresh browser session (no cookies), as another person at another desk. */
+  async function person(): Promise<{ context: BrowserContext; page: Page }> {
+    // bypassCSP only lets the test inject axe-core; the app's own pages run no script.
+    const context = await browser.newContext({ bypassCSP: true, baseURL: server.url });
+    return { context, page: await context.newPage() };
+  }
+  const check = async (page: Page) => violations.push(...(await accessibilityViolations(page)));
+  async function signIn(page: Page, email: string, password = TEST_PASSWORD) {
+    await page.goto('/login');
+    await check(page);
+    await page.getByLabel('E-mail address').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it('admin invites a delegate, who files a report; the secretariat returns it, the delegate fixes it, the secretariat accepts, the public sees it', async () => {
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { state: 'open', title: unique('Commitments'), opens_on: '2020-01-01', due_on: '2099-06-30', closes_on: '2099-12-31' });
+    const admin = await makeUser(database.db, { role: 'admin' });
+    const secretariat = await makeUser(database.db, { role: 'secretariat' });
+    const delegateEmail = `delegate-${Date.now()}@example.org`;
+    const delegatePassword = 'a long and private passphrase';
+    const actionTitle = unique('Set up a victim identification team');
+
+    // The admin invites the delegate.
+    const adminDesk = await person();
+    await signIn(adminDesk.page, admin.email);
+    await adminDesk.page.goto('/admin/users');
+    await check(adminDesk.page);
+    const inviteForm = adminDesk.page.locator('form[action="/admin/users"]');
+    await inviteForm.getByLabel('E-mail address').fill(delegateEmail);
+    await inviteForm.getByLabel('Name').fill('Dana Delegate');
+    await inviteForm.getByLabel('Role').selectOption('delegate');
+    await inviteForm.getByLabel('Country (delegates only)').selectOption(country.code);
+    await inviteForm.getByRole('button', { name: 'Create the invitation' }).click();
+    await check(adminDesk.page);
+    const link = await adminDesk.page.locator('.flash__detail code').textContent();
+    expect(link).toContain('/invitations/');
+    await adminDesk.context.close();
+
+    // The delegate sets a password, signs in and files the commitments report.
+    const delegateDesk = await person();
+    const { page } = delegateDesk;
+    await page.goto(link!);
+    await check(page);
+    await page.getByLabel('New password').fill(delegatePassword);
+    await page.getByLabel('Type the password again').fill(delegatePassword);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    expect(await page.getByText('Your password is set').count()).toBe(1);
+    await signIn(page, delegateEmail, delegatePassword);
+    await check(page);
+    await page.getByRole('link', { name: `Start the report for ${cycle.title}` }).click();
+    await check(page);
+    for (const target of ['PT1', 'PT2', 'PT3']) await page.locator(`#baseline-${target}-existing`).fill(`Measures for ${target}`);
+    await page.getByRole('button', { name: 'Save the baseline' }).click();
+    await page.locator('#new-action-title').fill(actionTitle);
+    await page.locator('#new-action-target').selectOption('PT1');
+    await page.locator('#new-action-goal').selectOption('1.1');
+    await page.getByRole('button', { name: 'Add the action' }).click();
+    await page.locator('#baseline-PT4-existing').fill('A hotline');
+    await page.getByRole('button', { name: 'Save the baseline' }).click();
+    await check(page);
+    await page.getByRole('button', { name: 'Submit the report' }).click();
+    await page.waitForURL(`**/reports/${country.code}/${cycle.slug}`);
+    await check(page);
+    expect(await page.locator('.tag').first().textContent()).toContain('Submitted');
+
+    // The secretariat returns it with a comment.
+    const staffDesk = await person();
+    await signIn(staffDesk.page, secretariat.email);
+    await check(staffDesk.page);
+    await staffDesk.page.goto(`/review?cycle=${cycle.slug}`);
+    await staffDesk.page.getByRole('link', { name: country.name }).click();
+    await check(staffDesk.page);
+    await staffDesk.page.getByLabel('What must the country change?').fill('Please say who runs the hotline under PT4.');
+    await staffDesk.page.getByRole('button', { name: 'Return to the country' }).click();
+    await check(staffDesk.page);
+
+    // The delegate sees the comment, fixes the baseline and submits again.
+    await page.goto(`/reports/${country.code}/${cycle.slug}/edit`);
+    await check(page);
+    expect(await page.locator('#review-comment').textContent()).toContain('who runs the hotline');
+    await page.locator('#baseline-PT4-existing').fill('A hotline run by the national police since 2010');
+    await page.getByRole('button', { name: 'Save the baseline' }).click();
+    await page.getByRole('button', { name: 'Submit the report' }).click();
+    await page.waitForURL(`**/reports/${country.code}/${cycle.slug}`);
+
+    // The secretariat accepts; the report is published.
+    await staffDesk.page.goto(`/review/${country.code}/${cycle.slug}`);
+    await check(staffDesk.page);
+    expect(await staffDesk.page.locator('#changes-title').locator('..').textContent()).toMatch(/Baseline PT4:\s*changed/);
+    await staffDesk.page.getByRole('button', { name: 'Accept and publish' }).click();
+    await check(staffDesk.page);
+
+    const visitor = await person();
+    await visitor.page.goto(`/countries/${country.code}`);
+    await check(visitor.page);
+    expect(await visitor.page.getByRole('heading', { name: actionTitle }).count()).toBe(1);
+    expect(await visitor.page.locator('main').textContent()).toContain('A hotline run by the national police since 2010');
+
+    expect(violations).toEqual([]);
+  }, 120_000);
+});
