@@ -16,6 +16,7 @@ import { reportRoutes } from './reports/routes';
 import { reviewRoutes } from './review/routes';
 import { adminRoutes } from './admin/routes';
 import { auditRoutes } from './audit/routes';
+import { exportRoutes, importUpload } from './exports/routes';
 import { sessionMiddleware, type SessionStore } from './auth/session';
 import { flashMessages } from './web/flash';
 import type { Services } from './services';
@@ -93,6 +94,8 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.use(healthRoutes(services.health));
 
   app.set('trust proxy', options.trustProxy);
+  // The import confirmation carries the checked file back: a larger form, on that path only.
+  app.post('/exports/import', express.urlencoded({ extended: false, limit: '6mb', parameterLimit: 10 }), importUpload);
   app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 5000 }));
   app.use(sessionMiddleware(options.sessionStore, options.sessionSecret, options.production));
   app.use(csrfProtection);
@@ -105,6 +108,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.use(reviewRoutes(services.review, services.reports));
   app.use(adminRoutes(services.admin));
   app.use(auditRoutes(services.audit));
+  app.use(exportRoutes(services.exports));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

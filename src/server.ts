@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   logger.info({ migrations, seeded }, 'database ready');
 
   const sessionStore = createSessionStore(database.url, { pruneExpired: true });
-  const app = createApp(createServices(database.db), {
+  const app = createApp(createServices(database.db, { connectionString: database.url, logger }), {
     logger,
     production: config.env === 'production',
     publicCacheSeconds: config.publicCacheSeconds,

@@ -9,10 +9,13 @@ import { transactorFor } from './db/transaction';
 import { createReportService } from './reports/service';
 import { createReviewService } from './review/service';
 import { createAdminService } from './admin/service';
+import { createExportService } from './exports/service';
+import { createStreamPool } from './exports/stream';
+import type { Logger } from './logger';
 import { listAuditEvents, listAuditVerbs, type AuditFilter } from './audit/queries';
 
 /** Every service of the app, built once from the database handle. */
-export function createServices(db: Database) {
+export function createServices(db: Database, options: { connectionString: string; logger?: Logger }) {
   const transaction = transactorFor(db);
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
@@ -21,6 +24,7 @@ export function createServices(db: Database) {
     reports: createReportService(transaction),
     review: createReviewService(transaction),
     admin: createAdminService(transaction),
+    exports: createExportService(db, createStreamPool(options.connectionString, options.logger)),
     audit: { list: (filter: AuditFilter) => listAuditEvents(db, filter), verbs: () => listAuditVerbs(db) },
     currentUser: async (id: number): Promise<CurrentUser | undefined> => {
       const user = await createAuthQueries(db).findActiveUser(id);

@@ -10,7 +10,7 @@ const stores: Array<{ url: string; store: SessionStore }> = [];
 export function buildTestApp(database: { db: Database; url: string }) {
   const sessionStore = createSessionStore(database.url, { pruneExpired: false });
   stores.push({ url: database.url, store: sessionStore });
-  return createApp(createServices(database.db), {
+  return createApp(createServices(database.db, { connectionString: database.url }), {
     logger: pino({ level: 'silent' }),
     production: false,
     publicCacheSeconds: 60,

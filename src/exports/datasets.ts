@@ -1,0 +1,254 @@
+// The exported files: their columns (the data dictionary) and the SQL that produces
+// them. One definition serves the secretariat's exports (every report, with filters)
+// and the public open data (accepted reports only), as CSV or JSON.
+
+export type ColumnType = 'string' | 'integer' | 'number' | 'date' | 'datetime' | 'boolean';
+export type Column = { name: string; type: ColumnType; description: string };
+
+export type ExportFilters = { cycle?: string; country?: string; target?: string; state?: 'draft' | 'submitted' | 'returned' | 'accepted' };
+
+export type QueryOptions = {
+  filters: ExportFilters;
+  /** Only what the public may see: accepted reports. */
+  publicOnly: boolean;
+  /** Text cells go through csv_safe() against formula injection. */
+  forCsv: boolean;
+};
+
+export type Dataset = {
+  name: 'actions' | 'updates' | 'submissions' | 'indicators' | 'members';
+  title: string;
+  description: string;
+  /** Whether the public open data has this file. */
+  public: boolean;
+  /** Whether the secretariat's exports have this file. */
+  staff: boolean;
+  columns: Column[];
+  query(options: QueryOptions): { sql: string; bindings: Array<string | number> };
+};
+
+type Where = { clauses: string[]; bindings: Array<string | number> };
+
+function where(options: QueryOptions, columns: Partial<Record<keyof ExportFilters, string>>, reportState?: string): Where {
+  const clauses: string[] = [];
+  const bindings: Array<string | number> = [];
+  for (const key of ['cycle', 'country', 'target', 'state'] as const) {
+    const value = options.filters[key];
+    const column = columns[key];
+    if (value !== undefined && column) {
+      clauses.push(`${column} = ?`);
+      bindings.push(value);
+    }
+  }
+  if (options.publicOnly && reportState) clauses.push(`${reportState} = 'accepted'`);
+  return { clauses, bindings };
+}
+
+const whereSql = (clauses: string[]) => (clauses.length ? `where ${clauses.join(' and ')}` : '');
+const textOf = (options: QueryOptions) => (expression: string) => (options.forCsv ? `csv_safe(${expression})` : expression);
+// COPY writes booleans as t/f; the files say true/false, JSON keeps real booleans.
+const booleanOf = (options: QueryOptions) => (expression: string) => (options.forCsv ? `(${expression})::text` : expression);
+
+const COUNTRY_CODE: Column = { name: 'country_code', type: 'string', description: 'ISO 3166-1 alpha-2 code of the member.' };
+const COUNTRY_NAME: Column = { name: 'country_name', type: 'string', description: 'Name of the member.' };
+const CYCLE: Column = { name: 'cycle', type: 'string', description: 'Reporting cycle of the report.' };
+
+/** An instant as ISO 8601 in UTC, the same in CSV and JSON. */
+const isoUtc = (expression: string) => `to_char(${expression} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+
+export const ACTION_COLUMNS: Column[] = [
+  { name: 'action_id', type: 'integer', description: 'Identifier of the action in the tracker.' },
+  { name: 'country_code', type: 'string', description: 'ISO 3166-1 alpha-2 code of the member (XK for Kosovo).' },
+  COUNTRY_NAME,
+  { name: 'target_code', type: 'string', description: 'Policy target the action serves: PT1 to PT4.' },
+  { name: 'goal_code', type: 'string', description: 'Operational goal, such as 1.1; empty when none was chosen.' },
+  { name: 'title', type: 'string', description: 'Title of the action, as the member wrote it.' },
+  { name: 'description', type: 'string', description: 'Description of the action.' },
+  { name: 'responsible_body', type: 'string', description: 'Body responsible for the action.' },
+  { name: 'due_on', type: 'date', description: 'Date the action is due (YYYY-MM-DD); empty when not given.' },
+  { name: 'pledged_in_cycle', type: 'string', description: 'Reporting cycle of the report that pledged the action.' },
+  { name: 'report_state', type: 'string', description: 'State of the pledging report: draft, submitted, returned or accepted.' },
+  { name: 'latest_status', type: 'string', description: 'Status in the latest update: not_started, in_progress, completed, delayed or withdrawn; empty before any update.' },
+  { name: 'latest_percent_complete', type: 'integer', description: 'Percent complete in the latest update (0 to 100).' },
+  { name: 'latest_update_cycle', type: 'string', description: 'Reporting cycle of the latest update.' },
+  { name: 'withdrawn_in_cycle', type: 'string', description: 'Reporting cycle in which the action was withdrawn; empty when it was not.' },
+  { name: 'withdrawal_reason', type: 'string', description: 'Why the action was withdrawn.' },
+];
+
+const actions: Dataset = {
+  name: 'actions',
+  title: 'Pledged actions',
+  description: 'One row per pledged action, with its latest status.',
+  public: true,
+  staff: true,
+  columns: ACTION_COLUMNS,
+  query(options) {
+    const text = textOf(options);
+    const accepted = options.publicOnly ? "and r.state = 'accepted'" : '';
+    const filter = where(options, { cycle: 'pc.slug', country: 'a.country_code', target: 'a.target_code', state: 'pr.state' }, 'pr.state');
+    // In open data a withdrawal counts once the withdrawing report is accepted.
+    const withdrawn = options.publicOnly ? "wr.state = 'accepted'" : 'wr.id is not null';
+    return {
+      sql: `select a.id as action_id, a.country_code, ${text('c.name')} as country_name, a.target_code, a.goal_code,
+          ${text('a.title')} as title, ${text('a.description')} as description, ${text('a.responsible_body')} as responsible_body,
+          a.due_on, pc.slug as pledged_in_cycle, pr.state as report_state,
+          latest.status as latest_status, latest.percent_complete as latest_percent_complete, latest.cycle_slug as latest_update_cycle,
+          case when ${withdrawn} then wc.slug end as withdrawn_in_cycle,
+          case when ${withdrawn} then ${text('a.withdrawal_reason')} end as withdrawal_reason
+        from actions a
+        join countries c on c.code = a.country_code
+        join reports pr on pr.id = a.pledged_in_report_id
+        join cycles pc on pc.id = pr.cycle_id
+        left join reports wr on wr.id = a.withdrawn_in_report_id
+        left join cycles wc on wc.id = wr.cycle_id
+        left join lateral (
+          select u.status, u.percent_complete, cy.slug as cycle_slug
+          from action_updates u join reports r on r.id = u.report_id join cycles cy on cy.id = r.cycle_id
+          where u.action_id = a.id ${accepted}
+          order by cy.opens_on desc, r.id desc limit 1
+        ) latest on true
+        ${whereSql(filter.clauses)}
+        order by a.country_code, a.id`,
+      bindings: filter.bindings,
+    };
+  },
+};
+
+const updates: Dataset = {
+  name: 'updates',
+  title: 'Progress updates',
+  description: 'One row per update on an action in a report, with the cycle and the report state.',
+  public: true,
+  staff: true,
+  columns: [
+    CYCLE,
+    COUNTRY_CODE,
+    COUNTRY_NAME,
+    { name: 'report_state', type: 'string', description: 'State of the report: draft, submitted, returned or accepted.' },
+    { name: 'action_id', type: 'integer', description: 'Identifier of the action (see actions).' },
+    { name: 'action_title', type: 'string', description: 'Title of the action.' },
+    { name: 'target_code', type: 'string', description: 'Policy target of the action.' },
+    { name: 'status', type: 'string', description: 'not_started, in_progress, completed, delayed or withdrawn.' },
+    { name: 'percent_complete', type: 'integer', description: 'Percent complete (0 to 100); empty when not given.' },
+    { name: 'narrative', type: 'string', description: 'What happened since the previous report, as the member wrote it.' },
+    { name: 'submitted_at', type: 'datetime', description: 'When the report was submitted (UTC, ISO 8601).' },
+  ],
+  query(options) {
+    const text = textOf(options);
+    const filter = where(options, { cycle: 'cy.slug', country: 'u.country_code', target: 'a.target_code', state: 'r.state' }, 'r.state');
+    return {
+      sql: `select cy.slug as cycle, u.country_code, ${text('c.name')} as country_name, r.state as report_state,
+          u.action_id, ${text('a.title')} as action_title, a.target_code, u.status, u.percent_complete,
+          ${text('u.narrative')} as narrative, ${isoUtc('r.submitted_at')} as submitted_at
+        from action_updates u
+        join reports r on r.id = u.report_id
+        join cycles cy on cy.id = r.cycle_id
+        join actions a on a.id = u.action_id
+        join countries c on c.code = u.country_code
+        ${whereSql(filter.clauses)}
+        order by cy.opens_on, u.country_code, u.action_id`,
+      bindings: filter.bindings,
+    };
+  },
+};
+
+const submissions: Dataset = {
+  name: 'submissions',
+  title: 'Submissions per member and cycle',
+  description: 'One row per member and reporting cycle: the state of its report, when it was submitted and reviewed, on time or late.',
+  public: false,
+  staff: true,
+  columns: [
+    { name: 'cycle', type: 'string', description: 'Reporting cycle.' },
+    { name: 'due_on', type: 'date', description: 'Due date of the cycle.' },
+    COUNTRY_CODE,
+    COUNTRY_NAME,
+    { name: 'state', type: 'string', description: 'not_started, draft, submitted, returned or accepted.' },
+    { name: 'first_submitted_at', type: 'datetime', description: 'First submission (UTC); this decides on time or late.' },
+    { name: 'submitted_at', type: 'datetime', description: 'Latest submission (UTC).' },
+    { name: 'on_time', type: 'boolean', description: 'true when first submitted on or before the due date; empty when never submitted.' },
+    { name: 'reviewed_at', type: 'datetime', description: 'Latest review decision (UTC).' },
+    { name: 'reviewer', type: 'string', description: 'Who made the latest review decision.' },
+    { name: 'review_comment', type: 'string', description: 'Comment given when the report was returned.' },
+  ],
+  query(options) {
+    const text = textOf(options);
+    const filter = where(options, { cycle: 'cy.slug', country: 'c.code', state: "coalesce(r.state, 'not_started')" });
+    return {
+      sql: `select cy.slug as cycle, cy.due_on, c.code as country_code, ${text('c.name')} as country_name,
+          coalesce(r.state, 'not_started') as state, ${isoUtc('first.at')} as first_submitted_at, ${isoUtc('r.submitted_at')} as submitted_at,
+          ${booleanOf(options)("case when first.at is null then null else (first.at at time zone 'UTC')::date <= cy.due_on end")} as on_time,
+          ${isoUtc('r.reviewed_at')} as reviewed_at, ${text('reviewer.name')} as reviewer, ${text('r.review_comment')} as review_comment
+        from cycles cy
+        join countries c on true
+        left join reports r on r.country_code = c.code and r.cycle_id = cy.id
+        left join users reviewer on reviewer.id = r.reviewed_by
+        left join lateral (select coalesce(min(s.submitted_at), r.submitted_at) as at from report_submissions s where s.report_id = r.id) first on true
+        where (r.id is not null or member_during(c.joined_on, c.left_on, cy.opens_on, cy.closes_on))
+        ${filter.clauses.length ? `and ${filter.clauses.join(' and ')}` : ''}
+        order by cy.opens_on, c.code`,
+      bindings: filter.bindings,
+    };
+  },
+};
+
+const indicators: Dataset = {
+  name: 'indicators',
+  title: 'Indicator values',
+  description: 'One row per indicator value in a report.',
+  public: true,
+  staff: true,
+  columns: [
+    CYCLE,
+    COUNTRY_CODE,
+    COUNTRY_NAME,
+    { name: 'report_state', type: 'string', description: 'State of the report.' },
+    { name: 'indicator_code', type: 'string', description: 'victims_identified, cases_investigated, offenders_prosecuted or takedown_median_hours.' },
+    { name: 'indicator_name', type: 'string', description: 'What the indicator measures.' },
+    { name: 'unit', type: 'string', description: 'Unit of the value.' },
+    { name: 'value', type: 'number', description: 'The value reported.' },
+    { name: 'note', type: 'string', description: 'Source or note given with the value.' },
+  ],
+  query(options) {
+    const text = textOf(options);
+    const filter = where(options, { cycle: 'cy.slug', country: 'r.country_code', state: 'r.state' }, 'r.state');
+    return {
+      sql: `select cy.slug as cycle, r.country_code, ${text('c.name')} as country_name, r.state as report_state,
+          v.indicator_code, ${text('i.name')} as indicator_name, i.unit, v.value, ${text('v.note')} as note
+        from indicator_values v
+        join reports r on r.id = v.report_id
+        join cycles cy on cy.id = r.cycle_id
+        join countries c on c.code = r.country_code
+        join indicators i on i.code = v.indicator_code
+        ${whereSql(filter.clauses)}
+        order by cy.opens_on, r.country_code, v.indicator_code`,
+      bindings: filter.bindings,
+    };
+  },
+};
+
+const members: Dataset = {
+  name: 'members',
+  title: 'Members',
+  description: 'One row per member of the Alliance.',
+  public: true,
+  staff: false,
+  columns: [
+    { name: 'country_code', type: 'string', description: 'ISO 3166-1 alpha-2 code (XK for Kosovo).' },
+    COUNTRY_NAME,
+    { name: 'region', type: 'string', description: 'Africa, Americas, Asia-Pacific, Europe or Middle East.' },
+    { name: 'eu_member', type: 'boolean', description: 'Whether it was an EU member state when the Alliance was launched.' },
+    { name: 'joined_on', type: 'date', description: 'When it joined; empty when not known.' },
+    { name: 'left_on', type: 'date', description: 'When it left; empty while it is a member.' },
+  ],
+  query(options) {
+    const text = textOf(options);
+    return {
+      sql: `select code as country_code, ${text('name')} as country_name, region, ${booleanOf(options)('eu_member')} as eu_member, joined_on, left_on from countries order by code`,
+      bindings: [],
+    };
+  },
+};
+
+export const DATASETS: Dataset[] = [actions, updates, submissions, indicators, members];
+export const datasetNamed = (name: string) => DATASETS.find((dataset) => dataset.name === name);

@@ -1,0 +1,79 @@
+import { parse } from 'csv-parse/sync';
+import { ACTION_COLUMNS } from './datasets';
+
+// Reads a file in exactly the actions.csv format and checks every row. Only the columns
+// that describe a pledge are used; identifiers, states and statuses in the file are
+// ignored, because an import creates new actions in a draft report.
+
+export type ImportedAction = {
+  line: number;
+  country_code: string;
+  target_code: string;
+  goal_code: string | null;
+  title: string;
+  description: string;
+  responsible_body: string;
+  due_on: string | null;
+};
+
+export type ImportProblem = { line: number; message: string };
+
+export type ReferenceData = { countries: Set<string>; targets: Set<string>; goals: Map<string, string> };
+
+const HEADER = ACTION_COLUMNS.map((column) => column.name);
+
+/** Undoes the export's formula guard: a leading apostrophe before = + - @ tab CR LF. */
+const unguard = (value: string) => (/^'[=+@\t\r\n-]/.test(value) ? value.slice(1) : value);
+
+const isRealDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+
+export function readActionsCsv(text: string, reference: ReferenceData): { actions: ImportedAction[]; problems: ImportProblem[] } {
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  } catch (error) {
+    return { actions: [], problems: [{ line: (error as { lines?: number }).lines ?? 1, message: `The file is not valid CSV: ${(error as Error).message}` }] };
+  }
+  const [header, ...rows] = records;
+  if (!header) return { actions: [], problems: [{ line: 1, message: 'The file is empty.' }] };
+  if (header.record.join(',') !== HEADER.join(',')) {
+    return { actions: [], problems: [{ line: 1, message: `The header must be exactly the one of actions.csv: ${HEADER.join(',')}` }] };
+  }
+  const actions: ImportedAction[] = [];
+  const problems: ImportProblem[] = [];
+  for (const { record, info } of rows) {
+    // info.lines is the line the record ends on; a record may span lines (quoted line breaks).
+    const line = info.lines;
+    if (record.length !== HEADER.length) {
+      problems.push({ line, message: `Expected ${HEADER.length} columns, found ${record.length}.` });
+      continue;
+    }
+    const value = (name: string) => unguard(record[HEADER.indexOf(name)] ?? '');
+    const country = value('country_code').trim().toUpperCase();
+    const target = value('target_code').trim().toUpperCase();
+    const goal = value('goal_code').trim();
+    // Text is kept exactly as written (only codes are tidied), so a re-import reproduces it.
+    const title = value('title');
+    const due = value('due_on').trim();
+    const before = problems.length;
+    if (!reference.countries.has(country)) problems.push({ line, message: `Unknown country “${country}”.` });
+    if (!reference.targets.has(target)) problems.push({ line, message: `Unknown policy target “${target}”: use PT1 to PT4.` });
+    if (goal && reference.goals.get(goal) !== target) problems.push({ line, message: `Operational goal “${goal}” is not a goal of ${target || 'that target'}.` });
+    if (!title.trim()) problems.push({ line, message: 'The title is missing.' });
+    if (title.length > 300) problems.push({ line, message: 'The title is longer than 300 characters.' });
+    if (due && !isRealDate(due)) problems.push({ line, message: `“${due}” is not a date: use YYYY-MM-DD.` });
+    if (problems.length > before) continue;
+    actions.push({
+      line,
+      country_code: country,
+      target_code: target,
+      goal_code: goal || null,
+      title,
+      description: value('description'),
+      responsible_body: value('responsible_body'),
+      due_on: due || null,
+    });
+  }
+  if (rows.length === 0) problems.push({ line: 2, message: 'The file has a header but no actions.' });
+  return { actions, problems };
+}

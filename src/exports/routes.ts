@@ -1,0 +1,134 @@
+import { Router, type Request, type Response } from 'express';
+import multer from 'multer';
+import { requireRole } from '../auth/guards';
+import { AppError, notFound } from '../web/errors';
+import { DATASETS } from './datasets';
+import { filterSchema, importSchema, type ExportService } from './service';
+
+const MAX_UPLOAD_BYTES = 5_000_000;
+
+/** Parses the import form's file upload; mounted before CSRF so the token in it is seen. */
+export const importUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } }).single('file');
+
+const csvHeaders = (res: Response, filename: string) => {
+  res.set('Content-Type', 'text/csv; charset=utf-8');
+  res.set('Content-Disposition', `attachment; filename="${filename}"`);
+};
+
+function parseFilters(query: unknown) {
+  const parsed = filterSchema.safeParse(query);
+  if (!parsed.success) throw new AppError(400, 'bad_filter', 'The filter is not valid: choose it with the form on the exports page.');
+  return parsed.data;
+}
+
+const dictionary = DATASETS.map((dataset) => ({ ...dataset, audience: [dataset.staff && 'secretariat exports', dataset.public && 'open data'].filter(Boolean).join(', ') }));
+
+export function exportRoutes(exportsService: ExportService): Router {
+  const router = Router();
+  const staffOnly = requireRole('secretariat', 'admin');
+
+  router.get('/exports', staffOnly, async (req, res) => {
+    const filters = parseFilters(req.query);
+    const choices = await exportsService.filterChoices();
+    const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== undefined) as Array<[string, string]>).toString();
+    res.render('exports/index', {
+      title: 'Exports',
+      filters,
+      cycles: choices.cycles.map((cycle) => ({ ...cycle, selected: cycle.slug === filters.cycle })),
+      countries: choices.countries.map((country) => ({ ...country, selected: country.code === filters.country })),
+      targets: ['PT1', 'PT2', 'PT3', 'PT4'].map((code) => ({ code, selected: code === filters.target })),
+      states: ['draft', 'submitted', 'returned', 'accepted'].map((state) => ({ state, selected: state === filters.state })),
+      files: DATASETS.filter((dataset) => dataset.staff).map((dataset) => ({ ...dataset, href: `/exports/${dataset.name}.csv${query ? `?${query}` : ''}` })),
+    });
+  });
+
+  router.get('/exports/import', staffOnly, async (_req, res) => {
+    res.render('exports/import', { title: 'Import actions', cycles: (await exportsService.filterChoices()).cycles });
+  });
+
+  router.post('/exports/import', staffOnly, async (req: Request, res) => {
+    const { _csrf: _token, ...fields } = (req.body ?? {}) as Record<string, unknown>;
+    const parsed = importSchema.safeParse(fields);
+    const cycles = (await exportsService.filterChoices()).cycles;
+    const render = (status: number, locals: object) =>
+      res.status(status).render('exports/import', { title: 'Import actions', cycles: cycles.map((cycle) => ({ ...cycle, selected: cycle.slug === fields.cycle })), ...locals });
+    if (!parsed.success) return render(422, { errors: parsed.error.issues.map((issue) => ({ field: `import-${String(issue.path[0])}`, message: issue.message })) });
+    const text = req.file ? req.file.buffer.toString('utf8') : Buffer.from(parsed.data.csv64 ?? '', 'base64').toString('utf8');
+    if (!text.trim()) return render(422, { errors: [{ field: 'import-file', message: 'Choose a CSV file in the actions.csv format.' }] });
+    const apply = parsed.data.confirm === '1';
+    const result = await exportsService.importActions(req.user!, parsed.data.cycle, text, { apply }, { ipAddress: req.ip ?? null });
+    if (result.applied) {
+      req.session.flash = { kind: 'success', text: `Imported ${result.total} actions into ${result.countries.length} draft reports.` };
+      return res.redirect(303, `/review?cycle=${parsed.data.cycle}`);
+    }
+    render(result.problems.length ? 422 : 200, { result, csv64: Buffer.from(text, 'utf8').toString('base64'), cycle: parsed.data.cycle, problems: result.problems, ready: result.problems.length === 0 });
+  });
+
+  router.get('/exports/:file', staffOnly, async (req, res) => {
+    const match = /^([a-z]+)\.csv$/.exec(String(req.params.file));
+    if (!match) throw notFound('export');
+    const filters = parseFilters(req.query);
+    res.set('Cache-Control', 'no-store');
+    csvHeaders(res, `${match[1]}.csv`);
+    await exportsService.download(req.user!, match[1]!, filters, res, { ipAddress: req.ip ?? null });
+  });
+
+  // Open data: public, accepted reports only, cacheable and conditional.
+
+  router.get('/open-data', async (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300');
+    res.render('exports/open-data', { title: 'Open data', datasets: DATASETS.filter((dataset) => dataset.public) });
+  });
+
+  router.get('/open-data/dictionary', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600');
+    res.render('exports/dictionary', { title: 'Data dictionary', datasets: dictionary });
+  });
+
+  /** Sets ETag and Last-Modified from the data version; true when the client's copy is current (304 sent). */
+  async function notModified(req: Request, res: Response): Promise<boolean> {
+    const version = await exportsService.publicDataVersion();
+    res.set('ETag', version.etag);
+    res.set('Last-Modified', version.lastModified.toUTCString());
+    res.set('Cache-Control', 'public, max-age=300');
+    if (req.fresh) {
+      res.status(304).end();
+      return true;
+    }
+    return false;
+  }
+
+  router.get('/open-data/datapackage.json', async (req, res) => {
+    if (await notModified(req, res)) return;
+    res.json({
+      profile: 'tabular-data-package',
+      name: 'global-alliance-commitments',
+      title: 'Global Alliance against Child Sexual Abuse Online: accepted commitments and progress reports',
+      description: 'Self-reported data: each country’s own account of its actions, as accepted by the secretariat.',
+      licenses: [{ name: 'CC-BY-4.0', path: 'https://creativecommons.org/licenses/by/4.0/', title: 'Creative Commons Attribution 4.0' }],
+      resources: DATASETS.filter((dataset) => dataset.public).map((dataset) => ({
+        name: dataset.name,
+        path: `${dataset.name}.csv`,
+        title: dataset.title,
+        description: dataset.description,
+        profile: 'tabular-data-resource',
+        format: 'csv',
+        mediatype: 'text/csv',
+        encoding: 'utf-8',
+        dialect: { delimiter: ',', lineTerminator: '\r\n', quoteChar: '"', doubleQuote: true, header: true },
+        schema: { fields: dataset.columns.map((column) => ({ name: column.name, type: column.type, description: column.description })) },
+      })),
+    });
+  });
+
+  router.get('/open-data/:file', async (req, res) => {
+    const match = /^([a-z]+)\.(csv|json)$/.exec(String(req.params.file));
+    if (!match || !DATASETS.some((dataset) => dataset.public && dataset.name === match[1])) throw notFound('dataset');
+    if (await notModified(req, res)) return;
+    if (match[2] === 'csv') csvHeaders(res, `${match[1]}.csv`);
+    else res.set('Content-Type', 'application/json; charset=utf-8');
+    await exportsService.openData(match[1]!, match[2] as 'csv' | 'json', res);
+  });
+
+  return router;
+}

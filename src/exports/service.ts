@@ -1,0 +1,144 @@
+import type { Writable } from 'node:stream';
+import type pg from 'pg';
+import { z } from 'zod';
+import { recordAuditEvent } from '../audit/queries';
+import type { CurrentUser } from '../auth/current-user';
+import type { Database } from '../db/knex';
+import { createReportQueries } from '../reports/queries';
+import { AppError, notFound } from '../web/errors';
+import { datasetNamed, DATASETS, type ExportFilters } from './datasets';
+import { readActionsCsv, type ImportProblem } from './import';
+import { streamCsv, streamJson } from './stream';
+
+const optional = <T extends z.ZodType>(schema: T) => z.literal('').transform(() => undefined).or(schema).optional();
+
+export const filterSchema = z
+  .object({
+    cycle: optional(z.string().regex(/^[a-z0-9-]{1,60}$/, 'Unknown cycle.')),
+    country: optional(z.string().regex(/^[A-Z]{2}$/, 'Unknown country.')),
+    target: optional(z.enum(['PT1', 'PT2', 'PT3', 'PT4'])),
+    state: optional(z.enum(['draft', 'submitted', 'returned', 'accepted'])),
+    bom: optional(z.literal('1')),
+  })
+  .strict();
+
+export const importSchema = z
+  .object({
+    cycle: z.string({ message: 'Choose the cycle to import into.' }).regex(/^[a-z0-9-]{1,60}$/, 'Choose the cycle to import into.'),
+    // The checked file, sent back base64-encoded so that no line break changes on the way.
+    csv64: z.string().max(7_000_000, 'The file is larger than 5 MB.').regex(/^[A-Za-z0-9+/=]*$/, 'The checked file was damaged: check it again.').optional(),
+    confirm: z.literal('1').optional(),
+  })
+  .strict();
+
+type Context = { ipAddress: string | null };
+
+function assertStaff(user: CurrentUser) {
+  if (user.role !== 'secretariat' && user.role !== 'admin') throw new AppError(403, 'forbidden', 'Only the secretariat exports data.');
+}
+
+export function createExportService(db: Database, streams: pg.Pool) {
+  const reference = async () => {
+    const [countries, targets, goals] = [
+      await db('countries').pluck('code'),
+      await db('policy_targets').pluck('code'),
+      await db('operational_goals').select('code', 'target_code'),
+    ];
+    return { countries: new Set<string>(countries), targets: new Set<string>(targets), goals: new Map<string, string>(goals.map((goal) => [goal.code, goal.target_code])) };
+  };
+
+  return {
+    datasets: DATASETS,
+
+    async filterChoices() {
+      return {
+        cycles: await db('cycles').select('slug', 'title').orderBy('opens_on', 'desc'),
+        countries: await db('countries').select('code', 'name').orderBy('name'),
+      };
+    },
+
+    /** A secretariat download, audited before the first byte is sent. */
+    async download(user: CurrentUser, name: string, filters: ExportFilters & { bom?: '1' }, out: Writable, context: Context) {
+      assertStaff(user);
+      const dataset = datasetNamed(name);
+      if (!dataset?.staff) throw notFound('export');
+      const { bom, ...queryFilters } = filters;
+      await db.transaction((trx) =>
+        recordAuditEvent(trx, {
+          actorUserId: user.id, actorLabel: user.email, verb: 'export.downloaded', entity: 'export', entityId: `${name}.csv`,
+          countryCode: queryFilters.country ?? null, ipAddress: context.ipAddress, details: { file: `${name}.csv`, filters: queryFilters, bom: Boolean(bom) },
+        }),
+      );
+      await streamCsv(streams, dataset.query({ filters: queryFilters, publicOnly: false, forCsv: true }), out, { bom: Boolean(bom) });
+    },
+
+    /** A public open-data file: accepted reports only. */
+    async openData(name: string, format: 'csv' | 'json', out: Writable) {
+      const dataset = datasetNamed(name);
+      if (!dataset?.public) throw notFound('dataset');
+      const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
+      if (format === 'csv') await streamCsv(streams, query, out, { bom: false });
+      else await streamJson(streams, query, out);
+    },
+
+    /**
+     * When public data last changed, and a tag that changes with it: acceptances (and the
+     * withdrawals and updates they publish) and member edits. For ETag and Last-Modified.
+     */
+    async publicDataVersion(): Promise<{ etag: string; lastModified: Date }> {
+      const { rows } = await db.raw<{ rows: Array<{ accepted_at: Date | null; countries_at: Date | null; accepted: number; countries: number }> }>(`
+        select (select max(reviewed_at) from reports where state = 'accepted') as accepted_at,
+               (select max(updated_at) from countries) as countries_at,
+               (select count(*) from reports where state = 'accepted')::int as accepted,
+               (select count(*) from countries)::int as countries`);
+      const row = rows[0]!;
+      const times = [row.accepted_at, row.countries_at].filter((time): time is Date => time instanceof Date);
+      const lastModified = new Date(Math.max(0, ...times.map((time) => time.getTime())));
+      lastModified.setMilliseconds(0);
+      return { etag: `W/"od-${lastModified.getTime().toString(36)}-${row.accepted}-${row.countries}"`, lastModified };
+    },
+
+    /**
+     * Checks a file in the actions.csv format against the reference data and the target
+     * cycle; with apply, creates its actions in each country's draft report, all in one
+     * transaction, or nothing at all.
+     */
+    async importActions(user: CurrentUser, cycleSlug: string, text: string, options: { apply: boolean }, context: Context): Promise<{ problems: ImportProblem[]; countries: Array<{ code: string; actions: number }>; total: number; applied: boolean }> {
+      assertStaff(user);
+      const { actions, problems } = readActionsCsv(text, await reference());
+      return db.transaction(async (trx) => {
+        const reports = createReportQueries(trx);
+        const cycle = await reports.findCycle(cycleSlug);
+        if (!cycle) throw new AppError(422, 'unknown_cycle', 'Choose the cycle to import into.');
+        const codes = [...new Set(actions.map((action) => action.country_code))];
+        for (const code of codes) {
+          const report = await reports.findReport(code, cycle.id, { forUpdate: true });
+          if (report && !['draft', 'returned'].includes(report.state)) {
+            const line = actions.find((action) => action.country_code === code)!.line;
+            problems.push({ line, message: `${code}'s report for ${cycle.title} is ${report.state}: actions can only be imported into a draft.` });
+          }
+        }
+        problems.sort((a, b) => a.line - b.line);
+        const countries = codes.map((code) => ({ code, actions: actions.filter((action) => action.country_code === code).length }));
+        if (problems.length > 0 || !options.apply) return { problems, countries, total: actions.length, applied: false };
+
+        for (const code of codes) {
+          const report = (await reports.findReport(code, cycle.id, { forUpdate: true })) ?? (await reports.insertReport(code, cycle.id));
+          const own = actions.filter((action) => action.country_code === code);
+          for (const action of own) {
+            const { line: _line, country_code: _country, ...fields } = action;
+            await reports.insertAction(code, report.id, fields);
+          }
+          await reports.touchReport(report.id, { state: 'draft' });
+          await recordAuditEvent(trx, {
+            actorUserId: user.id, actorLabel: user.email, verb: 'report.actions_imported', entity: 'report', entityId: report.id,
+            countryCode: code, ipAddress: context.ipAddress, details: { cycle: cycleSlug, actions: own.length },
+          });
+        }
+        return { problems, countries, total: actions.length, applied: true };
+      });
+    },
+  };
+}
+
+export type ExportService = ReturnType<typeof createExportService>;

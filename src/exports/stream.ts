@@ -1,0 +1,76 @@
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import QueryStream from 'pg-query-stream';
+import type { Logger } from '../logger';
+import { CrlfRecords } from './crlf';
+
+// Streams a query's rows to an HTTP response without holding them in memory. CSV goes
+// through PostgreSQL's COPY (the fast path); JSON through a cursor. Streams use a small
+// pool of their own, so a long download never holds a connection the pages need, and a
+// connection whose client went away is cancelled on the server and thrown away.
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+export type Query = { sql: string; bindings: Array<string | number> };
+
+export function createStreamPool(connectionString: string, logger?: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true, application_name: 'alliance-tracker-exports' });
+  pool.on('error', (error) => logger?.warn({ err: error }, 'export connection lost'));
+  return pool;
+}
+
+async function streaming(pool: pg.Pool, out: Writable, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  const pid = (client as unknown as { processID: number }).processID;
+  let aborted = false;
+  const onClose = () => {
+    if (out.writableFinished) return;
+    aborted = true;
+    pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
+  };
+  out.once('close', onClose);
+  try {
+    await work(client);
+  } finally {
+    out.off('close', onClose);
+    // A connection interrupted mid-stream is not reused.
+    client.release(aborted ? new Error('client went away') : undefined);
+  }
+}
+
+/** Inlines bind values with the driver's literal escaping: COPY takes no parameters. */
+function inline(query: Query): string {
+  let index = 0;
+  return query.sql.replace(/\?/g, () => {
+    const value = query.bindings[index++];
+    return typeof value === 'number' ? String(value) : pg.Client.prototype.escapeLiteral(String(value));
+  });
+}
+
+/** COPY (query) TO STDOUT as RFC 4180 CSV: header row, CRLF record ends, UTF-8, optional BOM. */
+export async function streamCsv(pool: pg.Pool, query: Query, out: Writable, options: { bom: boolean }): Promise<void> {
+  await streaming(pool, out, async (client) => {
+    if (options.bom) out.write(BOM);
+    const copy = client.query(copyTo(`copy (${inline(query)}) to stdout with (format csv, header true, encoding 'UTF8')`));
+    await pipeline(copy, new CrlfRecords(), out);
+  });
+}
+
+/** The rows as one JSON array, written as they come from a cursor. */
+export async function streamJson(pool: pg.Pool, query: Query, out: Writable): Promise<void> {
+  let position = 0;
+  const sql = query.sql.replace(/\?/g, () => `$${++position}`);
+  await streaming(pool, out, async (client) => {
+    const rows = client.query(new QueryStream(sql, query.bindings, { batchSize: 1000 }));
+    let first = true;
+    out.write('[');
+    for await (const row of rows) {
+      const chunk = `${first ? '' : ','}\n${JSON.stringify(row)}`;
+      first = false;
+      if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+    }
+    out.end('\n]\n');
+  });
+}

@@ -1,0 +1,241 @@
+import { PassThrough } from 'node:stream';
+import * as cheerio from 'cheerio';
+import { parse } from 'csv-parse/sync';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createStreamPool, streamCsv } from '../src/exports/stream';
+import { buildTestApp } from './helpers/app';
+import { useTestDatabase } from './helpers/database';
+import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeUpdate, makeUser, unique } from './helpers/factories';
+import { csrfTokenIn, signIn, type Agent } from './helpers/session';
+
+const TRICKY = 'Quote "here", comma, newline\nsecond line; Türkiye, Côte d’Ivoire, 日本';
+const INJECTIONS = ['=HYPERLINK("http://evil.example")', '+1+1', '-2+3', '@SUM(A1)', '\tTabbed', '\rCarriage', '\nNewline'];
+
+const rows = (text: string) => parse(text, { columns: true, bom: true }) as Array<Record<string, string>>;
+const download = (agent: Agent, url: string) => agent.get(url).buffer(true).parse((response, callback) => {
+  const chunks: Buffer[] = [];
+  response.on('data', (chunk: Buffer) => chunks.push(chunk));
+  response.on('end', () => callback(null, Buffer.concat(chunks)));
+});
+
+describe('exports and open data', () => {
+  const database = useTestDatabase();
+  let app: Express;
+  let staff: Agent;
+  beforeAll(async () => {
+    app = buildTestApp(database);
+    staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
+  });
+
+  /** A country with an accepted report holding tricky text, and a draft report in another cycle. */
+  async function countryWithReports() {
+    const country = await makeCountry(database.db, { name: unique(`Côte “Test”, Ünïcode`) });
+    const accepted = await makeCycle(database.db, { opens_on: '2031-01-01', due_on: '2031-06-30', closes_on: '2031-12-31' });
+    const draftCycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2032-01-01', due_on: '2032-06-30', closes_on: '2032-12-31' });
+    const report = await makeReport(database.db, country.code, accepted.id, 'accepted');
+    const action = await makeAction(database.db, report, { title: `${unique('Action')} ${TRICKY}`, description: TRICKY, responsible_body: TRICKY, target_code: 'PT2', goal_code: '2.2' });
+    const injected = [];
+    for (const text of INJECTIONS) injected.push(await makeAction(database.db, report, { title: text, description: text, responsible_body: text }));
+    const draft = await makeReport(database.db, country.code, draftCycle.id, 'draft');
+    await makeUpdate(database.db, draft, action.id, { status: 'delayed', narrative: `Draft only ${TRICKY}` });
+    await makeIndicatorValue(database.db, report.id, 'victims_identified', 1234.5);
+    return { country, accepted, draftCycle, report, action, injected, draft };
+  }
+
+  it('actions.csv round-trips: parsed back, it equals the database rows, quotes, commas, newlines and non-ASCII included', async () => {
+    const { country, action } = await countryWithReports();
+
+    const response = await download(staff, `/exports/actions.csv?country=${country.code}`);
+
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['content-disposition']).toBe('attachment; filename="actions.csv"');
+    const text = (response.body as Buffer).toString('utf8');
+    expect(text.startsWith('action_id,country_code,country_name,')).toBe(true);
+    // RFC 4180: every record ends with CRLF; the line break inside a quoted field stays LF.
+    expect(text.endsWith('\r\n')).toBe(true);
+    expect(text.replace(/"[^"]*"/g, '').match(/(?<!\r)\n/g)).toBeNull();
+    const parsed = rows(text);
+    const dbRow = await database.db('actions').where({ id: action.id }).first();
+    const csvRow = parsed.find((row) => row.action_id === String(action.id))!;
+    expect(csvRow).toMatchObject({
+      country_code: country.code,
+      country_name: country.name,
+      target_code: 'PT2',
+      goal_code: '2.2',
+      title: dbRow.title,
+      description: dbRow.description,
+      responsible_body: dbRow.responsible_body,
+      due_on: dbRow.due_on,
+      report_state: 'accepted',
+      latest_status: 'delayed',
+    });
+    expect(parsed).toHaveLength(1 + INJECTIONS.length);
+  });
+
+  it('neutralises spreadsheet formulas: = + - @ tab CR LF get a leading apostrophe; numbers stay numbers', async () => {
+    const { country, injected } = await countryWithReports();
+    const parsed = rows((await download(staff, `/exports/actions.csv?country=${country.code}`)).body.toString('utf8'));
+    for (const action of injected) {
+      const row = parsed.find((candidate) => candidate.action_id === String(action.id))!;
+      for (const column of ['title', 'description', 'responsible_body']) expect(row[column]).toBe(`'${action.title}`);
+    }
+    const indicators = rows((await download(staff, `/exports/indicators.csv?country=${country.code}`)).body.toString('utf8'));
+    expect(indicators[0]).toMatchObject({ indicator_code: 'victims_identified', value: '1234.50' });
+  });
+
+  it('filters by cycle, country, target and report state, and adds a byte order mark on request', async () => {
+    const { country, accepted, draftCycle } = await countryWithReports();
+    const updates = rows((await download(staff, `/exports/updates.csv?country=${country.code}`)).body.toString('utf8'));
+    expect(updates.map((row) => [row.cycle, row.report_state])).toEqual([[draftCycle.slug, 'draft']]);
+    expect(rows((await download(staff, `/exports/updates.csv?country=${country.code}&state=accepted`)).body.toString('utf8'))).toHaveLength(0);
+    expect(rows((await download(staff, `/exports/actions.csv?country=${country.code}&target=PT2`)).body.toString('utf8'))).toHaveLength(1);
+    expect(rows((await download(staff, `/exports/actions.csv?cycle=${draftCycle.slug}&country=${country.code}`)).body.toString('utf8'))).toHaveLength(0);
+
+    const submissions = rows((await download(staff, `/exports/submissions.csv?cycle=${accepted.slug}`)).body.toString('utf8'));
+    expect(submissions.find((row) => row.country_code === country.code)).toMatchObject({ state: 'accepted', on_time: 'true' });
+    expect(submissions.find((row) => row.country_code === 'FR')).toMatchObject({ state: 'not_started', on_time: '' });
+
+    const withBom = (await download(staff, `/exports/members.csv`)).status;
+    expect(withBom).toBe(404);
+    const bom = (await download(staff, `/exports/actions.csv?country=${country.code}&bom=1`)).body as Buffer;
+    expect([...bom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect((await staff.get('/exports/actions.csv?country=france')).status).toBe(400);
+    expect((await staff.get('/exports/actions.csv?evil=1')).status).toBe(400);
+  });
+
+  it('writes an audit event for every export, and is for the secretariat only', async () => {
+    const country = await makeCountry(database.db);
+    await download(staff, `/exports/updates.csv?country=${country.code}&target=PT1`);
+    const event = await database.db('audit_events').where({ verb: 'export.downloaded', country_code: country.code }).first();
+    expect(event).toMatchObject({ entity_id: 'updates.csv' });
+    expect(event.details).toMatchObject({ file: 'updates.csv', filters: { country: country.code, target: 'PT1' } });
+
+    const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
+    for (const url of ['/exports', '/exports/actions.csv', '/exports/import']) {
+      expect((await delegate.get(url)).status).toBe(403);
+      expect((await request(app).get(url)).status).toBe(303);
+    }
+  });
+
+  it('open data holds accepted reports only, as CSV and JSON, with a datapackage describing every field', async () => {
+    const { country, action, injected } = await countryWithReports();
+
+    const actionsCsv = rows((await request(app).get('/open-data/actions.csv')).text).filter((row) => row.country_code === country.code);
+    expect(actionsCsv).toHaveLength(1 + injected.length);
+    expect(actionsCsv.find((row) => row.action_id === String(action.id))).toMatchObject({ latest_status: '', report_state: 'accepted' });
+    const updatesCsv = (await request(app).get('/open-data/updates.csv')).text;
+    expect(updatesCsv).not.toContain('Draft only');
+    const actionsJson = (await request(app).get('/open-data/actions.json')).body as Array<Record<string, unknown>>;
+    const jsonRow = actionsJson.find((row) => row.action_id === action.id)!;
+    expect(jsonRow).toMatchObject({ title: action.title, latest_status: null });
+    expect(actionsJson.find((row) => row.action_id === injected[0]!.id)!.title).toBe(INJECTIONS[0]);
+    const members = (await request(app).get('/open-data/members.json')).body as Array<Record<string, unknown>>;
+    expect(members.find((row) => row.country_code === 'XK')).toMatchObject({ country_name: 'Kosovo', eu_member: false, joined_on: null });
+
+    const datapackage = (await request(app).get('/open-data/datapackage.json')).body;
+    expect(datapackage.resources.map((resource: { name: string }) => resource.name)).toEqual(['actions', 'updates', 'indicators', 'members']);
+    expect(datapackage.resources[0].schema.fields.map((field: { name: string }) => field.name)).toEqual(Object.keys(actionsCsv[0]!));
+    const page = cheerio.load((await request(app).get('/open-data')).text);
+    expect(page('a[href="/open-data/dictionary"]')).toHaveLength(1);
+    expect(cheerio.load((await request(app).get('/open-data/dictionary')).text)('#dataset-submissions').text()).toContain('submissions');
+  });
+
+  it('open data answers 304 to a conditional request until an acceptance changes the data', async () => {
+    const first = await request(app).get('/open-data/actions.csv');
+    const etag = first.headers.etag!;
+    const lastModified = first.headers['last-modified']!;
+    expect(etag).toBeDefined();
+    expect(lastModified).toBeDefined();
+    expect((await request(app).get('/open-data/actions.csv').set('If-None-Match', etag)).status).toBe(304);
+    expect((await request(app).get('/open-data/datapackage.json').set('If-Modified-Since', lastModified)).status).toBe(304);
+
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db);
+    await makeReport(database.db, country.code, cycle.id, 'submitted');
+    await database.db('reports').where({ country_code: country.code }).update({ state: 'accepted', reviewed_at: new Date(Date.now() + 2000) });
+
+    const after = await request(app).get('/open-data/actions.csv').set('If-None-Match', etag);
+    expect(after.status).toBe(200);
+    expect(after.headers.etag).not.toBe(etag);
+  });
+
+  describe('import', () => {
+    async function importFile(cycle: string, csv: string, confirm = false) {
+      const page = await staff.get('/exports/import');
+      const token = csrfTokenIn(page.text);
+      if (confirm) return staff.post('/exports/import').type('form').send({ _csrf: token, cycle, csv64: csv, confirm: '1' });
+      return staff.post('/exports/import').field('_csrf', token).field('cycle', cycle).attach('file', Buffer.from(csv), { filename: 'actions.csv', contentType: 'text/csv' });
+    }
+
+    it('re-importing an export of a country’s actions into an empty cycle reproduces them', async () => {
+      const { country, action, injected } = await countryWithReports();
+      const exported = (await download(staff, `/exports/actions.csv?country=${country.code}`)).body.toString('utf8');
+      const target = await makeCycle(database.db, { state: 'open', opens_on: '2040-01-01', due_on: '2040-06-30', closes_on: '2040-12-31' });
+
+      const check = await importFile(target.slug, exported);
+      expect(check.status).toBe(200);
+      expect(cheerio.load(check.text)('main button[type=submit]').first().text()).toContain(`Import ${1 + injected.length} actions`);
+      expect(await database.db('reports').where({ country_code: country.code, cycle_id: target.id })).toHaveLength(0);
+
+      const applied = await importFile(target.slug, String(cheerio.load(check.text)('#import-csv64').val()), true);
+      expect(applied.status).toBe(303);
+
+      const report = await database.db('reports').where({ country_code: country.code, cycle_id: target.id }).first();
+      expect(report.state).toBe('draft');
+      const copy = await database.db('actions').where({ pledged_in_report_id: report.id }).orderBy('id').select('title', 'description', 'responsible_body', 'target_code', 'goal_code', 'due_on');
+      const original = await database.db('actions').whereIn('id', [action.id, ...injected.map((row) => row.id)]).orderBy('id').select('title', 'description', 'responsible_body', 'target_code', 'goal_code', 'due_on');
+      expect(copy).toEqual(original);
+      expect(await database.db('audit_events').where({ verb: 'report.actions_imported', country_code: country.code })).toHaveLength(1);
+    });
+
+    it('a dry run lists every problem with its line number, and a file with any problem changes nothing', async () => {
+      const country = await makeCountry(database.db);
+      const cycle = await makeCycle(database.db, { state: 'open' });
+      const header = 'action_id,country_code,country_name,target_code,goal_code,title,description,responsible_body,due_on,pledged_in_cycle,report_state,latest_status,latest_percent_complete,latest_update_cycle,withdrawn_in_cycle,withdrawal_reason';
+      const csv = [
+        header,
+        `,${country.code},,PT1,1.1,Good action,"Two\nlines",Police,2031-01-31,,,,,,,`,
+        `,QQ,,PT1,,Unknown country,,,,,,,,,,`,
+        `,${country.code},,PT7,,Unknown target,,,,,,,,,,`,
+        `,${country.code},,PT2,,,,,,,,,,,,`,
+        `,${country.code},,PT3,,Bad date,,,2031-02-30,,,,,,,`,
+        `,${country.code},,PT3,1.1,Wrong goal,,,,,,,,,,`,
+      ].join('\r\n');
+
+      const response = await importFile(cycle.slug, csv);
+
+      expect(response.status).toBe(422);
+      const $ = cheerio.load(response.text);
+      const problems = $('tbody tr').map((_, row) => `${$(row).find('th').text()}: ${$(row).find('td').text()}`).get();
+      expect(problems).toEqual([
+        '4: Unknown country “QQ”.',
+        '5: Unknown policy target “PT7”: use PT1 to PT4.',
+        '6: The title is missing.',
+        '7: “2031-02-30” is not a date: use YYYY-MM-DD.',
+        '8: Operational goal “1.1” is not a goal of PT3.',
+      ]);
+      // Applying the same file anyway is refused as a whole.
+      expect((await importFile(cycle.slug, Buffer.from(csv).toString('base64'), true)).status).toBe(422);
+      expect(await database.db('reports').where({ country_code: country.code })).toHaveLength(0);
+      expect((await importFile(cycle.slug, 'title,country\r\nx,FR')).text).toContain('The header must be exactly');
+    });
+  });
+
+  it('a client that goes away mid-download stops the query on the server', async () => {
+    const pool = createStreamPool(database.url);
+    const out = new PassThrough();
+    const streaming = streamCsv(pool, { sql: 'select pg_sleep(30), 1 as one', bindings: [] }, out, { bom: false }).catch((error: Error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const running = async () => (await database.db.raw("select count(*)::int as count from pg_stat_activity where query like '%pg_sleep(30)%' and state = 'active' and pid <> pg_backend_pid()")).rows[0].count;
+    expect(await running()).toBe(1);
+
+    out.destroy();
+
+    expect(String(await streaming)).toMatch(/close|cancel/i);
+    for (let attempt = 0; attempt < 20 && (await running()) > 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await running()).toBe(0);
+    await pool.end();
+  });
+});
