@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded';
+import { projectRoot } from '../src/paths';
+
+// Shared by the benchmarks: a scratch database on a PostgreSQL server, and the app started
+// as a separate process (so its memory and CPU are its own) against that database.
+
+export type Scratch = { url: string; adminUrl: string; drop(): Promise<void> };
+
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A new, empty database: on BENCH_DATABASE_URL's server, else the machine's at 127.0.0.1:5432, else an embedded one. */
+export async function scratchDatabase(): Promise<Scratch> {
+  let embedded: EmbeddedServer | undefined;
+  let adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  if (!(await answers(adminUrl))) {
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(projectRoot, '.data', `bench-postgres-${process.pid}`), port: 54000 + (process.pid % 1000), persistent: false, log: () => undefined });
+    adminUrl = embedded.urlFor('postgres');
+  }
+  const name = `alliance_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${admin.escapeIdentifier(name)}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    adminUrl,
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`);
+      await client.end();
+      await embedded?.stop();
+    },
+  };
+}
+
+export type AppProcess = { url: string; pid: number; peakRssMb(): number; stop(): Promise<void> };
+
+/** Starts `node dist/src/server.js` on a free port against the database; resolves once it listens. */
+export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<AppProcess> {
+  const child: ChildProcess = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'server.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /running at (http:\/\/[^/\s]+)\//.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the app exited (${code}) before listening:\n${output}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    // VmHWM: the peak resident set size of the process so far.
+    peakRssMb() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Signs in through the real form; returns the session cookie. */
+export async function signInCookie(baseUrl: string, email: string, password: string): Promise<string> {
+  const form = await fetch(`${baseUrl}/login`);
+  const cookie = form.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const response = await fetch(`${baseUrl}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ email, password, _csrf: token }),
+  });
+  if (response.status !== 303) throw new Error(`sign-in failed: ${response.status}`);
+  return response.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
+}
+
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export function argument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} takes a positive number`);
+  return value;
+}
