@@ -17,6 +17,8 @@ const environmentSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').default(DEVELOPMENT_SESSION_SECRET),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_CACHE_SECONDS: z.coerce.number().int().min(0).default(60),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   TRUST_PROXY: z
     .string()
     .default('false')
@@ -40,6 +42,8 @@ export type Config = {
   logLevel: string;
   publicCacheSeconds: number;
   trustProxy: boolean | number | string;
+  /** Slow clients: time allowed to send the headers, and the whole request. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
 };
 
 export class ConfigError extends Error {}
@@ -76,5 +80,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: values.LOG_LEVEL,
     publicCacheSeconds: values.PUBLIC_CACHE_SECONDS,
     trustProxy: values.TRUST_PROXY,
+    http: { headersTimeoutMs: values.HEADERS_TIMEOUT_MS, requestTimeoutMs: values.REQUEST_TIMEOUT_MS },
   };
 }

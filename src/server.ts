@@ -33,6 +33,10 @@ async function main(): Promise<void> {
     logger.info({ port }, 'listening');
     process.stdout.write(`\nAlliance tracker is running at http://${host}:${port}/\n\n`);
   });
+  // A slow or stalled client is cut off instead of holding a connection for minutes.
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.requestTimeout = config.http.requestTimeoutMs;
+  server.keepAliveTimeout = 5000;
   server.on('error', async (error) => {
     logger.fatal({ err: error }, 'could not listen');
     await database.close();

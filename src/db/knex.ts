@@ -41,6 +41,8 @@ export function createDatabase(connectionString: string, options: DatabaseOption
       connectionString,
       connectionTimeoutMillis: options.acquireTimeoutMs,
       statement_timeout: options.statementTimeoutMs,
+      // The client gives up too, for when the server cannot even enforce its own timeout (hung, unreachable).
+      query_timeout: options.statementTimeoutMs + 1000,
       idle_in_transaction_session_timeout: options.statementTimeoutMs * 2,
       application_name: 'alliance-tracker',
     },

@@ -1,14 +1,30 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Database } from './knex';
 
-// Migrations sit in /migrations, compiled next to this file's output in dist/. Under
-// ts (tests) we load the .ts sources, under node the compiled .js.
-const migrationConfig: Knex.MigratorConfig = {
-  directory: path.join(__dirname, '..', '..', 'migrations'),
-  loadExtensions: [path.extname(__filename)],
-  tableName: 'knex_migrations',
+// Migrations sit in /migrations, compiled next to this file's output in dist/. Under ts
+// (tests) the .ts sources load, under node the compiled .js. Their recorded names carry
+// no extension, so a database migrated by either is the same to both.
+const directory = path.join(__dirname, '..', '..', 'migrations');
+const extension = path.extname(__filename);
+
+type Migration = { up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> };
+
+const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    return readdirSync(directory)
+      .filter((file) => file.endsWith(extension) && !file.endsWith('.d.ts'))
+      .map((file) => path.basename(file, extension))
+      .sort();
+  },
+  getMigrationName: (name) => name,
+  async getMigration(name) {
+    return require(path.join(directory, `${name}${extension}`)) as Migration;
+  },
 };
+
+const migrationConfig: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migrations' };
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(db: Database): Promise<string[]> {

@@ -9,7 +9,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return (
     name === 'KnexTimeoutError' ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '57014', '53300'].includes(String(code)) ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(String(message))
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|^timeout expired$/i.test(String(message))
   );
 }
 
