@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import express, { type Express } from 'express';
 import { engine } from 'express-handlebars';
 import helmet from 'helmet';
@@ -37,6 +37,18 @@ export type AppOptions = {
 const redactUrl = (url: string) => url.replace(/^\/invitations\/[^/?#]+/, '/invitations/[redacted]');
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The HTTP server for the app. Slow or stalled clients (slowloris) are cut off after the
+ * timeouts, checked every second rather than Node's default 30 seconds.
+ */
+export function createHttpServer(app: Express, timeouts: { headersTimeoutMs: number; requestTimeoutMs: number }): Server {
+  const server = createServer(
+    { headersTimeout: timeouts.headersTimeoutMs, requestTimeout: timeouts.requestTimeoutMs, connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 },
+    app,
+  );
+  return server;
+}
 
 /** Builds the Express app from its services; it does not listen, so tests can mount it. */
 export function createApp(services: Services, options: AppOptions): Express {

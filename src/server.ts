@@ -1,4 +1,4 @@
-import { createApp } from './app';
+import { createApp, createHttpServer } from './app';
 import { ConfigError, loadConfig } from './config';
 import { migrateToLatest } from './db/migrate';
 import { openDatabase } from './db/open';
@@ -26,17 +26,14 @@ async function main(): Promise<void> {
     sessionSecret: config.sessionSecret,
     trustProxy: config.trustProxy,
   });
-  const server = app.listen(config.port, config.host, () => {
+  const server = createHttpServer(app, config.http);
+  server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     logger.info({ port }, 'listening');
     process.stdout.write(`\nAlliance tracker is running at http://${host}:${port}/\n\n`);
   });
-  // A slow or stalled client is cut off instead of holding a connection for minutes.
-  server.headersTimeout = config.http.headersTimeoutMs;
-  server.requestTimeout = config.http.requestTimeoutMs;
-  server.keepAliveTimeout = 5000;
   server.on('error', async (error) => {
     logger.fatal({ err: error }, 'could not listen');
     await database.close();

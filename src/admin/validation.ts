@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRealDate } from '../web/forms';
 
 // Forms of the admin pages. Strict: an unexpected field is refused, never used.
 
@@ -6,14 +7,13 @@ const date = (label: string) =>
   z
     .string({ message: `Enter ${label}.` })
     .trim()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, `Enter ${label} as a date, for example 2014-07-31.`)
-    .refine((value) => new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), `Enter ${label} as a real date.`);
+    .refine(isRealDate, `Enter ${label} as a real date, for example 2014-07-31.`);
 
 const optionalDate = (label: string) =>
   z
     .string()
     .trim()
-    .refine((value) => value === '' || (/^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)), `Enter ${label} as a real date, for example 2014-07-31, or leave it empty.`)
+    .refine((value) => value === '' || isRealDate(value), `Enter ${label} as a real date, for example 2014-07-31, or leave it empty.`)
     .transform((value) => (value === '' ? null : value))
     .prefault('');
 

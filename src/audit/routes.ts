@@ -2,11 +2,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole } from '../auth/guards';
 import { AppError } from '../web/errors';
+import { isRealDate } from '../web/forms';
 import { AUDIT_PAGE_SIZE, type AuditFilter, type AuditRow } from './queries';
 
 export type AuditLog = { list(filter: AuditFilter): Promise<AuditRow[]>; verbs(): Promise<string[]> };
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((value) => !Number.isNaN(Date.parse(value)));
+const day = z.string().refine(isRealDate);
 const filterSchema = z
   .object({
     actor: z.string().trim().max(200).optional(),

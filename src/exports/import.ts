@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { isRealDate } from '../web/forms';
 import { ACTION_COLUMNS } from './datasets';
 
 // Reads a file in exactly the actions.csv format and checks every row. Only the columns
@@ -25,7 +26,6 @@ const HEADER = ACTION_COLUMNS.map((column) => column.name);
 /** Undoes the export's formula guard: a leading apostrophe before = + - @ tab CR LF. */
 const unguard = (value: string) => (/^'[=+@\t\r\n-]/.test(value) ? value.slice(1) : value);
 
-const isRealDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
 
 export function readActionsCsv(text: string, reference: ReferenceData): { actions: ImportedAction[]; problems: ImportProblem[] } {
   let records: Array<{ record: string[]; info: { lines: number } }>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRealDate } from '../web/forms';
 
 // Form schemas for the report pages. Every schema is strict: a field the form does not
 // have (country, state, role, version of another report...) is refused, never used.
@@ -11,7 +12,7 @@ const optionalText = (max: number, label: string) =>
 const isoDate = z
   .string()
   .trim()
-  .refine((value) => value === '' || (/^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)), {
+  .refine((value) => value === '' || isRealDate(value), {
     message: 'Enter a real date, for example 2014-12-31.',
   })
   .transform((value) => (value === '' ? null : value));

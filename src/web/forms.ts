@@ -16,3 +16,10 @@ export function fieldErrors(errors: FormError[]): Record<string, string> {
 
 /** A single text field from a parsed body: strings only; anything else counts as absent. */
 export const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** A real calendar day written YYYY-MM-DD (not 2031-02-30). */
+export function isRealDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createHttpServer } from '../../src/app';
 
 // Browser tests drive Debian's Chromium through playwright-core. Without Chromium they
 // are skipped on a developer's machine (with a note), but never in CI: .ci/run installs it.
@@ -21,8 +22,8 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** Serves the app on a free loopback port; returns its base URL and a close function. */
-export async function serve(app: Express): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = app.listen(0, '127.0.0.1');
+export async function serve(app: Express, timeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 }): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createHttpServer(app, timeouts).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
