@@ -55,8 +55,8 @@ export type AppProcess = { url: string; pid: number; peakRssMb(): number; stop()
 
 /** Starts `node dist/src/server.js` on a free port against the database; resolves once it listens. */
 export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<AppProcess> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'server.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), path.join(projectRoot, 'dist', 'src', 'server.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

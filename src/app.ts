@@ -26,6 +26,7 @@ import { viewHelpers } from './web/view-helpers';
 export type AppOptions = {
   logger: Logger;
   production: boolean;
+  cacheViews: boolean;
   publicCacheSeconds: number;
   sessionStore: SessionStore;
   sessionSecret: string;
@@ -63,7 +64,8 @@ export function createApp(services: Services, options: AppOptions): Express {
   }));
   app.set('view engine', 'hbs');
   app.set('views', viewsDir);
-  if (options.production) app.enable('view cache');
+  // Templates are compiled once, except in development where edits should show at once.
+  if (options.cacheViews) app.enable('view cache');
 
   app.use(
     pinoHttp({

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const app = createApp(createServices(database.db, { connectionString: database.url, logger }), {
     logger,
     production: config.env === 'production',
+    cacheViews: config.env !== 'development',
     publicCacheSeconds: config.publicCacheSeconds,
     sessionStore,
     sessionSecret: config.sessionSecret,

@@ -120,7 +120,7 @@ describe('hostile input', () => {
 
   it('cuts off a client that sends its headers too slowly, while others are served', async () => {
     const slowApp = createApp(createServices(database.db, { connectionString: database.url }), {
-      logger: pino({ level: 'silent' }), production: false, publicCacheSeconds: 60,
+      logger: pino({ level: 'silent' }), production: false, cacheViews: true, publicCacheSeconds: 60,
       sessionStore: createSessionStore(database.url, { pruneExpired: false }), sessionSecret: 'x'.repeat(40), trustProxy: false,
     });
     const server = await serve(slowApp, { headersTimeoutMs: 1000, requestTimeoutMs: 2000 });
@@ -157,7 +157,7 @@ describe('hostile input', () => {
     expect((await delegate.get('/')).headers['cache-control']).toBe('no-store');
 
     const production = createApp(createServices(database.db, { connectionString: database.url }), {
-      logger: pino({ level: 'silent' }), production: true, publicCacheSeconds: 60,
+      logger: pino({ level: 'silent' }), production: true, cacheViews: true, publicCacheSeconds: 60,
       sessionStore: createSessionStore(database.url, { pruneExpired: false }), sessionSecret: 'x'.repeat(40), trustProxy: false,
     });
     const secure = await request(production).get('/healthz');

@@ -12,6 +12,10 @@ const CR = 0x0d;
  */
 export class CrlfRecords extends Transform {
   private inQuotes = false;
+  // COPY hands over about one row per chunk; writing each to the socket on its own costs
+  // a system call per row. Chunks are gathered into blocks of BLOCK_BYTES instead.
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     const start = this.inQuotes;
@@ -23,7 +27,7 @@ export class CrlfRecords extends Transform {
       else if (byte === LF && !quoted) recordEnds += 1;
     }
     this.inQuotes = quoted;
-    if (recordEnds === 0) return callback(null, chunk);
+    if (recordEnds === 0) return this.gather(chunk, callback);
     const output = Buffer.allocUnsafe(chunk.length + recordEnds);
     quoted = start;
     let at = 0;
@@ -33,6 +37,25 @@ export class CrlfRecords extends Transform {
       else if (byte === LF && !quoted) output[at++] = CR;
       output[at++] = byte;
     }
-    callback(null, output);
+    this.gather(output, callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.pendingBytes > 0) this.push(Buffer.concat(this.pending, this.pendingBytes));
+    callback();
+  }
+
+  private gather(block: Buffer, callback: TransformCallback): void {
+    this.pending.push(block);
+    this.pendingBytes += block.length;
+    if (this.pendingBytes >= BLOCK_BYTES) {
+      const whole = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      return callback(null, whole);
+    }
+    callback();
   }
 }
+
+const BLOCK_BYTES = 64 * 1024;

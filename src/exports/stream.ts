@@ -64,13 +64,17 @@ export async function streamJson(pool: pg.Pool, query: Query, out: Writable): Pr
   const sql = query.sql.replace(/\?/g, () => `$${++position}`);
   await streaming(pool, out, async (client) => {
     const rows = client.query(new QueryStream(sql, query.bindings, { batchSize: 1000 }));
+    // Rows are gathered into blocks of about 64 KiB: one write per row would be a system call per row.
+    let block = '[';
     let first = true;
-    out.write('[');
     for await (const row of rows) {
-      const chunk = `${first ? '' : ','}\n${JSON.stringify(row)}`;
+      block += `${first ? '' : ','}\n${JSON.stringify(row)}`;
       first = false;
-      if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+      if (block.length >= 65_536) {
+        if (!out.write(block)) await new Promise((resolve) => out.once('drain', resolve));
+        block = '';
+      }
     }
-    out.end('\n]\n');
+    out.end(`${block}\n]\n`);
   });
 }

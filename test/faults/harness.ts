@@ -92,7 +92,7 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   if (!existsSync(server)) throw new Error('Build first: npm run build (npm run test:faults does).');
   const port = await freePort();
   const child = spawn(process.execPath, [server], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -13,6 +13,7 @@ export function buildTestApp(database: { db: Database; url: string }) {
   return createApp(createServices(database.db, { connectionString: database.url }), {
     logger: pino({ level: 'silent' }),
     production: false,
+    cacheViews: true,
     publicCacheSeconds: 60,
     sessionStore,
     sessionSecret: 'test-session-secret-that-is-long-enough',
