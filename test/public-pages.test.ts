@@ -166,6 +166,26 @@ describe('public transparency pages', () => {
     });
   });
 
+  it('rendered pages are cached, and every instance renders afresh as soon as a report is accepted anywhere', async () => {
+    const instanceA = app;
+    const instanceB = buildTestApp(database);
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db);
+    const report = await makeReport(database.db, country.code, cycle.id, 'submitted');
+    const action = await makeAction(database.db, report);
+    const before = await request(instanceA).get(`/countries/${country.code}`);
+    expect(before.text).not.toContain(action.title);
+    expect((await request(instanceA).get(`/countries/${country.code}`).set('If-None-Match', before.headers.etag!)).status).toBe(304);
+
+    // Accepted through the other instance's database connection.
+    await database.db('reports').where({ id: report.id }).update({ state: 'accepted', reviewed_at: new Date() });
+
+    const after = await request(instanceA).get(`/countries/${country.code}`).set('If-None-Match', before.headers.etag!);
+    expect(after.status).toBe(200);
+    expect(after.text).toContain(action.title);
+    expect((await request(instanceB).get(`/countries/${country.code}`)).headers.etag).toBe(after.headers.etag);
+  });
+
   describe('a policy target page', () => {
     it("shows the target, its goals and every member's accepted actions under it only", async () => {
       const member = await memberWithHistory();

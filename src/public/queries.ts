@@ -87,6 +87,12 @@ export type CycleMemberRow = CountryRow & { submitted_at: Date | null; accepted_
 
 export function createPublicQueries(db: Database) {
   return {
+    /** Moves whenever public data changes (triggers in the database keep it). */
+    async dataVersion(): Promise<number> {
+      const row = await db('public_data_version').first('version');
+      return Number(row?.version ?? 0);
+    },
+
     async listMemberSummaries(): Promise<MemberSummaryRow[]> {
       return db('countries as c')
         .leftJoin('public_actions as pa', 'pa.country_code', 'c.code')

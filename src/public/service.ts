@@ -56,6 +56,8 @@ const submittedOnTime = (submittedAt: Date, dueOn: string) => submittedAt.toISOS
 
 export function createPublicService(queries: PublicQueries) {
   return {
+    dataVersion: () => queries.dataVersion(),
+
     async overview() {
       const [members, targets] = await Promise.all([queries.listMemberSummaries(), queries.listTargetProgress()]);
       const current = members.filter((member) => member.left_on === null);
