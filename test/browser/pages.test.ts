@@ -1,0 +1,90 @@
+import { HtmlValidate } from 'html-validate';
+import type { Browser, Page } from 'playwright-core';
+import { loadDemoData } from '../../src/demo/load-demo';
+import { buildTestApp } from '../helpers/app';
+import { accessibilityViolations, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
+import { useTestDatabase } from '../helpers/database';
+import { makeCycle, makeUser, TEST_PASSWORD } from '../helpers/factories';
+
+// Every public page and the main signed-in pages, in Chromium: zero axe-core violations
+// (WCAG 2.2 A and AA) and valid HTML (html-validate), on the demo data.
+
+const PUBLIC_PAGES = [
+  '/', '/countries', '/countries/FR', '/countries/RO', '/targets/PT1', '/targets/PT2', '/targets/PT3', '/targets/PT4',
+  '/cycles', '/cycles/2013-commitments', '/cycles/2014-progress', '/open-data', '/open-data/dictionary', '/login', '/no-such-page',
+];
+
+const validator = new HtmlValidate({
+  extends: ['html-validate:recommended'],
+  rules: {
+    // Typography and formatting preferences, not validity.
+    'no-trailing-whitespace': 'off',
+    'attr-case': 'off',
+    'long-title': 'off',
+  },
+});
+
+describeInBrowser('every page in Chromium: accessible and valid', () => {
+  const database = useTestDatabase();
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof serve>>;
+
+  beforeAll(async () => {
+    await loadDemoData(database.db);
+    server = await serve(buildTestApp(database));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function check(page: Page, path: string): Promise<string[]> {
+    const response = await page.goto(path);
+    const problems: string[] = [];
+    if (!response || (response.status() >= 400 && path !== '/no-such-page')) problems.push(`${path}: status ${response?.status()}`);
+    const report = await validator.validateString(await response!.text());
+    for (const result of report.results) for (const message of result.messages) problems.push(`${path}: html ${message.ruleId} ${message.message} (line ${message.line})`);
+    problems.push(...(await accessibilityViolations(page)));
+    // Keyboard users: the first Tab lands on the skip link, which leads to the main content.
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    if (focused !== 'Skip to main content') problems.push(`${path}: first Tab focuses "${focused}", not the skip link`);
+    return problems;
+  }
+
+  it('public pages', async () => {
+    const context = await browser.newContext({ bypassCSP: true, baseURL: server.url });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    for (const path of PUBLIC_PAGES) problems.push(...(await check(page, path)));
+    await context.close();
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('signed-in pages of a delegate, the secretariat and an admin', async () => {
+    const cycle = await makeCycle(database.db, { state: 'open', kind: 'progress', opens_on: '2020-01-01', due_on: '2099-06-30', closes_on: '2099-12-31' });
+    const people = {
+      delegate: await makeUser(database.db, { role: 'delegate', country_code: 'FR' }),
+      secretariat: await makeUser(database.db, { role: 'secretariat' }),
+      admin: await makeUser(database.db, { role: 'admin' }),
+    };
+    const pages: Record<keyof typeof people, string[]> = {
+      delegate: ['/reports', `/reports/FR/${cycle.slug}/edit`, '/reports/FR/2013-commitments', '/reports/FR/2014-progress'],
+      secretariat: ['/review', '/review?cycle=2014-progress', '/review/GH/2014-progress', '/review/JP/2014-progress', '/exports', '/exports/import', '/audit', '/admin/cycles'],
+      admin: ['/admin/users', '/admin/countries'],
+    };
+    const problems: string[] = [];
+    for (const [role, user] of Object.entries(people) as Array<[keyof typeof people, { email: string }]>) {
+      const context = await browser.newContext({ bypassCSP: true, baseURL: server.url });
+      const page = await context.newPage();
+      await page.goto('/login');
+      await page.getByLabel('E-mail address').fill(user.email);
+      await page.getByLabel('Password').fill(TEST_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      for (const path of pages[role]) problems.push(...(await check(page, path)));
+      await context.close();
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
