@@ -186,6 +186,31 @@ describe('public transparency pages', () => {
     expect((await request(instanceB).get(`/countries/${country.code}`)).headers.etag).toBe(after.headers.etag);
   });
 
+  it('/feed.atom is an Atom feed of accepted reports only, newest first, with escaped text', async () => {
+    const country = await makeCountry(database.db, { name: unique('Land <of> "quotes" & more') });
+    const older = await makeCycle(database.db, { opens_on: '2041-01-01', due_on: '2041-02-01', closes_on: '2041-03-01' });
+    const newer = await makeCycle(database.db, { opens_on: '2042-01-01', due_on: '2042-02-01', closes_on: '2042-03-01' });
+    await makeReport(database.db, country.code, older.id, 'accepted');
+    await database.db('reports').where({ country_code: country.code, cycle_id: older.id }).update({ reviewed_at: '2099-01-01T00:00:00Z' });
+    await makeReport(database.db, country.code, newer.id, 'accepted');
+    await database.db('reports').where({ country_code: country.code, cycle_id: newer.id }).update({ reviewed_at: '2099-02-01T00:00:00Z' });
+    const draftCycle = await makeCycle(database.db, { opens_on: '2043-01-01', due_on: '2043-02-01', closes_on: '2043-03-01' });
+    await makeReport(database.db, country.code, draftCycle.id, 'submitted');
+
+    const response = await request(app).get('/feed.atom');
+
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/atom+xml; charset=utf-8');
+    const $ = cheerio.load(response.text, { xml: true });
+    expect($('feed').attr('xmlns')).toBe('http://www.w3.org/2005/Atom');
+    const titles = $('entry > title').map((_, title) => $(title).text()).get();
+    expect(titles.slice(0, 2)).toEqual([`${country.name}: ${newer.title} accepted`, `${country.name}: ${older.title} accepted`]);
+    expect(titles.join()).not.toContain(draftCycle.title);
+    expect(response.text).toContain('&lt;of&gt; &quot;quotes&quot; &amp; more');
+    expect($('feed > updated').text()).toBe($('entry > updated').first().text());
+    expect((await request(app).get('/feed.atom').set('If-None-Match', response.headers.etag!)).status).toBe(304);
+  });
+
   describe('a policy target page', () => {
     it("shows the target, its goals and every member's accepted actions under it only", async () => {
       const member = await memberWithHistory();

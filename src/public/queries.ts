@@ -183,6 +183,16 @@ export function createPublicQueries(db: Database) {
         .orderBy([{ column: 'i.code' }, { column: 'pr.cycle_opens_on' }]);
     },
 
+    /** The most recently accepted reports, for the Atom feed. */
+    async listRecentlyAccepted(limit: number): Promise<Array<{ id: number; country_code: string; country_name: string; cycle_slug: string; cycle_title: string; accepted_at: Date; actions: number }>> {
+      return db('public_reports as pr')
+        .join('countries as c', 'c.code', 'pr.country_code')
+        .select('pr.id', 'pr.country_code', 'c.name as country_name', 'pr.cycle_slug', 'pr.cycle_title', 'pr.accepted_at')
+        .select(db.raw('(select count(*) from actions a where a.pledged_in_report_id = pr.id)::int as actions'))
+        .orderBy([{ column: 'pr.accepted_at', order: 'desc' }, { column: 'pr.id', order: 'desc' }])
+        .limit(limit);
+    },
+
     async listCycles(): Promise<CycleRow[]> {
       return db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').orderBy('opens_on', 'desc');
     },

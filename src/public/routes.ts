@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { notFound } from '../web/errors';
+import { atomFeed } from './feed';
 import { createPageCache } from './page-cache';
 import type { PublicService } from './service';
 
@@ -73,6 +74,14 @@ export function publicRoutes(service: PublicService, cacheSeconds: number): Rout
       return { view: 'public/target', locals: { title: `${data.target.code}: ${data.target.title}`, ...data } };
     }),
   );
+
+  router.get('/feed.atom', async (req, res) => {
+    const version = await service.dataVersion();
+    res.set('Cache-Control', `public, max-age=${cacheSeconds}`);
+    res.set('ETag', `W/"${version}-feed"`);
+    if (req.fresh) return res.status(304).end();
+    res.type('application/atom+xml; charset=utf-8').send(atomFeed(`${req.protocol}://${req.get('host')}`, await service.recentlyAccepted()));
+  });
 
   router.get('/cycles', page(async () => ({ view: 'public/cycles', locals: { title: 'Reporting cycles', ...(await service.listCycles()) } })));
 

@@ -186,6 +186,10 @@ export function createPublicService(queries: PublicQueries) {
       return { cycles: (await queries.listCycles()).map(cycleView) };
     },
 
+    async recentlyAccepted() {
+      return queries.listRecentlyAccepted(50);
+    },
+
     async cycle(slug: string) {
       const cycle = await queries.findCycle(slug);
       if (!cycle) throw notFound('reporting cycle');
