@@ -74,6 +74,16 @@ describe('exports and open data', () => {
     expect(parsed).toHaveLength(1 + INJECTIONS.length);
   });
 
+  it('updates.csv and indicators.csv round-trip their text fields too', async () => {
+    const { country, action } = await countryWithReports();
+    const updates = rows((await download(staff, `/exports/updates.csv?country=${country.code}`)).body.toString('utf8'));
+    const stored = await database.db('action_updates').where({ action_id: action.id }).first();
+    expect(updates[0]).toMatchObject({ action_id: String(action.id), narrative: stored.narrative, action_title: action.title, country_name: country.name, status: 'delayed' });
+    await database.db('indicator_values').whereIn('report_id', database.db('reports').select('id').where({ country_code: country.code })).update({ note: TRICKY });
+    const indicators = rows((await download(staff, `/exports/indicators.csv?country=${country.code}`)).body.toString('utf8'));
+    expect(indicators[0]).toMatchObject({ note: TRICKY, country_name: country.name });
+  });
+
   it('neutralises spreadsheet formulas: = + - @ tab CR LF get a leading apostrophe; numbers stay numbers', async () => {
     const { country, injected } = await countryWithReports();
     const parsed = rows((await download(staff, `/exports/actions.csv?country=${country.code}`)).body.toString('utf8'));

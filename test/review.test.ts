@@ -85,6 +85,10 @@ describe('the secretariat reviewing reports', () => {
     const reviewPage = cheerio.load((await staff.get(review)).text);
     expect(reviewPage('#changes-title').closest('section').text()).toMatch(/Baseline PT4:\s*changed/);
     expect(reviewPage('#changes-title').closest('section').text()).toMatch(/Baseline PT1:\s*unchanged/);
+    // Side by side: the returned version's text beside the new one.
+    const pt4 = reviewPage('caption:contains("Baseline: this report beside")').closest('table').find('tr').filter((_, row) => reviewPage(row).find('th').text().startsWith('PT4'));
+    expect(pt4.find('td').first().text()).toMatch(/Measures PT4/);
+    expect(pt4.find('td').last().text()).toContain('A hotline since 2010');
     const versions = await database.db('report_submissions').join('reports', 'reports.id', 'report_submissions.report_id').where({ country_code: country.code }).orderBy('number').select('number', 'outcome');
     expect(versions).toEqual([{ number: 1, outcome: 'returned' }, { number: 2, outcome: null }]);
   });

@@ -154,7 +154,12 @@ function compare(current: Awaited<ReturnType<typeof contentOf>>, previous: Submi
   return {
     baseline: current.baseline.map((entry) => {
       const before = previous?.baseline.find((row) => row.target_code === entry.target_code);
-      return { targetCode: entry.target_code, changed: changed(`${entry.existing_measures}|${entry.gaps}`, before ? `${before.existing_measures}|${before.gaps}` : '') };
+      return {
+        targetCode: entry.target_code,
+        changed: changed(`${entry.existing_measures}|${entry.gaps}`, before ? `${before.existing_measures}|${before.gaps}` : ''),
+        now: { existing: entry.existing_measures, gaps: entry.gaps },
+        before: before ? { existing: before.existing_measures, gaps: before.gaps } : null,
+      };
     }),
     newActions: current.pledged.map((action) => ({ title: action.title, isNew: previous !== null && !previous.pledged.some((row) => row.id === action.id) })),
     updates: current.carried.map((action) => {
