@@ -113,6 +113,21 @@ export function createPublicQueries(db: Database) {
         .orderBy('c.name');
     },
 
+    /** How many public actions each member has per target and latest status. */
+    async listActionFacets(): Promise<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; count: number }>> {
+      return db('public_actions').select('country_code', 'target_code', 'latest_status').count<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; count: number }>>('* as count').groupBy('country_code', 'target_code', 'latest_status');
+    },
+
+    /** Public actions whose title or description hold all the words searched for. */
+    async searchActions(words: string): Promise<Array<PublicActionRow & { country_name: string }>> {
+      return db('public_actions as pa')
+        .join('countries as c', 'c.code', 'pa.country_code')
+        .select('pa.*', 'c.name as country_name')
+        .whereRaw("to_tsvector('simple', pa.title || ' ' || pa.description || ' ' || pa.responsible_body) @@ websearch_to_tsquery('simple', ?)", [words])
+        .orderBy([{ column: 'c.name' }, { column: 'pa.target_code' }, { column: 'pa.id' }])
+        .limit(200);
+    },
+
     async listTargetProgress(): Promise<TargetProgressRow[]> {
       return db('policy_targets as t')
         .leftJoin('public_actions as pa', 'pa.target_code', 't.code')

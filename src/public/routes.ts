@@ -3,9 +3,37 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { notFound } from '../web/errors';
 import { atomFeed } from './feed';
 import { createPageCache } from './page-cache';
-import type { PublicService } from './service';
+import type { ActionStatus } from './queries';
+import type { MemberFilters, PublicService } from './service';
 
 type Page = { view: string; locals: Record<string, unknown> };
+
+const REGIONS = ['Africa', 'Americas', 'Asia-Pacific', 'Europe', 'Middle East'];
+const STATUSES: Array<[ActionStatus, string]> = [['completed', 'Completed'], ['in_progress', 'In progress'], ['delayed', 'Delayed'], ['not_started', 'Not started'], ['not_reported', 'No progress reported yet'], ['withdrawn', 'Withdrawn']];
+const SORTS: Array<[NonNullable<MemberFilters['sort']>, string]> = [['name', 'Name'], ['joined', 'Date joined'], ['pledged', 'Actions pledged'], ['completed', 'Actions completed'], ['delayed', 'Actions delayed']];
+
+/** The members table's filters from the query string; a value that is not a choice is ignored. */
+function memberFilters(query: Request['query']): MemberFilters {
+  const pick = <T extends string>(value: unknown, allowed: readonly T[]) => (typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : undefined);
+  return {
+    region: pick(query.region, REGIONS),
+    eu: pick(query.eu, ['yes', 'no'] as const),
+    target: pick(query.target, ['PT1', 'PT2', 'PT3', 'PT4']),
+    status: pick(query.status, STATUSES.map(([value]) => value)),
+    sort: pick(query.sort, SORTS.map(([value]) => value)),
+  };
+}
+
+function filterChoices(filters: MemberFilters) {
+  const options = (list: Array<[string, string]>, selected: string | undefined) => list.map(([value, label]) => ({ value, label, selected: value === selected }));
+  return {
+    regionOptions: options(REGIONS.map((region) => [region, region]), filters.region),
+    euOptions: options([['yes', 'EU members'], ['no', 'Not EU members']], filters.eu),
+    targetOptions: options(['PT1', 'PT2', 'PT3', 'PT4'].map((code) => [code, code]), filters.target),
+    statusOptions: options(STATUSES, filters.status),
+    sortOptions: options(SORTS, filters.sort ?? 'name'),
+  };
+}
 
 /**
  * The transparency site. Codes in URLs are canonical upper case (PT1, FR); a lower-case
@@ -53,7 +81,21 @@ export function publicRoutes(service: PublicService, cacheSeconds: number): Rout
       next();
     };
 
-  router.get('/', page(async () => ({ view: 'public/overview', locals: { title: 'The Alliance at a glance', ...(await service.overview()) } })));
+  router.get(
+    '/',
+    page(async (req) => {
+      const data = await service.overview(memberFilters(req.query));
+      return { view: 'public/overview', locals: { title: 'The Alliance at a glance', ...data, ...filterChoices(data.filters) } };
+    }),
+  );
+
+  router.get(
+    '/actions',
+    page(async (req) => {
+      const words = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
+      return { view: 'public/search', locals: { title: words ? `Actions matching “${words}”` : 'Search actions', ...(await service.searchActions(words)) } };
+    }),
+  );
 
   router.get('/countries', page(async () => ({ view: 'public/countries', locals: { title: 'Members', ...(await service.listCountries()) } })));
 

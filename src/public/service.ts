@@ -17,6 +17,33 @@ const numberFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 }
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
+export type MemberFilters = {
+  region?: string;
+  eu?: 'yes' | 'no';
+  target?: string;
+  status?: ActionStatus;
+  sort?: 'name' | 'joined' | 'pledged' | 'completed' | 'delayed';
+};
+
+type MemberRow = Awaited<ReturnType<PublicQueries['listMemberSummaries']>>[number];
+
+/** Names A to Z; joining dates oldest first (unknown last); counts largest first. */
+function memberOrder(sort: NonNullable<MemberFilters['sort']>): (a: MemberRow, b: MemberRow) => number {
+  const byName = (a: MemberRow, b: MemberRow) => a.name.localeCompare(b.name, 'en');
+  switch (sort) {
+    case 'joined':
+      return (a, b) => (a.joined_on ?? '9999').localeCompare(b.joined_on ?? '9999') || byName(a, b);
+    case 'pledged':
+      return (a, b) => b.actions_pledged - a.actions_pledged || byName(a, b);
+    case 'completed':
+      return (a, b) => b.actions_completed - a.actions_completed || byName(a, b);
+    case 'delayed':
+      return (a, b) => b.actions_delayed - a.actions_delayed || byName(a, b);
+    default:
+      return byName;
+  }
+}
+
 export type ActionView = ReturnType<typeof actionView>;
 
 function actionView(row: PublicActionRow) {
@@ -58,8 +85,21 @@ export function createPublicService(queries: PublicQueries) {
   return {
     dataVersion: () => queries.dataVersion(),
 
-    async overview() {
-      const [members, targets] = await Promise.all([queries.listMemberSummaries(), queries.listTargetProgress()]);
+    async overview(filters: MemberFilters = {}) {
+      const [allMembers, targets, facets] = await Promise.all([queries.listMemberSummaries(), queries.listTargetProgress(), queries.listActionFacets()]);
+      const has = (code: string, test: (facet: (typeof facets)[number]) => boolean) => facets.some((facet) => facet.country_code === code && test(facet));
+      const members = allMembers
+        .filter((member) => !filters.region || member.region === filters.region)
+        .filter((member) => !filters.eu || member.eu_member === (filters.eu === 'yes'))
+        .filter((member) => !filters.target || has(member.code, (facet) => facet.target_code === filters.target && facet.latest_status !== 'withdrawn'))
+        .filter((member) => !filters.status || has(member.code, (facet) => facet.latest_status === filters.status && (!filters.target || facet.target_code === filters.target)))
+        .sort(memberOrder(filters.sort ?? 'name'));
+      const perTarget = (code: string, target: string) => {
+        const own = facets.filter((facet) => facet.country_code === code && facet.target_code === target && facet.latest_status !== 'withdrawn');
+        const total = own.reduce((sum, facet) => sum + facet.count, 0);
+        const completed = own.filter((facet) => facet.latest_status === 'completed').reduce((sum, facet) => sum + facet.count, 0);
+        return { target, total, completed, percent: total ? Math.round((completed / total) * 100) : null, level: total ? Math.min(4, Math.floor((completed / total) * 5)) : null };
+      };
       const current = members.filter((member) => member.left_on === null);
       const actionsPledged = targets.reduce((sum, target) => sum + target.actions, 0);
       const actionsCompleted = targets.reduce((sum, target) => sum + target.completed, 0);
@@ -79,6 +119,8 @@ export function createPublicService(queries: PublicQueries) {
           shareCompleted: share(target.completed, target.actions),
           percentCompleted: Math.round(share(target.completed, target.actions) * 100),
         })),
+        filters,
+        filtered: Object.values(filters).some(Boolean),
         members: members.map((member) => ({
           code: member.code,
           name: member.name,
@@ -90,8 +132,15 @@ export function createPublicService(queries: PublicQueries) {
           actionsPledged: member.actions_pledged,
           actionsCompleted: member.actions_completed,
           actionsDelayed: member.actions_delayed,
+          byTarget: targets.map((target) => perTarget(member.code, target.code)),
         })),
+        memberTotal: allMembers.length,
       };
+    },
+
+    async searchActions(words: string) {
+      const actions = words ? await queries.searchActions(words) : [];
+      return { words, actions: actions.map((action) => ({ ...actionView(action), countryCode: action.country_code, countryName: action.country_name, targetCode: action.target_code })) };
     },
 
     async listCountries() {
