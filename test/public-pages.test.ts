@@ -120,6 +120,34 @@ describe('public transparency pages', () => {
       expect(row.find('td.num').map((_, cell) => overview.$(cell).text()).get().slice(0, 3)).toEqual(['1', '1', '0']);
     });
 
+    it('draws progress by target as bars and indicators as line charts with the goal, each beside a table of the same numbers', async () => {
+      const country = await makeCountry(database.db);
+      const years = [2051, 2052, 2053];
+      for (const [index, year] of years.entries()) {
+        const cycle = await makeCycle(database.db, { kind: index ? 'progress' : 'commitments', opens_on: `${year}-01-01`, due_on: `${year}-06-30`, closes_on: `${year}-12-31` });
+        const report = await makeReport(database.db, country.code, cycle.id, 'accepted');
+        await makeIndicatorValue(database.db, report.id, 'victims_identified', [1000, 1050, 1300][index]);
+        if (index === 0) {
+          await makeAction(database.db, report, { target_code: 'PT3' });
+          const done = await makeAction(database.db, report, { target_code: 'PT3' });
+          const later = await makeCycle(database.db, { kind: 'progress', opens_on: '2060-01-01', due_on: '2060-06-30', closes_on: '2060-12-31' });
+          await makeUpdate(database.db, await makeReport(database.db, country.code, later.id, 'accepted'), done.id, { status: 'completed', percent_complete: 100 });
+        }
+      }
+
+      const { $ } = await page(`/countries/${country.code}`);
+
+      const pt3 = $('#progress-title').closest('section').find('tbody tr').filter((_, row) => $(row).find('th').text() === 'PT3');
+      expect(pt3.find('td.num').map((_, cell) => $(cell).text()).get()).toEqual(['1', '0', '0', '1']);
+      expect(pt3.find('rect.stacked__completed').attr('width')).toBe('50');
+      const chart = $('#indicator-victims_identified');
+      expect(chart.find('circle')).toHaveLength(3);
+      expect(chart.find('polyline.line-chart__goal')).toHaveLength(1);
+      expect(chart.find('figcaption').text()).toContain('10% more every year');
+      const goals = chart.next('table').find('tbody tr').map((_, row) => $(row).find('td.num').map((__, cell) => $(cell).text()).get().join(' / ')).get();
+      expect(goals).toEqual(['1,000 / 1,000', '1,050 / 1,100', '1,300 / 1,210']);
+    });
+
     it('redirects a lower-case code and answers 404 for an unknown or malformed one', async () => {
       const country = await makeCountry(database.db);
       const redirect = await request(app).get(`/countries/${country.code.toLowerCase()}`);

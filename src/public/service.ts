@@ -1,4 +1,5 @@
 import { notFound } from '../web/errors';
+import { indicatorLine, statusBar } from './charts';
 import type { ActionStatus, CycleRow, PublicActionRow, PublicQueries, TargetRow } from './queries';
 
 // Turns public rows into the view models the public pages render. Every number a
@@ -197,14 +198,26 @@ export function createPublicService(queries: PublicQueries) {
             ...targetHeading(target),
             baseline: entry ? { existingMeasures: entry.existing_measures, gaps: entry.gaps, cycleTitle: entry.cycle_title } : null,
             actions: actions.filter((action) => action.target_code === target.code).map(actionView),
+            bar: statusBar(actions.filter((action) => action.target_code === target.code).map((action) => action.latest_status)),
           };
         }),
         indicators: indicatorCodes.map((indicatorCode) => {
           const values = indicatorValues.filter((value) => value.indicator_code === indicatorCode);
+          // Goal 1.1 asks for at least 10% more identified victims every year.
+          const growth = indicatorCode === 'victims_identified' ? 0.1 : null;
+          const chart = indicatorLine(values.map((value) => value.value), growth);
           return {
+            code: indicatorCode,
             name: values[0]?.indicator_name,
             unit: values[0]?.unit,
-            values: values.map((value) => ({ cycleTitle: value.cycle_title, value: numberFormat.format(value.value), note: value.note })),
+            chart,
+            hasGoal: chart.goalLine !== null,
+            values: values.map((value, index) => ({
+              cycleTitle: value.cycle_title,
+              value: numberFormat.format(value.value),
+              goal: chart.goalValues[index] === undefined ? null : numberFormat.format(chart.goalValues[index]!),
+              note: value.note,
+            })),
           };
         }),
       };
