@@ -3,25 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded';
+import { answers, startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded';
 import { projectRoot } from '../src/paths';
 
 // Shared by the benchmarks: a scratch database on a PostgreSQL server, and the app started
 // as a separate process (so its memory and CPU are its own) against that database.
 
 export type Scratch = { url: string; adminUrl: string; drop(): Promise<void> };
-
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 /** A new, empty database: on BENCH_DATABASE_URL's server, else the machine's at 127.0.0.1:5432, else an embedded one. */
 export async function scratchDatabase(): Promise<Scratch> {

@@ -131,7 +131,8 @@ async function livePostmasterPid(dataDir: string): Promise<number | null> {
   }
 }
 
-async function answers(url: string): Promise<boolean> {
+/** True when a PostgreSQL server accepts a connection at the URL within 3 seconds. */
+export async function answers(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import pg from 'pg';
@@ -10,22 +9,13 @@ import { createDatabase, type Database } from '../../src/db/knex';
 import { migrateToLatest } from '../../src/db/migrate';
 import { seedReferenceData } from '../../src/db/seed';
 import { projectRoot } from '../../src/paths';
+import { freePort } from '../helpers/net';
 
 // The fault tests break things on purpose: each starts its own PostgreSQL cluster and
 // runs the compiled app (dist/) as a child process it can kill, pause and restart.
 
 export const PASSWORD = 'fault test passphrase';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export type Cluster = {
   url: string;

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { projectRoot } from '../../src/paths';
+import { freePort } from './net';
 
 // Where the test databases live: TEST_DATABASE_URL's server, else DATABASE_URL's server
 // (in a database of its own, so development data is never touched), else a throw-away
@@ -25,16 +25,6 @@ function fromUrl(url: string): TestServer {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export async function startTestServer(): Promise<TestServer> {
   const configured = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
