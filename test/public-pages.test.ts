@@ -174,7 +174,8 @@ describe('public transparency pages', () => {
       expect(response.status).toBe(200);
       const total = await database.db('countries').count<{ count: number }[]>('* as count').first();
       expect($('#members').closest('section').find('tbody tr')).toHaveLength(Number(total!.count));
-      for (const code of ['FR', 'US', 'XK', 'VN', member.country.code]) expect($(`a[href="/countries/${code}"]`)).toHaveLength(1);
+      const table = $('#members').closest('section');
+      for (const code of ['FR', 'US', 'XK', 'VN', member.country.code]) expect(table.find(`a[href="/countries/${code}"]`)).toHaveLength(1);
       const row = $(`a[href="/countries/${member.country.code}"]`).closest('tr');
       expect(row.text()).toContain(member.progressCycle.title);
       expect(row.find('td.num').map((_, cell) => $(cell).text()).get().slice(0, 3)).toEqual(['2', '1', '1']);
@@ -201,6 +202,25 @@ describe('public transparency pages', () => {
       const search = cheerio.load((await request(app).get(`/actions?q=${encodeURIComponent(word)}`)).text);
       expect(search('.action__title').map((_, title) => search(title).text()).get()).toEqual([member.completedAction.title]);
       expect(search('main').text()).not.toContain(member.pendingAction.title);
+    });
+
+    it('shows the members on a server-drawn world map, shaded by completed share, and names those too small to draw', async () => {
+      const member = await memberWithHistory();
+      const { $ } = await page('/');
+      expect($('.map img').attr('src')).toBe('/map.svg');
+      expect($('.map img').attr('alt')).toContain('members table below');
+      expect($('.map figcaption').text()).toContain('Malta');
+      expect($('.map figcaption').text()).toContain(member.country.name);
+
+      const map = await request(app).get('/map.svg');
+      expect(map.status).toBe(200);
+      expect(map.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
+      const svg = cheerio.load(Buffer.from(map.body as Buffer).toString('utf8'), { xml: true });
+      expect(svg('path').length).toBeGreaterThan(150);
+      const kosovo = svg('path').filter((_, path) => svg(path).find('title').text() === 'Kosovo');
+      expect(kosovo.attr('fill')).toBe('#b1b4b6');
+      expect(svg('path').filter((_, path) => svg(path).find('title').text() === 'France')).toHaveLength(1);
+      expect((await request(app).get('/map.svg').set('If-None-Match', map.headers.etag!)).status).toBe(304);
     });
 
     it('can be cached: ETag and Cache-Control, and 304 to a conditional request', async () => {

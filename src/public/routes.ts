@@ -3,6 +3,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { notFound } from '../web/errors';
 import { atomFeed } from './feed';
 import { createPageCache } from './page-cache';
+import { FILLS } from './world-map';
 import type { ActionStatus } from './queries';
 import type { MemberFilters, PublicService } from './service';
 
@@ -84,8 +85,8 @@ export function publicRoutes(service: PublicService, cacheSeconds: number): Rout
   router.get(
     '/',
     page(async (req) => {
-      const data = await service.overview(memberFilters(req.query));
-      return { view: 'public/overview', locals: { title: 'The Alliance at a glance', ...data, ...filterChoices(data.filters) } };
+      const [data, map] = await Promise.all([service.overview(memberFilters(req.query)), service.worldMap()]);
+      return { view: 'public/overview', locals: { title: 'The Alliance at a glance', ...data, ...filterChoices(data.filters), notOnMap: map.notDrawn, mapFills: FILLS } };
     }),
   );
 
@@ -116,6 +117,16 @@ export function publicRoutes(service: PublicService, cacheSeconds: number): Rout
       return { view: 'public/target', locals: { title: `${data.target.code}: ${data.target.title}`, ...data } };
     }),
   );
+
+  let map: { version: number; svg: string } | undefined;
+  router.get('/map.svg', async (req, res) => {
+    const version = await service.dataVersion();
+    res.set('Cache-Control', `public, max-age=${cacheSeconds}`);
+    res.set('ETag', `W/"${version}-map"`);
+    if (req.fresh) return res.status(304).end();
+    if (map?.version !== version) map = { version, svg: (await service.worldMap()).svg };
+    res.type('image/svg+xml').send(map.svg);
+  });
 
   router.get('/feed.atom', async (req, res) => {
     const version = await service.dataVersion();

@@ -1,5 +1,6 @@
 import { notFound } from '../web/errors';
 import { indicatorLine, statusBar } from './charts';
+import { worldMapSvg } from './world-map';
 import type { ActionStatus, CycleRow, PublicActionRow, PublicQueries, TargetRow } from './queries';
 
 // Turns public rows into the view models the public pages render. Every number a
@@ -137,6 +138,20 @@ export function createPublicService(queries: PublicQueries) {
         })),
         memberTotal: allMembers.length,
       };
+    },
+
+    /** The world map: members shaded by their share of completed actions. */
+    async worldMap() {
+      const members = await queries.listMemberSummaries();
+      return worldMapSvg(
+        members
+          .filter((member) => member.left_on === null)
+          .map((member) => ({
+            code: member.code,
+            name: member.name,
+            level: member.actions_pledged ? Math.min(4, Math.floor((member.actions_completed / member.actions_pledged) * 5)) : null,
+          })),
+      );
     },
 
     async searchActions(words: string) {

@@ -1,0 +1,56 @@
+import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import { feature } from 'topojson-client';
+import type { GeometryCollection, Topology } from 'topojson-specification';
+import { isoNumeric } from '../../seeds/iso-numeric';
+
+// The members on a world map, drawn on the server as SVG (no JavaScript in the page).
+// Country outlines come from world-atlas (Natural Earth 1:110m); d3-geo projects them.
+// The outlines are computed once; only the colours change with the data.
+
+const WIDTH = 960;
+const HEIGHT = 500;
+
+type Shape = { id: string; name: string; d: string };
+let shapes: Promise<Shape[]> | undefined;
+
+async function loadShapes(): Promise<Shape[]> {
+  // d3-geo is an ES module only: loaded with import(), once.
+  const { geoEqualEarth, geoPath } = await import('d3-geo');
+  const atlas = require('world-atlas/countries-110m.json') as Topology<{ countries: GeometryCollection<{ name: string }> }>;
+  const countries = feature(atlas, atlas.objects.countries) as FeatureCollection<Geometry, { name: string }>;
+  const projection = geoEqualEarth().fitExtent([[4, 4], [WIDTH - 4, HEIGHT - 4]], { type: 'Sphere' });
+  const path = geoPath(projection);
+  return countries.features
+    .filter((shape: Feature<Geometry, { name: string }>) => shape.properties.name !== 'Antarctica')
+    .map((shape: Feature<Geometry, { name: string }>) => ({ id: String(shape.id ?? ''), name: shape.properties.name, d: path(shape) ?? '' }));
+}
+
+/** Not a member, member without a published report, then five steps of completed share. */
+export const FILLS = { other: '#e8e8e8', none: '#b1b4b6', levels: ['#d2e2f1', '#a6c5e3', '#6f9fd1', '#3d7cc9', '#12325c'] };
+
+export type MapMember = { code: string; name: string; level: number | null };
+
+/** The SVG, members coloured by level (0–4 = share of completed actions, null = nothing published). */
+export async function worldMapSvg(members: MapMember[]): Promise<{ svg: string; notDrawn: MapMember[] }> {
+  shapes ??= loadShapes();
+  const outlines = await shapes;
+  const byShape = new Map<Shape, MapMember>();
+  const notDrawn: MapMember[] = [];
+  for (const member of members) {
+    const numeric = isoNumeric[member.code];
+    const shape = outlines.find((outline) => (numeric ? outline.id === numeric : outline.name === member.name));
+    if (shape) byShape.set(shape, member);
+    else notDrawn.push(member);
+  }
+  const escape = (text: string) => text.replace(/[&<>"]/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[character]!);
+  const paths = outlines.map((outline) => {
+    const member = byShape.get(outline);
+    const fill = !member ? FILLS.other : member.level === null ? FILLS.none : FILLS.levels[member.level]!;
+    return `<path fill="${fill}" d="${outline.d}">${member ? `<title>${escape(member.name)}</title>` : ''}</path>`;
+  });
+  // Presentation attributes, not a <style> element: the strict CSP applies to this file too.
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" stroke="#fff" stroke-width="0.5" role="img" aria-label="Map of the Alliance's members, shaded by the share of their actions completed">
+${paths.join('\n')}
+</svg>`;
+  return { svg, notDrawn };
+}
