@@ -62,6 +62,21 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it('a country page prints as a clean report: no navigation, the content and its charts kept', async () => {
+    const context = await browser.newContext({ baseURL: server.url });
+    const page = await context.newPage();
+    await page.goto('/countries/FR');
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.site-header').isVisible()).toBe(false);
+    expect(await page.locator('.site-footer').isVisible()).toBe(false);
+    expect(await page.getByRole('heading', { level: 1, name: 'France' }).isVisible()).toBe(true);
+    expect(await page.locator('#progress-title').isVisible()).toBe(true);
+    expect(await page.locator('.line-chart').first().isVisible()).toBe(true);
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.subarray(0, 4).toString()).toBe('%PDF');
+    await context.close();
+  }, 60_000);
+
   it('signed-in pages of a delegate, the secretariat and an admin', async () => {
     const cycle = await makeCycle(database.db, { state: 'open', kind: 'progress', opens_on: '2020-01-01', due_on: '2099-06-30', closes_on: '2099-12-31' });
     const people = {
