@@ -8,6 +8,7 @@ import { createReportQueries } from '../reports/queries';
 import { AppError, notFound } from '../web/errors';
 import { datasetNamed, DATASETS, type ExportFilters } from './datasets';
 import { readActionsCsv, type ImportProblem } from './import';
+import { createExportQueries } from './queries';
 import { streamCsv, streamJson } from './stream';
 
 const optional = <T extends z.ZodType>(schema: T) => z.literal('').transform(() => undefined).or(schema).optional();
@@ -38,24 +39,12 @@ function assertStaff(user: CurrentUser) {
 }
 
 export function createExportService(db: Database, streams: pg.Pool) {
-  const reference = async () => {
-    const [countries, targets, goals] = [
-      await db('countries').pluck('code'),
-      await db('policy_targets').pluck('code'),
-      await db('operational_goals').select('code', 'target_code'),
-    ];
-    return { countries: new Set<string>(countries), targets: new Set<string>(targets), goals: new Map<string, string>(goals.map((goal) => [goal.code, goal.target_code])) };
-  };
+  const queries = createExportQueries(db);
 
   return {
     datasets: DATASETS,
 
-    async filterChoices() {
-      return {
-        cycles: await db('cycles').select('slug', 'title').orderBy('opens_on', 'desc'),
-        countries: await db('countries').select('code', 'name').orderBy('name'),
-      };
-    },
+    filterChoices: () => queries.filterChoices(),
 
     /** A secretariat download, audited before the first byte is sent. */
     async download(user: CurrentUser, name: string, filters: ExportFilters & { bom?: '1' }, out: Writable, context: Context) {
@@ -86,12 +75,7 @@ export function createExportService(db: Database, streams: pg.Pool) {
      * withdrawals and updates they publish) and member edits. For ETag and Last-Modified.
      */
     async publicDataVersion(): Promise<{ etag: string; lastModified: Date }> {
-      const { rows } = await db.raw<{ rows: Array<{ accepted_at: Date | null; countries_at: Date | null; accepted: number; countries: number }> }>(`
-        select (select max(reviewed_at) from reports where state = 'accepted') as accepted_at,
-               (select max(updated_at) from countries) as countries_at,
-               (select count(*) from reports where state = 'accepted')::int as accepted,
-               (select count(*) from countries)::int as countries`);
-      const row = rows[0]!;
+      const row = await queries.publicDataStamp();
       const times = [row.accepted_at, row.countries_at].filter((time): time is Date => time instanceof Date);
       const lastModified = new Date(Math.max(0, ...times.map((time) => time.getTime())));
       lastModified.setMilliseconds(0);
@@ -105,7 +89,7 @@ export function createExportService(db: Database, streams: pg.Pool) {
      */
     async importActions(user: CurrentUser, cycleSlug: string, text: string, options: { apply: boolean }, context: Context): Promise<{ problems: ImportProblem[]; countries: Array<{ code: string; actions: number }>; total: number; applied: boolean }> {
       assertStaff(user);
-      const { actions, problems } = readActionsCsv(text, await reference());
+      const { actions, problems } = readActionsCsv(text, await queries.referenceData());
       return db.transaction(async (trx) => {
         const reports = createReportQueries(trx);
         const cycle = await reports.findCycle(cycleSlug);
