@@ -1,9 +1,6 @@
 import { hashPassword } from '../src/auth/passwords';
-import { createDatabase } from '../src/db/knex';
-import { migrateToLatest } from '../src/db/migrate';
-import { seedReferenceData } from '../src/db/seed';
 import { loadDemoData } from '../src/demo/load-demo';
-import { argument, scratchDatabase, startApp } from './support';
+import { argument, runBench, startApp } from './support';
 
 // npm run bench:load [-- --seconds 20 --delegates 200 --readers 50]
 // On loopback only, bounded in time: delegates (one per country and cycle) save drafts and
@@ -42,120 +39,106 @@ const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1]
 const versionIn = (html: string) => /name="version" value="(\d+)"/.exec(html)?.[1] ?? '0';
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] ?? 0;
 
-async function main() {
-  const scratch = await scratchDatabase();
-  const db = createDatabase(scratch.url);
-  try {
-    await migrateToLatest(db);
-    await seedReferenceData(db);
-    await loadDemoData(db);
-    const countries: string[] = await db('countries').orderBy('code').pluck('code');
-    const cyclesNeeded = Math.ceil(delegateCount / countries.length);
-    const cycles: string[] = [];
-    for (let index = 1; index <= cyclesNeeded; index += 1) {
-      cycles.push(`load-${index}`);
-      await db('cycles').insert({ slug: `load-${index}`, title: `Load cycle ${index}`, kind: 'commitments', opens_on: `${2040 + index}-01-01`, due_on: `${2040 + index}-06-30`, closes_on: `${2040 + index}-12-31`, state: 'open' });
-    }
-    const hash = await hashPassword(PASSWORD);
-    await db('users').insert(countries.map((code) => ({ email: `load-${code.toLowerCase()}@example.org`, name: `Delegate ${code}`, role: 'delegate', country_code: code, password_hash: hash })));
-    await db('users').insert({ email: 'load-staff@example.org', name: 'Staff', role: 'secretariat', password_hash: hash });
-    const workers = Array.from({ length: delegateCount }, (_, index) => ({ code: countries[index % countries.length]!, cycle: cycles[Math.floor(index / countries.length)]! }));
-
-    const app = await startApp(scratch.url, { DATABASE_POOL_MAX: '20' });
-    const statuses = new Map<number, number>();
-    const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    const saveLatencies: number[] = [];
-    const acknowledged = new Map<string, { marker: number; saves: number }>();
-    let requests = 0;
-    const deadline = Date.now() + seconds * 1000;
-    const started = Date.now();
-    try {
-      const delegates = workers.map(async ({ code, cycle }) => {
-        const session = new Session(app.url);
-        await session.signIn(`load-${code.toLowerCase()}@example.org`);
-        const key = `${code}/${cycle}`;
-        const edit = `/reports/${code}/${cycle}/edit`;
-        let saves = 0;
-        for (let round = 1; Date.now() < deadline; round += 1) {
-          const page = await session.send(edit);
-          count(page.status);
-          requests += 1;
-          const form: Record<string, string> = { _csrf: tokenIn(page.text), version: versionIn(page.text) };
-          for (const target of TARGETS) form[`baseline[${target}][existing]`] = `${key} round ${round} ${target}`;
-          const before = performance.now();
-          const saved = await session.send(`/reports/${code}/${cycle}/baseline`, form);
-          saveLatencies.push(performance.now() - before);
-          count(saved.status);
-          requests += 1;
-          if (saved.status === 303) acknowledged.set(key, { marker: round, saves: ++saves });
-        }
-        // Pledge an action and submit, once, at the end.
-        const page = await session.send(edit);
-        const added = await session.send(`/reports/${code}/${cycle}/actions`, { _csrf: tokenIn(page.text), version: versionIn(page.text), title: `Action of ${key}`, target: 'PT1' });
-        count(added.status);
-        const again = await session.send(edit);
-        const submitted = await session.send(`/reports/${code}/${cycle}/submit`, { _csrf: tokenIn(again.text), version: versionIn(again.text) });
-        count(submitted.status);
-        requests += 4;
-        return { key, submitted: submitted.status === 303 };
-      });
-      const publicPages = ['/', '/countries', '/countries/FR', '/countries/DE', '/targets/PT1', '/targets/PT3', '/cycles/2014-progress', '/open-data/actions.json'];
-      const readers = Array.from({ length: readerCount }, async (_, index) => {
-        for (let round = 0; Date.now() < deadline; round += 1) {
-          const response = await fetch(`${app.url}${publicPages[(index + round) % publicPages.length]}`, { signal: AbortSignal.timeout(30_000) });
-          await response.arrayBuffer();
-          count(response.status);
-          requests += 1;
-        }
-      });
-      const exporter = (async () => {
-        const staff = new Session(app.url);
-        await staff.signIn('load-staff@example.org');
-        while (Date.now() < deadline) {
-          count((await staff.send('/exports/updates.csv')).status);
-          count((await staff.send('/review')).status);
-          requests += 2;
-        }
-      })();
-      const results = await Promise.all(delegates);
-      await Promise.all([...readers, exporter]);
-      const elapsed = (Date.now() - started) / 1000;
-
-      // Every acknowledged save must be what the database holds now, row by row.
-      let lost = 0;
-      for (const { code, cycle } of workers) {
-        const key = `${code}/${cycle}`;
-        const ack = acknowledged.get(key);
-        const rows = await db('stocktaking_entries as s').join('reports as r', 'r.id', 's.report_id').join('cycles as c', 'c.id', 'r.cycle_id')
-          .where({ 'r.country_code': code, 'c.slug': cycle }).orderBy('s.target_code').select('s.target_code', 's.existing_measures', 'r.version', 'r.state');
-        const expected = ack ? TARGETS.map((target) => `${key} round ${ack.marker} ${target}`) : [];
-        if (JSON.stringify(rows.map((row) => row.existing_measures)) !== JSON.stringify(expected)) lost += 1;
-        const submitted = results.find((result) => result.key === key)?.submitted;
-        // One version per acknowledged save, one for the pledge, one for the submission.
-        if (ack && rows[0] && rows[0].version !== ack.saves + 1 + (submitted ? 1 : 0)) lost += 1;
-      }
-      const fiveHundreds = [...statuses.entries()].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
-      const submittedCount = results.filter((result) => result.submitted).length;
-
-      console.log(`Load: ${delegateCount} delegates, ${readerCount} readers, 1 secretariat exporter, ${seconds} s, app with a pool of 20`);
-      console.log(`requests          : ${requests.toLocaleString('en')} in ${elapsed.toFixed(1)} s (${Math.round(requests / elapsed)} req/s)`);
-      console.log(`statuses          : ${[...statuses.entries()].sort().map(([status, n]) => `${status}×${n}`).join(' ')}`);
-      console.log(`5xx               : ${fiveHundreds}`);
-      console.log(`draft saves       : ${saveLatencies.length.toLocaleString('en')} (acknowledged: ${[...acknowledged.values()].reduce((sum, ack) => sum + ack.saves, 0).toLocaleString('en')})`);
-      console.log(`draft save p50/p99: ${percentile(saveLatencies, 50).toFixed(0)} ms / ${percentile(saveLatencies, 99).toFixed(0)} ms`);
-      console.log(`reports submitted : ${submittedCount} of ${delegateCount}`);
-      console.log(`lost updates      : ${lost}`);
-      if (fiveHundreds > 0 || lost > 0) process.exitCode = 1;
-    } finally {
-      await app.stop();
-    }
-  } finally {
-    await db.destroy();
-    await scratch.drop();
+runBench(async (scratch, db) => {
+  await loadDemoData(db);
+  const countries: string[] = await db('countries').orderBy('code').pluck('code');
+  const cyclesNeeded = Math.ceil(delegateCount / countries.length);
+  const cycles: string[] = [];
+  for (let index = 1; index <= cyclesNeeded; index += 1) {
+    cycles.push(`load-${index}`);
+    await db('cycles').insert({ slug: `load-${index}`, title: `Load cycle ${index}`, kind: 'commitments', opens_on: `${2040 + index}-01-01`, due_on: `${2040 + index}-06-30`, closes_on: `${2040 + index}-12-31`, state: 'open' });
   }
-}
+  const hash = await hashPassword(PASSWORD);
+  await db('users').insert(countries.map((code) => ({ email: `load-${code.toLowerCase()}@example.org`, name: `Delegate ${code}`, role: 'delegate', country_code: code, password_hash: hash })));
+  await db('users').insert({ email: 'load-staff@example.org', name: 'Staff', role: 'secretariat', password_hash: hash });
+  const workers = Array.from({ length: delegateCount }, (_, index) => ({ code: countries[index % countries.length]!, cycle: cycles[Math.floor(index / countries.length)]! }));
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  const app = await startApp(scratch.url, { DATABASE_POOL_MAX: '20' });
+  const statuses = new Map<number, number>();
+  const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  const saveLatencies: number[] = [];
+  const acknowledged = new Map<string, { marker: number; saves: number }>();
+  let requests = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const started = Date.now();
+  try {
+    const delegates = workers.map(async ({ code, cycle }) => {
+      const session = new Session(app.url);
+      await session.signIn(`load-${code.toLowerCase()}@example.org`);
+      const key = `${code}/${cycle}`;
+      const edit = `/reports/${code}/${cycle}/edit`;
+      let saves = 0;
+      for (let round = 1; Date.now() < deadline; round += 1) {
+        const page = await session.send(edit);
+        count(page.status);
+        requests += 1;
+        const form: Record<string, string> = { _csrf: tokenIn(page.text), version: versionIn(page.text) };
+        for (const target of TARGETS) form[`baseline[${target}][existing]`] = `${key} round ${round} ${target}`;
+        const before = performance.now();
+        const saved = await session.send(`/reports/${code}/${cycle}/baseline`, form);
+        saveLatencies.push(performance.now() - before);
+        count(saved.status);
+        requests += 1;
+        if (saved.status === 303) acknowledged.set(key, { marker: round, saves: ++saves });
+      }
+      // Pledge an action and submit, once, at the end.
+      const page = await session.send(edit);
+      const added = await session.send(`/reports/${code}/${cycle}/actions`, { _csrf: tokenIn(page.text), version: versionIn(page.text), title: `Action of ${key}`, target: 'PT1' });
+      count(added.status);
+      const again = await session.send(edit);
+      const submitted = await session.send(`/reports/${code}/${cycle}/submit`, { _csrf: tokenIn(again.text), version: versionIn(again.text) });
+      count(submitted.status);
+      requests += 4;
+      return { key, submitted: submitted.status === 303 };
+    });
+    const publicPages = ['/', '/countries', '/countries/FR', '/countries/DE', '/targets/PT1', '/targets/PT3', '/cycles/2014-progress', '/open-data/actions.json'];
+    const readers = Array.from({ length: readerCount }, async (_, index) => {
+      for (let round = 0; Date.now() < deadline; round += 1) {
+        const response = await fetch(`${app.url}${publicPages[(index + round) % publicPages.length]}`, { signal: AbortSignal.timeout(30_000) });
+        await response.arrayBuffer();
+        count(response.status);
+        requests += 1;
+      }
+    });
+    const exporter = (async () => {
+      const staff = new Session(app.url);
+      await staff.signIn('load-staff@example.org');
+      while (Date.now() < deadline) {
+        count((await staff.send('/exports/updates.csv')).status);
+        count((await staff.send('/review')).status);
+        requests += 2;
+      }
+    })();
+    const results = await Promise.all(delegates);
+    await Promise.all([...readers, exporter]);
+    const elapsed = (Date.now() - started) / 1000;
+
+    // Every acknowledged save must be what the database holds now, row by row.
+    let lost = 0;
+    for (const { code, cycle } of workers) {
+      const key = `${code}/${cycle}`;
+      const ack = acknowledged.get(key);
+      const rows = await db('stocktaking_entries as s').join('reports as r', 'r.id', 's.report_id').join('cycles as c', 'c.id', 'r.cycle_id')
+        .where({ 'r.country_code': code, 'c.slug': cycle }).orderBy('s.target_code').select('s.target_code', 's.existing_measures', 'r.version', 'r.state');
+      const expected = ack ? TARGETS.map((target) => `${key} round ${ack.marker} ${target}`) : [];
+      if (JSON.stringify(rows.map((row) => row.existing_measures)) !== JSON.stringify(expected)) lost += 1;
+      const submitted = results.find((result) => result.key === key)?.submitted;
+      // One version per acknowledged save, one for the pledge, one for the submission.
+      if (ack && rows[0] && rows[0].version !== ack.saves + 1 + (submitted ? 1 : 0)) lost += 1;
+    }
+    const fiveHundreds = [...statuses.entries()].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
+    const submittedCount = results.filter((result) => result.submitted).length;
+
+    console.log(`Load: ${delegateCount} delegates, ${readerCount} readers, 1 secretariat exporter, ${seconds} s, app with a pool of 20`);
+    console.log(`requests          : ${requests.toLocaleString('en')} in ${elapsed.toFixed(1)} s (${Math.round(requests / elapsed)} req/s)`);
+    console.log(`statuses          : ${[...statuses.entries()].sort().map(([status, n]) => `${status}×${n}`).join(' ')}`);
+    console.log(`5xx               : ${fiveHundreds}`);
+    console.log(`draft saves       : ${saveLatencies.length.toLocaleString('en')} (acknowledged: ${[...acknowledged.values()].reduce((sum, ack) => sum + ack.saves, 0).toLocaleString('en')})`);
+    console.log(`draft save p50/p99: ${percentile(saveLatencies, 50).toFixed(0)} ms / ${percentile(saveLatencies, 99).toFixed(0)} ms`);
+    console.log(`reports submitted : ${submittedCount} of ${delegateCount}`);
+    console.log(`lost updates      : ${lost}`);
+    if (fiveHundreds > 0 || lost > 0) process.exitCode = 1;
+  } finally {
+    await app.stop();
+  }
 });

@@ -1,12 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { createDatabase } from '../src/db/knex';
-import { migrateToLatest } from '../src/db/migrate';
-import { seedReferenceData } from '../src/db/seed';
 import { loadDemoData } from '../src/demo/load-demo';
 import { projectRoot } from '../src/paths';
-import { argument, scratchDatabase, startApp } from './support';
+import { argument, runBench, startApp } from './support';
 
 // npm run bench:public [-- --seconds 10 --connections 50]
 // The public pages on the demo data against a bare Express "hello world", both in their
@@ -32,35 +29,21 @@ async function load(url: string) {
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
-async function main() {
-  const scratch = await scratchDatabase();
-  const db = createDatabase(scratch.url);
+runBench(async (scratch, db) => {
+  await loadDemoData(db);
+  const app = await startApp(scratch.url);
+  const hello = await startHelloWorld();
   try {
-    await migrateToLatest(db);
-    await seedReferenceData(db);
-    await loadDemoData(db);
-    const app = await startApp(scratch.url);
-    const hello = await startHelloWorld();
-    try {
-      const baseline = await load(`${hello.url}/`);
-      const results: Array<[string, { rps: number; p99: number }]> = [];
-      for (const page of ['/', '/countries/FR']) results.push([page, await load(`${app.url}${page}`)]);
-      console.log(`autocannon, ${connections} connections, ${seconds} s each, app and hello world in their own processes`);
-      console.log(`hello world /      : ${Math.round(baseline.rps).toLocaleString('en')} req/s, p99 ${baseline.p99} ms`);
-      for (const [page, result] of results) {
-        console.log(`app ${page.padEnd(15)}: ${Math.round(result.rps).toLocaleString('en')} req/s, p99 ${result.p99} ms, ratio ${(result.rps / baseline.rps).toFixed(2)} (goal: 0.60 or more)`);
-      }
-    } finally {
-      hello.stop();
-      await app.stop();
+    const baseline = await load(`${hello.url}/`);
+    const results: Array<[string, { rps: number; p99: number }]> = [];
+    for (const page of ['/', '/countries/FR']) results.push([page, await load(`${app.url}${page}`)]);
+    console.log(`autocannon, ${connections} connections, ${seconds} s each, app and hello world in their own processes`);
+    console.log(`hello world /      : ${Math.round(baseline.rps).toLocaleString('en')} req/s, p99 ${baseline.p99} ms`);
+    for (const [page, result] of results) {
+      console.log(`app ${page.padEnd(15)}: ${Math.round(result.rps).toLocaleString('en')} req/s, p99 ${result.p99} ms, ratio ${(result.rps / baseline.rps).toFixed(2)} (goal: 0.60 or more)`);
     }
   } finally {
-    await db.destroy();
-    await scratch.drop();
+    hello.stop();
+    await app.stop();
   }
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
 });

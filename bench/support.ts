@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { answers, startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded';
+import { createDatabase, type Database, type DatabaseOptions } from '../src/db/knex';
+import { migrateToLatest } from '../src/db/migrate';
+import { seedReferenceData } from '../src/db/seed';
 import { projectRoot } from '../src/paths';
 
 // Shared by the benchmarks: a scratch database on a PostgreSQL server, and the app started
@@ -94,4 +97,26 @@ export function argument(name: string, fallback: number): number {
   const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} takes a positive number`);
   return value;
+}
+
+/**
+ * Runs a benchmark in a migrated, seeded scratch database, drops it afterwards, and
+ * exits non-zero if the benchmark throws.
+ */
+export function runBench(work: (scratch: Scratch, db: Database) => Promise<void>, options?: DatabaseOptions): void {
+  (async () => {
+    const scratch = await scratchDatabase();
+    const db = createDatabase(scratch.url, options);
+    try {
+      await migrateToLatest(db);
+      await seedReferenceData(db);
+      await work(scratch, db);
+    } finally {
+      await db.destroy();
+      await scratch.drop();
+    }
+  })().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
 }

@@ -2,11 +2,7 @@ import net from 'node:net';
 import * as cheerio from 'cheerio';
 import type { Express } from 'express';
 import fc from 'fast-check';
-import pino from 'pino';
 import request from 'supertest';
-import { createApp } from '../src/app';
-import { createSessionStore } from '../src/auth/session';
-import { createServices } from '../src/services';
 import { buildTestApp } from './helpers/app';
 import { serve } from './helpers/browser';
 import { useTestDatabase } from './helpers/database';
@@ -119,11 +115,7 @@ describe('hostile input', () => {
   });
 
   it('cuts off a client that sends its headers too slowly, while others are served', async () => {
-    const slowApp = createApp(createServices(database.db, { connectionString: database.url }), {
-      logger: pino({ level: 'silent' }), production: false, cacheViews: true, publicCacheSeconds: 60,
-      sessionStore: createSessionStore(database.url, { pruneExpired: false }), sessionSecret: 'x'.repeat(40), trustProxy: false,
-    });
-    const server = await serve(slowApp, { headersTimeoutMs: 1000, requestTimeoutMs: 2000 });
+    const server = await serve(buildTestApp(database), { headersTimeoutMs: 1000, requestTimeoutMs: 2000 });
     const { port } = new URL(server.url);
     try {
       const started = Date.now();
@@ -156,11 +148,7 @@ describe('hostile input', () => {
     expect((await delegate.get('/reports')).headers['cache-control']).toBe('no-store');
     expect((await delegate.get('/')).headers['cache-control']).toBe('no-store');
 
-    const production = createApp(createServices(database.db, { connectionString: database.url }), {
-      logger: pino({ level: 'silent' }), production: true, cacheViews: true, publicCacheSeconds: 60,
-      sessionStore: createSessionStore(database.url, { pruneExpired: false }), sessionSecret: 'x'.repeat(40), trustProxy: false,
-    });
-    const secure = await request(production).get('/healthz');
+    const secure = await request(buildTestApp(database, { production: true })).get('/healthz');
     expect(secure.headers['strict-transport-security']).toMatch(/max-age=\d+/);
   });
 

@@ -1,15 +1,7 @@
 import type { Database } from '../db/knex';
-import type { Role } from '../users/queries';
+import type { Role, UserRow } from '../users/queries';
 
-export type AdminUserRow = {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  country_code: string | null;
-  active: boolean;
-  last_signed_in_at: Date | null;
-};
+export type AdminUserRow = UserRow & { last_signed_in_at: Date | null };
 
 export type PendingInvitationRow = { id: number; email: string; name: string; role: Role; country_code: string | null; expires_at: Date };
 

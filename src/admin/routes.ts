@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { requireRole } from '../auth/guards';
 import { FieldError, notFound } from '../web/errors';
-import { fieldErrors, formErrors, type FormError } from '../web/forms';
+import { fieldErrors, formErrors, formFields, type FormError } from '../web/forms';
 import type { AdminService } from './service';
 import { INVITATION_DAYS } from './service';
 import { changeRoleSchema, cycleStateSchema, editCountrySchema, editCycleSchema, inviteSchema, newCountrySchema, newCycleSchema } from './validation';
@@ -16,10 +16,6 @@ const ROLES = [
   { value: 'admin', label: 'Administrator' },
 ];
 
-const fields = (req: Request) => {
-  const { _csrf: _token, ...rest } = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-  return rest;
-};
 const str = (value: unknown) => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
 const choices = (list: Array<{ value: string; label: string }>, selected: string, blank?: string) => [
   ...(blank === undefined ? [] : [{ value: '', label: blank, selected: selected === '' }]),
@@ -47,7 +43,7 @@ export function adminRoutes(admin: AdminService): Router {
    */
   function handle<S extends z.ZodType>(formName: (req: Request) => string, schema: S, run: (req: Request, input: z.output<S>) => Promise<string | void>, render: (req: Request, res: Response, status: number, redisplay: Redisplay) => Promise<void>, done: (req: Request) => { url: string; text: string }) {
     return async (req: Request, res: Response) => {
-      const values = fields(req);
+      const values = formFields(req);
       const name = formName(req);
       const parsed = schema.safeParse(values);
       if (!parsed.success) return render(req, res, 422, { form: name, values, errors: formErrors(parsed.error, `${name}-`) });

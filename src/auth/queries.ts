@@ -1,16 +1,8 @@
 import { sequentially } from '../db/transaction';
 import type { Database } from '../db/knex';
-import type { Role } from '../users/queries';
+import type { Role, UserRow } from '../users/queries';
 
-export type CredentialsRow = {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  country_code: string | null;
-  active: boolean;
-  password_hash: string | null;
-};
+export type CredentialsRow = UserRow & { password_hash: string | null };
 
 export type InvitationRow = {
   id: number;
@@ -31,7 +23,7 @@ export function createAuthQueries(db: Database) {
         .first();
     },
 
-    async findActiveUser(id: number): Promise<Omit<CredentialsRow, 'password_hash'> | undefined> {
+    async findActiveUser(id: number): Promise<UserRow | undefined> {
       return db('users').select('id', 'email', 'name', 'role', 'country_code', 'active').where({ id, active: true }).first();
     },
 

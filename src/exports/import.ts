@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import type { ActionFields } from '../reports/queries';
 import { isRealDate } from '../web/forms';
 import { ACTION_COLUMNS } from './datasets';
 
@@ -6,16 +7,7 @@ import { ACTION_COLUMNS } from './datasets';
 // that describe a pledge are used; identifiers, states and statuses in the file are
 // ignored, because an import creates new actions in a draft report.
 
-export type ImportedAction = {
-  line: number;
-  country_code: string;
-  target_code: string;
-  goal_code: string | null;
-  title: string;
-  description: string;
-  responsible_body: string;
-  due_on: string | null;
-};
+export type ImportedAction = ActionFields & { line: number; country_code: string };
 
 export type ImportProblem = { line: number; message: string };
 

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { requireRole } from '../auth/guards';
 import { AppError, notFound } from '../web/errors';
+import { formFields } from '../web/forms';
 import { DATASETS } from './datasets';
 import { filterSchema, importSchema, type ExportService } from './service';
 
@@ -47,7 +48,7 @@ export function exportRoutes(exportsService: ExportService): Router {
   });
 
   router.post('/exports/import', staffOnly, async (req: Request, res) => {
-    const { _csrf: _token, ...fields } = (req.body ?? {}) as Record<string, unknown>;
+    const fields = formFields(req);
     const parsed = importSchema.safeParse(fields);
     const cycles = (await exportsService.filterChoices()).cycles;
     const render = (status: number, locals: object) =>

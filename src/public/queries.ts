@@ -1,4 +1,7 @@
 import type { Database } from '../db/knex';
+import type { CycleRow } from '../reports/queries';
+
+export type { CycleRow };
 
 // Public reads go through the public_reports and public_actions views only, so no
 // query here can show a draft, a submitted or a returned report.
@@ -72,16 +75,6 @@ export type IndicatorValueRow = {
   note: string;
 };
 
-export type CycleRow = {
-  id: number;
-  slug: string;
-  title: string;
-  kind: 'commitments' | 'progress';
-  opens_on: string;
-  due_on: string;
-  closes_on: string;
-  state: 'planned' | 'open' | 'closed';
-};
 
 export type CycleMemberRow = CountryRow & { submitted_at: Date | null; accepted_at: Date | null };
 

@@ -28,15 +28,19 @@ export type ReportRow = {
 
 export type StocktakingRow = { target_code: string; existing_measures: string; gaps: string };
 
-export type ActionRow = {
-  id: number;
-  country_code: string;
+/** What a delegate writes about a pledged action. */
+export type ActionFields = {
   target_code: string;
   goal_code: string | null;
   title: string;
   description: string;
   responsible_body: string;
   due_on: string | null;
+};
+
+export type ActionRow = ActionFields & {
+  id: number;
+  country_code: string;
   pledged_in_report_id: number;
   withdrawn_in_report_id: number | null;
   withdrawal_reason: string | null;
@@ -46,15 +50,6 @@ export type ActionRow = {
 export type UpdateRow = { action_id: number; status: UpdateStatus; percent_complete: number | null; narrative: string };
 export type IndicatorValueRow = { indicator_code: string; value: number; note: string };
 export type IndicatorRow = { code: string; name: string; unit: string };
-
-export type ActionFields = {
-  target_code: string;
-  goal_code: string | null;
-  title: string;
-  description: string;
-  responsible_body: string;
-  due_on: string | null;
-};
 
 const REPORT_COLUMNS = ['id', 'country_code', 'cycle_id', 'state', 'version', 'submitted_at', 'reviewed_at', 'review_comment', 'updated_at'];
 const CYCLE_COLUMNS = ['id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state'];

@@ -2,19 +2,13 @@ import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { requireRole } from '../auth/guards';
 import { AppError, notFound } from '../web/errors';
-import { formErrors, type FormError } from '../web/forms';
+import { formErrors, formFields, type FormError } from '../web/forms';
 import { IncompleteReportError, StaleVersionError, type ReportService } from './service';
 import { actionSchema, baselineSchema, indicatorsSchema, updatesSchema, versionOnlySchema, withdrawSchema } from './validation';
 import { reportView, type FormOverride } from './view-model';
 
-/** The fields a form posted, without its CSRF token. */
-function formFields(req: Request): Record<string, unknown> {
-  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
-  const { _csrf: _token, ...fields } = body;
-  return fields;
-}
-
-function params(req: Request) {
+/** The country code and cycle slug of a report URL; anything malformed is a 404. */
+export function reportParams(req: Request) {
   const code = String(req.params.code);
   const cycle = String(req.params.cycle);
   if (!/^[A-Z]{2}$/.test(code) || !/^[a-z0-9-]{1,60}$/.test(cycle)) throw notFound('report');
@@ -39,13 +33,13 @@ export function reportRoutes(reports: ReportService): Router {
   const editUrl = (code: string, cycle: string) => `/reports/${code}/${cycle}/edit`;
 
   async function renderEdit(req: Request, res: Response, status: number, override?: FormOverride) {
-    const { code, cycle } = params(req);
+    const { code, cycle } = reportParams(req);
     const page = await reports.reportPage(req.user!, code, cycle);
     res.status(status).render('reports/edit', { title: `${page.country.name}: ${page.cycle.title}`, ...reportView(page, override) });
   }
 
   router.get('/reports/:code/:cycle', async (req, res) => {
-    const { code, cycle } = params(req);
+    const { code, cycle } = reportParams(req);
     const page = await reports.reportPage(req.user!, code, cycle);
     res.render('reports/show', { title: `${page.country.name}: ${page.cycle.title}`, ...reportView(page) });
   });
@@ -58,7 +52,7 @@ export function reportRoutes(reports: ReportService): Router {
    */
   function save<S extends z.ZodType>(form: (req: Request) => string, schema: S, run: (req: Request, input: z.output<S>) => Promise<unknown>, anchor: (req: Request) => string) {
     return async (req: Request, res: Response) => {
-      const { code, cycle } = params(req);
+      const { code, cycle } = reportParams(req);
       const fields = formFields(req);
       const name = form(req);
       const parsed = schema.safeParse(fields);
@@ -80,39 +74,39 @@ export function reportRoutes(reports: ReportService): Router {
 
   router.post(
     '/reports/:code/:cycle/baseline',
-    save(() => 'baseline', baselineSchema, (req, input) => reports.saveBaseline(req.user!, params(req).code, params(req).cycle, input, ctx(req)), () => 'baseline'),
+    save(() => 'baseline', baselineSchema, (req, input) => reports.saveBaseline(req.user!, reportParams(req).code, reportParams(req).cycle, input, ctx(req)), () => 'baseline'),
   );
   router.post(
     '/reports/:code/:cycle/actions',
-    save(() => 'new-action', actionSchema, (req, input) => reports.addAction(req.user!, params(req).code, params(req).cycle, input, ctx(req)), () => 'actions'),
+    save(() => 'new-action', actionSchema, (req, input) => reports.addAction(req.user!, reportParams(req).code, reportParams(req).cycle, input, ctx(req)), () => 'actions'),
   );
   router.post(
     '/reports/:code/:cycle/actions/:actionId',
-    save((req) => `action-${actionId(req)}`, actionSchema, (req, input) => reports.updateAction(req.user!, params(req).code, params(req).cycle, actionId(req), input, ctx(req)), (req) => `action-${actionId(req)}`),
+    save((req) => `action-${actionId(req)}`, actionSchema, (req, input) => reports.updateAction(req.user!, reportParams(req).code, reportParams(req).cycle, actionId(req), input, ctx(req)), (req) => `action-${actionId(req)}`),
   );
   router.post(
     '/reports/:code/:cycle/actions/:actionId/remove',
-    save((req) => `remove-${actionId(req)}`, versionOnlySchema, (req, input) => reports.removeAction(req.user!, params(req).code, params(req).cycle, actionId(req), input.version, ctx(req)), () => 'actions'),
+    save((req) => `remove-${actionId(req)}`, versionOnlySchema, (req, input) => reports.removeAction(req.user!, reportParams(req).code, reportParams(req).cycle, actionId(req), input.version, ctx(req)), () => 'actions'),
   );
   router.post(
     '/reports/:code/:cycle/updates',
-    save(() => 'updates', updatesSchema, (req, input) => reports.saveUpdates(req.user!, params(req).code, params(req).cycle, input, ctx(req)), () => 'updates'),
+    save(() => 'updates', updatesSchema, (req, input) => reports.saveUpdates(req.user!, reportParams(req).code, reportParams(req).cycle, input, ctx(req)), () => 'updates'),
   );
   router.post(
     '/reports/:code/:cycle/actions/:actionId/withdraw',
-    save((req) => `withdraw-${actionId(req)}`, withdrawSchema, (req, input) => reports.withdrawAction(req.user!, params(req).code, params(req).cycle, actionId(req), input, ctx(req)), (req) => `carried-${actionId(req)}`),
+    save((req) => `withdraw-${actionId(req)}`, withdrawSchema, (req, input) => reports.withdrawAction(req.user!, reportParams(req).code, reportParams(req).cycle, actionId(req), input, ctx(req)), (req) => `carried-${actionId(req)}`),
   );
   router.post(
     '/reports/:code/:cycle/actions/:actionId/reinstate',
-    save((req) => `reinstate-${actionId(req)}`, versionOnlySchema, (req, input) => reports.undoWithdrawal(req.user!, params(req).code, params(req).cycle, actionId(req), input.version, ctx(req)), (req) => `carried-${actionId(req)}`),
+    save((req) => `reinstate-${actionId(req)}`, versionOnlySchema, (req, input) => reports.undoWithdrawal(req.user!, reportParams(req).code, reportParams(req).cycle, actionId(req), input.version, ctx(req)), (req) => `carried-${actionId(req)}`),
   );
   router.post(
     '/reports/:code/:cycle/indicators',
-    save(() => 'indicators', indicatorsSchema, (req, input) => reports.saveIndicators(req.user!, params(req).code, params(req).cycle, input, ctx(req)), () => 'indicators'),
+    save(() => 'indicators', indicatorsSchema, (req, input) => reports.saveIndicators(req.user!, reportParams(req).code, reportParams(req).cycle, input, ctx(req)), () => 'indicators'),
   );
 
   router.post('/reports/:code/:cycle/submit', async (req, res) => {
-    const { code, cycle } = params(req);
+    const { code, cycle } = reportParams(req);
     const parsed = versionOnlySchema.safeParse(formFields(req));
     if (!parsed.success) throw new AppError(422, 'invalid_form', 'This form is out of date: reload the page.');
     try {

@@ -3,21 +3,10 @@ import { requireRole } from '../auth/guards';
 import type { ReportService } from '../reports/service';
 import { StaleVersionError } from '../reports/service';
 import { reportView } from '../reports/view-model';
-import { notFound } from '../web/errors';
-import { fieldErrors, formErrors, type FormError } from '../web/forms';
+import { reportParams } from '../reports/routes';
+import { fieldErrors, formErrors, formFields, type FormError } from '../web/forms';
 import { acceptSchema, returnSchema, type ReviewService } from './service';
 
-function params(req: Request) {
-  const code = String(req.params.code);
-  const cycle = String(req.params.cycle);
-  if (!/^[A-Z]{2}$/.test(code) || !/^[a-z0-9-]{1,60}$/.test(cycle)) throw notFound('report');
-  return { code, cycle };
-}
-
-const fields = (req: Request) => {
-  const { _csrf: _token, ...rest } = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-  return rest;
-};
 
 export function reviewRoutes(review: ReviewService, reports: ReportService): Router {
   const router = Router();
@@ -29,7 +18,7 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
   });
 
   async function renderReport(req: Request, res: Response, status: number, form?: { comment: string; errors: FormError[] }) {
-    const { code, cycle } = params(req);
+    const { code, cycle } = reportParams(req);
     const [page, comparison] = await Promise.all([reports.reportPage(req.user!, code, cycle), review.comparison(req.user!, code, cycle)]);
     const errors = form?.errors ?? [];
     res.status(status).render('review/report', {
@@ -45,8 +34,8 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
   router.get('/review/:code/:cycle', (req, res) => renderReport(req, res, 200));
 
   router.post('/review/:code/:cycle/accept', async (req, res) => {
-    const { code, cycle } = params(req);
-    const parsed = acceptSchema.safeParse(fields(req));
+    const { code, cycle } = reportParams(req);
+    const parsed = acceptSchema.safeParse(formFields(req));
     if (!parsed.success) return renderReport(req, res, 422, { comment: '', errors: formErrors(parsed.error, 'accept-') });
     try {
       await review.accept(req.user!, code, cycle, parsed.data.version, { ipAddress: req.ip ?? null });
@@ -59,8 +48,8 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
   });
 
   router.post('/review/:code/:cycle/return', async (req, res) => {
-    const { code, cycle } = params(req);
-    const input = fields(req);
+    const { code, cycle } = reportParams(req);
+    const input = formFields(req);
     const parsed = returnSchema.safeParse(input);
     const typed = typeof input.comment === 'string' ? input.comment : '';
     if (!parsed.success) return renderReport(req, res, 422, { comment: typed, errors: formErrors(parsed.error, 'return-') });

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import type { z } from 'zod';
 
 export type FormError = { field: string; message: string };
@@ -22,4 +23,11 @@ export function isRealDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
+/** The fields a form posted, without its CSRF token (an empty object when there is no body). */
+export function formFields(req: Request): Record<string, unknown> {
+  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+  const { _csrf: _token, ...fields } = body;
+  return fields;
 }

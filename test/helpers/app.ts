@@ -7,12 +7,12 @@ import { createServices } from '../../src/services';
 const stores: Array<{ url: string; store: SessionStore }> = [];
 
 /** The real app, wired to a test database (sessions included), with logs silenced. */
-export function buildTestApp(database: { db: Database; url: string }) {
+export function buildTestApp(database: { db: Database; url: string }, options: { production?: boolean } = {}) {
   const sessionStore = createSessionStore(database.url, { pruneExpired: false });
   stores.push({ url: database.url, store: sessionStore });
   return createApp(createServices(database.db, { connectionString: database.url }), {
     logger: pino({ level: 'silent' }),
-    production: false,
+    production: options.production ?? false,
     cacheViews: true,
     publicCacheSeconds: 60,
     sessionStore,
