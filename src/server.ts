@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   logger.info({ migrations, seeded }, 'database ready');
 
   const sessionStore = createSessionStore(database.url, { pruneExpired: true });
-  const app = createApp(createServices(database.db, { connectionString: database.url, logger }), {
+  const services = createServices(database.db, { connectionString: database.url, logger });
+  const app = createApp(services, {
     logger,
     production: config.env === 'production',
     cacheViews: config.env !== 'development',
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       clearTimeout(force);
       sessionStore.close?.();
+      await services.close();
       await database.close().catch((error) => logger.error({ err: error }, 'error while closing the database'));
       logger.info('stopped');
       process.exit(0);

@@ -2,6 +2,7 @@ import type { Database } from './db/knex';
 import { isDatabaseReachable } from './db/knex';
 import { createPublicQueries } from './public/queries';
 import { createPublicService } from './public/service';
+import { createDataVersion } from './public/data-version';
 import { createAuthQueries } from './auth/queries';
 import { createAuthService } from './auth/service';
 import type { CurrentUser } from './auth/current-user';
@@ -15,11 +16,13 @@ import type { Logger } from './logger';
 import { listAuditEvents, listAuditVerbs, type AuditFilter } from './audit/queries';
 
 /** Every service of the app, built once from the database handle. */
-export function createServices(db: Database, options: { connectionString: string; logger?: Logger }) {
+export function createServices(db: Database, options: { connectionString: string; logger?: Logger; listenForPublicChanges?: boolean }) {
   const transaction = transactorFor(db);
+  const publicQueries = createPublicQueries(db);
+  const publicDataVersion = createDataVersion({ connectionString: options.connectionString, read: publicQueries.dataVersion, logger: options.logger, listen: options.listenForPublicChanges });
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
-    publicPages: createPublicService(createPublicQueries(db)),
+    publicPages: createPublicService(publicQueries, publicDataVersion),
     auth: createAuthService(transaction),
     reports: createReportService(transaction),
     review: createReviewService(transaction),
@@ -30,6 +33,8 @@ export function createServices(db: Database, options: { connectionString: string
       const user = await createAuthQueries(db).findActiveUser(id);
       return user && { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };
     },
+    /** Closes the connections the services hold beside the knex pool. */
+    close: () => publicDataVersion.close(),
   };
 }
 

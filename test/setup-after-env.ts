@@ -1,3 +1,3 @@
-import { closeTestStores } from './helpers/app';
+import { closeTestApps } from './helpers/app';
 
-afterAll(() => closeTestStores());
+afterAll(() => closeTestApps());

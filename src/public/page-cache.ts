@@ -1,25 +1,62 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Request, Response } from 'express';
+
+/** A page as sent: plain and gzipped once, so no reader's request compresses anything. */
+export type CachedPage = { version: number; etag: string; type: string; body: Buffer; gzipped: Buffer };
+
+export const cachedPage = (version: number, etag: string, type: string, text: string): CachedPage => {
+  const body = Buffer.from(text);
+  return { version, etag, type, body, gzipped: gzipSync(body) };
+};
+
 /**
- * Rendered public pages, kept per URL with the public data version they were rendered
- * at. A page is served from here only while that version is still the current one, so
- * an acceptance or an admin edit anywhere (any instance) makes it render afresh.
+ * Rendered public pages (and the map and the feed), kept per key with the public data
+ * version they were rendered at. A page is served from here only while that version is
+ * still the current one, so an acceptance or an admin edit anywhere (any instance) makes
+ * it render afresh.
  */
 export function createPageCache(maxEntries = 500) {
-  const entries = new Map<string, { version: number; html: string }>();
+  const entries = new Map<string, CachedPage>();
   return {
-    get(key: string, version: number): string | undefined {
+    get(key: string, version: number): CachedPage | undefined {
       const hit = entries.get(key);
       if (!hit || hit.version !== version) return undefined;
       // Least recently used goes first: move the hit to the end.
       entries.delete(key);
       entries.set(key, hit);
-      return hit.html;
+      return hit;
     },
-    set(key: string, version: number, html: string): void {
+    set(key: string, page: CachedPage): CachedPage {
       entries.delete(key);
-      entries.set(key, { version, html });
+      entries.set(key, page);
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      return page;
     },
   };
 }
 
 export type PageCache = ReturnType<typeof createPageCache>;
+
+/** A weak ETag of the data version and the page's path: the same for every instance. */
+export const etagFor = (path: string, version: number) => `W/"${version}-${createHash('sha1').update(path).digest('base64url').slice(0, 16)}"`;
+
+/** Sends a public page with its caching headers, or 304 to a conditional request that has it. */
+export function sendPublic(req: Request, res: Response, cacheSeconds: number, etag: string, page?: CachedPage): boolean {
+  res.set('Cache-Control', `public, max-age=${cacheSeconds}`);
+  res.set('ETag', etag);
+  if (req.fresh) {
+    res.status(304).end();
+    return true;
+  }
+  if (!page) return false;
+  res.vary('Accept-Encoding');
+  res.type(page.type);
+  if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+    res.set('Content-Encoding', 'gzip');
+    res.send(page.gzipped);
+  } else {
+    res.send(page.body);
+  }
+  return true;
+}

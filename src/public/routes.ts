@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { notFound } from '../web/errors';
 import { atomFeed } from './feed';
-import { createPageCache } from './page-cache';
+import { SESSION_COOKIE } from '../auth/session';
+import type { Logger } from '../logger';
+import { assignRequestId } from '../web/request-id';
+import { cachedPage, createPageCache, etagFor, sendPublic } from './page-cache';
 import { FILLS } from './world-map';
 import type { ActionStatus } from './queries';
 import type { MemberFilters, PublicService } from './service';
@@ -42,35 +44,60 @@ function filterChoices(filters: MemberFilters) {
  *
  * Pages are the same for every anonymous reader: they carry an ETag made of the public
  * data version and the URL (a conditional request gets 304 without any rendering), and
- * rendered pages are kept in memory until the data version moves.
+ * rendered pages are kept in memory until the data version moves. `cachedPages` serves
+ * them early, before sessions and user lookups, while a LISTEN connection vouches for the
+ * version; `routes` renders them (and serves them when the version must be read).
  */
-export function publicRoutes(service: PublicService, cacheSeconds: number): Router {
+export function publicSite(service: PublicService, options: { cacheSeconds: number; logger: Logger }): { cachedPages: RequestHandler; routes: Router } {
+  const { cacheSeconds, logger } = options;
   const router = Router();
   const cache = createPageCache();
+  const keyOf = (req: Request) => req.originalUrl;
+
+  const cachedPages: RequestHandler = (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) return next();
+    const version = service.version.known();
+    const page = version === undefined ? undefined : cache.get(keyOf(req), version);
+    if (!page) return next();
+    const started = performance.now();
+    const id = assignRequestId(req, res);
+    sendPublic(req, res, cacheSeconds, page.etag, page);
+    // The same access log line as pino-http writes for every other request.
+    if (logger.isLevelEnabled('info')) {
+      logger.info({ req: { id, method: req.method, url: req.originalUrl }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) }, 'request completed');
+    }
+  };
 
   const render = (res: Response, view: string, locals: Record<string, unknown>) =>
     new Promise<string>((resolve, reject) => res.render(view, locals, (error: Error | null, html?: string) => (error ? reject(error) : resolve(html!))));
 
-  const page =
-    (load: (req: Request) => Promise<Page>): RequestHandler =>
+  /**
+   * The version is read before the data, so a page is never older than the version it is
+   * cached under (at worst newer, until the next change replaces it).
+   */
+  const cached =
+    (type: string, produce: (req: Request, res: Response) => Promise<string>, key: (req: Request) => string = keyOf): RequestHandler =>
     async (req, res) => {
-      // A signed-in user's copy shows their name: rendered for them, never cached (no-store).
-      if (req.user) {
-        const { view, locals } = await load(req);
-        return res.render(view, locals);
-      }
-      const version = await service.dataVersion();
-      const key = req.originalUrl;
-      res.set('Cache-Control', `public, max-age=${cacheSeconds}`);
-      res.set('ETag', `W/"${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`);
-      if (req.fresh) return res.status(304).end();
-      const cached = cache.get(key, version);
-      if (cached) return res.type('html').send(cached);
-      const { view, locals } = await load(req);
-      const html = await render(res, view, locals);
-      cache.set(key, version, html);
-      res.type('html').send(html);
+      const version = await service.version.current();
+      const pageKey = key(req);
+      const hit = cache.get(pageKey, version);
+      const etag = hit?.etag ?? etagFor(req.originalUrl, version);
+      if (sendPublic(req, res, cacheSeconds, etag, hit)) return;
+      sendPublic(req, res, cacheSeconds, etag, cache.set(pageKey, cachedPage(version, etag, type, await produce(req, res))));
     };
+
+  const page = (load: (req: Request) => Promise<Page>): RequestHandler => {
+    const anonymous = cached('text/html; charset=utf-8', async (req, res) => {
+      const { view, locals } = await load(req);
+      return render(res, view, locals);
+    });
+    return async (req, res, next) => {
+      if (!req.user) return anonymous(req, res, next);
+      // A signed-in user's copy shows their name: rendered for them, never cached (no-store).
+      const { view, locals } = await load(req);
+      res.render(view, locals);
+    };
+  };
 
   const canonicalCode =
     (pattern: RegExp, what: string): RequestHandler =>
@@ -118,23 +145,14 @@ export function publicRoutes(service: PublicService, cacheSeconds: number): Rout
     }),
   );
 
-  let map: { version: number; svg: string } | undefined;
-  router.get('/map.svg', async (req, res) => {
-    const version = await service.dataVersion();
-    res.set('Cache-Control', `public, max-age=${cacheSeconds}`);
-    res.set('ETag', `W/"${version}-map"`);
-    if (req.fresh) return res.status(304).end();
-    if (map?.version !== version) map = { version, svg: (await service.worldMap()).svg };
-    res.type('image/svg+xml').send(map.svg);
-  });
+  router.get('/map.svg', cached('image/svg+xml; charset=utf-8', async () => (await service.worldMap()).svg));
 
-  router.get('/feed.atom', async (req, res) => {
-    const version = await service.dataVersion();
-    res.set('Cache-Control', `public, max-age=${cacheSeconds}`);
-    res.set('ETag', `W/"${version}-feed"`);
-    if (req.fresh) return res.status(304).end();
-    res.type('application/atom+xml; charset=utf-8').send(atomFeed(`${req.protocol}://${req.get('host')}`, await service.recentlyAccepted()));
-  });
+  // The feed's links are absolute, so its copies are kept per site address.
+  const siteOf = (req: Request) => `${req.protocol}://${req.get('host')}`;
+  router.get(
+    '/feed.atom',
+    cached('application/atom+xml; charset=utf-8', async (req) => atomFeed(siteOf(req), await service.recentlyAccepted()), (req) => siteOf(req) + req.originalUrl),
+  );
 
   router.get('/cycles', page(async () => ({ view: 'public/cycles', locals: { title: 'Reporting cycles', ...(await service.listCycles()) } })));
 
@@ -148,5 +166,5 @@ export function publicRoutes(service: PublicService, cacheSeconds: number): Rout
     }),
   );
 
-  return router;
+  return { cachedPages, routes: router };
 }

@@ -1,4 +1,5 @@
 import { notFound } from '../web/errors';
+import type { DataVersion } from './data-version';
 import { indicatorLine, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import type { ActionStatus, CycleRow, PublicActionRow, PublicQueries, TargetRow } from './queries';
@@ -83,9 +84,9 @@ function cycleView(cycle: CycleRow) {
 /** A submission is on time when it was made on or before the due day (UTC). */
 const submittedOnTime = (submittedAt: Date, dueOn: string) => submittedAt.toISOString().slice(0, 10) <= dueOn;
 
-export function createPublicService(queries: PublicQueries) {
+export function createPublicService(queries: PublicQueries, version: DataVersion) {
   return {
-    dataVersion: () => queries.dataVersion(),
+    version,
 
     async overview(filters: MemberFilters = {}) {
       const [allMembers, targets, facets] = await Promise.all([queries.listMemberSummaries(), queries.listTargetProgress(), queries.listActionFacets()]);

@@ -1,16 +1,35 @@
 import pino from 'pino';
 import { createApp } from '../../src/app';
-import { createSessionStore, type SessionStore } from '../../src/auth/session';
+import { createSessionStore } from '../../src/auth/session';
 import type { Database } from '../../src/db/knex';
-import { createServices } from '../../src/services';
+import type { Express } from 'express';
+import { createServices, type Services } from '../../src/services';
 
-const stores: Array<{ url: string; store: SessionStore }> = [];
+// What each test app holds open beside the test database's knex pool: its session
+// store's pool and its services' connections (the public data version's LISTEN).
+const opened: Array<{ url: string; close: () => Promise<void> }> = [];
+const servicesOfApp = new WeakMap<Express, Services>();
 
-/** The real app, wired to a test database (sessions included), with logs silenced. */
-export function buildTestApp(database: { db: Database; url: string }, options: { production?: boolean } = {}) {
+/** The services a test app was built with, for tests that must see inside (the data version). */
+export const servicesOf = (app: Express): Services => servicesOfApp.get(app)!;
+
+/**
+ * The real app, wired to a test database (sessions included), with logs silenced.
+ * Unless `listen` is set, it reads the public data version on every public page instead
+ * of learning it from notifications a moment after each commit: tests write with the
+ * factories and read at once, and must not race the notification.
+ */
+export function buildTestApp(database: { db: Database; url: string }, options: { production?: boolean; listen?: boolean } = {}) {
   const sessionStore = createSessionStore(database.url, { pruneExpired: false });
-  stores.push({ url: database.url, store: sessionStore });
-  return createApp(createServices(database.db, { connectionString: database.url }), {
+  const services = createServices(database.db, { connectionString: database.url, listenForPublicChanges: options.listen ?? false });
+  opened.push({
+    url: database.url,
+    close: async () => {
+      sessionStore.close?.();
+      await services.close();
+    },
+  });
+  const app = createApp(services, {
     logger: pino({ level: 'silent' }),
     production: options.production ?? false,
     cacheViews: true,
@@ -20,11 +39,13 @@ export function buildTestApp(database: { db: Database; url: string }, options: {
     // Lets tests speak for other client addresses through X-Forwarded-For.
     trustProxy: 'loopback',
   });
+  servicesOfApp.set(app, services);
+  return app;
 }
 
-/** Closes the session stores' pools: those of one database, or all of them. */
-export async function closeTestStores(url?: string): Promise<void> {
-  const closing = stores.filter((entry) => url === undefined || entry.url === url);
-  for (const entry of closing) stores.splice(stores.indexOf(entry), 1);
-  await Promise.all(closing.map((entry) => entry.store.close?.()));
+/** Closes what test apps hold open: those on one database, or all of them. */
+export async function closeTestApps(url?: string): Promise<void> {
+  const closing = opened.filter((entry) => url === undefined || entry.url === url);
+  for (const entry of closing) opened.splice(opened.indexOf(entry), 1);
+  await Promise.all(closing.map((entry) => entry.close()));
 }

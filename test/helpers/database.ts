@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDatabase, type Database } from '../../src/db/knex';
-import { closeTestStores } from './app';
+import { closeTestApps } from './app';
 
 export type TestDatabase = { db: Database; url: string; name: string; drop(): Promise<void> };
 
@@ -57,7 +57,7 @@ export function useTestDatabase(options: { empty?: boolean } = {}): TestDatabase
     current = await createTestDatabase(options);
   });
   afterAll(async () => {
-    if (current) await closeTestStores(current.url);
+    if (current) await closeTestApps(current.url);
     await current?.drop();
   });
   const get = () => {

@@ -1,0 +1,123 @@
+import pg from 'pg';
+import type { Logger } from '../logger';
+
+const CHANNEL = 'public_data_version';
+
+export type DataVersion = {
+  /** The current version if a live LISTEN connection vouches for it, else undefined. */
+  known(): number | undefined;
+  /** The current version: the known one, or read from the database (and start listening). */
+  current(): Promise<number>;
+  close(): Promise<void>;
+};
+
+type Options = {
+  connectionString: string;
+  /** Reads the version with a query, for when no LISTEN connection vouches for it. */
+  read: () => Promise<number>;
+  logger?: Logger;
+  /** False: never listen, read the version on every call (tests that write and read at once). */
+  listen?: boolean;
+  /** How often the listening connection re-reads the version, which also proves it alive. */
+  checkEveryMs?: number;
+  retryMs?: number;
+};
+
+/**
+ * Knows the public data version without a query per request: one connection LISTENs on
+ * the channel the database's trigger notifies (migration ...000100_notify_public_data_version)
+ * and keeps the latest version. The connection re-reads the version every few seconds, so
+ * a connection that died silently is noticed and a missed notification is caught up.
+ * While no connection is listening (not yet started, lost, reconnecting), the version is
+ * unknown and callers read it from the database: never a stale answer because of an outage.
+ *
+ * Started lazily on the first current(), so a process that serves no public page (the CLI,
+ * most tests) never opens the connection.
+ */
+export function createDataVersion(options: Options): DataVersion {
+  const checkEveryMs = options.checkEveryMs ?? 10_000;
+  const retryMs = options.retryMs ?? 1000;
+  let version: number | undefined;
+  let client: pg.Client | undefined;
+  let started = false;
+  let closed = false;
+  let check: NodeJS.Timeout | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  const lost = (connection: pg.Client, error?: Error) => {
+    if (client !== connection) return;
+    client = undefined;
+    version = undefined;
+    clearInterval(check);
+    connection.end().catch(() => undefined);
+    if (closed) return;
+    options.logger?.warn({ err: error }, 'public data version: listening connection lost; reading the version per request until it is back');
+    retry = setTimeout(listen, retryMs);
+    retry.unref();
+  };
+
+  const readOn = async (connection: pg.Client) => {
+    const result = await connection.query<{ version: string }>('select version from public_data_version');
+    return Number(result.rows[0]?.version ?? 0);
+  };
+
+  async function listen(): Promise<void> {
+    if (closed) return;
+    const connection = new pg.Client({
+      connectionString: options.connectionString,
+      application_name: 'alliance-tracker-listener',
+      connectionTimeoutMillis: 5000,
+      query_timeout: 5000,
+      keepAlive: true,
+    });
+    client = connection;
+    // Notifications that arrive before the first read are not lost: the read and they are merged.
+    let latest = 0;
+    connection.on('notification', (message) => {
+      if (message.channel !== CHANNEL) return;
+      latest = Math.max(latest, Number(message.payload));
+      if (version !== undefined) version = Math.max(version, latest);
+    });
+    connection.on('error', (error) => lost(connection, error));
+    connection.on('end', () => lost(connection));
+    try {
+      await connection.connect();
+      await connection.query(`listen ${CHANNEL}`);
+      latest = Math.max(latest, await readOn(connection));
+      if (client !== connection) return;
+      version = latest;
+      check = setInterval(() => {
+        readOn(connection).then(
+          (read) => {
+            if (client === connection) version = Math.max(version ?? 0, read);
+          },
+          (error: Error) => lost(connection, error),
+        );
+      }, checkEveryMs);
+      check.unref();
+    } catch (error) {
+      lost(connection, error as Error);
+    }
+  }
+
+  return {
+    known: () => version,
+    async current() {
+      if (version !== undefined) return version;
+      if (!started && options.listen !== false) {
+        started = true;
+        void listen();
+      }
+      return options.read();
+    },
+    async close() {
+      closed = true;
+      clearInterval(check);
+      clearTimeout(retry);
+      const connection = client;
+      client = undefined;
+      version = undefined;
+      await connection?.end().catch(() => undefined);
+    },
+  };
+}

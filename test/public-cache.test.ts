@@ -1,0 +1,112 @@
+import request from 'supertest';
+import { createDataVersion, type DataVersion } from '../src/public/data-version';
+import { createPublicQueries } from '../src/public/queries';
+import { buildTestApp, servicesOf } from './helpers/app';
+import { useTestDatabase } from './helpers/database';
+import { makeAction, makeCountry, makeCycle, makeReport, makeUser } from './helpers/factories';
+import { signIn } from './helpers/session';
+import { waitFor } from './helpers/wait';
+
+// The public data version learnt from LISTEN/NOTIFY, and the early path that serves cached
+// public pages with it. Other test files read the version per request (buildTestApp's
+// default); here the apps listen, as the real server does.
+
+describe('the public data version, known from notifications', () => {
+  const database = useTestDatabase();
+  let version: DataVersion;
+  const stored = async () => Number((await database.db('public_data_version').first('version'))!.version);
+  const listeners = async () =>
+    Number((await database.db.raw("select count(*) as n from pg_stat_activity where datname = current_database() and application_name = 'alliance-tracker-listener'")).rows[0].n);
+
+  beforeEach(() => {
+    version = createDataVersion({ connectionString: database.url, read: createPublicQueries(database.db).dataVersion, retryMs: 50 });
+  });
+  afterEach(() => version.close());
+
+  it('is read from the database until a listening connection vouches for it, then follows every commit', async () => {
+    expect(version.known()).toBeUndefined();
+    expect(await version.current()).toBe(await stored());
+    await waitFor(() => version.known() !== undefined, 5000, 10);
+    expect(await listeners()).toBe(1);
+
+    const before = version.known()!;
+    await makeCountry(database.db);
+    await waitFor(() => version.known() === before + 1, 2000, 5);
+    expect(version.known()).toBe(await stored());
+  });
+
+  it('forgets the version as soon as its connection is lost, and listens again (catching up on what it missed)', async () => {
+    await version.current();
+    await waitFor(() => version.known() !== undefined, 5000, 10);
+    await database.db.raw("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'alliance-tracker-listener'");
+    await waitFor(() => version.known() === undefined, 2000, 5);
+    // Changed while nobody listened: the reconnected listener must still know it.
+    await makeCountry(database.db);
+    expect(await version.current()).toBe(await stored());
+    await waitFor(() => version.known() !== undefined, 5000, 10);
+    expect(version.known()).toBe(await stored());
+  });
+
+  it('closes its connection', async () => {
+    await version.current();
+    await waitFor(() => version.known() !== undefined, 5000, 10);
+    await version.close();
+    expect(version.known()).toBeUndefined();
+    await waitFor(async () => (await listeners()) === 0, 2000, 20);
+  });
+});
+
+describe('cached public pages served before sessions', () => {
+  const database = useTestDatabase();
+
+  const listening = async () => {
+    const app = buildTestApp(database, { listen: true });
+    await request(app).get('/cycles');
+    await waitFor(() => servicesOf(app).publicPages.version.known() !== undefined, 5000, 10);
+    return app;
+  };
+
+  it('sends a cached page with the same security and caching headers as a rendered one', async () => {
+    const app = await listening();
+    const url = `/countries/${(await makeCountry(database.db)).code}`;
+    const rendered = await request(app).get(url);
+    const cached = await request(app).get(url);
+    expect(cached.status).toBe(200);
+    expect(cached.text).toBe(rendered.text);
+    for (const header of ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'cache-control', 'etag', 'content-type']) {
+      expect([header, cached.headers[header]]).toEqual([header, rendered.headers[header]]);
+    }
+    expect(cached.headers['set-cookie']).toBeUndefined();
+    expect((await request(app).get(url).set('If-None-Match', rendered.headers.etag!)).status).toBe(304);
+    expect((await request(app).head(url)).status).toBe(200);
+  });
+
+  it('shows an acceptance made through another instance once the notification arrives, on every instance', async () => {
+    const [instanceA, instanceB] = [await listening(), await listening()];
+    const country = await makeCountry(database.db);
+    const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'submitted');
+    const action = await makeAction(database.db, report);
+    const url = `/countries/${country.code}`;
+    const before = await request(instanceA).get(url);
+    await request(instanceB).get(url);
+    expect(before.text).not.toContain(action.title);
+
+    await database.db('reports').where({ id: report.id }).update({ state: 'accepted', reviewed_at: new Date() });
+
+    for (const instance of [instanceA, instanceB]) {
+      await waitFor(async () => (await request(instance).get(url)).text.includes(action.title), 2000, 5);
+      expect((await request(instance).get(url).set('If-None-Match', before.headers.etag!)).status).toBe(200);
+    }
+  });
+
+  it('never gives a signed-in user the anonymous copy', async () => {
+    const app = await listening();
+    await request(app).get('/');
+    await request(app).get('/');
+    const user = await makeUser(database.db, { role: 'secretariat' });
+    const agent = await signIn(app, user.email);
+    const page = await agent.get('/');
+    expect(page.text).toContain(user.name);
+    expect(page.headers['cache-control']).toBe('no-store');
+  });
+});
