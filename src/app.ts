@@ -22,6 +22,7 @@ import type { Services } from './services';
 import { errorHandler, notFoundHandler } from './web/error-handlers';
 import { viewHelpers } from './web/view-helpers';
 import { assignRequestId } from './web/request-id';
+import { languageRoutes, useLanguage } from './i18n';
 
 export type AppOptions = {
   logger: Logger;
@@ -86,6 +87,7 @@ export function createApp(services: Services, options: AppOptions): Express {
     }),
   );
   app.set('trust proxy', options.trustProxy);
+  app.use(useLanguage);
   const site = publicSite(services.publicPages, { cacheSeconds: options.publicCacheSeconds, logger: options.logger });
   // Most public reads end here: cached pages need neither sessions nor the per-request
   // child logger of pino-http (measured: that alone cost a third of their throughput).
@@ -103,6 +105,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   );
   app.use('/static', express.static(staticDir, { maxAge: options.production ? '1d' : 0, fallthrough: false }));
   app.use(healthRoutes(services.health));
+  app.use(languageRoutes({ production: options.production }));
 
   // The import confirmation carries the checked file back: a larger form, on that path only.
   app.post('/exports/import', express.urlencoded({ extended: false, limit: '6mb', parameterLimit: 10 }), importUpload);

@@ -1,6 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { requireRole } from '../auth/guards';
+import { countryName } from '../i18n';
+import { errorMessage } from '../web/error-messages';
 import { FieldError, notFound } from '../web/errors';
 import { fieldErrors, formErrors, formFields, type FormError } from '../web/forms';
 import type { AdminService } from './service';
@@ -41,7 +43,7 @@ export function adminRoutes(admin: AdminService): Router {
    * Validates a form and runs the change; on invalid input or a broken rule the page is
    * shown again (422/409) with the user's answers and the errors beside the fields.
    */
-  function handle<S extends z.ZodType>(formName: (req: Request) => string, schema: S, run: (req: Request, input: z.output<S>) => Promise<string | void>, render: (req: Request, res: Response, status: number, redisplay: Redisplay) => Promise<void>, done: (req: Request) => { url: string; text: string }) {
+  function handle<S extends z.ZodType>(formName: (req: Request) => string, schema: S, run: (req: Request, input: z.output<S>) => Promise<string | void>, render: (req: Request, res: Response, status: number, redisplay: Redisplay) => Promise<void>, done: (req: Request) => { url: string; text: string; params?: Record<string, string | number> }) {
     return async (req: Request, res: Response) => {
       const values = formFields(req);
       const name = formName(req);
@@ -51,11 +53,11 @@ export function adminRoutes(admin: AdminService): Router {
       try {
         detail = await run(req, parsed.data);
       } catch (error) {
-        if (error instanceof FieldError) return render(req, res, error.status, { form: name, values, errors: [{ field: `${name}-${error.field}`, message: error.message }] });
+        if (error instanceof FieldError) return render(req, res, error.status, { form: name, values, errors: [{ field: `${name}-${error.field}`, message: errorMessage(error, req.language) }] });
         throw error;
       }
-      const { url, text } = done(req);
-      req.session.flash = { kind: 'success', text, ...(detail ? { detail } : {}) };
+      const { url, text, params } = done(req);
+      req.session.flash = { kind: 'success', text, ...(params ? { params } : {}), ...(detail ? { detail } : {}) };
       res.redirect(303, url);
     };
   }
@@ -70,7 +72,7 @@ export function adminRoutes(admin: AdminService): Router {
 
   async function renderUsers(req: Request, res: Response, status: number, redisplay?: Redisplay) {
     const page = await admin.usersPage(req.user!);
-    const countryChoices = page.countries.map((country) => ({ value: country.code, label: `${country.name} (${country.code})` }));
+    const countryChoices = page.countries.map((country) => ({ value: country.code, label: `${countryName(country.code, country.name, req.language)} (${country.code})` }));
     const invite = formValues(redisplay, 'invite', { email: '', name: '', role: 'delegate', country: '' });
     res.status(status).render('admin/users', {
       title: 'Users',
@@ -91,7 +93,7 @@ export function adminRoutes(admin: AdminService): Router {
     handle(() => 'invite', inviteSchema, async (req, input) => {
       const token = await admin.invite(req.user!, input, ctx(req));
       return `${req.protocol}://${req.get('host')}/invitations/${token}`;
-    }, renderUsers, () => ({ url: '/admin/users', text: `Invitation created. Send this link to the person; it works once, for ${INVITATION_DAYS} days, and is not shown again:` })),
+    }, renderUsers, () => ({ url: '/admin/users', text: 'Invitation created. Send this link to the person; it works once, for {{days}} days, and is not shown again:', params: { days: INVITATION_DAYS } })),
   );
   router.post(
     '/admin/users/:id/role',
@@ -178,7 +180,7 @@ export function adminRoutes(admin: AdminService): Router {
   );
   router.post(
     '/admin/cycles/:slug/state',
-    handle((req) => `state-${cycleSlug(req)}`, cycleStateSchema, (req, input) => admin.setCycleState(req.user!, cycleSlug(req), input.state, ctx(req)), renderCycles, (req) => ({ url: '/admin/cycles', text: `Cycle ${cycleSlug(req)} updated.` })),
+    handle((req) => `state-${cycleSlug(req)}`, cycleStateSchema, (req, input) => admin.setCycleState(req.user!, cycleSlug(req), input.state, ctx(req)), renderCycles, (req) => ({ url: '/admin/cycles', text: 'Cycle {{slug}} updated.', params: { slug: cycleSlug(req) } })),
   );
 
   return router;

@@ -85,7 +85,7 @@ export function createAdminService(transaction: Transactor) {
     async addCountry(user: CurrentUser, input: z.output<typeof newCountrySchema>, context: Context) {
       assertRole(user, 'admin');
       await audited(user, context, async (queries, audit) => {
-        if (await queries.findCountry(input.code)) throw new FieldError(409, 'country_exists', 'code', `There is already a member with the code ${input.code}.`);
+        if (await queries.findCountry(input.code)) throw new FieldError(409, 'country_exists', 'code', `There is already a member with the code ${input.code}.`, { code: input.code }, 'There is already a member with the code {{code}}.');
         await queries.insertCountry(input).catch((error: { constraint?: string }) => {
           if (error.constraint === 'countries_name_unique') throw new FieldError(409, 'name_taken', 'name', 'Another member already has this name.');
           throw error;
@@ -115,7 +115,7 @@ export function createAdminService(transaction: Transactor) {
     async createCycle(user: CurrentUser, input: z.output<typeof newCycleSchema>, context: Context) {
       assertRole(user, 'admin', 'secretariat');
       await audited(user, context, async (queries, audit) => {
-        if (await queries.findCycle(input.slug)) throw new FieldError(409, 'cycle_exists', 'slug', `There is already a cycle called ${input.slug}.`);
+        if (await queries.findCycle(input.slug)) throw new FieldError(409, 'cycle_exists', 'slug', `There is already a cycle called ${input.slug}.`, { slug: input.slug }, 'There is already a cycle called {{slug}}.');
         await queries.insertCycle(input);
         await audit('cycle.created', 'cycle', input.slug, { ...input });
       });
@@ -137,7 +137,7 @@ export function createAdminService(transaction: Transactor) {
       await audited(user, context, async (queries, audit) => {
         const cycle = await queries.findCycle(slug, { forUpdate: true });
         if (!cycle) throw notFound('reporting cycle');
-        if (cycle.state === state) throw new AppError(409, 'no_change', `The cycle is already ${state}.`);
+        if (cycle.state === state) throw new AppError(409, 'no_change', `The cycle is already ${state}.`, {}, `The cycle is already ${state}.`);
         await queries.updateCycle(slug, { state });
         await audit(state === 'open' ? 'cycle.opened' : state === 'closed' ? 'cycle.closed' : 'cycle.planned', 'cycle', slug, { from: cycle.state, to: state });
       });

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { errorMessage } from '../web/error-messages';
 import type { AuthService } from './service';
 import { setPasswordSchema, signInSchema } from './service';
 import { formToken } from './csrf';
@@ -36,7 +37,7 @@ export function authRoutes(auth: AuthService): Router {
       res.redirect(303, next ?? homeFor(user.role));
     } catch (error) {
       if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
-        return renderError(error.status, [{ field: 'email', message: error.message }]);
+        return renderError(error.status, [{ field: 'email', message: errorMessage(error, req.language) }]);
       }
       throw error;
     }

@@ -54,7 +54,7 @@ export function createAuthService(transaction: Transactor) {
             details: { email: email.toLowerCase() }, ipAddress: context.ipAddress,
           }),
         );
-        throw new AppError(429, 'too_many_attempts', `Too many failed attempts to sign in. Wait ${THROTTLE.windowMinutes} minutes, then try again.`);
+        throw new AppError(429, 'too_many_attempts', `Too many failed attempts to sign in. Wait ${THROTTLE.windowMinutes} minutes, then try again.`, { minutes: String(THROTTLE.windowMinutes) });
       }
 
       const user = await transaction((trx) => createAuthQueries(trx).findCredentials(email));

@@ -111,6 +111,8 @@ async function insertReport(trx: Database, countryCode: string, cycleId: number,
       submitted_at: submitted ? submittedAt : null,
       reviewed_at: reviewed ? reviewedAt : null,
       review_comment: state === 'returned' ? demoText('Please add a narrative for each delayed action.') : null,
+      // The demo texts are written in English.
+      text_language: 'en',
     })
     .returning('id');
   return row.id as number;

@@ -9,7 +9,8 @@ import { ACTION_COLUMNS } from './datasets';
 
 export type ImportedAction = ActionFields & { line: number; country_code: string };
 
-export type ImportProblem = { line: number; message: string };
+/** What is wrong on a line: an English message with {{placeholders}} filled from params. */
+export type ImportProblem = { line: number; message: string; params?: Record<string, string | number> };
 
 export type ReferenceData = { countries: Set<string>; targets: Set<string>; goals: Map<string, string> };
 
@@ -24,12 +25,12 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
   try {
     records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
   } catch (error) {
-    return { actions: [], problems: [{ line: (error as { lines?: number }).lines ?? 1, message: `The file is not valid CSV: ${(error as Error).message}` }] };
+    return { actions: [], problems: [{ line: (error as { lines?: number }).lines ?? 1, message: 'The file is not valid CSV: {{reason}}', params: { reason: (error as Error).message } }] };
   }
   const [header, ...rows] = records;
   if (!header) return { actions: [], problems: [{ line: 1, message: 'The file is empty.' }] };
   if (header.record.join(',') !== HEADER.join(',')) {
-    return { actions: [], problems: [{ line: 1, message: `The header must be exactly the one of actions.csv: ${HEADER.join(',')}` }] };
+    return { actions: [], problems: [{ line: 1, message: 'The header must be exactly the one of actions.csv: {{header}}', params: { header: HEADER.join(',') } }] };
   }
   const actions: ImportedAction[] = [];
   const problems: ImportProblem[] = [];
@@ -37,7 +38,7 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
     // info.lines is the line the record ends on; a record may span lines (quoted line breaks).
     const line = info.lines;
     if (record.length !== HEADER.length) {
-      problems.push({ line, message: `Expected ${HEADER.length} columns, found ${record.length}.` });
+      problems.push({ line, message: 'Expected {{expected}} columns, found {{found}}.', params: { expected: HEADER.length, found: record.length } });
       continue;
     }
     const value = (name: string) => unguard(record[HEADER.indexOf(name)] ?? '');
@@ -48,12 +49,12 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
     const title = value('title');
     const due = value('due_on').trim();
     const before = problems.length;
-    if (!reference.countries.has(country)) problems.push({ line, message: `Unknown country “${country}”.` });
-    if (!reference.targets.has(target)) problems.push({ line, message: `Unknown policy target “${target}”: use PT1 to PT4.` });
-    if (goal && reference.goals.get(goal) !== target) problems.push({ line, message: `Operational goal “${goal}” is not a goal of ${target || 'that target'}.` });
+    if (!reference.countries.has(country)) problems.push({ line, message: 'Unknown country “{{country}}”.', params: { country } });
+    if (!reference.targets.has(target)) problems.push({ line, message: 'Unknown policy target “{{target}}”: use PT1 to PT4.', params: { target } });
+    if (goal && reference.goals.get(goal) !== target) problems.push({ line, message: target ? 'Operational goal “{{goal}}” is not a goal of {{target}}.' : 'Operational goal “{{goal}}” is not a goal of that target.', params: { goal, target } });
     if (!title.trim()) problems.push({ line, message: 'The title is missing.' });
     if (title.length > 300) problems.push({ line, message: 'The title is longer than 300 characters.' });
-    if (due && !isRealDate(due)) problems.push({ line, message: `“${due}” is not a date: use YYYY-MM-DD.` });
+    if (due && !isRealDate(due)) problems.push({ line, message: '“{{due}}” is not a date: use YYYY-MM-DD.', params: { due } });
     if (problems.length > before) continue;
     actions.push({
       line,

@@ -59,7 +59,7 @@ export function exportRoutes(exportsService: ExportService): Router {
     const apply = parsed.data.confirm === '1';
     const result = await exportsService.importActions(req.user!, parsed.data.cycle, text, { apply }, { ipAddress: req.ip ?? null });
     if (result.applied) {
-      req.session.flash = { kind: 'success', text: `Imported ${result.total} actions into ${result.countries.length} draft reports.` };
+      req.session.flash = { kind: 'success', text: 'Imported {{total}} actions into {{reports}} draft reports.', params: { total: result.total, reports: result.countries.length } };
       return res.redirect(303, `/review?cycle=${parsed.data.cycle}`);
     }
     render(result.problems.length ? 422 : 200, { result, csv64: Buffer.from(text, 'utf8').toString('base64'), cycle: parsed.data.cycle, problems: result.problems, ready: result.problems.length === 0 });
@@ -76,14 +76,14 @@ export function exportRoutes(exportsService: ExportService): Router {
 
   // Open data: public, accepted reports only, cacheable and conditional.
 
-  router.get('/open-data', async (_req, res) => {
+  router.get('/open-data', async (req, res) => {
     res.set('Cache-Control', 'public, max-age=300');
-    res.render('exports/open-data', { title: 'Open data', datasets: DATASETS.filter((dataset) => dataset.public) });
+    res.render('exports/open-data', { title: req.t('openData.title'), datasets: DATASETS.filter((dataset) => dataset.public) });
   });
 
-  router.get('/open-data/dictionary', (_req, res) => {
+  router.get('/open-data/dictionary', (req, res) => {
     res.set('Cache-Control', 'public, max-age=3600');
-    res.render('exports/dictionary', { title: 'Data dictionary', datasets: dictionary });
+    res.render('exports/dictionary', { title: req.t('openData.dictionaryTitle'), datasets: dictionary });
   });
 
   /** Sets ETag and Last-Modified from the data version; true when the client's copy is current (304 sent). */

@@ -1,29 +1,36 @@
+import type { Labels } from '../i18n/labels';
+
 const escapeXml = (text: string) =>
   text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[character]!);
 
 export type FeedEntry = { id: number; country_code: string; country_name: string; cycle_title: string; accepted_at: Date; actions: number };
 
-/** An Atom (RFC 4287) feed of newly accepted reports. */
-export function atomFeed(baseUrl: string, entries: FeedEntry[]): string {
+/** An Atom (RFC 4287) feed of newly accepted reports, in the reader's language. */
+export function atomFeed(baseUrl: string, entries: FeedEntry[], labels: Labels): string {
+  const { t } = labels;
   const updated = (entries[0]?.accepted_at ?? new Date(0)).toISOString();
   const items = entries.map((entry) => {
     const link = `${baseUrl}/countries/${entry.country_code}`;
-    const title = `${entry.country_name}: ${entry.cycle_title} accepted`;
+    const country = labels.country(entry.country_code, entry.country_name);
+    const title = t('feed.entryTitle', { country, cycle: entry.cycle_title });
+    const summary = entry.actions
+      ? t('feed.entrySummaryActions', { country, cycle: entry.cycle_title, count: entry.actions })
+      : t('feed.entrySummary', { country, cycle: entry.cycle_title });
     return `  <entry>
     <id>${escapeXml(`${baseUrl}/reports/${entry.id}`)}</id>
     <title>${escapeXml(title)}</title>
     <updated>${entry.accepted_at.toISOString()}</updated>
     <link rel="alternate" type="text/html" href="${escapeXml(link)}"/>
-    <summary>${escapeXml(`The secretariat accepted the report of ${entry.country_name} for ${entry.cycle_title}${entry.actions ? `, with ${entry.actions} newly pledged actions` : ''}. Self-reported by the country.`)}</summary>
+    <summary>${escapeXml(summary)}</summary>
   </entry>`;
   });
   return `<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom">
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${labels.language}">
   <id>${escapeXml(`${baseUrl}/feed.atom`)}</id>
-  <title>Global Alliance against Child Sexual Abuse Online: accepted reports</title>
-  <subtitle>Reports published on the commitment tracker once the secretariat accepts them.</subtitle>
+  <title>${escapeXml(t('feed.title'))}</title>
+  <subtitle>${escapeXml(t('feed.subtitle'))}</subtitle>
   <updated>${updated}</updated>
-  <author><name>Global Alliance secretariat</name></author>
+  <author><name>${escapeXml(t('feed.author'))}</name></author>
   <link rel="self" type="application/atom+xml" href="${escapeXml(`${baseUrl}/feed.atom`)}"/>
   <link rel="alternate" type="text/html" href="${escapeXml(`${baseUrl}/`)}"/>
 ${items.join('\n')}

@@ -51,6 +51,10 @@ export type PublicActionRow = {
   latest_percent_complete: number | null;
   latest_narrative: string | null;
   latest_cycle_slug: string | null;
+  /** Languages of the texts (ISO 639), from the report that pledged, updated or withdrew; null when not stated. */
+  text_language: string | null;
+  latest_text_language: string | null;
+  withdrawn_text_language: string | null;
 };
 
 export type PublicReportRow = {
@@ -63,7 +67,7 @@ export type PublicReportRow = {
   accepted_at: Date;
 };
 
-export type BaselineRow = { target_code: string; existing_measures: string; gaps: string; cycle_title: string };
+export type BaselineRow = { target_code: string; existing_measures: string; gaps: string; cycle_title: string; text_language: string | null };
 
 export type IndicatorValueRow = {
   indicator_code: string;
@@ -73,6 +77,7 @@ export type IndicatorValueRow = {
   cycle_title: string;
   value: number;
   note: string;
+  text_language: string | null;
 };
 
 
@@ -167,7 +172,7 @@ export function createPublicQueries(db: Database) {
       return db('stocktaking_entries as s')
         .join('public_reports as pr', 'pr.id', 's.report_id')
         .distinctOn('s.target_code')
-        .select('s.target_code', 's.existing_measures', 's.gaps', 'pr.cycle_title')
+        .select('s.target_code', 's.existing_measures', 's.gaps', 'pr.cycle_title', 'pr.text_language')
         .where('pr.country_code', countryCode)
         .orderBy([{ column: 's.target_code' }, { column: 'pr.cycle_opens_on', order: 'desc' }]);
     },
@@ -186,7 +191,7 @@ export function createPublicQueries(db: Database) {
       return db('indicator_values as v')
         .join('public_reports as pr', 'pr.id', 'v.report_id')
         .join('indicators as i', 'i.code', 'v.indicator_code')
-        .select('v.indicator_code', 'i.name as indicator_name', 'i.unit', 'pr.cycle_slug', 'pr.cycle_title', 'v.value', 'v.note')
+        .select('v.indicator_code', 'i.name as indicator_name', 'i.unit', 'pr.cycle_slug', 'pr.cycle_title', 'v.value', 'v.note', 'pr.text_language')
         .where('pr.country_code', countryCode)
         .orderBy([{ column: 'i.code' }, { column: 'pr.cycle_opens_on' }]);
     },

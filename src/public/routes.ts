@@ -1,5 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { notFound } from '../web/errors';
+import type { Language, Translate } from '../i18n';
+import { labelsFor, type Labels } from '../i18n/labels';
 import { atomFeed } from './feed';
 import { SESSION_COOKIE } from '../auth/session';
 import type { Logger } from '../logger';
@@ -10,10 +12,11 @@ import type { ActionStatus } from './queries';
 import type { MemberFilters, PublicService } from './service';
 
 type Page = { view: string; locals: Record<string, unknown> };
+type Load = (req: Request, language: Language, t: Translate) => Promise<Page>;
 
 const REGIONS = ['Africa', 'Americas', 'Asia-Pacific', 'Europe', 'Middle East'];
-const STATUSES: Array<[ActionStatus, string]> = [['completed', 'Completed'], ['in_progress', 'In progress'], ['delayed', 'Delayed'], ['not_started', 'Not started'], ['not_reported', 'No progress reported yet'], ['withdrawn', 'Withdrawn']];
-const SORTS: Array<[NonNullable<MemberFilters['sort']>, string]> = [['name', 'Name'], ['joined', 'Date joined'], ['pledged', 'Actions pledged'], ['completed', 'Actions completed'], ['delayed', 'Actions delayed']];
+const STATUSES: ActionStatus[] = ['completed', 'in_progress', 'delayed', 'not_started', 'not_reported', 'withdrawn'];
+const SORTS: Array<NonNullable<MemberFilters['sort']>> = ['name', 'joined', 'pledged', 'completed', 'delayed'];
 
 /** The members table's filters from the query string; a value that is not a choice is ignored. */
 function memberFilters(query: Request['query']): MemberFilters {
@@ -22,19 +25,20 @@ function memberFilters(query: Request['query']): MemberFilters {
     region: pick(query.region, REGIONS),
     eu: pick(query.eu, ['yes', 'no'] as const),
     target: pick(query.target, ['PT1', 'PT2', 'PT3', 'PT4']),
-    status: pick(query.status, STATUSES.map(([value]) => value)),
-    sort: pick(query.sort, SORTS.map(([value]) => value)),
+    status: pick(query.status, STATUSES),
+    sort: pick(query.sort, SORTS),
   };
 }
 
-function filterChoices(filters: MemberFilters) {
+function filterChoices(filters: MemberFilters, labels: Labels) {
+  const { t } = labels;
   const options = (list: Array<[string, string]>, selected: string | undefined) => list.map(([value, label]) => ({ value, label, selected: value === selected }));
   return {
-    regionOptions: options(REGIONS.map((region) => [region, region]), filters.region),
-    euOptions: options([['yes', 'EU members'], ['no', 'Not EU members']], filters.eu),
+    regionOptions: options(REGIONS.map((region) => [region, labels.region(region)]), filters.region),
+    euOptions: options([['yes', t('overview.euYes')], ['no', t('overview.euNo')]], filters.eu),
     targetOptions: options(['PT1', 'PT2', 'PT3', 'PT4'].map((code) => [code, code]), filters.target),
-    statusOptions: options(STATUSES, filters.status),
-    sortOptions: options(SORTS, filters.sort ?? 'name'),
+    statusOptions: options(STATUSES.map((status) => [status, labels.status(status)]), filters.status),
+    sortOptions: options(SORTS.map((sort) => [sort, t(`overview.sort.${sort}`)]), filters.sort ?? 'name'),
   };
 }
 
@@ -52,7 +56,8 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
   const { cacheSeconds, logger } = options;
   const router = Router();
   const cache = createPageCache();
-  const keyOf = (req: Request) => req.originalUrl;
+  // Pages differ by language: the key and the ETag carry it.
+  const keyOf = (req: Request) => `${req.language} ${req.originalUrl}`;
 
   const cachedPages: RequestHandler = (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) return next();
@@ -81,20 +86,20 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
       const version = await service.version.current();
       const pageKey = key(req);
       const hit = cache.get(pageKey, version);
-      const etag = hit?.etag ?? etagFor(req.originalUrl, version);
+      const etag = hit?.etag ?? etagFor(keyOf(req), version);
       if (sendPublic(req, res, cacheSeconds, etag, hit)) return;
       sendPublic(req, res, cacheSeconds, etag, cache.set(pageKey, cachedPage(version, etag, type, await produce(req, res))));
     };
 
-  const page = (load: (req: Request) => Promise<Page>): RequestHandler => {
+  const page = (load: Load): RequestHandler => {
     const anonymous = cached('text/html; charset=utf-8', async (req, res) => {
-      const { view, locals } = await load(req);
+      const { view, locals } = await load(req, req.language, req.t);
       return render(res, view, locals);
     });
     return async (req, res, next) => {
       if (!req.user) return anonymous(req, res, next);
       // A signed-in user's copy shows their name: rendered for them, never cached (no-store).
-      const { view, locals } = await load(req);
+      const { view, locals } = await load(req, req.language, req.t);
       res.render(view, locals);
     };
   };
@@ -111,27 +116,27 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
 
   router.get(
     '/',
-    page(async (req) => {
-      const [data, map] = await Promise.all([service.overview(memberFilters(req.query)), service.worldMap()]);
-      return { view: 'public/overview', locals: { title: 'The Alliance at a glance', ...data, ...filterChoices(data.filters), notOnMap: map.notDrawn, mapFills: FILLS } };
+    page(async (req, language, t) => {
+      const [data, map] = await Promise.all([service.overview(language, memberFilters(req.query)), service.worldMap(language)]);
+      return { view: 'public/overview', locals: { title: t('overview.title'), ...data, ...filterChoices(data.filters, labelsFor(language)), notOnMap: map.notDrawn, mapFills: FILLS } };
     }),
   );
 
   router.get(
     '/actions',
-    page(async (req) => {
+    page(async (req, language, t) => {
       const words = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
-      return { view: 'public/search', locals: { title: words ? `Actions matching “${words}”` : 'Search actions', ...(await service.searchActions(words)) } };
+      return { view: 'public/search', locals: { title: words ? t('search.titleFor', { words }) : t('search.title'), ...(await service.searchActions(language, words)) } };
     }),
   );
 
-  router.get('/countries', page(async () => ({ view: 'public/countries', locals: { title: 'Members', ...(await service.listCountries()) } })));
+  router.get('/countries', page(async (_req, language, t) => ({ view: 'public/countries', locals: { title: t('members.title'), ...(await service.listCountries(language)) } })));
 
   router.get(
     '/countries/:code',
     canonicalCode(/^[A-Za-z]{2}$/, 'member'),
-    page(async (req) => {
-      const data = await service.country(String(req.params.code));
+    page(async (req, language) => {
+      const data = await service.country(language, String(req.params.code));
       return { view: 'public/country', locals: { title: data.country.name, ...data } };
     }),
   );
@@ -139,29 +144,29 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
   router.get(
     '/targets/:code',
     canonicalCode(/^pt[1-9]$/i, 'policy target'),
-    page(async (req) => {
-      const data = await service.target(String(req.params.code));
+    page(async (req, language) => {
+      const data = await service.target(language, String(req.params.code));
       return { view: 'public/target', locals: { title: `${data.target.code}: ${data.target.title}`, ...data } };
     }),
   );
 
-  router.get('/map.svg', cached('image/svg+xml; charset=utf-8', async () => (await service.worldMap()).svg));
+  router.get('/map.svg', cached('image/svg+xml; charset=utf-8', async (req) => (await service.worldMap(req.language)).svg));
 
   // The feed's links are absolute, so its copies are kept per site address.
   const siteOf = (req: Request) => `${req.protocol}://${req.get('host')}`;
   router.get(
     '/feed.atom',
-    cached('application/atom+xml; charset=utf-8', async (req) => atomFeed(siteOf(req), await service.recentlyAccepted()), (req) => siteOf(req) + req.originalUrl),
+    cached('application/atom+xml; charset=utf-8', async (req) => atomFeed(siteOf(req), await service.recentlyAccepted(), labelsFor(req.language)), (req) => siteOf(req) + keyOf(req)),
   );
 
-  router.get('/cycles', page(async () => ({ view: 'public/cycles', locals: { title: 'Reporting cycles', ...(await service.listCycles()) } })));
+  router.get('/cycles', page(async (_req, language, t) => ({ view: 'public/cycles', locals: { title: t('cycles.title'), ...(await service.listCycles(language)) } })));
 
   router.get(
     '/cycles/:slug',
-    page(async (req) => {
+    page(async (req, language) => {
       const slug = String(req.params.slug);
       if (!/^[a-z0-9-]{1,60}$/.test(slug)) throw notFound('reporting cycle');
-      const data = await service.cycle(slug);
+      const data = await service.cycle(language, slug);
       return { view: 'public/cycle', locals: { title: data.cycle.title, ...data } };
     }),
   );

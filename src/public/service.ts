@@ -1,3 +1,5 @@
+import { labelsFor, type Labels } from '../i18n/labels';
+import type { Language } from '../i18n';
 import { notFound } from '../web/errors';
 import type { DataVersion } from './data-version';
 import { indicatorLine, statusBar } from './charts';
@@ -6,17 +8,6 @@ import type { ActionStatus, CycleRow, PublicActionRow, PublicQueries, TargetRow 
 
 // Turns public rows into the view models the public pages render. Every number a
 // page shows is computed here, so the templates only lay it out.
-
-const statusLabels: Record<ActionStatus, string> = {
-  not_reported: 'No progress reported yet',
-  not_started: 'Not started',
-  in_progress: 'In progress',
-  completed: 'Completed',
-  delayed: 'Delayed',
-  withdrawn: 'Withdrawn',
-};
-
-const numberFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
@@ -31,8 +22,8 @@ export type MemberFilters = {
 type MemberRow = Awaited<ReturnType<PublicQueries['listMemberSummaries']>>[number];
 
 /** Names A to Z; joining dates oldest first (unknown last); counts largest first. */
-function memberOrder(sort: NonNullable<MemberFilters['sort']>): (a: MemberRow, b: MemberRow) => number {
-  const byName = (a: MemberRow, b: MemberRow) => a.name.localeCompare(b.name, 'en');
+function memberOrder(sort: NonNullable<MemberFilters['sort']>, labels: Labels): (a: MemberRow, b: MemberRow) => number {
+  const byName = (a: MemberRow, b: MemberRow) => labels.compareNames(labels.country(a.code, a.name), labels.country(b.code, b.name));
   switch (sort) {
     case 'joined':
       return (a, b) => (a.joined_on ?? '9999').localeCompare(b.joined_on ?? '9999') || byName(a, b);
@@ -49,7 +40,7 @@ function memberOrder(sort: NonNullable<MemberFilters['sort']>): (a: MemberRow, b
 
 export type ActionView = ReturnType<typeof actionView>;
 
-function actionView(row: PublicActionRow) {
+function actionView(row: PublicActionRow, labels: Labels) {
   return {
     id: row.id,
     title: row.title,
@@ -58,22 +49,26 @@ function actionView(row: PublicActionRow) {
     responsibleBody: row.responsible_body,
     dueOn: row.due_on,
     pledgedInCycleSlug: row.pledged_in_cycle_slug,
-    status: { code: row.latest_status, label: statusLabels[row.latest_status] },
+    status: { code: row.latest_status, label: labels.status(row.latest_status) },
     percentComplete: row.latest_percent_complete,
     narrative: row.latest_narrative,
     withdrawalReason: row.withdrawal_reason,
+    // What the member wrote keeps its own language, marked where the report states it.
+    textLang: row.text_language,
+    narrativeLang: row.latest_text_language,
+    withdrawalLang: row.withdrawn_text_language,
   };
 }
 
-function targetHeading(target: TargetRow) {
-  return { code: target.code, title: target.title, description: target.description };
+function targetHeading(target: TargetRow, labels: Labels) {
+  return { code: target.code, title: labels.targetTitle(target.code, target.title), description: labels.targetDescription(target.code, target.description) };
 }
 
-function cycleView(cycle: CycleRow) {
+function cycleView(cycle: CycleRow, labels: Labels) {
   return {
     slug: cycle.slug,
     title: cycle.title,
-    kind: cycle.kind === 'commitments' ? 'Stocktaking and commitments' : 'Progress report',
+    kind: labels.cycleKind(cycle.kind),
     opensOn: cycle.opens_on,
     dueOn: cycle.due_on,
     closesOn: cycle.closes_on,
@@ -88,7 +83,8 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
   return {
     version,
 
-    async overview(filters: MemberFilters = {}) {
+    async overview(language: Language, filters: MemberFilters = {}) {
+      const labels = labelsFor(language);
       const [allMembers, targets, facets] = await Promise.all([queries.listMemberSummaries(), queries.listTargetProgress(), queries.listActionFacets()]);
       const has = (code: string, test: (facet: (typeof facets)[number]) => boolean) => facets.some((facet) => facet.country_code === code && test(facet));
       const members = allMembers
@@ -96,7 +92,7 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
         .filter((member) => !filters.eu || member.eu_member === (filters.eu === 'yes'))
         .filter((member) => !filters.target || has(member.code, (facet) => facet.target_code === filters.target && facet.latest_status !== 'withdrawn'))
         .filter((member) => !filters.status || has(member.code, (facet) => facet.latest_status === filters.status && (!filters.target || facet.target_code === filters.target)))
-        .sort(memberOrder(filters.sort ?? 'name'));
+        .sort(memberOrder(filters.sort ?? 'name', labels));
       const perTarget = (code: string, target: string) => {
         const own = facets.filter((facet) => facet.country_code === code && facet.target_code === target && facet.latest_status !== 'withdrawn');
         const total = own.reduce((sum, facet) => sum + facet.count, 0);
@@ -113,7 +109,7 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
         actionsCompleted,
         shareCompleted: share(actionsCompleted, actionsPledged),
         targets: targets.map((target) => ({
-          ...targetHeading(target),
+          ...targetHeading(target, labels),
           actions: target.actions,
           completed: target.completed,
           inProgress: target.in_progress,
@@ -126,7 +122,7 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
         filtered: Object.values(filters).some(Boolean),
         members: members.map((member) => ({
           code: member.code,
-          name: member.name,
+          name: labels.country(member.code, member.name),
           region: member.region,
           euMember: member.eu_member,
           joinedOn: member.joined_on,
@@ -142,32 +138,41 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
     },
 
     /** The world map: members shaded by their share of completed actions. */
-    async worldMap() {
+    async worldMap(language: Language) {
+      const labels = labelsFor(language);
       const members = await queries.listMemberSummaries();
       return worldMapSvg(
+        labels.t('map.label'),
         members
           .filter((member) => member.left_on === null)
           .map((member) => ({
             code: member.code,
-            name: member.name,
+            name: labels.country(member.code, member.name),
             level: member.actions_pledged ? Math.min(4, Math.floor((member.actions_completed / member.actions_pledged) * 5)) : null,
           })),
       );
     },
 
-    async searchActions(words: string) {
+    async searchActions(language: Language, words: string) {
+      const labels = labelsFor(language);
       const actions = words ? await queries.searchActions(words) : [];
-      return { words, actions: actions.map((action) => ({ ...actionView(action), countryCode: action.country_code, countryName: action.country_name, targetCode: action.target_code })) };
+      return {
+        words,
+        actions: actions.map((action) => ({ ...actionView(action, labels), countryCode: action.country_code, countryName: labels.country(action.country_code, action.country_name), targetCode: action.target_code })),
+      };
     },
 
-    async listCountries() {
+    async listCountries(language: Language) {
+      const labels = labelsFor(language);
       const members = await queries.listMemberSummaries();
-      const regions = [...new Set(members.map((member) => member.region))].sort();
+      const regions = [...new Set(members.map((member) => member.region))].map((region) => ({ region, name: labels.region(region) }));
       return {
-        regions: regions.map((region) => ({
-          name: region,
+        regions: regions.sort((a, b) => labels.compareNames(a.name, b.name)).map(({ region, name }) => ({
+          name,
           countries: members
             .filter((member) => member.region === region)
+            .map((member) => ({ ...member, name: labels.country(member.code, member.name) }))
+            .sort((a, b) => labels.compareNames(a.name, b.name))
             .map((member) => ({
               code: member.code,
               name: member.name,
@@ -179,7 +184,8 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       };
     },
 
-    async country(code: string) {
+    async country(language: Language, code: string) {
+      const labels = labelsFor(language);
       const country = await queries.findCountry(code);
       if (!country) throw notFound('member');
       const [reports, baseline, actions, targets, indicatorValues] = await Promise.all([
@@ -193,8 +199,8 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       return {
         country: {
           code: country.code,
-          name: country.name,
-          region: country.region,
+          name: labels.country(country.code, country.name),
+          region: labels.region(country.region),
           euMember: country.eu_member,
           joinedOn: country.joined_on,
           leftOn: country.left_on,
@@ -211,9 +217,9 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
         targets: targets.map((target) => {
           const entry = baseline.find((row) => row.target_code === target.code);
           return {
-            ...targetHeading(target),
-            baseline: entry ? { existingMeasures: entry.existing_measures, gaps: entry.gaps, cycleTitle: entry.cycle_title } : null,
-            actions: actions.filter((action) => action.target_code === target.code).map(actionView),
+            ...targetHeading(target, labels),
+            baseline: entry ? { existingMeasures: entry.existing_measures, gaps: entry.gaps, cycleTitle: entry.cycle_title, textLang: entry.text_language } : null,
+            actions: actions.filter((action) => action.target_code === target.code).map((action) => actionView(action, labels)),
             bar: statusBar(actions.filter((action) => action.target_code === target.code).map((action) => action.latest_status)),
           };
         }),
@@ -224,22 +230,24 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
           const chart = indicatorLine(values.map((value) => value.value), growth);
           return {
             code: indicatorCode,
-            name: values[0]?.indicator_name,
-            unit: values[0]?.unit,
+            name: labels.indicatorName(indicatorCode, values[0]?.indicator_name ?? ''),
+            unit: labels.indicatorUnit(indicatorCode, values[0]?.unit ?? ''),
             chart,
             hasGoal: chart.goalLine !== null,
             values: values.map((value, index) => ({
               cycleTitle: value.cycle_title,
-              value: numberFormat.format(value.value),
-              goal: chart.goalValues[index] === undefined ? null : numberFormat.format(chart.goalValues[index]!),
+              value: labels.number(value.value),
+              goal: chart.goalValues[index] === undefined ? null : labels.number(chart.goalValues[index]),
               note: value.note,
+              noteLang: value.text_language,
             })),
           };
         }),
       };
     },
 
-    async target(code: string) {
+    async target(language: Language, code: string) {
+      const labels = labelsFor(language);
       const target = await queries.findTarget(code);
       if (!target) throw notFound('policy target');
       const [goals, actions, targets] = await Promise.all([
@@ -249,42 +257,46 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       ]);
       const countryCodes = [...new Set(actions.map((action) => action.country_code))];
       return {
-        target: targetHeading(target),
-        otherTargets: targets.filter((other) => other.code !== code).map(targetHeading),
-        goals: goals.filter((goal) => goal.target_code === code).map((goal) => ({ code: goal.code, text: goal.text, confirmed: goal.text_confirmed })),
+        target: targetHeading(target, labels),
+        otherTargets: targets.filter((other) => other.code !== code).map((other) => targetHeading(other, labels)),
+        goals: goals.filter((goal) => goal.target_code === code).map((goal) => ({ code: goal.code, text: labels.goal(goal.code, goal.text), confirmed: goal.text_confirmed })),
         actionCount: actions.length,
         countries: countryCodes.map((countryCode) => {
           const own = actions.filter((action) => action.country_code === countryCode);
-          return { code: countryCode, name: own[0]?.country_name, actions: own.map(actionView) };
+          return { code: countryCode, name: labels.country(countryCode, own[0]?.country_name ?? countryCode), actions: own.map((action) => actionView(action, labels)) };
         }),
       };
     },
 
-    async listCycles() {
-      return { cycles: (await queries.listCycles()).map(cycleView) };
+    async listCycles(language: Language) {
+      const labels = labelsFor(language);
+      return { cycles: (await queries.listCycles()).map((cycle) => cycleView(cycle, labels)) };
     },
 
     async recentlyAccepted() {
       return queries.listRecentlyAccepted(50);
     },
 
-    async cycle(slug: string) {
+    async cycle(language: Language, slug: string) {
+      const labels = labelsFor(language);
       const cycle = await queries.findCycle(slug);
       if (!cycle) throw notFound('reporting cycle');
       const members = await queries.listCycleMembers(cycle);
       const reported = members.filter((member) => member.accepted_at !== null);
       return {
-        cycle: cycleView(cycle),
+        cycle: cycleView(cycle, labels),
         expectedCount: members.length,
         reportedCount: reported.length,
-        members: members.map((member) => ({
+        members: members
+          .map((member) => ({
           code: member.code,
-          name: member.name,
+          name: labels.country(member.code, member.name),
           published: member.accepted_at !== null,
           submittedAt: member.submitted_at,
           acceptedAt: member.accepted_at,
           onTime: member.submitted_at ? submittedOnTime(member.submitted_at, cycle.due_on) : null,
-        })),
+        }))
+          .sort((a, b) => labels.compareNames(a.name, b.name)),
       };
     },
   };

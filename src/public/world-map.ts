@@ -31,7 +31,7 @@ export const FILLS = { other: '#e8e8e8', none: '#b1b4b6', levels: ['#d2e2f1', '#
 export type MapMember = { code: string; name: string; level: number | null };
 
 /** The SVG, members coloured by level (0–4 = share of completed actions, null = nothing published). */
-export async function worldMapSvg(members: MapMember[]): Promise<{ svg: string; notDrawn: MapMember[] }> {
+export async function worldMapSvg(label: string, members: MapMember[]): Promise<{ svg: string; notDrawn: MapMember[] }> {
   shapes ??= loadShapes();
   const outlines = await shapes;
   const byShape = new Map<Shape, MapMember>();
@@ -49,7 +49,7 @@ export async function worldMapSvg(members: MapMember[]): Promise<{ svg: string; 
     return `<path fill="${fill}" d="${outline.d}">${member ? `<title>${escape(member.name)}</title>` : ''}</path>`;
   });
   // Presentation attributes, not a <style> element: the strict CSP applies to this file too.
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" stroke="#fff" stroke-width="0.5" role="img" aria-label="Map of the Alliance's members, shaded by the share of their actions completed">
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" stroke="#fff" stroke-width="0.5" role="img" aria-label="${escape(label)}">
 ${paths.join('\n')}
 </svg>`;
   return { svg, notDrawn };

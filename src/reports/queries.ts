@@ -24,6 +24,8 @@ export type ReportRow = {
   reviewed_at: Date | null;
   review_comment: string | null;
   updated_at: Date;
+  /** ISO 639 code of the language its texts are written in; null when not stated. */
+  text_language: string | null;
 };
 
 export type StocktakingRow = { target_code: string; existing_measures: string; gaps: string };
@@ -51,7 +53,7 @@ export type UpdateRow = { action_id: number; status: UpdateStatus; percent_compl
 export type IndicatorValueRow = { indicator_code: string; value: number; note: string };
 export type IndicatorRow = { code: string; name: string; unit: string };
 
-const REPORT_COLUMNS = ['id', 'country_code', 'cycle_id', 'state', 'version', 'submitted_at', 'reviewed_at', 'review_comment', 'updated_at'];
+const REPORT_COLUMNS = ['id', 'country_code', 'cycle_id', 'state', 'version', 'submitted_at', 'reviewed_at', 'review_comment', 'updated_at', 'text_language'];
 const CYCLE_COLUMNS = ['id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state'];
 const ACTION_COLUMNS = ['a.id', 'a.country_code', 'a.target_code', 'a.goal_code', 'a.title', 'a.description', 'a.responsible_body', 'a.due_on', 'a.pledged_in_report_id', 'a.withdrawn_in_report_id', 'a.withdrawal_reason'];
 
@@ -84,6 +86,10 @@ export function createReportQueries(db: Database) {
     },
 
     /** Records a change: bumps the version (optimistic locking) and sets the state. */
+    async setTextLanguage(reportId: number, textLanguage: string | null): Promise<void> {
+      await db('reports').where({ id: reportId }).update({ text_language: textLanguage });
+    },
+
     async touchReport(reportId: number, fields: Partial<{ state: ReportState; submitted_at: Date; submitted_by: number; reviewed_at: Date; reviewed_by: number; review_comment: string | null }>): Promise<ReportRow> {
       const [row] = await db('reports')
         .where({ id: reportId })

@@ -1,10 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { requireRole } from '../auth/guards';
+import { countryName, translateMessage } from '../i18n';
+import { errorMessage } from '../web/error-messages';
 import { AppError, notFound } from '../web/errors';
 import { formErrors, formFields, type FormError } from '../web/forms';
 import { IncompleteReportError, StaleVersionError, type ReportService } from './service';
-import { actionSchema, baselineSchema, indicatorsSchema, updatesSchema, versionOnlySchema, withdrawSchema } from './validation';
+import { actionSchema, baselineSchema, indicatorsSchema, textLanguageSchema, updatesSchema, versionOnlySchema, withdrawSchema } from './validation';
 import { reportView, type FormOverride } from './view-model';
 
 /** The country code and cycle slug of a report URL; anything malformed is a 404. */
@@ -35,13 +37,13 @@ export function reportRoutes(reports: ReportService): Router {
   async function renderEdit(req: Request, res: Response, status: number, override?: FormOverride) {
     const { code, cycle } = reportParams(req);
     const page = await reports.reportPage(req.user!, code, cycle);
-    res.status(status).render('reports/edit', { title: `${page.country.name}: ${page.cycle.title}`, ...reportView(page, override) });
+    res.status(status).render('reports/edit', { title: `${countryName(page.country.code, page.country.name, req.language)}: ${page.cycle.title}`, ...reportView(page, req.language, override) });
   }
 
   router.get('/reports/:code/:cycle', async (req, res) => {
     const { code, cycle } = reportParams(req);
     const page = await reports.reportPage(req.user!, code, cycle);
-    res.render('reports/show', { title: `${page.country.name}: ${page.cycle.title}`, ...reportView(page) });
+    res.render('reports/show', { title: `${countryName(page.country.code, page.country.name, req.language)}: ${page.cycle.title}`, ...reportView(page, req.language) });
   });
 
   router.get('/reports/:code/:cycle/edit', (req, res) => renderEdit(req, res, 200));
@@ -61,7 +63,7 @@ export function reportRoutes(reports: ReportService): Router {
         await run(req, parsed.data);
       } catch (error) {
         if (error instanceof StaleVersionError) {
-          return renderEdit(req, res, 409, { form: name, values: fields, errors: [{ field: `${name}-form`, message: error.message }], conflict: true });
+          return renderEdit(req, res, 409, { form: name, values: fields, errors: [{ field: `${name}-form`, message: errorMessage(error, req.language) }], conflict: true });
         }
         throw error;
       }
@@ -72,6 +74,10 @@ export function reportRoutes(reports: ReportService): Router {
 
   const ctx = (req: Request) => ({ ipAddress: req.ip ?? null });
 
+  router.post(
+    '/reports/:code/:cycle/language',
+    save(() => 'language', textLanguageSchema, (req, input) => reports.saveTextLanguage(req.user!, reportParams(req).code, reportParams(req).cycle, input, ctx(req)), () => 'language'),
+  );
   router.post(
     '/reports/:code/:cycle/baseline',
     save(() => 'baseline', baselineSchema, (req, input) => reports.saveBaseline(req.user!, reportParams(req).code, reportParams(req).cycle, input, ctx(req)), () => 'baseline'),
@@ -113,7 +119,7 @@ export function reportRoutes(reports: ReportService): Router {
       await reports.submit(req.user!, code, cycle, parsed.data.version, ctx(req));
     } catch (error) {
       if (error instanceof IncompleteReportError) {
-        const errors: FormError[] = error.missing.map((item) => ({ field: item.field, message: item.message }));
+        const errors: FormError[] = error.missing.map((item) => ({ field: item.field, message: translateMessage(req.language, item.message, item.params) }));
         return renderEdit(req, res, 422, { form: 'submit', values: {}, errors });
       }
       if (error instanceof StaleVersionError) {

@@ -5,7 +5,7 @@ import { sequentially, type Transactor } from '../db/transaction';
 import { AppError, notFound } from '../web/errors';
 import { formatDate } from '../web/view-helpers';
 import { createReportQueries, type ActionRow, type CycleRow, type ReportQueries, type ReportRow, type ReportState } from './queries';
-import type { actionSchema, baselineSchema, indicatorsSchema, updatesSchema } from './validation';
+import type { actionSchema, baselineSchema, indicatorsSchema, textLanguageSchema, updatesSchema } from './validation';
 
 // The rules of the report workflow: who may see and change which report, when a report
 // is locked and why, what makes it complete, and the transitions
@@ -46,14 +46,26 @@ export function assertMayView(user: CurrentUser, countryCode: string): void {
   throw notFound('report');
 }
 
-/** Why a report cannot be edited now, or null when it can. */
-export function lockReason(cycle: CycleRow, report: ReportRow | undefined): string | null {
-  if (cycle.state === 'planned') return `This reporting cycle has not opened yet. It is planned to open on ${formatDate(cycle.opens_on)}.`;
-  if (cycle.state === 'closed') return `This reporting cycle closed on ${formatDate(cycle.closes_on)}: reports can no longer be changed.`;
-  if (report?.state === 'submitted') return `This report was submitted on ${formatDate(report.submitted_at)} and is waiting for the secretariat's review. It cannot be changed unless the secretariat returns it.`;
-  if (report?.state === 'accepted') return `This report was accepted on ${formatDate(report.reviewed_at)} and is published. It can no longer be changed.`;
+/**
+ * Why a report cannot be edited now, or null when it can: an English message with
+ * {{date}} to fill in (a calendar day or an instant), so each page can say it in its
+ * reader's language (see translateMessage).
+ */
+export function lockReason(cycle: CycleRow, report: ReportRow | undefined): { message: string; date: string | Date | null } | null {
+  if (cycle.state === 'planned') return { message: 'This reporting cycle has not opened yet. It is planned to open on {{date}}.', date: cycle.opens_on };
+  if (cycle.state === 'closed') return { message: 'This reporting cycle closed on {{date}}: reports can no longer be changed.', date: cycle.closes_on };
+  if (report?.state === 'submitted') {
+    return { message: "This report was submitted on {{date}} and is waiting for the secretariat's review. It cannot be changed unless the secretariat returns it.", date: report.submitted_at };
+  }
+  if (report?.state === 'accepted') return { message: 'This report was accepted on {{date}} and is published. It can no longer be changed.', date: report.reviewed_at };
   return null;
 }
+
+/** The lock as an error: English in its message, the template and date in its params for the error page. */
+const lockedError = (reason: NonNullable<ReturnType<typeof lockReason>>) =>
+  new AppError(409, 'report_locked', reason.message.replace('{{date}}', formatDate(reason.date)), { date: dateParam(reason.date) }, reason.message);
+
+const dateParam = (value: string | Date | null) => (value instanceof Date ? value.toISOString() : (value ?? ''));
 
 type ReportContent = Awaited<ReturnType<typeof loadContent>>;
 
@@ -69,7 +81,8 @@ async function loadContent(queries: ReportQueries, countryCode: string, cycle: C
   return { stocktaking, pledged, carried, updates, indicatorValues };
 }
 
-export type MissingItem = { message: string; field: string };
+/** An English message with {{placeholders}} filled from params, and the field that fixes it. */
+export type MissingItem = { message: string; params: Record<string, string>; field: string };
 
 /** What stops the report from being submitted, each with the field that fixes it. */
 export function missingItems(cycle: CycleRow, content: ReportContent, targets: Array<{ code: string; title: string }>): MissingItem[] {
@@ -78,15 +91,15 @@ export function missingItems(cycle: CycleRow, content: ReportContent, targets: A
     for (const target of targets) {
       const entry = content.stocktaking.find((row) => row.target_code === target.code);
       if (!entry?.existing_measures) {
-        missing.push({ message: `Describe the measures already in place for ${target.code}: ${target.title}.`, field: `baseline-${target.code}-existing` });
+        missing.push({ message: 'Describe the measures already in place for {{code}}: {{title}}.', params: { code: target.code, title: target.title }, field: `baseline-${target.code}-existing` });
       }
     }
-    if (content.pledged.length === 0) missing.push({ message: 'Pledge at least one action.', field: 'new-action-title' });
+    if (content.pledged.length === 0) missing.push({ message: 'Pledge at least one action.', params: {}, field: 'new-action-title' });
   } else {
     for (const action of content.carried) {
       const withdrawnHere = action.withdrawn_in_report_id !== null;
       if (!withdrawnHere && !content.updates.some((update) => update.action_id === action.id)) {
-        missing.push({ message: `Give a progress update for “${action.title}”.`, field: `updates-a${action.id}-status` });
+        missing.push({ message: 'Give a progress update for “{{title}}”.', params: { title: action.title }, field: `updates-a${action.id}-status` });
       }
     }
   }
@@ -136,7 +149,7 @@ export function createReportService(transaction: Transactor) {
       const queries = createReportQueries(trx);
       const located = await locate(queries, user, countryCode, cycleSlug, { forUpdate: true });
       const reason = lockReason(located.cycle, located.report);
-      if (reason) throw new AppError(409, 'report_locked', reason);
+      if (reason) throw lockedError(reason);
       let report = located.report;
       const created = !report;
       if (!report) {
@@ -226,6 +239,7 @@ export function createReportService(transaction: Transactor) {
             version: report?.version ?? 0,
             submittedAt: report?.submitted_at ?? null,
             reviewComment: report?.review_comment ?? null,
+            textLanguage: report?.text_language ?? null,
             // Shown to delegates while they fix a returned report.
             wasReturned: report?.state === 'returned' || (report?.state === 'draft' && submissions[0]?.outcome === 'returned'),
           },
@@ -250,6 +264,13 @@ export function createReportService(transaction: Transactor) {
         const entries = Object.entries(input.baseline).map(([target, entry]) => ({ target_code: target, existing_measures: entry?.existing ?? '', gaps: entry?.gaps ?? '' }));
         await queries.saveStocktaking(report.id, entries);
         return { verb: 'report.baseline_saved', details: { targets: entries.map((entry) => entry.target_code) } };
+      });
+    },
+
+    async saveTextLanguage(user: CurrentUser, code: string, slug: string, input: z.output<typeof textLanguageSchema>, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, async ({ queries, report }) => {
+        await queries.setTextLanguage(report.id, input.text_language);
+        return { verb: 'report.language_set', details: { text_language: input.text_language } };
       });
     },
 
@@ -337,7 +358,7 @@ export function createReportService(transaction: Transactor) {
         const { cycle, report } = await locate(queries, user, countryCode, cycleSlug, { forUpdate: true });
         if (user.role !== 'delegate') throw new AppError(403, 'forbidden', "Only the country's delegates submit its report; the secretariat cannot submit on a country's behalf.");
         const reason = lockReason(cycle, report);
-        if (reason) throw new AppError(409, 'report_locked', reason);
+        if (reason) throw lockedError(reason);
         if (!report || report.version !== expectedVersion) throw new StaleVersionError();
         const content = await loadContent(queries, countryCode, cycle, report);
         const missing = missingItems(cycle, content, await queries.listTargets());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TEXT_LANGUAGES } from '../i18n/text-languages';
 import { isRealDate } from '../web/forms';
 
 // Form schemas for the report pages. Every schema is strict: a field the form does not
@@ -113,3 +114,14 @@ export const indicatorsSchema = z
   .strict();
 
 export const versionOnlySchema = z.object({ version }).strict();
+
+/** The language of the report's texts; '' is "not stated". */
+export const textLanguageSchema = z
+  .object({
+    version,
+    text_language: z
+      .enum(['', ...TEXT_LANGUAGES], { message: 'Choose a language from the list, or “Not stated”.' })
+      .default('')
+      .transform((value) => (value === '' ? null : value)),
+  })
+  .strict();

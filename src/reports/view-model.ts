@@ -1,3 +1,6 @@
+import type { Language } from '../i18n';
+import { labelsFor, type Labels } from '../i18n/labels';
+import { textLanguageChoices, textLanguageName } from '../i18n/text-languages';
 import type { FormError } from '../web/forms';
 import { fieldErrors } from '../web/forms';
 import type { ReportService } from './service';
@@ -30,13 +33,17 @@ function options(choices: Array<{ value: string; label: string }>, selected: str
   return blank === undefined ? list : [{ value: '', label: blank, selected: selected === '' }, ...list];
 }
 
-export function reportView(page: ReportPage, override?: FormOverride) {
+export function reportView(page: ReportPage, language: Language, override?: FormOverride) {
   const errorsById = fieldErrors(override?.errors ?? []);
   const mine = (form: string) => (override?.form === form ? override.values : undefined);
-  const targetChoices = page.targets.map((target) => ({ value: target.code, label: `${target.code}: ${target.title}` }));
-  const goalChoices = page.goals.map((goal) => ({ value: goal.code, label: `${goal.code} ${goal.text.length > 90 ? `${goal.text.slice(0, 88)}…` : goal.text}` }));
+  const labels = labelsFor(language);
+  const targetChoices = page.targets.map((target) => ({ value: target.code, label: `${target.code}: ${labels.targetTitle(target.code, target.title)}` }));
+  const goalChoices = page.goals.map((goal) => {
+    const text = labels.goal(goal.code, goal.text);
+    return { value: goal.code, label: `${goal.code} ${text.length > 90 ? `${text.slice(0, 88)}…` : text}` };
+  });
   const statusChoices = STATUSES.map((status) => ({ value: status, label: statusLabels[status]! }));
-  const targetTitle = (code: string) => page.targets.find((target) => target.code === code)?.title ?? code;
+  const targetTitle = (code: string) => labels.targetTitle(code, page.targets.find((target) => target.code === code)?.title ?? code);
 
   const actionForm = (name: string, saved: { title: string; target_code: string; goal_code: string | null; responsible_body: string; due_on: string | null; description: string } | undefined) => {
     const typed = mine(name);
@@ -59,7 +66,7 @@ export function reportView(page: ReportPage, override?: FormOverride) {
     const typed = mine('baseline');
     return {
       code: target.code,
-      title: target.title,
+      title: targetTitle(target.code),
       existing: typed ? field(typed, 'baseline', target.code, 'existing') : str(saved?.existing_measures),
       gaps: typed ? field(typed, 'baseline', target.code, 'gaps') : str(saved?.gaps),
       existingError: errorsById[`baseline-${target.code}-existing`],
@@ -113,8 +120,8 @@ export function reportView(page: ReportPage, override?: FormOverride) {
     const typed = mine('indicators');
     return {
       code: indicator.code,
-      name: indicator.name,
-      unit: indicator.unit,
+      name: labels.indicatorName(indicator.code, indicator.name),
+      unit: labels.indicatorUnit(indicator.code, indicator.unit),
       value: typed ? field(typed, 'indicators', indicator.code, 'value') : str(saved?.value),
       note: typed ? field(typed, 'indicators', indicator.code, 'note') : str(saved?.note),
       valueError: errorsById[`indicators-${indicator.code}-value`],
@@ -122,11 +129,19 @@ export function reportView(page: ReportPage, override?: FormOverride) {
     };
   });
 
+  const typedLanguage = mine('language');
+  const textLanguage = {
+    options: options(textLanguageChoices(language), typedLanguage ? field(typedLanguage, 'text_language') : str(page.report.textLanguage), 'Not stated'),
+    error: errorsById['language-text_language'],
+    name: page.report.textLanguage ? textLanguageName(page.report.textLanguage, language) : null,
+  };
+
   const errors = override?.errors ?? [];
   const updatable = carried.filter((action) => !action.withdrawn);
   return {
     ...page,
     baseline,
+    textLanguage,
     pledged,
     carried,
     updatable,
@@ -134,34 +149,39 @@ export function reportView(page: ReportPage, override?: FormOverride) {
     indicatorFields: indicators,
     newAction: actionForm('new-action', undefined),
     errors,
-    conflict: override?.conflict ? { form: override.form, changes: conflictChanges(page, override) } : null,
+    conflict: override?.conflict ? { form: override.form, changes: conflictChanges(page, override, labels) } : null,
+    // A missing baseline names its target in the reader's language.
+    missing: page.missing.map((item) => (item.params.code ? { ...item, params: { ...item.params, title: targetTitle(item.params.code) } } : item)),
   };
 }
 
 /** For a refused stale save: the fields where the saved report now differs from what the user typed. */
-function conflictChanges(page: ReportPage, override: FormOverride): Array<{ label: string; saved: string; yours: string }> {
-  const changes: Array<{ label: string; saved: string; yours: string }> = [];
-  const compare = (label: string, saved: unknown, yours: unknown) => {
-    if (str(saved).trim() !== str(yours).trim()) changes.push({ label, saved: str(saved), yours: str(yours) });
+/** Each change's label is an English message with {{placeholders}} filled from params. */
+type Change = { label: string; params: Record<string, string>; saved: string; yours: string; removed?: boolean };
+
+function conflictChanges(page: ReportPage, override: FormOverride, labels: Labels): Change[] {
+  const changes: Change[] = [];
+  const compare = (label: string, saved: unknown, yours: unknown, params: Record<string, string> = {}) => {
+    if (str(saved).trim() !== str(yours).trim()) changes.push({ label, params, saved: str(saved), yours: str(yours) });
   };
   const values = override.values;
   if (override.form === 'baseline') {
     for (const target of page.targets) {
       const saved = page.content.stocktaking.find((row) => row.target_code === target.code);
-      compare(`${target.code}: measures in place`, saved?.existing_measures, field(values, 'baseline', target.code, 'existing'));
-      compare(`${target.code}: gaps`, saved?.gaps, field(values, 'baseline', target.code, 'gaps'));
+      compare('{{code}}: measures in place', saved?.existing_measures, field(values, 'baseline', target.code, 'existing'), { code: target.code });
+      compare('{{code}}: gaps', saved?.gaps, field(values, 'baseline', target.code, 'gaps'), { code: target.code });
     }
   } else if (override.form === 'updates') {
     for (const action of page.content.carried) {
       const saved = page.content.updates.find((update) => update.action_id === action.id);
       const id = `a${action.id}`;
-      compare(`${action.title}: status`, saved ? statusLabels[saved.status] : '', statusLabels[field(values, 'updates', id, 'status')] ?? '');
-      compare(`${action.title}: percent complete`, saved?.percent_complete, field(values, 'updates', id, 'percent'));
-      compare(`${action.title}: narrative`, saved?.narrative, field(values, 'updates', id, 'narrative'));
+      compare('{{title}}: status', saved ? statusLabels[saved.status] : '', statusLabels[field(values, 'updates', id, 'status')] ?? '', { title: action.title });
+      compare('{{title}}: percent complete', saved?.percent_complete, field(values, 'updates', id, 'percent'), { title: action.title });
+      compare('{{title}}: narrative', saved?.narrative, field(values, 'updates', id, 'narrative'), { title: action.title });
     }
   } else if (override.form.startsWith('action-')) {
     const saved = page.content.pledged.find((action) => `action-${action.id}` === override.form);
-    if (!saved) changes.push({ label: 'This action', saved: 'has been removed', yours: field(values, 'title') });
+    if (!saved) changes.push({ label: 'This action', params: {}, saved: '', removed: true, yours: field(values, 'title') });
     else {
       compare('Title', saved.title, field(values, 'title'));
       compare('Policy target', saved.target_code, field(values, 'target'));
@@ -173,8 +193,9 @@ function conflictChanges(page: ReportPage, override: FormOverride): Array<{ labe
   } else if (override.form === 'indicators') {
     for (const indicator of page.indicators) {
       const saved = page.content.indicatorValues.find((value) => value.indicator_code === indicator.code);
-      compare(`${indicator.name}: value`, saved?.value, field(values, 'indicators', indicator.code, 'value'));
-      compare(`${indicator.name}: note`, saved?.note, field(values, 'indicators', indicator.code, 'note'));
+      const name = labels.indicatorName(indicator.code, indicator.name);
+      compare('{{name}}: value', saved?.value, field(values, 'indicators', indicator.code, 'value'), { name });
+      compare('{{name}}: note', saved?.note, field(values, 'indicators', indicator.code, 'note'), { name });
     }
   }
   return changes;

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { countryName } from '../i18n';
 import { requireRole } from '../auth/guards';
 import type { ReportService } from '../reports/service';
 import { StaleVersionError } from '../reports/service';
@@ -22,8 +23,8 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
     const [page, comparison] = await Promise.all([reports.reportPage(req.user!, code, cycle), review.comparison(req.user!, code, cycle)]);
     const errors = form?.errors ?? [];
     res.status(status).render('review/report', {
-      title: `Review: ${page.country.name}, ${page.cycle.title}`,
-      ...reportView(page),
+      title: req.t('review.pageTitle', { country: countryName(page.country.code, page.country.name, req.language), cycle: page.cycle.title }),
+      ...reportView(page, req.language),
       comparison,
       comment: form?.comment ?? '',
       errors,

@@ -116,7 +116,7 @@ export function createReviewService(transaction: Transactor) {
       const report = cycle && (await reports.findReport(countryCode, cycle.id, { forUpdate: true }));
       if (!cycle || !report) throw notFound('report');
       if (report.state !== 'submitted') {
-        throw new AppError(409, 'not_submitted', `This report is ${stateLabels[report.state].toLowerCase()}: there is nothing to review now.`);
+        throw new AppError(409, 'not_submitted', `This report is not waiting for review (${stateLabels[report.state]}): there is nothing to review now.`, { state: stateLabels[report.state] }, 'This report is not waiting for review ({{state}}): there is nothing to review now.');
       }
       if (report.version !== expectedVersion) throw new StaleVersionError();
       const now = new Date();

@@ -1,4 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { translator } from '../i18n';
+import { errorMessage } from './error-messages';
 import { AppError, notFound } from './errors';
 
 /** Errors that mean "the database is not answering right now": worth a 503, not a 500. */
@@ -25,8 +27,7 @@ function classify(error: unknown): AppError {
     return new AppError(403, 'csrf_token_invalid', 'This form has expired or was not sent from this site. Go back, reload the page and try again.');
   }
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const message = status === 413 ? 'What you sent is too large.' : 'The request could not be understood.';
-    return new AppError(status, 'bad_request', message);
+    return status === 413 ? new AppError(413, 'too_large', 'What you sent is too large.') : new AppError(status, 'bad_request', 'The request could not be understood.');
   }
   return new AppError(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
 }
@@ -44,10 +45,13 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   res.status(appError.status).set('Cache-Control', 'no-store');
   if (appError.status === 503) res.set('Retry-After', '30');
+  // An error before useLanguage ran (none expected) is told in English.
+  const language = req.language ?? 'en';
+  const t = translator(language);
   res.render('error', {
-    title: appError.status === 404 ? 'Page not found' : appError.status >= 500 ? 'Sorry, there is a problem' : 'There is a problem with your request',
+    title: t(appError.status === 404 ? 'error.notFoundTitle' : appError.status >= 500 ? 'error.serverTitle' : 'error.requestTitle'),
     status: appError.status,
-    message: appError.message,
+    message: errorMessage(appError, language),
     requestId: String(req.id),
   });
 };

@@ -1,5 +1,6 @@
 import 'express-session';
 import type { CurrentUser } from '../auth/current-user';
+import type { Language, Translate } from '../i18n';
 
 declare module 'express-session' {
   interface SessionData {
@@ -7,7 +8,7 @@ declare module 'express-session' {
     /** Epoch milliseconds of the sign-in, for the absolute timeout. */
     signedInAt: number;
     /** A one-off message shown on the next page (post/redirect/get). */
-    flash: { kind: 'success' | 'info'; text: string; detail?: string };
+    flash: { kind: 'success' | 'info'; text: string; params?: Record<string, string | number>; detail?: string };
   }
 }
 
@@ -16,6 +17,9 @@ declare global {
     interface Request {
       /** The signed-in user, loaded fresh from the database on every request. */
       user?: CurrentUser;
+      /** The reader's language (see useLanguage) and its phrases. */
+      language: Language;
+      t: Translate;
     }
   }
 }

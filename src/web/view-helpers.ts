@@ -1,18 +1,41 @@
-// Handlebars helpers: formatting only. Anything with a rule in it belongs in a service.
+import type { HelperOptions } from 'handlebars';
+import { countryName, isLanguage, translateMessage, translator, type Language } from '../i18n';
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+// Handlebars helpers: formatting and translation only. Anything with a rule in it
+// belongs in a service. Each takes the page's language from the view's root (`lang`,
+// set by useLanguage); Handlebars passes its options object last.
 
-/** 'YYYY-MM-DD' (a calendar day) or a Date (an instant) as "5 December 2012". */
-export function formatDate(value: unknown): string {
+const languageOfView = (options: HelperOptions): Language => {
+  const lang = (options?.data?.root as { lang?: unknown } | undefined)?.lang;
+  return isLanguage(lang) ? lang : 'en';
+};
+
+const perLanguage = <T>(make: (language: Language) => T) => {
+  const made = new Map<Language, T>();
+  return (language: Language) => made.get(language) ?? made.set(language, make(language)).get(language)!;
+};
+
+const dateFormat = perLanguage((language) => new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }));
+const numberFormat = perLanguage((language) => new Intl.NumberFormat(language === 'en' ? 'en-GB' : language, { maximumFractionDigits: 2 }));
+const percentFormat = perLanguage((language) => new Intl.NumberFormat(language === 'en' ? 'en-GB' : language, { style: 'percent', maximumFractionDigits: 0 }));
+
+/** 'YYYY-MM-DD' (a calendar day) or a Date (an instant) as "5 December 2012", "5 décembre 2012", "5. Dezember 2012". */
+export function formatDate(value: unknown, language: Language = 'en'): string {
   if (value === null || value === undefined || value === '') return '';
   const date = value instanceof Date ? value : new Date(`${String(value)}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) ? '' : dateFormat.format(date);
+  return Number.isNaN(date.getTime()) ? '' : dateFormat(language).format(date);
 }
 
-/** A share between 0 and 1 as a whole percentage, e.g. "42%". */
-export function formatPercent(share: unknown): string {
+/** A share between 0 and 1 as a whole percentage: "42%", "42 %". */
+export function formatPercent(share: unknown, language: Language = 'en'): string {
   const number = Number(share);
-  return Number.isFinite(number) ? `${Math.round(number * 100)}%` : '–';
+  return share !== null && share !== '' && Number.isFinite(number) ? percentFormat(language).format(number) : '–';
+}
+
+/** A number with the language's separators: "1,234.5", "1 234,5", "1.234,5". */
+export function formatNumber(value: unknown, language: Language = 'en'): string {
+  const number = Number(value);
+  return value !== null && value !== '' && Number.isFinite(number) ? numberFormat(language).format(number) : '';
 }
 
 /** An instant as "2014-07-31 14:05:09" in UTC, for logs. */
@@ -22,9 +45,19 @@ export function isoTime(value: unknown): string {
 
 export const viewHelpers = {
   isoTime,
-  formatDate,
-  formatPercent,
+  formatDate: (value: unknown, options: HelperOptions) => formatDate(value, languageOfView(options)),
+  formatPercent: (share: unknown, options: HelperOptions) => formatPercent(share, languageOfView(options)),
+  formatNumber: (value: unknown, options: HelperOptions) => formatNumber(value, languageOfView(options)),
+  /** {{t "key" name=value}}: the phrase in the page's language, with its values filled in. */
+  t: (key: string, options: HelperOptions) => translator(languageOfView(options))(key, options.hash as Record<string, unknown>),
+  /** {{msg text}} or {{msg text params}}: a service's or form check's English message in the page's language. */
+  msg: (text: unknown, ...rest: unknown[]) => {
+    const options = rest.pop() as HelperOptions;
+    const params = { ...((rest[0] as Record<string, unknown> | undefined) ?? {}), ...(options.hash as Record<string, unknown>) };
+    return typeof text === 'string' ? translateMessage(languageOfView(options), text, params) : '';
+  },
+  /** {{countryName code name}}: a member's name in the page's language. */
+  countryName: (code: string, recordedName: string, options: HelperOptions) => countryName(code, recordedName, languageOfView(options)),
   eq: (a: unknown, b: unknown) => a === b,
-  // Handlebars passes its options object last: join everything before it.
   concat: (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''),
 };

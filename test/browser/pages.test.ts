@@ -5,9 +5,11 @@ import { buildTestApp } from '../helpers/app';
 import { accessibilityViolations, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
 import { makeCycle, makeUser, TEST_PASSWORD } from '../helpers/factories';
+import { translator, type Language } from '../../src/i18n';
 
 // Every public page and the main signed-in pages, in Chromium: zero axe-core violations
-// (WCAG 2.2 A and AA) and valid HTML (html-validate), on the demo data.
+// (WCAG 2.2 A and AA) and valid HTML (html-validate), on the demo data; in English, and
+// again in French and German (other words, other lengths, lang on every page).
 
 const PUBLIC_PAGES = [
   '/', '/countries', '/countries/FR', '/countries/RO', '/targets/PT1', '/targets/PT2', '/targets/PT3', '/targets/PT4',
@@ -39,9 +41,11 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     await server?.close();
   });
 
-  async function check(page: Page, path: string): Promise<string[]> {
+  async function check(page: Page, path: string, language: Language = 'en'): Promise<string[]> {
     const response = await page.goto(path);
     const problems: string[] = [];
+    const lang = await page.evaluate(() => document.documentElement.lang);
+    if (lang !== language) problems.push(`${path}: lang="${lang}", expected ${language}`);
     if (!response || (response.status() >= 400 && path !== '/no-such-page')) problems.push(`${path}: status ${response?.status()}`);
     const report = await validator.validateString(await response!.text());
     for (const result of report.results) for (const message of result.messages) problems.push(`${path}: html ${message.ruleId} ${message.message} (line ${message.line})`);
@@ -49,7 +53,7 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     // Keyboard users: the first Tab lands on the skip link, which leads to the main content.
     await page.keyboard.press('Tab');
     const focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
-    if (focused !== 'Skip to main content') problems.push(`${path}: first Tab focuses "${focused}", not the skip link`);
+    if (focused !== translator(language)('site.skip')) problems.push(`${path}: first Tab focuses "${focused}", not the skip link`);
     return problems;
   }
 
@@ -61,6 +65,17 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     await context.close();
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it('public pages in French and German, as the browser asks', async () => {
+    const problems: string[] = [];
+    for (const [language, locale] of [['fr', 'fr-BE'], ['de', 'de-AT']] as const) {
+      const context = await browser.newContext({ bypassCSP: true, baseURL: server.url, locale });
+      const page = await context.newPage();
+      for (const path of PUBLIC_PAGES) problems.push(...(await check(page, path, language)));
+      await context.close();
+    }
+    expect(problems).toEqual([]);
+  }, 180_000);
 
   it('a country page prints as a clean report: no navigation, the content and its charts kept', async () => {
     const context = await browser.newContext({ baseURL: server.url });
@@ -90,16 +105,20 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
       admin: ['/admin/users', '/admin/countries'],
     };
     const problems: string[] = [];
+    // English for the delegate and the admin, German for the secretariat (chosen with the switch).
     for (const [role, user] of Object.entries(people) as Array<[keyof typeof people, { email: string }]>) {
+      const language: Language = role === 'secretariat' ? 'de' : 'en';
+      const t = translator(language);
       const context = await browser.newContext({ bypassCSP: true, baseURL: server.url });
       const page = await context.newPage();
       await page.goto('/login');
-      await page.getByLabel('E-mail address').fill(user.email);
-      await page.getByLabel('Password').fill(TEST_PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      for (const path of pages[role]) problems.push(...(await check(page, path)));
+      if (language !== 'en') await page.getByRole('link', { name: 'Deutsch' }).click();
+      await page.getByLabel(t('login.email')).fill(user.email);
+      await page.getByLabel(t('login.password')).fill(TEST_PASSWORD);
+      await page.getByRole('button', { name: t('login.submit') }).click();
+      for (const path of pages[role]) problems.push(...(await check(page, path, language)));
       await context.close();
     }
     expect(problems).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

@@ -1,0 +1,23 @@
+import type { Language } from './index';
+
+/**
+ * Languages a member may write its report in (ISO 639-1): the EU's 24 and those of the
+ * other members. A delegate states one per report; public pages mark the report's texts
+ * with it. Any other language is left unstated rather than guessed.
+ */
+export const TEXT_LANGUAGES = [
+  'bg', 'cs', 'da', 'de', 'el', 'en', 'es', 'et', 'fi', 'fr', 'ga', 'hr', 'hu', 'it', 'lt', 'lv', 'mt', 'nl', 'pl', 'pt', 'ro', 'sk', 'sl', 'sv',
+  'sq', 'sr', 'mk', 'bs', 'tr', 'uk', 'ka', 'hy', 'no', 'is', 'ar', 'he', 'ja', 'ko', 'th', 'vi', 'fil', 'ms', 'zh',
+] as const;
+
+export type TextLanguage = (typeof TEXT_LANGUAGES)[number];
+
+/** The choices for the form, each named in the reader's language, in that language's order. */
+export function textLanguageChoices(language: Language): Array<{ value: string; label: string }> {
+  const names = new Intl.DisplayNames([language], { type: 'language' });
+  const collator = new Intl.Collator(language);
+  return TEXT_LANGUAGES.map((code) => ({ value: code, label: names.of(code) ?? code })).sort((a, b) => collator.compare(a.label, b.label));
+}
+
+/** A stated language's name in the reader's language. */
+export const textLanguageName = (code: string, language: Language) => new Intl.DisplayNames([language], { type: 'language' }).of(code) ?? code;

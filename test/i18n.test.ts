@@ -1,0 +1,231 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as cheerio from 'cheerio';
+import type { Express } from 'express';
+import request from 'supertest';
+import { buildTestApp } from './helpers/app';
+import { useTestDatabase } from './helpers/database';
+import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeStocktaking, makeUpdate, makeUser } from './helpers/factories';
+import { postForm, signIn } from './helpers/session';
+
+// English, French and German: chosen from Accept-Language, switched and remembered with
+// a cookie, set as lang on the page, with members' names, dates and numbers localised,
+// and what members wrote marked with its own language.
+
+const locale = (language: string) => JSON.parse(readFileSync(path.join(__dirname, '..', 'locales', `${language}.json`), 'utf8')) as Record<string, unknown>;
+
+/** Every key path of a locale file ("site.nav.members"), plural forms folded into their base key. */
+function keys(tree: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([key, value]) =>
+    value && typeof value === 'object' ? keys(value as Record<string, unknown>, `${prefix}${key}.`) : [`${prefix}${key.replace(/_(one|other)$/, '')}`],
+  );
+}
+
+describe('the interface in three languages', () => {
+  const database = useTestDatabase();
+  let app: Express;
+  beforeAll(() => {
+    app = buildTestApp(database);
+  });
+
+  const get = (url: string, headers: Record<string, string> = {}) => request(app).get(url).set(headers);
+
+  it('has every English phrase in French and German, and no phrase English lacks', () => {
+    const english = new Set(keys(locale('en')));
+    for (const language of ['fr', 'de']) {
+      // ref.* and openData.set.* translate reference data whose English is in the database.
+      const translated = new Set(keys(locale(language)).filter((key) => !key.startsWith('ref.') && !key.startsWith('openData.set.')));
+      expect([language, [...english].filter((key) => !translated.has(key))]).toEqual([language, []]);
+      expect([language, [...translated].filter((key) => !english.has(key))]).toEqual([language, []]);
+    }
+  });
+
+  it('has an English phrase for every key the views use', () => {
+    const english = new Set(keys(locale('en')));
+    const views = readdirSync(path.join(__dirname, '..', 'views'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.hbs'));
+    const used = views.flatMap((file) => [...readFileSync(path.join(__dirname, '..', 'views', file), 'utf8').matchAll(/\{\{t "([^"]+)"/g)].map((match) => `${file}: ${match[1]}`));
+    expect(used.length).toBeGreaterThan(300);
+    expect(used.filter((entry) => !english.has(entry.split(': ')[1]!))).toEqual([]);
+  });
+
+  it('says the same service and form messages in French and German', () => {
+    const catalogue = (language: string) => Object.keys(locale(`${language}.messages`)).sort();
+    expect(catalogue('fr')).toEqual(catalogue('de'));
+    // Placeholders survive translation.
+    for (const language of ['fr', 'de']) {
+      for (const [english, translated] of Object.entries(locale(`${language}.messages`))) {
+        const placeholders = (text: string) => (text.match(/\{\{\w+\}\}/g) ?? []).sort();
+        expect([english, placeholders(String(translated))]).toEqual([english, placeholders(english)]);
+      }
+    }
+  });
+
+  it('follows Accept-Language, sets lang and Content-Language, and falls back to English', async () => {
+    const french = await get('/countries', { 'Accept-Language': 'fr-CH, fr;q=0.9, en;q=0.5' });
+    const $ = cheerio.load(french.text);
+    expect($('html').attr('lang')).toBe('fr');
+    expect(french.headers['content-language']).toBe('fr');
+    expect(french.headers.vary).toEqual(expect.stringContaining('Accept-Language'));
+    expect($('h1').text()).toBe('Membres');
+    expect($('.site-nav').text()).toContain('Cycles de rapport');
+    expect($('a[href="/countries/DE"]').text()).toBe('Allemagne');
+
+    const german = cheerio.load((await get('/countries', { 'Accept-Language': 'de-AT' })).text);
+    expect(german('html').attr('lang')).toBe('de');
+    expect(german('a[href="/countries/AT"]').text()).toBe('Österreich');
+
+    for (const header of ['es-ES, it;q=0.8', '', '*;q=0']) {
+      expect(cheerio.load((await get('/countries', header ? { 'Accept-Language': header } : {})).text)('html').attr('lang')).toBe('en');
+    }
+  });
+
+  it('orders members by their names in the reader’s language', async () => {
+    const names = (html: string) => {
+      const $ = cheerio.load(html);
+      return $('section').filter((_, section) => $(section).find('h2').text() === 'Europa').find('.country-list a').map((_, link) => $(link).text()).get();
+    };
+    const german = names((await get('/countries', { 'Accept-Language': 'de' })).text);
+    expect(german.indexOf('Österreich')).toBeGreaterThan(german.indexOf('Niederlande'));
+    expect(german.indexOf('Österreich')).toBeLessThan(german.indexOf('Polen'));
+    expect([...german].sort(new Intl.Collator('de').compare)).toEqual(german);
+  });
+
+  it('localises dates and numbers', async () => {
+    const country = await makeCountry(database.db, { joined_on: '2012-12-05' });
+    const cycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2034-01-01', due_on: '2034-03-31', closes_on: '2034-06-30' });
+    const report = await makeReport(database.db, country.code, cycle.id, 'accepted');
+    await makeIndicatorValue(database.db, report.id, 'cases_investigated', 1234567);
+    const pages = {
+      en: cheerio.load((await get(`/countries/${country.code}`)).text),
+      fr: cheerio.load((await get(`/countries/${country.code}`, { 'Accept-Language': 'fr' })).text),
+      de: cheerio.load((await get(`/countries/${country.code}`, { 'Accept-Language': 'de' })).text),
+    };
+    expect(pages.en('.summary').text()).toContain('5 December 2012');
+    expect(pages.fr('.summary').text()).toContain('5 décembre 2012');
+    expect(pages.de('.summary').text()).toContain('5. Dezember 2012');
+    expect(pages.en('section[aria-labelledby=indicators]').text()).toContain('1,234,567');
+    expect(pages.fr('section[aria-labelledby=indicators]').text()).toContain('1\u202f234\u202f567');
+    expect(pages.de('section[aria-labelledby=indicators]').text()).toContain('1.234.567');
+    expect(pages.de('section[aria-labelledby=indicators]').text()).toContain('Ermittelte Fälle');
+  });
+
+  it('switches language with a link that remembers the choice in a cookie, over Accept-Language, and returns to the page', async () => {
+    const page = cheerio.load((await get('/cycles', { 'Accept-Language': 'fr' })).text);
+    const link = page('.language-switch a[lang="de"]').attr('href')!;
+    expect(link).toBe('/language/de?back=%2Fcycles');
+    expect(page('.language-switch [aria-current]').text()).toBe('Français');
+
+    const switched = await get(link);
+    expect(switched.status).toBe(303);
+    expect(switched.headers.location).toBe('/cycles');
+    const cookie = switched.headers['set-cookie']![0]!;
+    expect(cookie).toMatch(/^lang=de;/);
+    expect(cookie).toMatch(/Max-Age=31536000/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+
+    const remembered = await get('/cycles', { Cookie: 'lang=de', 'Accept-Language': 'fr' });
+    expect(cheerio.load(remembered.text)('h1').text()).toBe('Berichtszyklen');
+    // A stale or forged cookie is ignored.
+    expect(cheerio.load((await get('/cycles', { Cookie: 'lang=xx', 'Accept-Language': 'fr' })).text)('html').attr('lang')).toBe('fr');
+  });
+
+  it('never redirects the switch off the site, and answers 404 for a language it does not have', async () => {
+    for (const back of ['//evil.example/', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '']) {
+      const response = await get(`/language/fr?back=${encodeURIComponent(back)}`);
+      expect([back, response.status, response.headers.location]).toEqual([back, 303, '/']);
+    }
+    const unknown = await get('/language/es?back=/');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('keeps a cached copy and an ETag per language, and tells caches the page varies', async () => {
+    const english = await get('/');
+    const french = await get('/', { 'Accept-Language': 'fr' });
+    expect(cheerio.load(english.text)('h1').text()).toBe('The Alliance at a glance');
+    expect(cheerio.load(french.text)('h1').text()).toBe('L’Alliance en un coup d’œil');
+    expect(french.headers.etag).not.toBe(english.headers.etag);
+    expect((await get('/', { 'Accept-Language': 'fr', 'If-None-Match': english.headers.etag! })).status).toBe(200);
+    expect((await get('/', { 'Accept-Language': 'fr', 'If-None-Match': french.headers.etag! })).status).toBe(304);
+    expect(french.headers.vary).toEqual(expect.stringMatching(/Accept-Language.*Cookie|Cookie.*Accept-Language/));
+    expect(cheerio.load((await get('/', { 'Accept-Language': 'fr' })).text)('h1').text()).toBe('L’Alliance en un coup d’œil');
+  });
+
+  it('translates error pages and the feed', async () => {
+    const missing = await get('/countries/QQ', { 'Accept-Language': 'de' });
+    expect(missing.status).toBe(404);
+    const $ = cheerio.load(missing.text);
+    expect($('h1').text()).toBe('Seite nicht gefunden');
+    expect($('.lead').text()).toBe('Das Gesuchte (Mitglied) wurde nicht gefunden.');
+    const feed = await get('/feed.atom', { 'Accept-Language': 'fr' });
+    expect(feed.text).toContain('xml:lang="fr"');
+    expect(feed.text).toContain('rapports acceptés');
+  });
+
+  it('marks what a member wrote with the language its report states, whatever the interface language', async () => {
+    const country = await makeCountry(database.db);
+    const commitmentsCycle = await makeCycle(database.db, { opens_on: '2035-01-01', due_on: '2035-03-31', closes_on: '2035-06-30' });
+    const progressCycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2036-01-01', due_on: '2036-03-31', closes_on: '2036-06-30' });
+    const commitments = await makeReport(database.db, country.code, commitmentsCycle.id, 'accepted');
+    await database.db('reports').where({ id: commitments.id }).update({ text_language: 'fr' });
+    await makeStocktaking(database.db, commitments.id, 'PT1');
+    const action = await makeAction(database.db, commitments, { target_code: 'PT1' });
+    const progress = await makeReport(database.db, country.code, progressCycle.id, 'accepted');
+    await makeUpdate(database.db, progress, action.id, { status: 'in_progress', percent_complete: 50 });
+
+    const $ = cheerio.load((await get(`/countries/${country.code}`, { 'Accept-Language': 'de' })).text);
+    expect($('html').attr('lang')).toBe('de');
+    expect($('.action__title').filter((_, title) => $(title).text() === action.title).attr('lang')).toBe('fr');
+    expect($('.baseline dd').first().attr('lang')).toBe('fr');
+    // The progress report states no language: its narrative is not marked.
+    expect($('.action__narrative span[lang]').length).toBe(0);
+  });
+
+  it('lets the delegate state the language of the report’s texts, and refuses a language not on the list', async () => {
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { state: 'open' });
+    const delegate = await makeUser(database.db, { role: 'delegate', country_code: country.code });
+    const agent = await signIn(app, delegate.email);
+    const base = `/reports/${country.code}/${cycle.slug}`;
+
+    const refused = await postForm(agent, `${base}/edit`, `${base}/language`, { version: 0, text_language: 'xx' });
+    expect(refused.status).toBe(422);
+    expect(cheerio.load(refused.text)('#language-text_language-error').text()).toContain('Choose a language from the list');
+    expect(await database.db('reports').where({ country_code: country.code }).first()).toBeUndefined();
+
+    const saved = await postForm(agent, `${base}/edit`, `${base}/language`, { version: 0, text_language: 'de' });
+    expect(saved.status).toBe(303);
+    const report = await database.db('reports').where({ country_code: country.code }).first();
+    expect(report.text_language).toBe('de');
+    expect(await database.db('audit_events').where({ verb: 'report.language_set', country_code: country.code }).count('* as n').first()).toEqual({ n: 1 });
+    const edit = cheerio.load((await agent.get(`${base}/edit`)).text);
+    expect(edit('#language-text_language option[selected]').attr('value')).toBe('de');
+  });
+
+  it('tells a delegate what is wrong, what was saved and why a report is locked, in their language', async () => {
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { state: 'open' });
+    const closed = await makeCycle(database.db, { state: 'closed', closes_on: '2030-12-31' });
+    const delegate = await makeUser(database.db, { role: 'delegate', country_code: country.code });
+    const agent = await signIn(app, delegate.email);
+    agent.set('Cookie', 'lang=fr');
+    const base = `/reports/${country.code}/${cycle.slug}`;
+
+    const invalid = await postForm(agent, `${base}/edit`, `${base}/actions`, { version: 0, title: '', target: 'PT9', due_on: '2014-02-31' });
+    expect(invalid.status).toBe(422);
+    const summary = cheerio.load(invalid.text)('.error-summary');
+    expect(summary.find('h2').text()).toBe('Un problème est survenu');
+    expect(summary.text()).toContain('Saisissez un titre pour l’action.');
+    expect(summary.text()).toContain('Saisissez une date réelle, par exemple 2014-12-31.');
+
+    const saved = await postForm(agent, `${base}/edit`, `${base}/language`, { version: 0, text_language: 'fr' });
+    const after = cheerio.load((await agent.get(saved.headers.location!)).text);
+    expect(after('.flash__text').text()).toBe('Enregistré.');
+    expect(after('#language-text_language option[selected]').text()).toBe('français');
+
+    agent.set('Cookie', 'lang=de');
+    const locked = cheerio.load((await agent.get(`/reports/${country.code}/${closed.slug}/edit`)).text);
+    expect(locked('#lock-reason p').text()).toBe('Dieser Berichtszyklus wurde am 31. Dezember 2030 geschlossen: Berichte können nicht mehr geändert werden.');
+  });
+});
