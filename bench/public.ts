@@ -8,8 +8,8 @@ import { argument, runBench, startApp } from './support';
 // npm run bench:public [-- --seconds 5 --connections 50 --rounds 3]
 // The public pages on the demo data against a bare Express "hello world", both in their
 // own process on this machine, loaded with autocannon for the same time and connections.
-// This machine's speed drifts from minute to minute, so every round measures hello world
-// again and each page's ratio is taken against its own round; the median round is printed.
+// This machine's speed drifts from minute to minute, so hello world is measured again right
+// before each page and each ratio is taken against that neighbour; the median round is printed.
 
 const seconds = argument('seconds', 5);
 const connections = argument('connections', 50);
@@ -55,9 +55,10 @@ runBench(async (scratch, db) => {
   const runs = targets.map((): Run[] => []);
   try {
     for (let round = 0; round < rounds; round++) {
-      const baseline = await load(`${hello.url}/`, BROWSER_HEADERS);
-      baselines.push({ ...baseline, ratio: 1 });
       for (const [index, [page, , headers]] of targets.entries()) {
+        // Hello world right before each page, so both see the machine in the same state.
+        const baseline = await load(`${hello.url}/`, BROWSER_HEADERS);
+        baselines.push({ ...baseline, ratio: 1 });
         const result = await load(`${app.url}${page}`, headers);
         runs[index]!.push({ ...result, ratio: result.rps / baseline.rps });
       }
@@ -69,7 +70,7 @@ runBench(async (scratch, db) => {
   const rate = (rps: number) => `${Math.round(rps).toLocaleString('en').padStart(6)} req/s`;
   console.log(`autocannon, ${connections} connections, ${seconds} s each after 2 s of warm-up, ${rounds} rounds; app and hello world in their own processes`);
   const helloMedian = medianBy(baselines, (run) => run.rps);
-  console.log(`${'hello world /'.padEnd(40)}: ${rate(helloMedian.rps)}, p99 ${helloMedian.p99} ms (rounds: ${baselines.map((run) => Math.round(run.rps)).join(', ')})`);
+  console.log(`${'hello world /'.padEnd(40)}: ${rate(helloMedian.rps)}, p99 ${helloMedian.p99} ms (median of ${baselines.length} runs, from ${Math.round(Math.min(...baselines.map((run) => run.rps)))} to ${Math.round(Math.max(...baselines.map((run) => run.rps)))})`);
   for (const [index, [page, how]] of targets.entries()) {
     const median = medianBy(runs[index]!, (run) => run.ratio);
     console.log(

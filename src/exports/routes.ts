@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { requireRole } from '../auth/guards';
+import { varyByLanguage } from '../i18n';
 import { AppError, notFound } from '../web/errors';
 import { formFields } from '../web/forms';
 import { DATASETS } from './datasets';
@@ -78,11 +79,13 @@ export function exportRoutes(exportsService: ExportService): Router {
 
   router.get('/open-data', async (req, res) => {
     res.set('Cache-Control', 'public, max-age=300');
+    varyByLanguage(res);
     res.render('exports/open-data', { title: req.t('openData.title'), datasets: DATASETS.filter((dataset) => dataset.public) });
   });
 
   router.get('/open-data/dictionary', (req, res) => {
     res.set('Cache-Control', 'public, max-age=3600');
+    varyByLanguage(res);
     res.render('exports/dictionary', { title: req.t('openData.dictionaryTitle'), datasets: dictionary });
   });
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import i18next, { type TFunction } from 'i18next';
 import { projectRoot } from '../paths';
 import { notFound } from '../web/errors';
@@ -41,7 +41,9 @@ void i18n.init({
 
 export type Translate = TFunction;
 
-export const translator = (language: Language): Translate => i18n.getFixedT(language);
+const translators = new Map(LANGUAGES.map((language) => [language, i18n.getFixedT(language)]));
+
+export const translator = (language: Language): Translate => translators.get(language)!;
 
 /**
  * A message written in English by a service or a form check ("Enter a title."), in the
@@ -56,31 +58,46 @@ export const hasMessage = (language: Language, english: string): boolean => i18n
 
 export const isLanguage = (value: unknown): value is Language => typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 
+// Browsers send a handful of distinct Accept-Language headers: negotiate each once.
+const negotiated = new Map<string, Language>();
+
 /** The reader's language: the one they chose with the switch, else the best their browser asks for, else English. */
 export function languageOf(req: Request): Language {
   const chosen = COOKIE_PATTERN.exec(req.headers.cookie ?? '')?.[1];
   if (isLanguage(chosen)) return chosen;
-  const accepted = req.headers['accept-language'] ? req.acceptsLanguages(...LANGUAGES) : false;
-  return isLanguage(accepted) ? accepted : 'en';
+  const header = req.headers['accept-language'];
+  if (!header) return 'en';
+  let language = negotiated.get(header);
+  if (!language) {
+    const accepted = req.acceptsLanguages(...LANGUAGES);
+    language = isLanguage(accepted) ? accepted : 'en';
+    if (negotiated.size >= 1000) negotiated.clear();
+    negotiated.set(header, language);
+  }
+  return language;
 }
 
 /**
- * Sets the language of everything this request renders: `lang` and `t` for the views,
- * Content-Language for the response. Pages differ by the cookie and Accept-Language, so
- * caches are told (Vary).
+ * Sets the language of everything this request renders: `req.language` and `req.t` for
+ * routes, `lang` for the views, Content-Language for the response.
  */
 export const useLanguage: RequestHandler = (req, res, next) => {
   const language = languageOf(req);
   req.language = language;
   req.t = translator(language);
   res.locals.lang = language;
-  // The switch: each other language is a link that remembers the choice and comes back here.
-  const back = encodeURIComponent(req.originalUrl);
-  res.locals.languages = LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code], current: code === language, href: `/language/${code}?back=${back}` }));
-  res.set('Content-Language', language);
-  res.vary('Accept-Language');
-  res.vary('Cookie');
+  res.locals.currentUrl = req.originalUrl;
+  res.setHeader('Content-Language', language);
   next();
+};
+
+/** For a response shared caches may keep: it differs by the language cookie and Accept-Language. */
+export const varyByLanguage = (res: Response) => res.setHeader('Vary', 'Accept-Encoding, Accept-Language, Cookie');
+
+/** The switch, for the layout: every language, the current one marked, the others linking back to this page. */
+export const languageSwitch = (current: Language, currentUrl: string) => {
+  const back = encodeURIComponent(currentUrl);
+  return LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code], current: code === current, href: `/language/${code}?back=${back}` }));
 };
 
 const regionNames = new Map(LANGUAGES.map((language) => [language, new Intl.DisplayNames([language], { type: 'region', fallback: 'none' })]));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Request, Response } from 'express';
+import { varyByLanguage } from '../i18n';
 
 /** A page as sent: plain and gzipped once, so no reader's request compresses anything. */
 export type CachedPage = { version: number; etag: string; type: string; body: Buffer; gzipped: Buffer };
@@ -43,14 +44,14 @@ export const etagFor = (path: string, version: number) => `W/"${version}-${creat
 
 /** Sends a public page with its caching headers, or 304 to a conditional request that has it. */
 export function sendPublic(req: Request, res: Response, cacheSeconds: number, etag: string, page?: CachedPage): boolean {
-  res.set('Cache-Control', `public, max-age=${cacheSeconds}`);
-  res.set('ETag', etag);
+  res.setHeader('Cache-Control', `public, max-age=${cacheSeconds}`);
+  res.setHeader('ETag', etag);
+  varyByLanguage(res);
   if (req.fresh) {
     res.status(304).end();
     return true;
   }
   if (!page) return false;
-  res.vary('Accept-Encoding');
   res.type(page.type);
   if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
     res.set('Content-Encoding', 'gzip');

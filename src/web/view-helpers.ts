@@ -1,5 +1,5 @@
 import type { HelperOptions } from 'handlebars';
-import { countryName, isLanguage, translateMessage, translator, type Language } from '../i18n';
+import { countryName, isLanguage, languageSwitch, translateMessage, translator, type Language } from '../i18n';
 
 // Handlebars helpers: formatting and translation only. Anything with a rule in it
 // belongs in a service. Each takes the page's language from the view's root (`lang`,
@@ -56,6 +56,8 @@ export const viewHelpers = {
     const params = { ...((rest[0] as Record<string, unknown> | undefined) ?? {}), ...(options.hash as Record<string, unknown>) };
     return typeof text === 'string' ? translateMessage(languageOfView(options), text, params) : '';
   },
+  /** {{#each (languageSwitch)}}: the language switch of the page. */
+  languageSwitch: (options: HelperOptions) => languageSwitch(languageOfView(options), String((options.data.root as { currentUrl?: unknown }).currentUrl ?? '/')),
   /** {{countryName code name}}: a member's name in the page's language. */
   countryName: (code: string, recordedName: string, options: HelperOptions) => countryName(code, recordedName, languageOfView(options)),
   eq: (a: unknown, b: unknown) => a === b,
