@@ -48,6 +48,19 @@ describe('the interface in three languages', () => {
     expect(used.filter((entry) => !english.has(entry.split(': ')[1]!))).toEqual([]);
   });
 
+  it('has no English phrase that nothing uses', () => {
+    const sources = [path.join(__dirname, '..', 'views'), path.join(__dirname, '..', 'src')].flatMap((root) =>
+      readdirSync(root, { recursive: true, encoding: 'utf8' })
+        .filter((file) => /\.(hbs|ts)$/.test(file))
+        .map((file) => readFileSync(path.join(root, file), 'utf8')),
+    );
+    const corpus = sources.join('\n');
+    // Keys built at run time from a code: status.<status>, region.<region>, error.<code>...
+    const built = ['status.', 'region.', 'cycleKind.', 'cycleState.', 'reportState.', 'role.', 'error.', 'overview.sort.', 'ref.', 'openData.set.'];
+    const unused = [...new Set(keys(locale('en')))].filter((key) => !built.some((prefix) => key.startsWith(prefix)) && !['"', "'", '`'].some((quote) => corpus.includes(`${quote}${key}${quote}`)));
+    expect(unused).toEqual([]);
+  });
+
   it('says the same service and form messages in French and German', () => {
     const catalogue = (language: string) => Object.keys(locale(`${language}.messages`)).sort();
     expect(catalogue('fr')).toEqual(catalogue('de'));
@@ -135,6 +148,11 @@ describe('the interface in three languages', () => {
       const response = await get(`/language/fr?back=${encodeURIComponent(back)}`);
       expect([back, response.status, response.headers.location]).toEqual([back, 303, '/']);
     }
+    const array = await get('/language/fr?back=/a&back=/b');
+    expect([array.status, array.headers.location]).toEqual([303, '/']);
+    const injected = await get('/language/fr?back=%2Fcycles%0D%0ASet-Cookie%3A%20x%3Dy');
+    expect(injected.headers.location).toBe('/cycles%0D%0ASet-Cookie:%20x=y');
+    expect(injected.headers['set-cookie']).toHaveLength(1);
     const unknown = await get('/language/es?back=/');
     expect(unknown.status).toBe(404);
     expect(unknown.headers['set-cookie']).toBeUndefined();
