@@ -3,6 +3,8 @@ import path from 'node:path';
 import * as cheerio from 'cheerio';
 import type { Express } from 'express';
 import request from 'supertest';
+import { DATASETS } from '../src/exports/datasets';
+import { hasMessage } from '../src/i18n';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeStocktaking, makeUpdate, makeUser } from './helpers/factories';
@@ -56,7 +58,7 @@ describe('the interface in three languages', () => {
     );
     const corpus = sources.join('\n');
     // Keys built at run time from a code: status.<status>, region.<region>, error.<code>...
-    const built = ['status.', 'region.', 'cycleKind.', 'cycleState.', 'reportState.', 'role.', 'error.', 'overview.sort.', 'ref.', 'openData.set.'];
+    const built = ['status.', 'region.', 'cycleKind.', 'cycleState.', 'reportState.', 'role.', 'error.', 'overview.sort.', 'ref.', 'openData.set.', 'dictionary.types.'];
     const unused = [...new Set(keys(locale('en')))].filter((key) => !built.some((prefix) => key.startsWith(prefix)) && !['"', "'", '`'].some((quote) => corpus.includes(`${quote}${key}${quote}`)));
     expect(unused).toEqual([]);
   });
@@ -71,6 +73,12 @@ describe('the interface in three languages', () => {
         expect([english, placeholders(String(translated))]).toEqual([english, placeholders(english)]);
       }
     }
+  });
+
+  it('explains every column of the data dictionary in French and German', () => {
+    const descriptions = DATASETS.flatMap((dataset) => dataset.columns.map((column) => column.description));
+    expect(descriptions.length).toBeGreaterThan(40);
+    for (const language of ['fr', 'de'] as const) expect([language, descriptions.filter((text) => !hasMessage(language, text))]).toEqual([language, []]);
   });
 
   it('follows Accept-Language, sets lang and Content-Language, and falls back to English', async () => {

@@ -23,7 +23,6 @@ function parseFilters(query: unknown) {
   return parsed.data;
 }
 
-const dictionary = DATASETS.map((dataset) => ({ ...dataset, audience: [dataset.staff && 'secretariat exports', dataset.public && 'open data'].filter(Boolean).join(', ') }));
 
 export function exportRoutes(exportsService: ExportService): Router {
   const router = Router();
@@ -86,7 +85,7 @@ export function exportRoutes(exportsService: ExportService): Router {
   router.get('/open-data/dictionary', (req, res) => {
     res.set('Cache-Control', 'public, max-age=3600');
     varyByLanguage(res);
-    res.render('exports/dictionary', { title: req.t('openData.dictionaryTitle'), datasets: dictionary });
+    res.render('exports/dictionary', { title: req.t('openData.dictionaryTitle'), datasets: DATASETS });
   });
 
   /** Sets ETag and Last-Modified from the data version; true when the client's copy is current (304 sent). */
