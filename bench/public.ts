@@ -5,7 +5,7 @@ import { loadDemoData } from '../src/demo/load-demo';
 import { projectRoot } from '../src/paths';
 import { argument, runBench, startApp } from './support';
 
-// npm run bench:public [-- --seconds 5 --connections 50 --rounds 3]
+// npm run bench:public [-- --seconds 5 --connections 50 --rounds 5]
 // The public pages on the demo data against a bare Express "hello world", both in their
 // own process on this machine, loaded with autocannon for the same time and connections.
 // This machine's speed drifts from minute to minute, so hello world is measured again right
@@ -13,7 +13,7 @@ import { argument, runBench, startApp } from './support';
 
 const seconds = argument('seconds', 5);
 const connections = argument('connections', 50);
-const rounds = argument('rounds', 3);
+const rounds = argument('rounds', 5);
 
 async function startHelloWorld(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'bench', 'hello-world.js')], { stdio: ['ignore', 'pipe', 'inherit'] });

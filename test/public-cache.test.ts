@@ -1,3 +1,6 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createDataVersion, type DataVersion } from '../src/public/data-version';
@@ -117,5 +120,39 @@ describe('cached public pages served before sessions', () => {
     const page = await agent.get('/');
     expect(page.text).toContain(user.name);
     expect(page.headers['cache-control']).toBe('no-store');
+  });
+
+  it('sends the page gzipped to a browser that accepts it and plain to one that does not, with a length that matches', async () => {
+    const app = await listening();
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const raw = (method: string, encoding?: string) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const request = http.request({ host: '127.0.0.1', port, path: '/cycles', method, headers: encoding ? { 'accept-encoding': encoding } : {} }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+        });
+        request.on('error', reject).end();
+      });
+    try {
+      await raw('GET'); // rendered and cached
+      const plain = await raw('GET');
+      const gzipped = await raw('GET', 'gzip, deflate, br');
+      const refused = await raw('GET', 'gzip;q=0, identity');
+      const head = await raw('HEAD', 'gzip');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(Number(plain.headers['content-length'])).toBe(plain.body.length);
+      expect(gzipped.headers['content-encoding']).toBe('gzip');
+      expect(Number(gzipped.headers['content-length'])).toBe(gzipped.body.length);
+      expect(gzipped.body.length).toBeLessThan(plain.body.length / 2);
+      expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
+      expect(refused.headers['content-encoding']).toBeUndefined();
+      expect(gzipped.headers.vary).toBe('Accept-Encoding, Accept-Language, Cookie');
+      expect([head.status, head.body.length, head.headers['content-length']]).toEqual([200, 0, gzipped.headers['content-length']]);
+    } finally {
+      server.close();
+    }
   });
 });

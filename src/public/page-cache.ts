@@ -42,7 +42,24 @@ export type PageCache = ReturnType<typeof createPageCache>;
 /** A weak ETag of the data version and the page's path: the same for every instance. */
 export const etagFor = (path: string, version: number) => `W/"${version}-${createHash('sha1').update(path).digest('base64url').slice(0, 16)}"`;
 
-/** Sends a public page with its caching headers, or 304 to a conditional request that has it. */
+// Browsers send a handful of distinct Accept-Encoding headers: negotiate each once.
+const gzipAccepted = new Map<string, boolean>();
+const acceptsGzip = (req: Request): boolean => {
+  const header = req.headers['accept-encoding'];
+  if (!header) return false;
+  let accepted = gzipAccepted.get(header);
+  if (accepted === undefined) {
+    accepted = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+    if (gzipAccepted.size >= 1000) gzipAccepted.clear();
+    gzipAccepted.set(header, accepted);
+  }
+  return accepted;
+};
+
+/**
+ * Sends a public page with its caching headers, or 304 to a conditional request that has
+ * it. The page is sent as it is kept (plain or gzipped): no work per request but headers.
+ */
 export function sendPublic(req: Request, res: Response, cacheSeconds: number, etag: string, page?: CachedPage): boolean {
   res.setHeader('Cache-Control', `public, max-age=${cacheSeconds}`);
   res.setHeader('ETag', etag);
@@ -52,12 +69,11 @@ export function sendPublic(req: Request, res: Response, cacheSeconds: number, et
     return true;
   }
   if (!page) return false;
-  res.type(page.type);
-  if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-    res.set('Content-Encoding', 'gzip');
-    res.send(page.gzipped);
-  } else {
-    res.send(page.body);
-  }
+  const gzip = acceptsGzip(req);
+  const body = gzip ? page.gzipped : page.body;
+  res.setHeader('Content-Type', page.type);
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  res.setHeader('Content-Length', body.length);
+  res.end(req.method === 'HEAD' ? undefined : body);
   return true;
 }
