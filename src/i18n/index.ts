@@ -4,6 +4,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import i18next, { type TFunction } from 'i18next';
 import { projectRoot } from '../paths';
 import { notFound } from '../web/errors';
+import { perHeaderValue } from '../web/per-header-value';
 
 // The interface in English, French and German. Texts live in locales/<language>.json,
 // one key per phrase; English is the fallback for a key a language lacks. What members
@@ -41,9 +42,16 @@ void i18n.init({
 
 export type Translate = TFunction;
 
-const translators = new Map(LANGUAGES.map((language) => [language, i18n.getFixedT(language)]));
+/** One value per language, made on first use (formatters, translators, name lists). */
+export const perLanguage = <T>(make: (language: Language) => T) => {
+  const made = new Map<Language, T>();
+  return (language: Language): T => made.get(language) ?? made.set(language, make(language)).get(language)!;
+};
 
-export const translator = (language: Language): Translate => translators.get(language)!;
+export const translator: (language: Language) => Translate = perLanguage((language) => i18n.getFixedT(language));
+
+/** The messages catalogue: keys are English sentences, so dots and colons are not separators. */
+const MESSAGES = { ns: 'messages', keySeparator: false, nsSeparator: false } as const;
 
 /**
  * A message written in English by a service or a form check ("Enter a title."), in the
@@ -51,30 +59,27 @@ export const translator = (language: Language): Translate => translators.get(lan
  * the catalogue lacks is shown as it is.
  */
 export const translateMessage = (language: Language, english: string, params: Record<string, unknown> = {}): string =>
-  i18n.t(english, { lng: language, ns: 'messages', keySeparator: false, nsSeparator: false, defaultValue: english, ...params });
+  i18n.t(english, { ...MESSAGES, lng: language, defaultValue: english, ...params });
 
 /** Whether the catalogue says this English message in the language. */
-export const hasMessage = (language: Language, english: string): boolean => i18n.exists(english, { lng: language, ns: 'messages', keySeparator: false, nsSeparator: false, fallbackLng: false });
+export const hasMessage = (language: Language, english: string): boolean => i18n.exists(english, { ...MESSAGES, lng: language, fallbackLng: false });
 
 export const isLanguage = (value: unknown): value is Language => typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 
-// Browsers send a handful of distinct Accept-Language headers: negotiate each once.
-const negotiated = new Map<string, Language>();
+const negotiateLanguage = perHeaderValue(
+  'accept-language',
+  (req): Language => {
+    const accepted = req.acceptsLanguages(...LANGUAGES);
+    return isLanguage(accepted) ? accepted : 'en';
+  },
+  'en',
+);
 
 /** The reader's language: the one they chose with the switch, else the best their browser asks for, else English. */
 export function languageOf(req: Request): Language {
   const chosen = COOKIE_PATTERN.exec(req.headers.cookie ?? '')?.[1];
   if (isLanguage(chosen)) return chosen;
-  const header = req.headers['accept-language'];
-  if (!header) return 'en';
-  let language = negotiated.get(header);
-  if (!language) {
-    const accepted = req.acceptsLanguages(...LANGUAGES);
-    language = isLanguage(accepted) ? accepted : 'en';
-    if (negotiated.size >= 1000) negotiated.clear();
-    negotiated.set(header, language);
-  }
-  return language;
+  return negotiateLanguage(req);
 }
 
 /**
@@ -100,7 +105,7 @@ export const languageSwitch = (current: Language, currentUrl: string) => {
   return LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code], current: code === current, href: `/language/${code}?back=${back}` }));
 };
 
-const regionNames = new Map(LANGUAGES.map((language) => [language, new Intl.DisplayNames([language], { type: 'region', fallback: 'none' })]));
+const regionNames = perLanguage((language) => new Intl.DisplayNames([language], { type: 'region', fallback: 'none' }));
 
 /**
  * A member's name in the reader's language. English keeps the name the secretariat
@@ -110,7 +115,7 @@ const regionNames = new Map(LANGUAGES.map((language) => [language, new Intl.Disp
 export function countryName(code: string, recordedName: string, language: Language): string {
   if (language === 'en') return recordedName;
   try {
-    return regionNames.get(language)!.of(code) ?? recordedName;
+    return regionNames(language).of(code) ?? recordedName;
   } catch {
     return recordedName; // not a code CLDR can read
   }

@@ -1,4 +1,4 @@
-import type { Language } from './index';
+import { perLanguage, type Language } from './index';
 
 /**
  * Languages a member may write its report in (ISO 639-1): the EU's 24 and those of the
@@ -13,11 +13,14 @@ export const TEXT_LANGUAGES = [
 export type TextLanguage = (typeof TEXT_LANGUAGES)[number];
 
 /** The choices for the form, each named in the reader's language, in that language's order. */
-export function textLanguageChoices(language: Language): Array<{ value: string; label: string }> {
-  const names = new Intl.DisplayNames([language], { type: 'language' });
+export const textLanguageChoices = perLanguage((language): Array<{ value: string; label: string }> => {
   const collator = new Intl.Collator(language);
-  return TEXT_LANGUAGES.map((code) => ({ value: code, label: names.of(code) ?? code })).sort((a, b) => collator.compare(a.label, b.label));
-}
+  return TEXT_LANGUAGES.map((code) => ({ value: code, label: textLanguageName(code, language) })).sort((a, b) => collator.compare(a.label, b.label));
+});
+
+const languageNames = perLanguage((language) => new Intl.DisplayNames([language], { type: 'language' }));
 
 /** A stated language's name in the reader's language. */
-export const textLanguageName = (code: string, language: Language) => new Intl.DisplayNames([language], { type: 'language' }).of(code) ?? code;
+export function textLanguageName(code: string, language: Language): string {
+  return languageNames(language).of(code) ?? code;
+}

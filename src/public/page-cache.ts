@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { varyByLanguage } from '../i18n';
+import { perHeaderValue } from '../web/per-header-value';
 
 /** A page as sent: plain and gzipped once, so no reader's request compresses anything. */
 export type CachedPage = { version: number; etag: string; type: string; body: Buffer; gzipped: Buffer };
@@ -42,19 +43,7 @@ export type PageCache = ReturnType<typeof createPageCache>;
 /** A weak ETag of the data version and the page's path: the same for every instance. */
 export const etagFor = (path: string, version: number) => `W/"${version}-${createHash('sha1').update(path).digest('base64url').slice(0, 16)}"`;
 
-// Browsers send a handful of distinct Accept-Encoding headers: negotiate each once.
-const gzipAccepted = new Map<string, boolean>();
-const acceptsGzip = (req: Request): boolean => {
-  const header = req.headers['accept-encoding'];
-  if (!header) return false;
-  let accepted = gzipAccepted.get(header);
-  if (accepted === undefined) {
-    accepted = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    if (gzipAccepted.size >= 1000) gzipAccepted.clear();
-    gzipAccepted.set(header, accepted);
-  }
-  return accepted;
-};
+const acceptsGzip = perHeaderValue('accept-encoding', (req) => req.acceptsEncodings('gzip', 'identity') === 'gzip', false);
 
 /**
  * Sends a public page with its caching headers, or 304 to a conditional request that has

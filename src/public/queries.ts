@@ -1,5 +1,5 @@
 import type { Database } from '../db/knex';
-import type { CycleRow } from '../reports/queries';
+import type { ActionFields, CycleRow } from '../reports/queries';
 
 export type { CycleRow };
 
@@ -36,15 +36,10 @@ export type TargetProgressRow = TargetRow & {
   not_started: number;
 };
 
-export type PublicActionRow = {
+/** An action as the public sees it: what the member wrote, with its latest accepted status. */
+export type PublicActionRow = ActionFields & {
   id: number;
   country_code: string;
-  target_code: string;
-  goal_code: string | null;
-  title: string;
-  description: string;
-  responsible_body: string;
-  due_on: string | null;
   pledged_in_cycle_slug: string;
   withdrawal_reason: string | null;
   latest_status: ActionStatus;

@@ -1,6 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { notFound } from '../web/errors';
-import type { Language, Translate } from '../i18n';
 import { labelsFor, type Labels } from '../i18n/labels';
 import { atomFeed } from './feed';
 import { SESSION_COOKIE } from '../auth/session';
@@ -12,7 +11,6 @@ import type { ActionStatus } from './queries';
 import type { MemberFilters, PublicService } from './service';
 
 type Page = { view: string; locals: Record<string, unknown> };
-type Load = (req: Request, language: Language, t: Translate) => Promise<Page>;
 
 const REGIONS = ['Africa', 'Americas', 'Asia-Pacific', 'Europe', 'Middle East'];
 const STATUSES: ActionStatus[] = ['completed', 'in_progress', 'delayed', 'not_started', 'not_reported', 'withdrawn'];
@@ -91,15 +89,15 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
       sendPublic(req, res, cacheSeconds, etag, cache.set(pageKey, cachedPage(version, etag, type, await produce(req, res))));
     };
 
-  const page = (load: Load): RequestHandler => {
+  const page = (load: (req: Request) => Promise<Page>): RequestHandler => {
     const anonymous = cached('text/html; charset=utf-8', async (req, res) => {
-      const { view, locals } = await load(req, req.language, req.t);
+      const { view, locals } = await load(req);
       return render(res, view, locals);
     });
     return async (req, res, next) => {
       if (!req.user) return anonymous(req, res, next);
       // A signed-in user's copy shows their name: rendered for them, never cached (no-store).
-      const { view, locals } = await load(req, req.language, req.t);
+      const { view, locals } = await load(req);
       res.render(view, locals);
     };
   };
@@ -116,27 +114,27 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
 
   router.get(
     '/',
-    page(async (req, language, t) => {
-      const [data, map] = await Promise.all([service.overview(language, memberFilters(req.query)), service.worldMap(language)]);
-      return { view: 'public/overview', locals: { title: t('overview.title'), ...data, ...filterChoices(data.filters, labelsFor(language)), notOnMap: map.notDrawn, mapFills: FILLS } };
+    page(async (req) => {
+      const [data, map] = await Promise.all([service.overview(req.language, memberFilters(req.query)), service.worldMap(req.language)]);
+      return { view: 'public/overview', locals: { title: req.t('overview.title'), ...data, ...filterChoices(data.filters, labelsFor(req.language)), notOnMap: map.notDrawn, mapFills: FILLS } };
     }),
   );
 
   router.get(
     '/actions',
-    page(async (req, language, t) => {
+    page(async (req) => {
       const words = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
-      return { view: 'public/search', locals: { title: words ? t('search.titleFor', { words }) : t('search.title'), ...(await service.searchActions(language, words)) } };
+      return { view: 'public/search', locals: { title: words ? req.t('search.titleFor', { words }) : req.t('search.title'), ...(await service.searchActions(req.language, words)) } };
     }),
   );
 
-  router.get('/countries', page(async (_req, language, t) => ({ view: 'public/countries', locals: { title: t('members.title'), ...(await service.listCountries(language)) } })));
+  router.get('/countries', page(async (req) => ({ view: 'public/countries', locals: { title: req.t('members.title'), ...(await service.listCountries(req.language)) } })));
 
   router.get(
     '/countries/:code',
     canonicalCode(/^[A-Za-z]{2}$/, 'member'),
-    page(async (req, language) => {
-      const data = await service.country(language, String(req.params.code));
+    page(async (req) => {
+      const data = await service.country(req.language, String(req.params.code));
       return { view: 'public/country', locals: { title: data.country.name, ...data } };
     }),
   );
@@ -144,8 +142,8 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
   router.get(
     '/targets/:code',
     canonicalCode(/^pt[1-9]$/i, 'policy target'),
-    page(async (req, language) => {
-      const data = await service.target(language, String(req.params.code));
+    page(async (req) => {
+      const data = await service.target(req.language, String(req.params.code));
       return { view: 'public/target', locals: { title: `${data.target.code}: ${data.target.title}`, ...data } };
     }),
   );
@@ -159,14 +157,14 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
     cached('application/atom+xml; charset=utf-8', async (req) => atomFeed(siteOf(req), await service.recentlyAccepted(), labelsFor(req.language)), (req) => siteOf(req) + keyOf(req)),
   );
 
-  router.get('/cycles', page(async (_req, language, t) => ({ view: 'public/cycles', locals: { title: t('cycles.title'), ...(await service.listCycles(language)) } })));
+  router.get('/cycles', page(async (req) => ({ view: 'public/cycles', locals: { title: req.t('cycles.title'), ...(await service.listCycles(req.language)) } })));
 
   router.get(
     '/cycles/:slug',
-    page(async (req, language) => {
+    page(async (req) => {
       const slug = String(req.params.slug);
       if (!/^[a-z0-9-]{1,60}$/.test(slug)) throw notFound('reporting cycle');
-      const data = await service.cycle(language, slug);
+      const data = await service.cycle(req.language, slug);
       return { view: 'public/cycle', locals: { title: data.cycle.title, ...data } };
     }),
   );

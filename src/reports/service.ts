@@ -3,6 +3,7 @@ import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
 import { sequentially, type Transactor } from '../db/transaction';
 import { AppError, notFound } from '../web/errors';
+import { translateMessage } from '../i18n';
 import { formatDate } from '../web/view-helpers';
 import { createReportQueries, type ActionRow, type CycleRow, type ReportQueries, type ReportRow, type ReportState } from './queries';
 import type { actionSchema, baselineSchema, indicatorsSchema, textLanguageSchema, updatesSchema } from './validation';
@@ -63,7 +64,7 @@ export function lockReason(cycle: CycleRow, report: ReportRow | undefined): { me
 
 /** The lock as an error: English in its message, the template and date in its params for the error page. */
 const lockedError = (reason: NonNullable<ReturnType<typeof lockReason>>) =>
-  new AppError(409, 'report_locked', reason.message.replace('{{date}}', formatDate(reason.date)), { date: dateParam(reason.date) }, reason.message);
+  new AppError(409, 'report_locked', translateMessage('en', reason.message, { date: formatDate(reason.date) }), { date: dateParam(reason.date) }, reason.message);
 
 const dateParam = (value: string | Date | null) => (value instanceof Date ? value.toISOString() : (value ?? ''));
 

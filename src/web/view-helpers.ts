@@ -1,5 +1,5 @@
 import type { HelperOptions } from 'handlebars';
-import { countryName, isLanguage, languageSwitch, translateMessage, translator, type Language } from '../i18n';
+import { countryName, isLanguage, languageSwitch, perLanguage, translateMessage, translator, type Language } from '../i18n';
 
 // Handlebars helpers: formatting and translation only. Anything with a rule in it
 // belongs in a service. Each takes the page's language from the view's root (`lang`,
@@ -8,11 +8,6 @@ import { countryName, isLanguage, languageSwitch, translateMessage, translator, 
 const languageOfView = (options: HelperOptions): Language => {
   const lang = (options?.data?.root as { lang?: unknown } | undefined)?.lang;
   return isLanguage(lang) ? lang : 'en';
-};
-
-const perLanguage = <T>(make: (language: Language) => T) => {
-  const made = new Map<Language, T>();
-  return (language: Language) => made.get(language) ?? made.set(language, make(language)).get(language)!;
 };
 
 const dateFormat = perLanguage((language) => new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }));
