@@ -4,6 +4,8 @@ import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeReport, makeStocktaking, makeUser, unique } from './helpers/factories';
 import { csrfTokenIn, signIn, type Agent } from './helpers/session';
+import { POLICY_ACTIONS, refusal, type Actor, type PolicyAction } from '../src/auth/policy';
+import { ACTION_COLUMNS } from '../src/exports/datasets';
 
 // Every route × every kind of visitor → the status they get, and for every refusal,
 // proof that nothing in the database changed.
@@ -17,47 +19,76 @@ type Case = {
   body?: (fixture: Fixture) => Record<string, unknown>;
   /** The state the country's report is in before the request. */
   report?: 'draft' | 'complete' | 'submitted';
-  expected: Record<Who, number>;
+  /** What the access policy says about the route; null for public pages. */
+  action: PolicyAction | null;
+  /** The status when the policy allows it. */
+  allowed: number;
+  /** Where a route answers otherwise than the policy's refusal (a redirect to one's home page). */
+  overrides?: Partial<Record<Who, number>>;
 };
 
 const SIGN_IN = 303; // anonymous visitors are sent to /login
-const all = (status: number, overrides: Partial<Record<Who, number>> = {}): Record<Who, number> => ({ anonymous: SIGN_IN, delegate: status, otherDelegate: status, secretariat: status, admin: status, ...overrides });
 
 const cases: Case[] = [
-  { method: 'GET', path: () => '/', expected: { anonymous: 200, delegate: 200, otherDelegate: 200, secretariat: 200, admin: 200 } },
-  { method: 'GET', path: () => '/reports', expected: all(200, { secretariat: 303, admin: 303 }) },
-  { method: 'GET', path: (f) => `/reports/${f.code}/${f.cycle}`, report: 'draft', expected: all(200, { otherDelegate: 404 }) },
-  { method: 'GET', path: (f) => `/reports/${f.code}/${f.cycle}/edit`, report: 'draft', expected: all(200, { otherDelegate: 404 }) },
-  { method: 'GET', path: () => '/review', expected: all(200, { delegate: 403, otherDelegate: 403 }) },
-  { method: 'GET', path: (f) => `/review/${f.code}/${f.cycle}`, report: 'submitted', expected: all(200, { delegate: 403, otherDelegate: 403 }) },
-  { method: 'GET', path: () => '/audit', expected: all(200, { delegate: 403, otherDelegate: 403 }) },
-  { method: 'GET', path: () => '/admin/users', expected: all(403, { admin: 200 }) },
-  { method: 'GET', path: () => '/admin/countries', expected: all(403, { admin: 200 }) },
-  { method: 'GET', path: () => '/admin/cycles', expected: all(200, { delegate: 403, otherDelegate: 403 }) },
+  { method: 'GET', path: () => '/', action: null, allowed: 200 },
+  { method: 'GET', path: () => '/reports', action: 'reports.list', allowed: 200, overrides: { secretariat: 303, admin: 303 } },
+  { method: 'GET', path: (f) => `/reports/${f.code}/${f.cycle}`, report: 'draft', action: 'report.view', allowed: 200 },
+  { method: 'GET', path: (f) => `/reports/${f.code}/${f.cycle}/edit`, report: 'draft', action: 'report.view', allowed: 200 },
+  { method: 'GET', path: () => '/review', action: 'review.decide', allowed: 200 },
+  { method: 'GET', path: (f) => `/review/${f.code}/${f.cycle}`, report: 'submitted', action: 'review.decide', allowed: 200 },
+  { method: 'GET', path: () => '/audit', action: 'audit.read', allowed: 200 },
+  { method: 'GET', path: () => '/exports', action: 'data.export', allowed: 200 },
+  { method: 'GET', path: () => '/exports/actions.csv', action: 'data.export', allowed: 200 },
+  { method: 'GET', path: () => '/exports/import', action: 'data.import', allowed: 200 },
+  { method: 'GET', path: () => '/admin/users', action: 'users.manage', allowed: 200 },
+  { method: 'GET', path: () => '/admin/countries', action: 'countries.manage', allowed: 200 },
+  { method: 'GET', path: () => '/admin/cycles', action: 'cycles.manage', allowed: 200 },
   {
     method: 'POST', path: (f) => `/reports/${f.code}/${f.cycle}/baseline`, report: 'draft',
     body: () => ({ version: 1, 'baseline[PT1][existing]': unique('Changed') }),
-    expected: all(303, { otherDelegate: 404 }),
+    action: 'report.edit', allowed: 303,
   },
   {
     method: 'POST', path: (f) => `/reports/${f.code}/${f.cycle}/actions`, report: 'draft',
     body: () => ({ version: 1, title: unique('New action'), target: 'PT2' }),
-    expected: all(303, { otherDelegate: 404 }),
+    action: 'report.edit', allowed: 303,
   },
-  { method: 'POST', path: (f) => `/reports/${f.code}/${f.cycle}/submit`, report: 'complete', body: () => ({ version: 1 }), expected: all(403, { delegate: 303, otherDelegate: 404 }) },
-  { method: 'POST', path: (f) => `/review/${f.code}/${f.cycle}/accept`, report: 'submitted', body: () => ({ version: 1 }), expected: all(303, { delegate: 403, otherDelegate: 403 }) },
-  { method: 'POST', path: (f) => `/review/${f.code}/${f.cycle}/return`, report: 'submitted', body: () => ({ version: 1, comment: 'Add more detail' }), expected: all(303, { delegate: 403, otherDelegate: 403 }) },
-  { method: 'POST', path: () => '/admin/users', body: () => ({ email: `${unique('x').replace(/\W/g, '')}@example.org`, name: 'New Person', role: 'secretariat', country: '' }), expected: all(403, { admin: 303 }) },
-  { method: 'POST', path: (f) => `/admin/users/${f.userId}/deactivate`, body: () => ({}), expected: all(403, { admin: 303 }) },
-  { method: 'POST', path: () => '/admin/countries', body: () => ({ code: 'QZ', name: unique('Newland'), region: 'Europe', eu_member: 'no', joined_on: '', left_on: '' }), expected: all(403, { admin: 303 }) },
-  { method: 'POST', path: () => '/admin/cycles', body: () => ({ slug: `c-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, title: 'New', kind: 'progress', opens_on: '2040-01-01', due_on: '2040-06-01', closes_on: '2040-07-01' }), expected: all(303, { delegate: 403, otherDelegate: 403 }) },
+  { method: 'POST', path: (f) => `/reports/${f.code}/${f.cycle}/submit`, report: 'complete', body: () => ({ version: 1 }), action: 'report.submit', allowed: 303 },
+  { method: 'POST', path: (f) => `/review/${f.code}/${f.cycle}/accept`, report: 'submitted', body: () => ({ version: 1 }), action: 'review.decide', allowed: 303 },
+  { method: 'POST', path: (f) => `/review/${f.code}/${f.cycle}/return`, report: 'submitted', body: () => ({ version: 1, comment: 'Add more detail' }), action: 'review.decide', allowed: 303 },
+  {
+    method: 'POST', path: () => '/exports/import',
+    body: (f) => ({ cycle: f.cycle, confirm: '1', csv64: Buffer.from(importFile(f.code)).toString('base64') }),
+    report: 'draft', action: 'data.import', allowed: 303,
+  },
+  { method: 'POST', path: () => '/admin/users', body: () => ({ email: `${unique('x').replace(/\W/g, '')}@example.org`, name: 'New Person', role: 'secretariat', country: '' }), action: 'users.manage', allowed: 303 },
+  { method: 'POST', path: (f) => `/admin/users/${f.userId}/deactivate`, body: () => ({}), action: 'users.manage', allowed: 303 },
+  { method: 'POST', path: () => '/admin/countries', body: () => ({ code: 'QZ', name: unique('Newland'), region: 'Europe', eu_member: 'no', joined_on: '', left_on: '' }), action: 'countries.manage', allowed: 303 },
+  { method: 'POST', path: () => '/admin/cycles', body: () => ({ slug: `c-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, title: 'New', kind: 'progress', opens_on: '2040-01-01', due_on: '2040-06-01', closes_on: '2040-07-01' }), action: 'cycles.manage', allowed: 303 },
 ];
+
+/** A file in the actions.csv format with one new action for the country. */
+function importFile(code: string): string {
+  const row: Record<string, string> = { country_code: code, target_code: 'PT2', title: unique('Imported') };
+  return [ACTION_COLUMNS.map((column) => column.name), ACTION_COLUMNS.map((column) => row[column.name] ?? '')].map((line) => line.join(',')).join('\r\n');
+}
+
+/** The status the policy implies for a visitor: sign in, 404 for another country, 403 for a wrong role, else the route's own answer. */
+function expectedStatus(testCase: Case, who: Who, actors: Record<Exclude<Who, 'anonymous'>, Actor>, country: string): number {
+  if (testCase.action === null) return testCase.allowed;
+  if (who === 'anonymous') return SIGN_IN;
+  const override = testCase.overrides?.[who];
+  if (override !== undefined) return override;
+  const reason = refusal(actors[who], testCase.action, { countryCode: country });
+  return reason === 'not_found' ? 404 : reason === 'forbidden' ? 403 : testCase.allowed;
+}
 
 describe('access matrix: every route for every kind of visitor', () => {
   const database = useTestDatabase();
   let app: Express;
   const agents = {} as Record<Who, Agent>;
   let country: string;
+  let actors: Record<Exclude<Who, 'anonymous'>, Actor>;
 
   beforeAll(async () => {
     app = buildTestApp(database);
@@ -68,6 +99,11 @@ describe('access matrix: every route for every kind of visitor', () => {
     agents.otherDelegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: other })).email);
     agents.secretariat = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
     agents.admin = await signIn(app, (await makeUser(database.db, { role: 'admin' })).email);
+    actors = { delegate: { role: 'delegate', countryCode: country }, otherDelegate: { role: 'delegate', countryCode: other }, secretariat: { role: 'secretariat', countryCode: null }, admin: { role: 'admin', countryCode: null } };
+  });
+
+  it('covers every action of the access policy with at least one route', () => {
+    expect(POLICY_ACTIONS.filter((action) => !cases.some((testCase) => testCase.action === action))).toEqual([]);
   });
 
   /** A digest of everything a request could change (sessions and sign-in events aside). */
@@ -114,7 +150,7 @@ describe('access matrix: every route for every kind of visitor', () => {
       if (response.status >= 400 || who === 'anonymous') expect(after).toBe(before);
       else expect(after).not.toBe(before);
     }
-    expect(response.status).toBe(testCase.expected[who]);
-    if (who === 'anonymous' && testCase.expected.anonymous === SIGN_IN) expect(response.headers.location).toMatch(/^\/login/);
+    expect(response.status).toBe(expectedStatus(testCase, who, actors, country));
+    if (who === 'anonymous' && testCase.action !== null) expect(response.headers.location).toMatch(/^\/login/);
   });
 });

@@ -233,6 +233,45 @@ describe('exports and open data', () => {
     });
   });
 
+  describe('import and the cycle lock', () => {
+    const header = 'action_id,country_code,country_name,target_code,goal_code,title,description,responsible_body,due_on,pledged_in_cycle,report_state,latest_status,latest_percent_complete,latest_update_cycle,withdrawn_in_cycle,withdrawal_reason';
+
+    it.each([
+      ['closed', 'This reporting cycle closed on 31 December 2030: reports can no longer be changed.'],
+      ['planned', 'This reporting cycle has not opened yet. It is planned to open on 1 January 2030.'],
+    ] as const)('an import into a %s cycle is refused on the check page and when confirmed, and changes nothing', async (state, message) => {
+      const country = await makeCountry(database.db);
+      const cycle = await makeCycle(database.db, { state });
+      const draft = await makeReport(database.db, country.code, cycle.id, 'draft');
+      const other = await makeCountry(database.db);
+      const csv = [header, `,${country.code},,PT1,,${unique('Into a draft')},,,,,,,,,,`, `,${other.code},,PT2,,${unique('Into a new report')},,,,,,,,,,`].join('\r\n');
+      const page = await staff.get('/exports/import');
+      const token = csrfTokenIn(page.text);
+
+      const check = await staff.post('/exports/import').field('_csrf', token).field('cycle', cycle.slug).attach('file', Buffer.from(csv), { filename: 'actions.csv', contentType: 'text/csv' });
+      expect(check.status).toBe(422);
+      expect(cheerio.load(check.text)('tbody tr').first().text()).toContain(message);
+      const confirmed = await staff.post('/exports/import').type('form').send({ _csrf: token, cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
+
+      expect(confirmed.status).toBe(422);
+      expect(await database.db('actions').where({ pledged_in_report_id: draft.id })).toHaveLength(0);
+      expect(await database.db('reports').where({ country_code: other.code })).toHaveLength(0);
+      expect(await database.db('audit_events').where({ verb: 'report.actions_imported' }).whereIn('country_code', [country.code, other.code])).toHaveLength(0);
+    });
+
+    it('an import names a country whose report is submitted, and imports nothing', async () => {
+      const country = await makeCountry(database.db);
+      const cycle = await makeCycle(database.db, { state: 'open' });
+      await makeReport(database.db, country.code, cycle.id, 'submitted');
+      const csv = [header, `,${country.code},,PT1,,${unique('Late pledge')},,,,,,,,,,`].join('\r\n');
+      const page = await staff.get('/exports/import');
+      const response = await staff.post('/exports/import').type('form').send({ _csrf: csrfTokenIn(page.text), cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
+      expect(response.status).toBe(422);
+      expect(cheerio.load(response.text)('tbody').text()).toContain(`${country.code}'s report for ${cycle.title} is submitted: actions can only be imported into a draft.`);
+      expect(await database.db('actions').where({ country_code: country.code })).toHaveLength(0);
+    });
+  });
+
   it('a client that goes away mid-download stops the query on the server', async () => {
     const pool = createStreamPool(database.url);
     const out = new PassThrough();

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
-import { makeCountry, makeCycle, makeUser, unique } from './helpers/factories';
+import { makeCountry, makeCycle, makeReport, makeUser, unique } from './helpers/factories';
 import { csrfTokenIn, postForm, signIn, type Agent } from './helpers/session';
 
 describe('the secretariat reviewing reports', () => {
@@ -127,5 +127,33 @@ describe('the secretariat reviewing reports', () => {
     const report = await reportRow(country.code, cycle.id);
     expect(await database.db('report_submissions').where({ report_id: report.id })).toHaveLength(1);
     expect(await database.db('audit_events').where({ verb: 'report.submitted', entity_id: String(report.id) })).toHaveLength(1);
+  });
+
+  it('only members on the cycle’s due date are expected to report: not one whose joining date is unknown, nor one who joined later or had left', async () => {
+    const cycle = await makeCycle(database.db, { state: 'open', opens_on: '2020-01-01', due_on: '2021-06-30', closes_on: '2099-12-31' });
+    const founder = await makeCountry(database.db, { joined_on: '2012-12-05' });
+    const unknown = await makeCountry(database.db, { joined_on: null });
+    const joinedLater = await makeCountry(database.db, { joined_on: '2021-07-01' });
+    const left = await makeCountry(database.db, { joined_on: '2012-12-05', left_on: '2021-06-30' });
+    const unknownWithDraft = await makeCountry(database.db, { joined_on: null });
+    await makeReport(database.db, unknownWithDraft.code, cycle.id, 'draft');
+    const staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
+
+    const $ = cheerio.load((await staff.get(`/review?cycle=${cycle.slug}`)).text);
+    const rowOf = (member: { name: string }) => $('tbody tr').filter((_, row) => $(row).find('th').text() === member.name);
+    expect(rowOf(founder).text()).toContain('Overdue');
+    for (const member of [unknown, joinedLater, left]) expect(rowOf(member)).toHaveLength(0);
+    // Listed because it has a report, but never overdue and not counted in the rates.
+    expect(rowOf(unknownWithDraft).text()).toContain('Not expected in this cycle');
+    expect(rowOf(unknownWithDraft).find('.tag--late')).toHaveLength(0);
+
+    const exported = await staff.get(`/exports/submissions.csv?cycle=${cycle.slug}`);
+    const codes = exported.text.split('\r\n').slice(1).map((line) => line.split(',')[2]);
+    expect(codes).toContain(founder.code);
+    for (const member of [unknown, joinedLater, left]) expect(codes).not.toContain(member.code);
+
+    const publicPage = cheerio.load((await request(app).get(`/cycles/${cycle.slug}`)).text);
+    expect(publicPage('main').text()).toContain(founder.name);
+    for (const member of [unknown, joinedLater, left]) expect(publicPage('main').text()).not.toContain(member.name);
   });
 });

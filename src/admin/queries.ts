@@ -1,13 +1,11 @@
 import type { Database } from '../db/knex';
-import type { Role, UserRow } from '../users/queries';
+import type { CountryRow, CycleRow, UserRow } from '../db/rows';
+import type { Role } from '../domain';
 
 export type AdminUserRow = UserRow & { last_signed_in_at: Date | null };
 
 export type PendingInvitationRow = { id: number; email: string; name: string; role: Role; country_code: string | null; expires_at: Date };
 
-export type CountryRow = { code: string; name: string; region: string; eu_member: boolean; joined_on: string | null; left_on: string | null };
-
-export type CycleRow = { id: number; slug: string; title: string; kind: string; opens_on: string; due_on: string; closes_on: string; state: string };
 
 export function createAdminQueries(db: Database) {
   return {
@@ -87,3 +85,5 @@ export function createAdminQueries(db: Database) {
     },
   };
 }
+
+export type AdminQueries = ReturnType<typeof createAdminQueries>;

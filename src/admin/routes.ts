@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { requireRole } from '../auth/guards';
+import { allow } from '../auth/guards';
+import { REGIONS, ROLES, type Role } from '../domain';
 import { countryName } from '../i18n';
 import { errorMessage } from '../web/error-messages';
 import { FieldError, notFound } from '../web/errors';
@@ -11,12 +12,8 @@ import { changeRoleSchema, cycleStateSchema, editCountrySchema, editCycleSchema,
 
 type Redisplay = { form: string; values: Record<string, unknown>; errors: FormError[] };
 
-const REGIONS = ['Africa', 'Americas', 'Asia-Pacific', 'Europe', 'Middle East'];
-const ROLES = [
-  { value: 'delegate', label: 'National delegate' },
-  { value: 'secretariat', label: 'Secretariat' },
-  { value: 'admin', label: 'Administrator' },
-];
+const ROLE_LABELS: Record<Role, string> = { delegate: 'National delegate', secretariat: 'Secretariat', admin: 'Administrator' };
+const ROLE_CHOICES = ROLES.map((role) => ({ value: role, label: ROLE_LABELS[role] }));
 
 const str = (value: unknown) => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
 const choices = (list: Array<{ value: string; label: string }>, selected: string, blank?: string) => [
@@ -34,9 +31,9 @@ function formValues(redisplay: Redisplay | undefined, name: string, saved: Recor
 
 export function adminRoutes(admin: AdminService): Router {
   const router = Router();
-  router.use('/admin/users', requireRole('admin'));
-  router.use('/admin/countries', requireRole('admin'));
-  router.use('/admin/cycles', requireRole('admin', 'secretariat'));
+  router.use('/admin/users', allow('users.manage'));
+  router.use('/admin/countries', allow('countries.manage'));
+  router.use('/admin/cycles', allow('cycles.manage'));
   const ctx = (req: Request) => ({ ipAddress: req.ip ?? null });
 
   /**
@@ -77,12 +74,12 @@ export function adminRoutes(admin: AdminService): Router {
     res.status(status).render('admin/users', {
       title: 'Users',
       errors: redisplay?.errors ?? [],
-      invite: { ...invite, roleOptions: choices(ROLES, invite.values.role!), countryOptions: choices(countryChoices, invite.values.country!, 'None (secretariat and admin)') },
+      invite: { ...invite, roleOptions: choices(ROLE_CHOICES, invite.values.role!), countryOptions: choices(countryChoices, invite.values.country!, 'None (secretariat and admin)') },
       invitationDays: INVITATION_DAYS,
       invitations: page.invitations,
       users: page.users.map((user) => {
         const form = formValues(redisplay, `user-${user.id}`, { role: user.role, country: user.country_code ?? '' });
-        return { ...user, isSelf: user.id === req.user!.id, form: { ...form, roleOptions: choices(ROLES, form.values.role!), countryOptions: choices(countryChoices, form.values.country!, 'None (secretariat and admin)') } };
+        return { ...user, isSelf: user.id === req.user!.id, form: { ...form, roleOptions: choices(ROLE_CHOICES, form.values.role!), countryOptions: choices(countryChoices, form.values.country!, 'None (secretariat and admin)') } };
       }),
     });
   }

@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
+import { authorize } from '../auth/policy';
 import { hashToken } from '../auth/service';
+import type { CycleState } from '../domain';
+import { cycleMove, moveCycle, type CycleTransition } from '../reports/workflow';
 import { sequentially, type Transactor } from '../db/transaction';
 import { AppError, FieldError, notFound } from '../web/errors';
 import { createAdminQueries } from './queries';
@@ -12,11 +15,9 @@ import type { changeRoleSchema, editCountrySchema, editCycleSchema, inviteSchema
 
 export const INVITATION_DAYS = 7;
 
-type Context = { ipAddress: string | null };
+const CYCLE_VERBS: Record<CycleTransition, string> = { open: 'cycle.opened', close: 'cycle.closed', plan: 'cycle.planned' };
 
-const assertRole = (user: CurrentUser, ...roles: string[]) => {
-  if (!roles.includes(user.role)) throw new AppError(403, 'forbidden', 'Your account does not give you access to this page.');
-};
+type Context = { ipAddress: string | null };
 
 export function createAdminService(transaction: Transactor) {
   const audited = <T>(user: CurrentUser, context: Context, work: (queries: ReturnType<typeof createAdminQueries>, audit: (verb: string, entity: string, entityId: string | number, details: Record<string, unknown>, countryCode?: string | null) => Promise<void>) => Promise<T>) =>
@@ -28,7 +29,7 @@ export function createAdminService(transaction: Transactor) {
 
   return {
     async usersPage(user: CurrentUser) {
-      assertRole(user, 'admin');
+      authorize(user, 'users.manage');
       return transaction(async (trx) => {
         const queries = createAdminQueries(trx);
         const [users, invitations, countries] = await sequentially(() => queries.listUsers(), () => queries.listPendingInvitations(), () => queries.listCountries());
@@ -38,7 +39,7 @@ export function createAdminService(transaction: Transactor) {
 
     /** Creates a one-time link, valid INVITATION_DAYS days; only its hash is stored. Returns the token to show once. */
     async invite(user: CurrentUser, input: z.output<typeof inviteSchema>, context: Context): Promise<string> {
-      assertRole(user, 'admin');
+      authorize(user, 'users.manage');
       const token = randomBytes(32).toString('base64url');
       await audited(user, context, async (queries, audit) => {
         if (input.country && !(await queries.findCountry(input.country))) throw new FieldError(422, 'unknown_country', 'country', 'Choose a country from the list.');
@@ -53,7 +54,7 @@ export function createAdminService(transaction: Transactor) {
     },
 
     async changeRole(user: CurrentUser, userId: number, input: z.output<typeof changeRoleSchema>, context: Context) {
-      assertRole(user, 'admin');
+      authorize(user, 'users.manage');
       await audited(user, context, async (queries, audit) => {
         const target = await queries.findUser(userId, { forUpdate: true });
         if (!target) throw notFound('user');
@@ -66,7 +67,7 @@ export function createAdminService(transaction: Transactor) {
 
     /** Deactivating ends the user's sessions at once; reactivating lets them sign in again. */
     async setActive(user: CurrentUser, userId: number, active: boolean, context: Context) {
-      assertRole(user, 'admin');
+      authorize(user, 'users.manage');
       await audited(user, context, async (queries, audit) => {
         const target = await queries.findUser(userId, { forUpdate: true });
         if (!target) throw notFound('user');
@@ -78,12 +79,12 @@ export function createAdminService(transaction: Transactor) {
     },
 
     async countriesPage(user: CurrentUser) {
-      assertRole(user, 'admin');
+      authorize(user, 'countries.manage');
       return { countries: await transaction((trx) => createAdminQueries(trx).listCountries()) };
     },
 
     async addCountry(user: CurrentUser, input: z.output<typeof newCountrySchema>, context: Context) {
-      assertRole(user, 'admin');
+      authorize(user, 'countries.manage');
       await audited(user, context, async (queries, audit) => {
         if (await queries.findCountry(input.code)) throw new FieldError(409, 'country_exists', 'code', `There is already a member with the code ${input.code}.`, { code: input.code }, 'There is already a member with the code {{code}}.');
         await queries.insertCountry(input).catch((error: { constraint?: string }) => {
@@ -95,7 +96,7 @@ export function createAdminService(transaction: Transactor) {
     },
 
     async editCountry(user: CurrentUser, code: string, input: z.output<typeof editCountrySchema>, context: Context) {
-      assertRole(user, 'admin');
+      authorize(user, 'countries.manage');
       await audited(user, context, async (queries, audit) => {
         const before = await queries.findCountry(code);
         if (!before) throw notFound('member');
@@ -108,12 +109,12 @@ export function createAdminService(transaction: Transactor) {
     },
 
     async cyclesPage(user: CurrentUser) {
-      assertRole(user, 'admin', 'secretariat');
+      authorize(user, 'cycles.manage');
       return { cycles: await transaction((trx) => createAdminQueries(trx).listCycles()) };
     },
 
     async createCycle(user: CurrentUser, input: z.output<typeof newCycleSchema>, context: Context) {
-      assertRole(user, 'admin', 'secretariat');
+      authorize(user, 'cycles.manage');
       await audited(user, context, async (queries, audit) => {
         if (await queries.findCycle(input.slug)) throw new FieldError(409, 'cycle_exists', 'slug', `There is already a cycle called ${input.slug}.`, { slug: input.slug }, 'There is already a cycle called {{slug}}.');
         await queries.insertCycle(input);
@@ -122,7 +123,7 @@ export function createAdminService(transaction: Transactor) {
     },
 
     async editCycle(user: CurrentUser, slug: string, input: z.output<typeof editCycleSchema>, context: Context) {
-      assertRole(user, 'admin', 'secretariat');
+      authorize(user, 'cycles.manage');
       await audited(user, context, async (queries, audit) => {
         const before = await queries.findCycle(slug, { forUpdate: true });
         if (!before) throw notFound('reporting cycle');
@@ -132,14 +133,15 @@ export function createAdminService(transaction: Transactor) {
     },
 
     /** Opening lets delegates draft and submit; closing locks every report of the cycle. */
-    async setCycleState(user: CurrentUser, slug: string, state: 'planned' | 'open' | 'closed', context: Context) {
-      assertRole(user, 'admin', 'secretariat');
+    async setCycleState(user: CurrentUser, slug: string, state: CycleState, context: Context) {
+      authorize(user, 'cycles.manage');
       await audited(user, context, async (queries, audit) => {
         const cycle = await queries.findCycle(slug, { forUpdate: true });
         if (!cycle) throw notFound('reporting cycle');
-        if (cycle.state === state) throw new AppError(409, 'no_change', `The cycle is already ${state}.`, {}, `The cycle is already ${state}.`);
-        await queries.updateCycle(slug, { state });
-        await audit(state === 'open' ? 'cycle.opened' : state === 'closed' ? 'cycle.closed' : 'cycle.planned', 'cycle', slug, { from: cycle.state, to: state });
+        const move = cycleMove(cycle.state, state);
+        if (!move) throw new AppError(409, 'no_change', `The cycle cannot go from ${cycle.state} to ${state}.`, { from: cycle.state, to: state }, 'The cycle cannot go from {{from}} to {{to}}.');
+        await moveCycle(queries, slug, move);
+        await audit(CYCLE_VERBS[move], 'cycle', slug, { from: cycle.state, to: state });
       });
     },
   };

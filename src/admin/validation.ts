@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isCountryBound } from '../auth/policy';
+import { CYCLE_KINDS, CYCLE_SLUG, CYCLE_SLUG_MAX, CYCLE_STATES, COUNTRY_CODE, REGIONS, ROLES, type Role } from '../domain';
 import { isRealDate } from '../web/forms';
 
 // Forms of the admin pages. Strict: an unexpected field is refused, never used.
@@ -17,7 +19,7 @@ const optionalDate = (label: string) =>
     .transform((value) => (value === '' ? null : value))
     .prefault('');
 
-const role = z.enum(['delegate', 'secretariat', 'admin'], { message: 'Choose a role.' });
+const role = z.enum(ROLES, { message: 'Choose a role.' });
 const country = z
   .string()
   .trim()
@@ -26,9 +28,10 @@ const country = z
   .transform((value) => (value === '' ? null : value))
   .prefault('');
 
-const delegatesHaveACountry = <T extends { role: string; country: string | null }>(value: T, context: z.RefinementCtx) => {
-  if (value.role === 'delegate' && !value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'A delegate needs a country.' });
-  if (value.role !== 'delegate' && value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'Only delegates belong to a country: leave the country empty.' });
+/** A delegate belongs to a country; nobody else does. For every form that sets a role. */
+export const delegatesHaveACountry = <T extends { role: Role; country?: string | null }>(value: T, context: z.RefinementCtx) => {
+  if (isCountryBound(value.role) && !value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'A delegate needs a country.' });
+  if (!isCountryBound(value.role) && value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'Only delegates belong to a country: leave the country empty.' });
 };
 
 export const inviteSchema = z
@@ -57,8 +60,8 @@ const datesInOrder = (cycle: { opens_on: string; due_on: string; closes_on: stri
 
 export const newCycleSchema = z
   .object({
-    slug: z.string().trim().toLowerCase().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Use lower-case letters, digits and hyphens, such as 2015-progress.').max(60),
-    kind: z.enum(['commitments', 'progress'], { message: 'Choose the kind of cycle.' }),
+    slug: z.string().trim().toLowerCase().regex(CYCLE_SLUG, 'Use lower-case letters, digits and hyphens, such as 2015-progress.').max(CYCLE_SLUG_MAX),
+    kind: z.enum(CYCLE_KINDS, { message: 'Choose the kind of cycle.' }),
     ...cycleFields,
   })
   .strict()
@@ -66,11 +69,11 @@ export const newCycleSchema = z
 
 export const editCycleSchema = z.object(cycleFields).strict().superRefine(datesInOrder);
 
-export const cycleStateSchema = z.object({ state: z.enum(['planned', 'open', 'closed'], { message: 'Unknown state.' }) }).strict();
+export const cycleStateSchema = z.object({ state: z.enum(CYCLE_STATES, { message: 'Unknown state.' }) }).strict();
 
 const countryFields = {
   name: z.string({ message: 'Enter the name.' }).trim().min(1, 'Enter the name.').max(200),
-  region: z.enum(['Africa', 'Americas', 'Asia-Pacific', 'Europe', 'Middle East'], { message: 'Choose a region.' }),
+  region: z.enum(REGIONS, { message: 'Choose a region.' }),
   eu_member: z.enum(['yes', 'no'], { message: 'Say whether it was an EU member at the launch.' }).transform((value) => value === 'yes'),
   joined_on: optionalDate('the joining date'),
   left_on: optionalDate('the leaving date'),
@@ -84,7 +87,7 @@ const leftAfterJoined = (country: { joined_on: string | null; left_on: string | 
 
 export const newCountrySchema = z
   .object({
-    code: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'Enter the two-letter code, such as FR (XK for Kosovo).'),
+    code: z.string().trim().toUpperCase().regex(COUNTRY_CODE, 'Enter the two-letter code, such as FR (XK for Kosovo).'),
     ...countryFields,
   })
   .strict()

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireRole } from '../auth/guards';
+import { allow } from '../auth/guards';
 import { AppError } from '../web/errors';
 import { isRealDate } from '../web/forms';
 import { AUDIT_PAGE_SIZE, type AuditFilter, type AuditRow } from './queries';
@@ -22,7 +22,7 @@ const filterSchema = z
 /** The audit log for the secretariat: filter by actor, country, verb and dates. */
 export function auditRoutes(audit: AuditLog): Router {
   const router = Router();
-  router.get('/audit', requireRole('secretariat', 'admin'), async (req, res) => {
+  router.get('/audit', allow('audit.read'), async (req, res) => {
     const parsed = filterSchema.safeParse(req.query);
     if (!parsed.success) throw new AppError(400, 'bad_filter', 'The filter is not valid: use the form to choose it.');
     const filter = Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== '' && value !== undefined));

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { Role } from '../users/queries';
+import type { Role } from '../domain';
+import { navigationFor } from './policy';
 
 export type CurrentUser = {
   id: number;
@@ -29,7 +30,8 @@ export function loadCurrentUser(findActiveUser: CurrentUserLookup): RequestHandl
       return next();
     }
     req.user = user;
-    res.locals.currentUser = { ...user, isDelegate: user.role === 'delegate', isStaff: user.role !== 'delegate', isAdmin: user.role === 'admin' };
+    res.locals.currentUser = user;
+    res.locals.nav = navigationFor(user);
     // Pages for a signed-in user are personal: never cache them anywhere.
     res.set('Cache-Control', 'no-store');
     next();

@@ -1,20 +1,19 @@
 import type { RequestHandler } from 'express';
-import type { Role } from '../users/queries';
-import { AppError } from '../web/errors';
+import { authorize, roleAllows, type PolicyAction } from './policy';
 
-/** Anonymous visitors are sent to sign in, and come back here afterwards. */
-export const requireSignIn: RequestHandler = (req, res, next) => {
-  if (req.user) return next();
-  const back = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
-  res.redirect(303, `/login${back}`);
-};
-
-/** A signed-in user without one of these roles gets 403. */
-export const requireRole =
-  (...roles: Role[]): RequestHandler =>
+/**
+ * A route guard from the access policy: anonymous visitors are sent to sign in (and come
+ * back here afterwards), a role the policy refuses gets 403. Country-scoped actions are
+ * checked again, with the country, by the service.
+ */
+export const allow =
+  (action: PolicyAction): RequestHandler =>
   (req, res, next) => {
-    if (!req.user) return requireSignIn(req, res, next);
-    if (!roles.includes(req.user.role)) throw new AppError(403, 'forbidden', 'Your account does not give you access to this page.');
+    if (!req.user) {
+      const back = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
+      return res.redirect(303, `/login${back}`);
+    }
+    if (!roleAllows(req.user, action)) authorize(req.user, action);
     next();
   };
 

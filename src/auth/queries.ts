@@ -1,6 +1,7 @@
 import { sequentially } from '../db/transaction';
 import type { Database } from '../db/knex';
-import type { Role, UserRow } from '../users/queries';
+import type { UserRow } from '../db/rows';
+import type { Role } from '../domain';
 
 export type CredentialsRow = UserRow & { password_hash: string | null };
 

@@ -4,17 +4,17 @@ import type { AuthService } from './service';
 import { setPasswordSchema, signInSchema } from './service';
 import { formToken } from './csrf';
 import { safeNextPath } from './guards';
+import { homePath } from './policy';
 import { AppError } from '../web/errors';
 import { fieldErrors } from '../web/forms';
 import { SESSION_COOKIE } from './session';
 
-const homeFor = (role: string) => (role === 'delegate' ? '/reports' : '/review');
 
 export function authRoutes(auth: AuthService): Router {
   const router = Router();
 
   router.get('/login', (req, res) => {
-    if (req.user) return res.redirect(303, homeFor(req.user.role));
+    if (req.user) return res.redirect(303, homePath(req.user));
     res.render('auth/login', { title: 'Sign in', csrfToken: formToken(req), next: safeNextPath(req.query.next), values: {} });
   });
 
@@ -34,7 +34,7 @@ export function authRoutes(auth: AuthService): Router {
       req.session.userId = user.id;
       req.session.signedInAt = Date.now();
       await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
-      res.redirect(303, next ?? homeFor(user.role));
+      res.redirect(303, next ?? homePath(user));
     } catch (error) {
       if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
         return renderError(error.status, [{ field: 'email', message: errorMessage(error, req.language) }]);

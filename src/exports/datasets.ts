@@ -184,7 +184,7 @@ const submissions: Dataset = {
         left join reports r on r.country_code = c.code and r.cycle_id = cy.id
         left join users reviewer on reviewer.id = r.reviewed_by
         left join lateral (select coalesce(min(s.submitted_at), r.submitted_at) as at from report_submissions s where s.report_id = r.id) first on true
-        where (r.id is not null or member_during(c.joined_on, c.left_on, cy.opens_on, cy.closes_on))
+        where (r.id is not null or expected_to_report(c.joined_on, c.left_on, cy.due_on))
         ${filter.clauses.length ? `and ${filter.clauses.join(' and ')}` : ''}
         order by cy.opens_on, c.code`,
       bindings: filter.bindings,

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import type { ActionFields } from '../reports/queries';
+import type { ActionFields } from '../db/rows';
+import { targetCode } from '../domain';
 import { isRealDate } from '../web/forms';
 import { ACTION_COLUMNS } from './datasets';
 
@@ -59,7 +60,7 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
     actions.push({
       line,
       country_code: country,
-      target_code: target,
+      target_code: targetCode.parse(target),
       goal_code: goal || null,
       title,
       description: value('description'),

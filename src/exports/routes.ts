@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
-import { requireRole } from '../auth/guards';
+import { allow } from '../auth/guards';
+import { REPORT_STATES, TARGET_CODES } from '../domain';
 import { varyByLanguage } from '../i18n';
 import { AppError, notFound } from '../web/errors';
 import { formFields } from '../web/forms';
@@ -26,9 +27,10 @@ function parseFilters(query: unknown) {
 
 export function exportRoutes(exportsService: ExportService): Router {
   const router = Router();
-  const staffOnly = requireRole('secretariat', 'admin');
+  const exporters = allow('data.export');
+  const importers = allow('data.import');
 
-  router.get('/exports', staffOnly, async (req, res) => {
+  router.get('/exports', exporters, async (req, res) => {
     const filters = parseFilters(req.query);
     const choices = await exportsService.filterChoices();
     const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== undefined) as Array<[string, string]>).toString();
@@ -37,17 +39,17 @@ export function exportRoutes(exportsService: ExportService): Router {
       filters,
       cycles: choices.cycles.map((cycle) => ({ ...cycle, selected: cycle.slug === filters.cycle })),
       countries: choices.countries.map((country) => ({ ...country, selected: country.code === filters.country })),
-      targets: ['PT1', 'PT2', 'PT3', 'PT4'].map((code) => ({ code, selected: code === filters.target })),
-      states: ['draft', 'submitted', 'returned', 'accepted'].map((state) => ({ state, selected: state === filters.state })),
+      targets: TARGET_CODES.map((code) => ({ code, selected: code === filters.target })),
+      states: REPORT_STATES.map((state) => ({ state, selected: state === filters.state })),
       files: DATASETS.filter((dataset) => dataset.staff).map((dataset) => ({ ...dataset, href: `/exports/${dataset.name}.csv${query ? `?${query}` : ''}` })),
     });
   });
 
-  router.get('/exports/import', staffOnly, async (_req, res) => {
+  router.get('/exports/import', importers, async (_req, res) => {
     res.render('exports/import', { title: 'Import actions', cycles: (await exportsService.filterChoices()).cycles });
   });
 
-  router.post('/exports/import', staffOnly, async (req: Request, res) => {
+  router.post('/exports/import', importers, async (req: Request, res) => {
     const fields = formFields(req);
     const parsed = importSchema.safeParse(fields);
     const cycles = (await exportsService.filterChoices()).cycles;
@@ -65,7 +67,7 @@ export function exportRoutes(exportsService: ExportService): Router {
     render(result.problems.length ? 422 : 200, { result, csv64: Buffer.from(text, 'utf8').toString('base64'), cycle: parsed.data.cycle, problems: result.problems, ready: result.problems.length === 0 });
   });
 
-  router.get('/exports/:file', staffOnly, async (req, res) => {
+  router.get('/exports/:file', exporters, async (req, res) => {
     const match = /^([a-z]+)\.csv$/.exec(String(req.params.file));
     if (!match) throw notFound('export');
     const filters = parseFilters(req.query);

@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
 import type { Database } from '../db/knex';
+import { authorize } from '../auth/policy';
+import { isCountryCode, isCycleSlug, reportState, targetCode } from '../domain';
 import { createReportQueries } from '../reports/queries';
+import { blockedBy, moveReport } from '../reports/workflow';
+import { formatDate } from '../web/view-helpers';
 import { AppError, notFound } from '../web/errors';
 import { datasetNamed, DATASETS, type ExportFilters } from './datasets';
 import { readActionsCsv, type ImportProblem } from './import';
@@ -15,17 +19,17 @@ const optional = <T extends z.ZodType>(schema: T) => z.literal('').transform(() 
 
 export const filterSchema = z
   .object({
-    cycle: optional(z.string().regex(/^[a-z0-9-]{1,60}$/, 'Unknown cycle.')),
-    country: optional(z.string().regex(/^[A-Z]{2}$/, 'Unknown country.')),
-    target: optional(z.enum(['PT1', 'PT2', 'PT3', 'PT4'])),
-    state: optional(z.enum(['draft', 'submitted', 'returned', 'accepted'])),
+    cycle: optional(z.string().refine(isCycleSlug, 'Unknown cycle.')),
+    country: optional(z.string().refine(isCountryCode, 'Unknown country.')),
+    target: optional(targetCode),
+    state: optional(reportState),
     bom: optional(z.literal('1')),
   })
   .strict();
 
 export const importSchema = z
   .object({
-    cycle: z.string({ message: 'Choose the cycle to import into.' }).regex(/^[a-z0-9-]{1,60}$/, 'Choose the cycle to import into.'),
+    cycle: z.string({ message: 'Choose the cycle to import into.' }).refine(isCycleSlug, 'Choose the cycle to import into.'),
     // The checked file, sent back base64-encoded so that no line break changes on the way.
     csv64: z.string().max(7_000_000, 'The file is larger than 5 MB.').regex(/^[A-Za-z0-9+/=]*$/, 'The checked file was damaged: check it again.').optional(),
     confirm: z.literal('1').optional(),
@@ -34,9 +38,6 @@ export const importSchema = z
 
 type Context = { ipAddress: string | null };
 
-function assertStaff(user: CurrentUser) {
-  if (user.role !== 'secretariat' && user.role !== 'admin') throw new AppError(403, 'forbidden', 'Only the secretariat exports data.');
-}
 
 export function createExportService(db: Database, streams: pg.Pool) {
   const queries = createExportQueries(db);
@@ -48,7 +49,7 @@ export function createExportService(db: Database, streams: pg.Pool) {
 
     /** A secretariat download, audited before the first byte is sent. */
     async download(user: CurrentUser, name: string, filters: ExportFilters & { bom?: '1' }, out: Writable, context: Context) {
-      assertStaff(user);
+      authorize(user, 'data.export');
       const dataset = datasetNamed(name);
       if (!dataset?.staff) throw notFound('export');
       const { bom, ...queryFilters } = filters;
@@ -88,18 +89,22 @@ export function createExportService(db: Database, streams: pg.Pool) {
      * transaction, or nothing at all.
      */
     async importActions(user: CurrentUser, cycleSlug: string, text: string, options: { apply: boolean }, context: Context): Promise<{ problems: ImportProblem[]; countries: Array<{ code: string; actions: number }>; total: number; applied: boolean }> {
-      assertStaff(user);
+      authorize(user, 'data.import');
       const { actions, problems } = readActionsCsv(text, await queries.referenceData());
       return db.transaction(async (trx) => {
         const reports = createReportQueries(trx);
         const cycle = await reports.findCycle(cycleSlug);
         if (!cycle) throw new AppError(422, 'unknown_cycle', 'Choose the cycle to import into.');
         const codes = [...new Set(actions.map((action) => action.country_code))];
+        // The cycle's lock is the workflow's, as for a delegate's save: nothing is
+        // imported into a cycle that is not open.
+        const cycleBlocked = blockedBy('import', { cycle, report: undefined });
+        if (cycleBlocked) problems.push({ line: 1, message: cycleBlocked.message, params: { date: formatDate(cycleBlocked.date) } });
         for (const code of codes) {
           const report = await reports.findReport(code, cycle.id, { forUpdate: true });
-          if (report && !['draft', 'returned'].includes(report.state)) {
+          if (!cycleBlocked && blockedBy('import', { cycle, report })) {
             const line = actions.find((action) => action.country_code === code)!.line;
-            problems.push({ line, message: `${code}'s report for ${cycle.title} is ${report.state}: actions can only be imported into a draft.` });
+            problems.push({ line, message: "{{country}}'s report for {{cycle}} is {{state}}: actions can only be imported into a draft.", params: { country: code, cycle: cycle.title, state: report!.state } });
           }
         }
         problems.sort((a, b) => a.line - b.line);
@@ -113,7 +118,7 @@ export function createExportService(db: Database, streams: pg.Pool) {
             const { line: _line, country_code: _country, ...fields } = action;
             await reports.insertAction(code, report.id, fields);
           }
-          await reports.touchReport(report.id, { state: 'draft' });
+          await moveReport(reports, report, 'import');
           await recordAuditEvent(trx, {
             actorUserId: user.id, actorLabel: user.email, verb: 'report.actions_imported', entity: 'report', entityId: report.id,
             countryCode: code, ipAddress: context.ipAddress, details: { cycle: cycleSlug, actions: own.length },

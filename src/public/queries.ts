@@ -1,21 +1,10 @@
 import type { Database } from '../db/knex';
-import type { ActionFields, CycleRow } from '../reports/queries';
-
-export type { CycleRow };
+import type { ActionFields, CountryRow, CycleRow, GoalRow, TargetRow } from '../db/rows';
 
 // Public reads go through the public_reports and public_actions views only, so no
 // query here can show a draft, a submitted or a returned report.
 
 export type ActionStatus = 'not_reported' | 'not_started' | 'in_progress' | 'completed' | 'delayed' | 'withdrawn';
-
-export type CountryRow = {
-  code: string;
-  name: string;
-  region: string;
-  eu_member: boolean;
-  joined_on: string | null;
-  left_on: string | null;
-};
 
 export type MemberSummaryRow = CountryRow & {
   latest_cycle_slug: string | null;
@@ -25,8 +14,6 @@ export type MemberSummaryRow = CountryRow & {
   actions_delayed: number;
 };
 
-export type TargetRow = { code: string; position: number; title: string; description: string };
-export type GoalRow = { code: string; target_code: string; text: string; text_confirmed: boolean };
 
 export type TargetProgressRow = TargetRow & {
   actions: number;
@@ -216,7 +203,7 @@ export function createPublicQueries(db: Database) {
           this.on('pr.country_code', 'c.code').andOn('pr.cycle_id', db.raw('?', [cycle.id]));
         })
         .select('c.code', 'c.name', 'c.region', 'c.eu_member', 'c.joined_on', 'c.left_on', 'pr.submitted_at', 'pr.accepted_at')
-        .where((where) => where.whereNotNull('pr.id').orWhereRaw('member_during(c.joined_on, c.left_on, ?, ?)', [cycle.opens_on, cycle.closes_on]))
+        .where((where) => where.whereNotNull('pr.id').orWhereRaw('expected_to_report(c.joined_on, c.left_on, ?)', [cycle.due_on]))
         .orderBy('c.name');
     },
   };

@@ -1,4 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { REGIONS, TARGET_CODES } from '../domain';
 import { notFound } from '../web/errors';
 import { labelsFor, type Labels } from '../i18n/labels';
 import { atomFeed } from './feed';
@@ -12,7 +13,7 @@ import type { MemberFilters, PublicService } from './service';
 
 type Page = { view: string; locals: Record<string, unknown> };
 
-const REGIONS = ['Africa', 'Americas', 'Asia-Pacific', 'Europe', 'Middle East'];
+/** The status filter, in the order a reader scans it; `not_reported` is an action with no accepted update yet. */
 const STATUSES: ActionStatus[] = ['completed', 'in_progress', 'delayed', 'not_started', 'not_reported', 'withdrawn'];
 const SORTS: Array<NonNullable<MemberFilters['sort']>> = ['name', 'joined', 'pledged', 'completed', 'delayed'];
 
@@ -22,7 +23,7 @@ function memberFilters(query: Request['query']): MemberFilters {
   return {
     region: pick(query.region, REGIONS),
     eu: pick(query.eu, ['yes', 'no'] as const),
-    target: pick(query.target, ['PT1', 'PT2', 'PT3', 'PT4']),
+    target: pick(query.target, TARGET_CODES),
     status: pick(query.status, STATUSES),
     sort: pick(query.sort, SORTS),
   };
@@ -34,7 +35,7 @@ function filterChoices(filters: MemberFilters, labels: Labels) {
   return {
     regionOptions: options(REGIONS.map((region) => [region, labels.region(region)]), filters.region),
     euOptions: options([['yes', t('overview.euYes')], ['no', t('overview.euNo')]], filters.eu),
-    targetOptions: options(['PT1', 'PT2', 'PT3', 'PT4'].map((code) => [code, code]), filters.target),
+    targetOptions: options(TARGET_CODES.map((code) => [code, code]), filters.target),
     statusOptions: options(STATUSES.map((status) => [status, labels.status(status)]), filters.status),
     sortOptions: options(SORTS.map((sort) => [sort, t(`overview.sort.${sort}`)]), filters.sort ?? 'name'),
   };

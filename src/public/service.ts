@@ -4,7 +4,8 @@ import { notFound } from '../web/errors';
 import type { DataVersion } from './data-version';
 import { indicatorLine, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
-import type { ActionStatus, CycleRow, PublicActionRow, PublicQueries, TargetRow } from './queries';
+import type { CycleRow, TargetRow } from '../db/rows';
+import type { ActionStatus, PublicActionRow, PublicQueries } from './queries';
 
 // Turns public rows into the view models the public pages render. Every number a
 // page shows is computed here, so the templates only lay it out.

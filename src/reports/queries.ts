@@ -1,57 +1,9 @@
 import type { Database } from '../db/knex';
+import type { ActionFields, ActionRow, CycleRow, IndicatorRow, IndicatorValueRow, ReportRow, StocktakingRow, TargetRow, UpdateRow } from '../db/rows';
+import type { ReportState } from '../domain';
 
-export type ReportState = 'draft' | 'submitted' | 'returned' | 'accepted';
-export type UpdateStatus = 'not_started' | 'in_progress' | 'completed' | 'delayed' | 'withdrawn';
-
-export type CycleRow = {
-  id: number;
-  slug: string;
-  title: string;
-  kind: 'commitments' | 'progress';
-  opens_on: string;
-  due_on: string;
-  closes_on: string;
-  state: 'planned' | 'open' | 'closed';
-};
-
-export type ReportRow = {
-  id: number;
-  country_code: string;
-  cycle_id: number;
-  state: ReportState;
-  version: number;
-  submitted_at: Date | null;
-  reviewed_at: Date | null;
-  review_comment: string | null;
-  updated_at: Date;
-  /** ISO 639 code of the language its texts are written in; null when not stated. */
-  text_language: string | null;
-};
-
-export type StocktakingRow = { target_code: string; existing_measures: string; gaps: string };
-
-/** What a delegate writes about a pledged action. */
-export type ActionFields = {
-  target_code: string;
-  goal_code: string | null;
-  title: string;
-  description: string;
-  responsible_body: string;
-  due_on: string | null;
-};
-
-export type ActionRow = ActionFields & {
-  id: number;
-  country_code: string;
-  pledged_in_report_id: number;
-  withdrawn_in_report_id: number | null;
-  withdrawal_reason: string | null;
-  pledged_in_cycle_title?: string;
-};
-
-export type UpdateRow = { action_id: number; status: UpdateStatus; percent_complete: number | null; narrative: string };
-export type IndicatorValueRow = { indicator_code: string; value: number; note: string };
-export type IndicatorRow = { code: string; name: string; unit: string };
+/** An action carried into a progress report, with the cycle it was pledged in. */
+export type CarriedActionRow = ActionRow & { pledged_in_cycle_title: string };
 
 const REPORT_COLUMNS = ['id', 'country_code', 'cycle_id', 'state', 'version', 'submitted_at', 'reviewed_at', 'review_comment', 'updated_at', 'text_language'];
 const CYCLE_COLUMNS = ['id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state'];
@@ -124,7 +76,7 @@ export function createReportQueries(db: Database) {
      * of an earlier cycle and not withdrawn (or withdrawn in this very report, which then
      * shows them as withdrawn).
      */
-    async listCarriedActions(countryCode: string, cycle: CycleRow, reportId: number | null): Promise<ActionRow[]> {
+    async listCarriedActions(countryCode: string, cycle: CycleRow, reportId: number | null): Promise<CarriedActionRow[]> {
       return db('actions as a')
         .join('reports as pledged', 'pledged.id', 'a.pledged_in_report_id')
         .join('cycles as c', 'c.id', 'pledged.cycle_id')
@@ -194,7 +146,7 @@ export function createReportQueries(db: Database) {
         .merge({ value, note, updated_at: db.fn.now() });
     },
 
-    async listTargets(): Promise<Array<{ code: string; title: string }>> {
+    async listTargets(): Promise<Array<Pick<TargetRow, 'code' | 'title'>>> {
       return db('policy_targets').select('code', 'title').orderBy('position');
     },
 

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { requireRole } from '../auth/guards';
+import { allow } from '../auth/guards';
+import { can, homePath } from '../auth/policy';
 import { countryName, translateMessage } from '../i18n';
 import { errorMessage } from '../web/error-messages';
 import { AppError, notFound } from '../web/errors';
@@ -25,10 +26,10 @@ const actionId = (req: Request) => {
 
 export function reportRoutes(reports: ReportService): Router {
   const router = Router();
-  router.use('/reports', requireRole('delegate', 'secretariat', 'admin'));
+  router.use('/reports', allow('report.view'));
 
   router.get('/reports', async (req, res) => {
-    if (req.user!.role !== 'delegate') return res.redirect(303, '/review');
+    if (!can(req.user, 'reports.list')) return res.redirect(303, homePath(req.user!));
     res.render('reports/list', { title: 'Your country’s reports', ...(await reports.listForDelegate(req.user!)) });
   });
 

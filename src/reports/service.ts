@@ -1,22 +1,27 @@
 import type { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
+import { authorize, can } from '../auth/policy';
+import type { ActionRow, CycleRow, ReportRow } from '../db/rows';
 import { sequentially, type Transactor } from '../db/transaction';
+import { targetCode, type ReportStage } from '../domain';
 import { AppError, notFound } from '../web/errors';
 import { translateMessage } from '../i18n';
 import { formatDate } from '../web/view-helpers';
-import { createReportQueries, type ActionRow, type CycleRow, type ReportQueries, type ReportRow, type ReportState } from './queries';
+import { createReportQueries, type ReportQueries } from './queries';
+import type { SubmissionContent } from './submission';
 import type { actionSchema, baselineSchema, indicatorsSchema, textLanguageSchema, updatesSchema } from './validation';
+import { authorizeMove, blockedBy, moveReport, type Blocked } from './workflow';
 
-// The rules of the report workflow: who may see and change which report, when a report
-// is locked and why, what makes it complete, and the transitions
-// draft → submitted → accepted | returned → (edits) → submitted.
-// Every change runs in one transaction that locks the report row, checks its version
-// (optimistic locking across requests), bumps it, and writes an audit event.
+// Delegates' reports: what a report holds, what makes it complete, and each change to it.
+// Who may is the access policy's (auth/policy); when a report may change is the
+// workflow's (./workflow). Every change runs in one transaction that locks the report
+// row, checks its version (optimistic locking across requests), moves its state through
+// the workflow (which bumps the version), and writes an audit event.
 
 export type RequestContext = { ipAddress: string | null };
 
-export const stateLabels: Record<ReportState | 'not_started', string> = {
+export const stateLabels: Record<ReportStage, string> = {
   not_started: 'Not started',
   draft: 'Draft',
   submitted: 'Submitted, waiting for review',
@@ -38,39 +43,19 @@ export class StaleVersionError extends AppError {
   }
 }
 
-const isStaff = (user: CurrentUser) => user.role === 'secretariat' || user.role === 'admin';
+/** Why a report cannot be edited now, or null when it can: the workflow's word on a save. */
+export const lockReason = (cycle: CycleRow, report: ReportRow | undefined): Blocked | null => blockedBy('save', { cycle, report });
 
-/** A delegate may only reach their own country; anything else is "not found", not "forbidden". */
-export function assertMayView(user: CurrentUser, countryCode: string): void {
-  if (isStaff(user)) return;
-  if (user.role === 'delegate' && user.countryCode === countryCode) return;
-  throw notFound('report');
-}
-
-/**
- * Why a report cannot be edited now, or null when it can: an English message with
- * {{date}} to fill in (a calendar day or an instant), so each page can say it in its
- * reader's language (see translateMessage).
- */
-export function lockReason(cycle: CycleRow, report: ReportRow | undefined): { message: string; date: string | Date | null } | null {
-  if (cycle.state === 'planned') return { message: 'This reporting cycle has not opened yet. It is planned to open on {{date}}.', date: cycle.opens_on };
-  if (cycle.state === 'closed') return { message: 'This reporting cycle closed on {{date}}: reports can no longer be changed.', date: cycle.closes_on };
-  if (report?.state === 'submitted') {
-    return { message: "This report was submitted on {{date}} and is waiting for the secretariat's review. It cannot be changed unless the secretariat returns it.", date: report.submitted_at };
-  }
-  if (report?.state === 'accepted') return { message: 'This report was accepted on {{date}} and is published. It can no longer be changed.', date: report.reviewed_at };
-  return null;
-}
-
-/** The lock as an error: English in its message, the template and date in its params for the error page. */
-const lockedError = (reason: NonNullable<ReturnType<typeof lockReason>>) =>
+/** A move the workflow refuses, as an error: English in its message, the template and date in its params for the error page. */
+export const lockedError = (reason: Blocked) =>
   new AppError(409, 'report_locked', translateMessage('en', reason.message, { date: formatDate(reason.date) }), { date: dateParam(reason.date) }, reason.message);
 
 const dateParam = (value: string | Date | null) => (value instanceof Date ? value.toISOString() : (value ?? ''));
 
-type ReportContent = Awaited<ReturnType<typeof loadContent>>;
+export type ReportContent = Awaited<ReturnType<typeof loadContent>>;
 
-async function loadContent(queries: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow | undefined) {
+/** Everything a report holds now, and the earlier pledges a progress report carries. */
+export async function loadContent(queries: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow | undefined) {
   const reportId = report?.id ?? null;
   const [stocktaking, pledged, carried, updates, indicatorValues] = await sequentially(
     async () => (reportId ? queries.listStocktaking(reportId) : []),
@@ -108,7 +93,7 @@ export function missingItems(cycle: CycleRow, content: ReportContent, targets: A
 }
 
 /** The report as it is submitted: frozen into report_submissions, never edited. */
-function snapshot(content: ReportContent) {
+export function snapshot(content: ReportContent): SubmissionContent {
   return {
     baseline: content.stocktaking,
     pledged: content.pledged.map(actionFields),
@@ -133,7 +118,7 @@ type EditWork = (context: { queries: ReportQueries; report: ReportRow; cycle: Cy
 export function createReportService(transaction: Transactor) {
   /** Loads country, cycle and report for a user, or throws 404 when they may not see it. */
   async function locate(queries: ReportQueries, user: CurrentUser, countryCode: string, cycleSlug: string, options: { forUpdate?: boolean } = {}) {
-    assertMayView(user, countryCode);
+    authorize(user, 'report.view', { countryCode });
     const [country, cycle] = await sequentially(() => queries.findCountry(countryCode), () => queries.findCycle(cycleSlug));
     if (!country || !cycle) throw notFound('report');
     const report = await queries.findReport(countryCode, cycle.id, options);
@@ -148,8 +133,9 @@ export function createReportService(transaction: Transactor) {
   async function edit(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, context: RequestContext, work: EditWork): Promise<ReportRow> {
     return transaction(async (trx) => {
       const queries = createReportQueries(trx);
+      authorizeMove(user, 'save', countryCode);
       const located = await locate(queries, user, countryCode, cycleSlug, { forUpdate: true });
-      const reason = lockReason(located.cycle, located.report);
+      const reason = blockedBy('save', located);
       if (reason) throw lockedError(reason);
       let report = located.report;
       const created = !report;
@@ -165,7 +151,7 @@ export function createReportService(transaction: Transactor) {
       }
       const change = await work({ queries, report, cycle: located.cycle, countryCode });
       // A report created by this save starts at version 1; any later save bumps it.
-      const updated = created ? report : await queries.touchReport(report.id, { state: 'draft' });
+      const updated = created ? report : await moveReport(queries, report, 'save');
       await recordAuditEvent(trx, {
         actorUserId: user.id, actorLabel: user.email, verb: change.verb, entity: change.entityId ? 'action' : 'report',
         entityId: change.entityId ?? report.id, countryCode, ipAddress: context.ipAddress,
@@ -190,8 +176,8 @@ export function createReportService(transaction: Transactor) {
   return {
     /** The reports of the user's country, one row per cycle that is not just planned. */
     async listForDelegate(user: CurrentUser) {
-      if (user.role !== 'delegate' || !user.countryCode) throw new AppError(403, 'forbidden', 'Only national delegates file reports.');
-      const countryCode = user.countryCode;
+      authorize(user, 'reports.list');
+      const countryCode = user.countryCode!;
       return transaction(async (trx) => {
         const queries = createReportQueries(trx);
         const [country, cycles, reports] = await sequentially(() => queries.findCountry(countryCode), () => queries.listCycles(), () => queries.listReportsOfCountry(countryCode));
@@ -247,7 +233,7 @@ export function createReportService(transaction: Transactor) {
           editable: reason === null,
           lockReason: reason,
           mayEdit: reason === null,
-          maySubmit: reason === null && user.role === 'delegate',
+          maySubmit: can(user, 'report.submit', { countryCode }) && blockedBy('submit', { cycle, report }) === null,
           missing,
           complete: missing.length === 0,
           targets,
@@ -262,7 +248,7 @@ export function createReportService(transaction: Transactor) {
     async saveBaseline(user: CurrentUser, code: string, slug: string, input: z.output<typeof baselineSchema>, context: RequestContext) {
       return edit(user, code, slug, input.version, context, async ({ queries, report, cycle }) => {
         if (cycle.kind !== 'commitments') throw new AppError(409, 'wrong_cycle', 'The baseline is part of the commitments cycle only.');
-        const entries = Object.entries(input.baseline).map(([target, entry]) => ({ target_code: target, existing_measures: entry?.existing ?? '', gaps: entry?.gaps ?? '' }));
+        const entries = Object.entries(input.baseline).map(([target, entry]) => ({ target_code: targetCode.parse(target), existing_measures: entry?.existing ?? '', gaps: entry?.gaps ?? '' }));
         await queries.saveStocktaking(report.id, entries);
         return { verb: 'report.baseline_saved', details: { targets: entries.map((entry) => entry.target_code) } };
       });
@@ -357,16 +343,16 @@ export function createReportService(transaction: Transactor) {
       return transaction(async (trx) => {
         const queries = createReportQueries(trx);
         const { cycle, report } = await locate(queries, user, countryCode, cycleSlug, { forUpdate: true });
-        if (user.role !== 'delegate') throw new AppError(403, 'forbidden', "Only the country's delegates submit its report; the secretariat cannot submit on a country's behalf.");
-        const reason = lockReason(cycle, report);
-        if (reason) throw lockedError(reason);
+        authorizeMove(user, 'submit', countryCode);
         if (!report || report.version !== expectedVersion) throw new StaleVersionError();
+        const reason = blockedBy('submit', { cycle, report });
+        if (reason) throw lockedError(reason);
         const content = await loadContent(queries, countryCode, cycle, report);
         const missing = missingItems(cycle, content, await queries.listTargets());
         if (missing.length > 0) throw new IncompleteReportError(missing);
         const now = new Date();
         const late = now.toISOString().slice(0, 10) > cycle.due_on;
-        const updated = await queries.touchReport(report.id, { state: 'submitted', submitted_at: now, submitted_by: user.id });
+        const updated = await moveReport(queries, report, 'submit', { submitted_at: now, submitted_by: user.id });
         await queries.insertSubmission({ report_id: report.id, submitted_at: now, submitted_by: user.id, late, content: snapshot(content) });
         await recordAuditEvent(trx, {
           actorUserId: user.id, actorLabel: user.email, verb: 'report.submitted', entity: 'report', entityId: report.id,

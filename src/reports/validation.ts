@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REPORTED_STATUSES, TARGET_CODES } from '../domain';
 import { TEXT_LANGUAGES } from '../i18n/text-languages';
 import { isRealDate } from '../web/forms';
 
@@ -18,7 +19,6 @@ const isoDate = z
   })
   .transform((value) => (value === '' ? null : value));
 
-export const TARGET_CODES = ['PT1', 'PT2', 'PT3', 'PT4'] as const;
 
 export const baselineSchema = z
   .object({
@@ -53,7 +53,6 @@ export const actionSchema = z
     message: 'The operational goal must belong to the chosen policy target.',
   });
 
-export const STATUSES = ['not_started', 'in_progress', 'completed', 'delayed'] as const;
 
 const percent = z
   .string()
@@ -71,7 +70,7 @@ export const updatesSchema = z
         z.string().regex(/^a\d{1,9}$/, 'Unknown action.'),
         z
           .object({
-            status: z.enum(STATUSES, { message: 'Choose a status.' }).or(z.literal('').transform(() => null)),
+            status: z.enum(REPORTED_STATUSES, { message: 'Choose a status.' }).or(z.literal('').transform(() => null)),
             percent: percent.prefault(''),
             narrative: optionalText(5_000, 'The progress narrative'),
           })

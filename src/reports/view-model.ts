@@ -5,7 +5,7 @@ import type { FormError } from '../web/forms';
 import { fieldErrors } from '../web/forms';
 import type { ReportService } from './service';
 import { statusLabels } from './service';
-import { STATUSES } from './validation';
+import { REPORTED_STATUSES } from '../domain';
 
 // Builds what the report pages render. A form that failed (invalid input, or a stale
 // version) is shown again with exactly what the user typed; every other form shows the
@@ -42,7 +42,7 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     const text = labels.goal(goal.code, goal.text);
     return { value: goal.code, label: `${goal.code} ${text.length > 90 ? `${text.slice(0, 88)}…` : text}` };
   });
-  const statusChoices = STATUSES.map((status) => ({ value: status, label: statusLabels[status]! }));
+  const statusChoices = REPORTED_STATUSES.map((status) => ({ value: status, label: statusLabels[status]! }));
   const targetTitle = (code: string) => labels.targetTitle(code, page.targets.find((target) => target.code === code)?.title ?? code);
 
   const actionForm = (name: string, saved: { title: string; target_code: string; goal_code: string | null; responsible_body: string; due_on: string | null; description: string } | undefined) => {

@@ -1,5 +1,7 @@
 import type { Database } from '../db/knex';
-import type { ReportState } from '../reports/queries';
+import type { CycleRow } from '../db/rows';
+import type { ReportState } from '../domain';
+import { submissionContentSchema, type SubmissionContent } from '../reports/submission';
 
 export type QueueRow = {
   code: string;
@@ -11,19 +13,15 @@ export type QueueRow = {
   submitted_at: Date | null;
   reviewed_at: Date | null;
   reviewer_name: string | null;
+  /** Whether the member is expected to report in the cycle (the expected_to_report rule). */
+  expected: boolean;
 };
 
-export type SubmissionContent = {
-  baseline: Array<{ target_code: string; existing_measures: string; gaps: string }>;
-  pledged: Array<{ id: number; title: string }>;
-  updates: Array<{ action_id: number; status: string; percent_complete: number | null; narrative: string }>;
-  indicators: Array<{ indicator_code: string; value: number; note: string }>;
-};
 
 export function createReviewQueries(db: Database) {
   return {
     /** Every member expected in the cycle, and anyone with a report in it, with the report's state. */
-    async listQueue(cycle: { id: number; opens_on: string; closes_on: string }): Promise<QueueRow[]> {
+    async listQueue(cycle: Pick<CycleRow, 'id' | 'due_on'>): Promise<QueueRow[]> {
       return db('countries as c')
         .leftJoin('reports as r', function joinCycle() {
           this.on('r.country_code', 'c.code').andOn('r.cycle_id', db.raw('?', [cycle.id]));
@@ -33,17 +31,19 @@ export function createReviewQueries(db: Database) {
         // On time is judged by the first submission; demo and imported reports have no
         // frozen versions, so their own submission date stands in.
         .select(db.raw('coalesce((select min(s.submitted_at) from report_submissions s where s.report_id = r.id), r.submitted_at) as first_submitted_at'))
-        .where((where) => where.whereNotNull('r.id').orWhereRaw('member_during(c.joined_on, c.left_on, ?, ?)', [cycle.opens_on, cycle.closes_on]))
+        .select(db.raw('expected_to_report(c.joined_on, c.left_on, ?) as expected', [cycle.due_on]))
+        .where((where) => where.whereNotNull('r.id').orWhereRaw('expected_to_report(c.joined_on, c.left_on, ?)', [cycle.due_on]))
         .orderBy('c.name');
     },
 
     /** The most recent returned version of a report, as it was submitted. */
     async findLastReturnedSubmission(reportId: number): Promise<{ number: number; content: SubmissionContent; review_comment: string } | undefined> {
-      return db('report_submissions')
+      const row = await db('report_submissions')
         .select('number', 'content', 'review_comment')
         .where({ report_id: reportId, outcome: 'returned' })
         .orderBy('number', 'desc')
         .first();
+      return row && { ...row, content: submissionContentSchema.parse(row.content) };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { countryName } from '../i18n';
-import { requireRole } from '../auth/guards';
+import { allow } from '../auth/guards';
 import type { ReportService } from '../reports/service';
 import { StaleVersionError } from '../reports/service';
 import { reportView } from '../reports/view-model';
@@ -11,7 +11,7 @@ import { acceptSchema, returnSchema, type ReviewService } from './service';
 
 export function reviewRoutes(review: ReviewService, reports: ReportService): Router {
   const router = Router();
-  router.use('/review', requireRole('secretariat', 'admin'));
+  router.use('/review', allow('review.decide'));
 
   router.get('/review', async (req, res) => {
     const slug = typeof req.query.cycle === 'string' && /^[a-z0-9-]{1,60}$/.test(req.query.cycle) ? req.query.cycle : undefined;

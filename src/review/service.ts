@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
-import { sequentially, type Transactor } from '../db/transaction';
-import { createReportQueries, type CycleRow } from '../reports/queries';
-import { stateLabels, statusLabels, StaleVersionError, type RequestContext } from '../reports/service';
+import { authorize } from '../auth/policy';
+import type { CycleRow, ReportRow } from '../db/rows';
+import type { Transactor } from '../db/transaction';
+import { createReportQueries, type ReportQueries } from '../reports/queries';
+import type { SubmissionContent } from '../reports/submission';
+import { loadContent, lockedError, snapshot, stateLabels, statusLabels, StaleVersionError, type RequestContext } from '../reports/service';
+import { blockedBy, moveReport } from '../reports/workflow';
 import { AppError, notFound } from '../web/errors';
-import { createReviewQueries, type SubmissionContent } from './queries';
+import { createReviewQueries } from './queries';
 
 // The secretariat's side: who has reported in a cycle, on time or late, and the decision
 // on a submitted report. Accepting publishes (the public views read accepted reports);
@@ -23,15 +27,11 @@ export const acceptSchema = z.object({ version: z.coerce.number().int().min(0) }
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
-function assertStaff(user: CurrentUser) {
-  if (user.role !== 'secretariat' && user.role !== 'admin') throw new AppError(403, 'forbidden', 'Only the secretariat reviews reports.');
-}
-
 export function createReviewService(transaction: Transactor) {
   return {
     /** Per cycle: every member's state, on time or late, and the reporting and on-time rates. */
     async queue(user: CurrentUser, cycleSlug: string | undefined) {
-      assertStaff(user);
+      authorize(user, 'review.decide');
       return transaction(async (trx) => {
         const reports = createReportQueries(trx);
         const cycles = await reports.listCycles();
@@ -43,6 +43,9 @@ export function createReviewService(transaction: Transactor) {
           const state = row.state ?? 'not_started';
           const firstSubmitted = row.first_submitted_at;
           const onTime = firstSubmitted ? dayOf(firstSubmitted) <= cycle.due_on : null;
+          // A member not expected in this cycle (joined later, date unknown, or left) is
+          // never overdue; it is listed only because it has a report anyway.
+          const overdue = row.expected && today > cycle.due_on;
           return {
             code: row.code,
             name: row.name,
@@ -50,22 +53,25 @@ export function createReviewService(transaction: Transactor) {
             stateLabel: stateLabels[state],
             submittedAt: row.submitted_at,
             firstSubmittedAt: firstSubmitted,
-            timeliness: firstSubmitted ? (onTime ? 'On time' : 'Late') : today > cycle.due_on ? 'Overdue' : 'Not due yet',
-            late: firstSubmitted ? !onTime : today > cycle.due_on,
+            expected: row.expected,
+            timeliness: firstSubmitted ? (onTime ? 'On time' : 'Late') : !row.expected ? 'Not expected in this cycle' : overdue ? 'Overdue' : 'Not due yet',
+            late: firstSubmitted ? !onTime : overdue,
             reviewedAt: row.reviewed_at,
             reviewerName: row.reviewer_name,
             awaitingReview: state === 'submitted',
           };
         });
-        const submitted = members.filter((member) => member.firstSubmittedAt);
+        // The rates count the members expected to report.
+        const expected = members.filter((member) => member.expected);
+        const submitted = expected.filter((member) => member.firstSubmittedAt);
         const onTime = submitted.filter((member) => !member.late);
         const count = (state: string) => members.filter((member) => member.state === state).length;
         return {
           cycles: cycles.map((row) => ({ slug: row.slug, title: row.title, selected: row.slug === cycle.slug })),
           cycle: { slug: cycle.slug, title: cycle.title, state: cycle.state, dueOn: cycle.due_on },
           members,
-          counts: { expected: members.length, notStarted: count('not_started'), draft: count('draft'), submitted: count('submitted'), returned: count('returned'), accepted: count('accepted') },
-          reportingRate: share(submitted.length, members.length),
+          counts: { expected: expected.length, notStarted: count('not_started'), draft: count('draft'), submitted: count('submitted'), returned: count('returned'), accepted: count('accepted') },
+          reportingRate: share(submitted.length, expected.length),
           onTimeRate: share(onTime.length, submitted.length),
         };
       });
@@ -76,13 +82,13 @@ export function createReviewService(transaction: Transactor) {
      * is a resubmission, else the country's previous accepted report.
      */
     async comparison(user: CurrentUser, countryCode: string, cycleSlug: string) {
-      assertStaff(user);
+      authorize(user, 'review.decide');
       return transaction(async (trx) => {
         const reports = createReportQueries(trx);
         const cycle = await reports.findCycle(cycleSlug);
         const report = cycle && (await reports.findReport(countryCode, cycle.id));
         if (!cycle || !report) throw notFound('report');
-        const current = await contentOf(reports, countryCode, cycle, report.id);
+        const current = await contentOf(reports, countryCode, cycle, report);
         const returned = await createReviewQueries(trx).findLastReturnedSubmission(report.id);
         let previous: SubmissionContent | null = returned?.content ?? null;
         let previousLabel = returned ? `the version returned to the country (version ${returned.number})` : null;
@@ -90,7 +96,7 @@ export function createReviewService(transaction: Transactor) {
           const accepted = await reports.findPreviousAccepted(countryCode, cycle);
           if (accepted) {
             const acceptedCycle = (await reports.listCycles()).find((row) => row.id === accepted.cycle_id)!;
-            previous = await contentOf(reports, countryCode, acceptedCycle, accepted.id);
+            previous = await contentOf(reports, countryCode, acceptedCycle, accepted);
             previousLabel = `the previous accepted report (${accepted.cycle_title})`;
           }
         }
@@ -109,18 +115,21 @@ export function createReviewService(transaction: Transactor) {
 
   /** One review decision: only on a submitted report, only once (the row is locked). */
   async function decide(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, context: RequestContext, decision: { outcome: 'accepted' | 'returned'; comment: string | null }) {
-    assertStaff(user);
+    const transition = decision.outcome === 'accepted' ? 'accept' : 'return';
+    authorize(user, 'review.decide');
     return transaction(async (trx) => {
       const reports = createReportQueries(trx);
       const cycle = await reports.findCycle(cycleSlug);
       const report = cycle && (await reports.findReport(countryCode, cycle.id, { forUpdate: true }));
       if (!cycle || !report) throw notFound('report');
-      if (report.state !== 'submitted') {
-        throw new AppError(409, 'not_submitted', `This report is not waiting for review (${stateLabels[report.state]}): there is nothing to review now.`, { state: stateLabels[report.state] }, 'This report is not waiting for review ({{state}}): there is nothing to review now.');
+      const blocked = blockedBy(transition, { cycle, report });
+      if (blocked?.code === 'not_submitted') {
+        throw new AppError(409, 'not_submitted', `This report is not waiting for review (${stateLabels[report.state]}): there is nothing to review now.`, { state: stateLabels[report.state] }, blocked.message);
       }
+      if (blocked) throw lockedError(blocked);
       if (report.version !== expectedVersion) throw new StaleVersionError();
       const now = new Date();
-      const updated = await reports.touchReport(report.id, { state: decision.outcome, reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });
+      const updated = await moveReport(reports, report, transition, { reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });
       await reports.recordReviewOfLatestSubmission(report.id, { outcome: decision.outcome, reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });
       await recordAuditEvent(trx, {
         actorUserId: user.id, actorLabel: user.email, verb: decision.outcome === 'accepted' ? 'report.accepted' : 'report.returned',
@@ -132,20 +141,12 @@ export function createReviewService(transaction: Transactor) {
   }
 }
 
-async function contentOf(reports: ReturnType<typeof createReportQueries>, countryCode: string, cycle: CycleRow, reportId: number): Promise<SubmissionContent & { carried: Array<{ id: number; title: string; withdrawn: boolean }> }> {
-  const [baseline, pledged, updates, indicators, carried] = await sequentially(
-    () => reports.listStocktaking(reportId),
-    () => reports.listActionsPledgedIn(reportId),
-    () => reports.listUpdates(reportId),
-    () => reports.listIndicatorValues(reportId),
-    async () => (cycle.kind === 'progress' ? reports.listCarriedActions(countryCode, cycle, reportId) : []),
-  );
+/** A report's content as a submission would freeze it, with the earlier pledges it carries. */
+async function contentOf(reports: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow) {
+  const content = await loadContent(reports, countryCode, cycle, report);
   return {
-    baseline,
-    pledged: pledged.map((action) => ({ id: action.id, title: action.title })),
-    updates,
-    indicators,
-    carried: carried.map((action) => ({ id: action.id, title: action.title, withdrawn: action.withdrawn_in_report_id === reportId })),
+    ...snapshot(content),
+    carried: content.carried.map((action) => ({ id: action.id, title: action.title, withdrawn: action.withdrawn_in_report_id === report.id })),
   };
 }
 

@@ -1,15 +1,6 @@
 import type { Database } from '../db/knex';
-
-export type Role = 'delegate' | 'secretariat' | 'admin';
-
-export type UserRow = {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  country_code: string | null;
-  active: boolean;
-};
+import type { UserRow } from '../db/rows';
+import type { Role } from '../domain';
 
 export function createUserQueries(db: Database) {
   return {

@@ -1,31 +1,29 @@
 import { z } from 'zod';
+import { delegatesHaveACountry } from '../admin/validation';
+import { COUNTRY_CODE, ROLES } from '../domain';
 import { recordAuditEvent } from '../audit/queries';
 import { hashPassword, passwordProblem } from '../auth/passwords';
 import type { Transactor } from '../db/transaction';
 import { AppError } from '../web/errors';
-import { createUserQueries, type UserRow } from './queries';
+import { createUserQueries } from './queries';
+import type { UserRow } from '../db/rows';
 
 export const newUserSchema = z
   .object({
     email: z.string().trim().max(254).pipe(z.email({ message: 'Enter an e-mail address like name@example.org.' })),
     name: z.string().trim().min(1, 'Enter a name.').max(200),
-    role: z.enum(['delegate', 'secretariat', 'admin'], { message: 'The role must be delegate, secretariat or admin.' }),
+    role: z.enum(ROLES, { message: 'The role must be delegate, secretariat or admin.' }),
     country: z
       .string()
       .trim()
       .toUpperCase()
-      .regex(/^[A-Z]{2}$/, 'The country is a two-letter code such as FR.')
+      .regex(COUNTRY_CODE, 'The country is a two-letter code such as FR.')
       .optional(),
     password: z.string(),
   })
   .strict()
+  .superRefine(delegatesHaveACountry)
   .superRefine((user, context) => {
-    if (user.role === 'delegate' && !user.country) {
-      context.addIssue({ code: 'custom', path: ['country'], message: 'A delegate needs a country.' });
-    }
-    if (user.role !== 'delegate' && user.country) {
-      context.addIssue({ code: 'custom', path: ['country'], message: 'Only delegates belong to a country.' });
-    }
     const problem = passwordProblem(user.password);
     if (problem) context.addIssue({ code: 'custom', path: ['password'], message: problem });
   });

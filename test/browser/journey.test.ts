@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildTestApp } from '../helpers/app';
-import { accessibilityViolations, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
+import { accessibilityViolations, clickAndLoad, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
 import { makeCountry, makeCycle, makeUser, TEST_PASSWORD, unique } from '../helpers/factories';
 
@@ -32,7 +32,7 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await check(page);
     await page.getByLabel('E-mail address').fill(email);
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await clickAndLoad(page, page.getByRole('button', { name: 'Sign in' }));
   }
 
   it('admin invites a delegate, who files a report; the secretariat returns it, the delegate fixes it, the secretariat accepts, the public sees it', async () => {
@@ -54,7 +54,7 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await inviteForm.getByLabel('Name').fill('Dana Delegate');
     await inviteForm.getByLabel('Role').selectOption('delegate');
     await inviteForm.getByLabel('Country (delegates only)').selectOption(country.code);
-    await inviteForm.getByRole('button', { name: 'Create the invitation' }).click();
+    await clickAndLoad(adminDesk.page, inviteForm.getByRole('button', { name: 'Create the invitation' }));
     await check(adminDesk.page);
     const link = await adminDesk.page.locator('.flash__detail code').textContent();
     expect(link).toContain('/invitations/');
@@ -67,22 +67,22 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await check(page);
     await page.getByLabel('New password').fill(delegatePassword);
     await page.getByLabel('Type the password again').fill(delegatePassword);
-    await page.getByRole('button', { name: 'Set password' }).click();
+    await clickAndLoad(page, page.getByRole('button', { name: 'Set password' }));
     expect(await page.getByText('Your password is set').count()).toBe(1);
     await signIn(page, delegateEmail, delegatePassword);
     await check(page);
-    await page.getByRole('link', { name: `Start the report for ${cycle.title}` }).click();
+    await clickAndLoad(page, page.getByRole('link', { name: `Start the report for ${cycle.title}` }));
     await check(page);
     for (const target of ['PT1', 'PT2', 'PT3']) await page.locator(`#baseline-${target}-existing`).fill(`Measures for ${target}`);
-    await page.getByRole('button', { name: 'Save the baseline' }).click();
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save the baseline' }));
     await page.locator('#new-action-title').fill(actionTitle);
     await page.locator('#new-action-target').selectOption('PT1');
     await page.locator('#new-action-goal').selectOption('1.1');
-    await page.getByRole('button', { name: 'Add the action' }).click();
+    await clickAndLoad(page, page.getByRole('button', { name: 'Add the action' }));
     await page.locator('#baseline-PT4-existing').fill('A hotline');
-    await page.getByRole('button', { name: 'Save the baseline' }).click();
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save the baseline' }));
     await check(page);
-    await page.getByRole('button', { name: 'Submit the report' }).click();
+    await clickAndLoad(page, page.getByRole('button', { name: 'Submit the report' }));
     await page.waitForURL(`**/reports/${country.code}/${cycle.slug}`);
     await check(page);
     expect(await page.locator('.tag').first().textContent()).toContain('Submitted');
@@ -92,10 +92,10 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await signIn(staffDesk.page, secretariat.email);
     await check(staffDesk.page);
     await staffDesk.page.goto(`/review?cycle=${cycle.slug}`);
-    await staffDesk.page.getByRole('link', { name: country.name }).click();
+    await clickAndLoad(staffDesk.page, staffDesk.page.getByRole('link', { name: country.name }));
     await check(staffDesk.page);
     await staffDesk.page.getByLabel('What must the country change?').fill('Please say who runs the hotline under PT4.');
-    await staffDesk.page.getByRole('button', { name: 'Return to the country' }).click();
+    await clickAndLoad(staffDesk.page, staffDesk.page.getByRole('button', { name: 'Return to the country' }));
     await check(staffDesk.page);
 
     // The delegate sees the comment, fixes the baseline and submits again.
@@ -103,15 +103,15 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await check(page);
     expect(await page.locator('#review-comment').textContent()).toContain('who runs the hotline');
     await page.locator('#baseline-PT4-existing').fill('A hotline run by the national police since 2010');
-    await page.getByRole('button', { name: 'Save the baseline' }).click();
-    await page.getByRole('button', { name: 'Submit the report' }).click();
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save the baseline' }));
+    await clickAndLoad(page, page.getByRole('button', { name: 'Submit the report' }));
     await page.waitForURL(`**/reports/${country.code}/${cycle.slug}`);
 
     // The secretariat accepts; the report is published.
     await staffDesk.page.goto(`/review/${country.code}/${cycle.slug}`);
     await check(staffDesk.page);
     expect(await staffDesk.page.locator('#changes-title').locator('..').textContent()).toMatch(/Baseline PT4:\s*changed/);
-    await staffDesk.page.getByRole('button', { name: 'Accept and publish' }).click();
+    await clickAndLoad(staffDesk.page, staffDesk.page.getByRole('button', { name: 'Accept and publish' }));
     await check(staffDesk.page);
 
     const visitor = await person();

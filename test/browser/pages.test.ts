@@ -2,7 +2,7 @@ import { HtmlValidate } from 'html-validate';
 import type { Browser, Page } from 'playwright-core';
 import { loadDemoData } from '../../src/demo/load-demo';
 import { buildTestApp } from '../helpers/app';
-import { accessibilityViolations, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
+import { accessibilityViolations, clickAndLoad, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
 import { makeCycle, makeUser, TEST_PASSWORD } from '../helpers/factories';
 import { translator, type Language } from '../../src/i18n';
@@ -112,10 +112,10 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
       const context = await browser.newContext({ bypassCSP: true, baseURL: server.url });
       const page = await context.newPage();
       await page.goto('/login');
-      if (language !== 'en') await page.getByRole('link', { name: 'Deutsch' }).click();
+      if (language !== 'en') await clickAndLoad(page, page.getByRole('link', { name: 'Deutsch' }));
       await page.getByLabel(t('login.email')).fill(user.email);
       await page.getByLabel(t('login.password')).fill(TEST_PASSWORD);
-      await page.getByRole('button', { name: t('login.submit') }).click();
+      await clickAndLoad(page, page.getByRole('button', { name: t('login.submit') }));
       for (const path of pages[role]) problems.push(...(await check(page, path, language)));
       await context.close();
     }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { createHttpServer } from '../../src/app';
 
 // Browser tests drive Debian's Chromium through playwright-core. Without Chromium they
@@ -49,4 +49,15 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
     return result.violations;
   });
   return violations.map((violation) => `${page.url()}: ${violation.id} (${violation.impact}) ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+/**
+ * Clicks something that loads a new page (a form's button, a link) and waits until that
+ * page has loaded, as a person waits before reading it. Checking the page right after the
+ * click reads the old page, or one half-replaced (the journey test failed that way).
+ */
+export async function clickAndLoad(page: Page, target: Locator): Promise<void> {
+  const loaded = page.waitForEvent('load');
+  await target.click();
+  await loaded;
 }
