@@ -22,7 +22,8 @@ import type { Services } from './services';
 import { errorHandler, notFoundHandler } from './web/error-handlers';
 import { viewHelpers } from './web/view-helpers';
 import { assignRequestId } from './web/request-id';
-import { languageRoutes, useLanguage } from './i18n';
+import { useLanguage } from './i18n';
+import { languageRoutes } from './i18n/routes';
 
 export type AppOptions = {
   logger: Logger;

@@ -267,7 +267,7 @@ describe('exports and open data', () => {
       const page = await staff.get('/exports/import');
       const response = await staff.post('/exports/import').type('form').send({ _csrf: csrfTokenIn(page.text), cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
       expect(response.status).toBe(422);
-      expect(cheerio.load(response.text)('tbody').text()).toContain(`${country.code}'s report for ${cycle.title} is submitted: actions can only be imported into a draft.`);
+      expect(cheerio.load(response.text)('tbody').text()).toContain(`${country.code}'s report for ${cycle.title} is Submitted, waiting for review: actions can only be imported into a draft.`);
       expect(await database.db('actions').where({ country_code: country.code })).toHaveLength(0);
     });
   });

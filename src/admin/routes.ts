@@ -12,7 +12,7 @@ import { changeRoleSchema, cycleStateSchema, editCountrySchema, editCycleSchema,
 
 type Redisplay = { form: string; values: Record<string, unknown>; errors: FormError[] };
 
-const ROLE_LABELS: Record<Role, string> = { delegate: 'National delegate', secretariat: 'Secretariat', admin: 'Administrator' };
+const ROLE_LABELS: Record<Role, string> = { delegate: 'msg.national_delegate', secretariat: 'msg.secretariat', admin: 'msg.administrator' };
 const ROLE_CHOICES = ROLES.map((role) => ({ value: role, label: ROLE_LABELS[role] }));
 
 const str = (value: unknown) => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
@@ -72,14 +72,14 @@ export function adminRoutes(admin: AdminService): Router {
     const countryChoices = page.countries.map((country) => ({ value: country.code, label: `${countryName(country.code, country.name, req.language)} (${country.code})` }));
     const invite = formValues(redisplay, 'invite', { email: '', name: '', role: 'delegate', country: '' });
     res.status(status).render('admin/users', {
-      title: 'Users',
+      title: req.t('msg.users'),
       errors: redisplay?.errors ?? [],
-      invite: { ...invite, roleOptions: choices(ROLE_CHOICES, invite.values.role!), countryOptions: choices(countryChoices, invite.values.country!, 'None (secretariat and admin)') },
+      invite: { ...invite, roleOptions: choices(ROLE_CHOICES, invite.values.role!), countryOptions: choices(countryChoices, invite.values.country!, 'msg.none_secretariat_and_admin') },
       invitationDays: INVITATION_DAYS,
       invitations: page.invitations,
       users: page.users.map((user) => {
         const form = formValues(redisplay, `user-${user.id}`, { role: user.role, country: user.country_code ?? '' });
-        return { ...user, isSelf: user.id === req.user!.id, form: { ...form, roleOptions: choices(ROLE_CHOICES, form.values.role!), countryOptions: choices(countryChoices, form.values.country!, 'None (secretariat and admin)') } };
+        return { ...user, isSelf: user.id === req.user!.id, form: { ...form, roleOptions: choices(ROLE_CHOICES, form.values.role!), countryOptions: choices(countryChoices, form.values.country!, 'msg.none_secretariat_and_admin') } };
       }),
     });
   }
@@ -90,20 +90,20 @@ export function adminRoutes(admin: AdminService): Router {
     handle(() => 'invite', inviteSchema, async (req, input) => {
       const token = await admin.invite(req.user!, input, ctx(req));
       return `${req.protocol}://${req.get('host')}/invitations/${token}`;
-    }, renderUsers, () => ({ url: '/admin/users', text: 'Invitation created. Send this link to the person; it works once, for {{days}} days, and is not shown again:', params: { days: INVITATION_DAYS } })),
+    }, renderUsers, () => ({ url: '/admin/users', text: 'msg.invitation_created_send_link_person_works', params: { days: INVITATION_DAYS } })),
   );
   router.post(
     '/admin/users/:id/role',
-    handle((req) => `user-${id(req)}`, changeRoleSchema, (req, input) => admin.changeRole(req.user!, id(req), input, ctx(req)), renderUsers, () => ({ url: '/admin/users', text: 'Role changed.' })),
+    handle((req) => `user-${id(req)}`, changeRoleSchema, (req, input) => admin.changeRole(req.user!, id(req), input, ctx(req)), renderUsers, () => ({ url: '/admin/users', text: 'msg.role_changed' })),
   );
   router.post('/admin/users/:id/deactivate', async (req, res) => {
     await admin.setActive(req.user!, id(req), false, ctx(req));
-    req.session.flash = { kind: 'success', text: 'User deactivated: their sessions have ended.' };
+    req.session.flash = { kind: 'success', text: 'msg.user_deactivated_their_sessions_have_ended' };
     res.redirect(303, '/admin/users');
   });
   router.post('/admin/users/:id/reactivate', async (req, res) => {
     await admin.setActive(req.user!, id(req), true, ctx(req));
-    req.session.flash = { kind: 'success', text: 'User reactivated.' };
+    req.session.flash = { kind: 'success', text: 'msg.user_reactivated' };
     res.redirect(303, '/admin/users');
   });
 
@@ -114,14 +114,14 @@ export function adminRoutes(admin: AdminService): Router {
     if (!/^[A-Z]{2}$/.test(code)) throw notFound('member');
     return code;
   };
-  const regionChoices = REGIONS.map((region) => ({ value: region, label: region }));
-  const euChoices = [{ value: 'no', label: 'No' }, { value: 'yes', label: 'Yes' }];
+  const euChoices = [{ value: 'no', label: 'msg.no' }, { value: 'yes', label: 'msg.yes' }];
 
   async function renderCountries(req: Request, res: Response, status: number, redisplay?: Redisplay) {
     const page = await admin.countriesPage(req.user!);
+    const regionChoices = REGIONS.map((region) => ({ value: region, label: req.t(`region.${region}`) }));
     const add = formValues(redisplay, 'country', { code: '', name: '', region: 'Europe', eu_member: 'no', joined_on: '', left_on: '' });
     res.status(status).render('admin/countries', {
-      title: 'Countries',
+      title: req.t('msg.countries'),
       errors: redisplay?.errors ?? [],
       add: { ...add, regionOptions: choices(regionChoices, add.values.region!), euOptions: choices(euChoices, add.values.eu_member!) },
       countries: page.countries.map((country) => {
@@ -134,11 +134,11 @@ export function adminRoutes(admin: AdminService): Router {
   router.get('/admin/countries', (req, res) => renderCountries(req, res, 200));
   router.post(
     '/admin/countries',
-    handle(() => 'country', newCountrySchema, (req, input) => admin.addCountry(req.user!, input, ctx(req)), renderCountries, () => ({ url: '/admin/countries', text: 'Member added.' })),
+    handle(() => 'country', newCountrySchema, (req, input) => admin.addCountry(req.user!, input, ctx(req)), renderCountries, () => ({ url: '/admin/countries', text: 'msg.member_added' })),
   );
   router.post(
     '/admin/countries/:code',
-    handle((req) => `country-${countryCode(req)}`, editCountrySchema, (req, input) => admin.editCountry(req.user!, countryCode(req), input, ctx(req)), renderCountries, () => ({ url: '/admin/countries', text: 'Member changed.' })),
+    handle((req) => `country-${countryCode(req)}`, editCountrySchema, (req, input) => admin.editCountry(req.user!, countryCode(req), input, ctx(req)), renderCountries, () => ({ url: '/admin/countries', text: 'msg.member_changed' })),
   );
 
   // Cycles
@@ -148,13 +148,13 @@ export function adminRoutes(admin: AdminService): Router {
     if (!/^[a-z0-9-]{1,60}$/.test(slug)) throw notFound('reporting cycle');
     return slug;
   };
-  const kindChoices = [{ value: 'progress', label: 'Progress reports' }, { value: 'commitments', label: 'Stocktaking and commitments' }];
+  const kindChoices = [{ value: 'progress', label: 'msg.progress_reports' }, { value: 'commitments', label: 'msg.stocktaking_and_commitments' }];
 
   async function renderCycles(req: Request, res: Response, status: number, redisplay?: Redisplay) {
     const page = await admin.cyclesPage(req.user!);
     const add = formValues(redisplay, 'cycle', { slug: '', title: '', kind: 'progress', opens_on: '', due_on: '', closes_on: '' });
     res.status(status).render('admin/cycles', {
-      title: 'Reporting cycles',
+      title: req.t('msg.reporting_cycles'),
       errors: redisplay?.errors ?? [],
       add: { ...add, kindOptions: choices(kindChoices, add.values.kind!) },
       cycles: page.cycles.map((cycle) => ({
@@ -169,15 +169,15 @@ export function adminRoutes(admin: AdminService): Router {
   router.get('/admin/cycles', (req, res) => renderCycles(req, res, 200));
   router.post(
     '/admin/cycles',
-    handle(() => 'cycle', newCycleSchema, (req, input) => admin.createCycle(req.user!, input, ctx(req)), renderCycles, () => ({ url: '/admin/cycles', text: 'Cycle created. It is planned: open it when delegates may start.' })),
+    handle(() => 'cycle', newCycleSchema, (req, input) => admin.createCycle(req.user!, input, ctx(req)), renderCycles, () => ({ url: '/admin/cycles', text: 'msg.cycle_created_planned_open_when_delegates' })),
   );
   router.post(
     '/admin/cycles/:slug',
-    handle((req) => `cycle-${cycleSlug(req)}`, editCycleSchema, (req, input) => admin.editCycle(req.user!, cycleSlug(req), input, ctx(req)), renderCycles, () => ({ url: '/admin/cycles', text: 'Cycle changed.' })),
+    handle((req) => `cycle-${cycleSlug(req)}`, editCycleSchema, (req, input) => admin.editCycle(req.user!, cycleSlug(req), input, ctx(req)), renderCycles, () => ({ url: '/admin/cycles', text: 'msg.cycle_changed' })),
   );
   router.post(
     '/admin/cycles/:slug/state',
-    handle((req) => `state-${cycleSlug(req)}`, cycleStateSchema, (req, input) => admin.setCycleState(req.user!, cycleSlug(req), input.state, ctx(req)), renderCycles, (req) => ({ url: '/admin/cycles', text: 'Cycle {{slug}} updated.', params: { slug: cycleSlug(req) } })),
+    handle((req) => `state-${cycleSlug(req)}`, cycleStateSchema, (req, input) => admin.setCycleState(req.user!, cycleSlug(req), input.state, ctx(req)), renderCycles, (req) => ({ url: '/admin/cycles', text: 'msg.cycle_slug_updated', params: { slug: cycleSlug(req) } })),
   );
 
   return router;

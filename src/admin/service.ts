@@ -42,8 +42,8 @@ export function createAdminService(transaction: Transactor) {
       authorize(user, 'users.manage');
       const token = randomBytes(32).toString('base64url');
       await audited(user, context, async (queries, audit) => {
-        if (input.country && !(await queries.findCountry(input.country))) throw new FieldError(422, 'unknown_country', 'country', 'Choose a country from the list.');
-        if (await queries.emailInUse(input.email)) throw new FieldError(409, 'email_taken', 'email', 'This e-mail address already has an account or a pending invitation.');
+        if (input.country && !(await queries.findCountry(input.country))) throw new FieldError(422, 'unknown_country', 'country', 'msg.choose_country_from_list');
+        if (await queries.emailInUse(input.email)) throw new FieldError(409, 'email_taken', 'email', 'msg.e_mail_address_already_has_account');
         const id = await queries.insertInvitation({
           token_hash: hashToken(token), email: input.email, name: input.name, role: input.role, country_code: input.country,
           invited_by: user.id, expires_at: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
@@ -58,8 +58,8 @@ export function createAdminService(transaction: Transactor) {
       await audited(user, context, async (queries, audit) => {
         const target = await queries.findUser(userId, { forUpdate: true });
         if (!target) throw notFound('user');
-        if (target.id === user.id && input.role !== 'admin') throw new FieldError(409, 'self_demotion', 'role', 'You cannot take away your own admin role: ask another admin.');
-        if (input.country && !(await queries.findCountry(input.country))) throw new FieldError(422, 'unknown_country', 'country', 'Choose a country from the list.');
+        if (target.id === user.id && input.role !== 'admin') throw new FieldError(409, 'self_demotion', 'role', 'msg.cannot_take_away_own_admin_role');
+        if (input.country && !(await queries.findCountry(input.country))) throw new FieldError(422, 'unknown_country', 'country', 'msg.choose_country_from_list');
         await queries.updateUser(userId, { role: input.role, country_code: input.country });
         await audit('user.role_changed', 'user', userId, { from: { role: target.role, country: target.country_code }, to: { role: input.role, country: input.country } }, input.country ?? target.country_code);
       });
@@ -71,7 +71,7 @@ export function createAdminService(transaction: Transactor) {
       await audited(user, context, async (queries, audit) => {
         const target = await queries.findUser(userId, { forUpdate: true });
         if (!target) throw notFound('user');
-        if (!active && target.id === user.id) throw new AppError(409, 'self_deactivation', 'You cannot deactivate your own account.');
+        if (!active && target.id === user.id) throw new AppError(409, 'self_deactivation', 'msg.cannot_deactivate_own_account');
         await queries.updateUser(userId, { active });
         const sessionsEnded = active ? 0 : await queries.deleteSessionsOf(userId);
         await audit(active ? 'user.reactivated' : 'user.deactivated', 'user', userId, { email: target.email, sessions_ended: sessionsEnded }, target.country_code);
@@ -86,9 +86,9 @@ export function createAdminService(transaction: Transactor) {
     async addCountry(user: CurrentUser, input: z.output<typeof newCountrySchema>, context: Context) {
       authorize(user, 'countries.manage');
       await audited(user, context, async (queries, audit) => {
-        if (await queries.findCountry(input.code)) throw new FieldError(409, 'country_exists', 'code', `There is already a member with the code ${input.code}.`, { code: input.code }, 'There is already a member with the code {{code}}.');
+        if (await queries.findCountry(input.code)) throw new FieldError(409, 'country_exists', 'code', 'msg.there_already_member_code_code', { code: input.code });
         await queries.insertCountry(input).catch((error: { constraint?: string }) => {
-          if (error.constraint === 'countries_name_unique') throw new FieldError(409, 'name_taken', 'name', 'Another member already has this name.');
+          if (error.constraint === 'countries_name_unique') throw new FieldError(409, 'name_taken', 'name', 'msg.another_member_already_has_name');
           throw error;
         });
         await audit('country.added', 'country', input.code, { ...input }, input.code);
@@ -101,7 +101,7 @@ export function createAdminService(transaction: Transactor) {
         const before = await queries.findCountry(code);
         if (!before) throw notFound('member');
         await queries.updateCountry(code, input).catch((error: { constraint?: string }) => {
-          if (error.constraint === 'countries_name_unique') throw new FieldError(409, 'name_taken', 'name', 'Another member already has this name.');
+          if (error.constraint === 'countries_name_unique') throw new FieldError(409, 'name_taken', 'name', 'msg.another_member_already_has_name');
           throw error;
         });
         await audit('country.changed', 'country', code, { before, after: input }, code);
@@ -116,7 +116,7 @@ export function createAdminService(transaction: Transactor) {
     async createCycle(user: CurrentUser, input: z.output<typeof newCycleSchema>, context: Context) {
       authorize(user, 'cycles.manage');
       await audited(user, context, async (queries, audit) => {
-        if (await queries.findCycle(input.slug)) throw new FieldError(409, 'cycle_exists', 'slug', `There is already a cycle called ${input.slug}.`, { slug: input.slug }, 'There is already a cycle called {{slug}}.');
+        if (await queries.findCycle(input.slug)) throw new FieldError(409, 'cycle_exists', 'slug', 'msg.there_already_cycle_called_slug', { slug: input.slug });
         await queries.insertCycle(input);
         await audit('cycle.created', 'cycle', input.slug, { ...input });
       });
@@ -139,7 +139,7 @@ export function createAdminService(transaction: Transactor) {
         const cycle = await queries.findCycle(slug, { forUpdate: true });
         if (!cycle) throw notFound('reporting cycle');
         const move = cycleMove(cycle.state, state);
-        if (!move) throw new AppError(409, 'no_change', `The cycle cannot go from ${cycle.state} to ${state}.`, { from: cycle.state, to: state }, 'The cycle cannot go from {{from}} to {{to}}.');
+        if (!move) throw new AppError(409, 'no_change', 'msg.cycle_cannot_go_from_from', { from: cycle.state, to: state });
         await moveCycle(queries, slug, move);
         await audit(CYCLE_VERBS[move], 'cycle', slug, { from: cycle.state, to: state });
       });

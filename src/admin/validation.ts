@@ -5,39 +5,40 @@ import { isRealDate } from '../web/forms';
 
 // Forms of the admin pages. Strict: an unexpected field is refused, never used.
 
-const date = (label: string) =>
+/** A required date; `field` names its messages (msg.enter_date.<field>, msg.real_date.<field>). */
+const date = (field: string) =>
   z
-    .string({ message: `Enter ${label}.` })
+    .string({ message: `msg.enter_date.${field}` })
     .trim()
-    .refine(isRealDate, `Enter ${label} as a real date, for example 2014-07-31.`);
+    .refine(isRealDate, `msg.real_date.${field}`);
 
-const optionalDate = (label: string) =>
+const optionalDate = (field: string) =>
   z
     .string()
     .trim()
-    .refine((value) => value === '' || isRealDate(value), `Enter ${label} as a real date, for example 2014-07-31, or leave it empty.`)
+    .refine((value) => value === '' || isRealDate(value), `msg.real_date_or_empty.${field}`)
     .transform((value) => (value === '' ? null : value))
     .prefault('');
 
-const role = z.enum(ROLES, { message: 'Choose a role.' });
+const role = z.enum(ROLES, { message: 'msg.choose_a_role' });
 const country = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(/^([A-Z]{2})?$/, 'Choose a country.')
+  .regex(/^([A-Z]{2})?$/, 'msg.choose_a_country')
   .transform((value) => (value === '' ? null : value))
   .prefault('');
 
 /** A delegate belongs to a country; nobody else does. For every form that sets a role. */
 export const delegatesHaveACountry = <T extends { role: Role; country?: string | null }>(value: T, context: z.RefinementCtx) => {
-  if (isCountryBound(value.role) && !value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'A delegate needs a country.' });
-  if (!isCountryBound(value.role) && value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'Only delegates belong to a country: leave the country empty.' });
+  if (isCountryBound(value.role) && !value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'msg.delegate_needs_country' });
+  if (!isCountryBound(value.role) && value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'msg.only_delegates_belong_country_leave_country' });
 };
 
 export const inviteSchema = z
   .object({
-    email: z.string().trim().max(254).pipe(z.email({ message: 'Enter an e-mail address like name@example.org.' })),
-    name: z.string({ message: 'Enter the person’s name.' }).trim().min(1, 'Enter the person’s name.').max(200),
+    email: z.string().trim().max(254).pipe(z.email({ message: 'msg.enter_e_mail_address_like_name' })),
+    name: z.string({ message: 'msg.enter_the_person_name' }).trim().min(1, 'msg.enter_the_person_name').max(200),
     role,
     country,
   })
@@ -47,21 +48,21 @@ export const inviteSchema = z
 export const changeRoleSchema = z.object({ role, country }).strict().superRefine(delegatesHaveACountry);
 
 const cycleFields = {
-  title: z.string({ message: 'Enter a title.' }).trim().min(1, 'Enter a title.').max(200),
-  opens_on: date('the opening date'),
-  due_on: date('the due date'),
-  closes_on: date('the closing date'),
+  title: z.string({ message: 'msg.enter_a_title' }).trim().min(1, 'msg.enter_a_title').max(200),
+  opens_on: date('opening'),
+  due_on: date('due'),
+  closes_on: date('closing'),
 };
 
 const datesInOrder = (cycle: { opens_on: string; due_on: string; closes_on: string }, context: z.RefinementCtx) => {
-  if (!(cycle.opens_on < cycle.due_on)) context.addIssue({ code: 'custom', path: ['due_on'], message: 'The due date must come after the opening date.' });
-  if (!(cycle.due_on <= cycle.closes_on)) context.addIssue({ code: 'custom', path: ['closes_on'], message: 'The closing date must be on or after the due date.' });
+  if (!(cycle.opens_on < cycle.due_on)) context.addIssue({ code: 'custom', path: ['due_on'], message: 'msg.due_date_must_come_after_opening' });
+  if (!(cycle.due_on <= cycle.closes_on)) context.addIssue({ code: 'custom', path: ['closes_on'], message: 'msg.closing_date_must_after_due_date' });
 };
 
 export const newCycleSchema = z
   .object({
-    slug: z.string().trim().toLowerCase().regex(CYCLE_SLUG, 'Use lower-case letters, digits and hyphens, such as 2015-progress.').max(CYCLE_SLUG_MAX),
-    kind: z.enum(CYCLE_KINDS, { message: 'Choose the kind of cycle.' }),
+    slug: z.string().trim().toLowerCase().regex(CYCLE_SLUG, 'msg.use_lower_case_letters_digits_hyphens').max(CYCLE_SLUG_MAX),
+    kind: z.enum(CYCLE_KINDS, { message: 'msg.choose_kind_cycle' }),
     ...cycleFields,
   })
   .strict()
@@ -69,25 +70,25 @@ export const newCycleSchema = z
 
 export const editCycleSchema = z.object(cycleFields).strict().superRefine(datesInOrder);
 
-export const cycleStateSchema = z.object({ state: z.enum(CYCLE_STATES, { message: 'Unknown state.' }) }).strict();
+export const cycleStateSchema = z.object({ state: z.enum(CYCLE_STATES, { message: 'msg.unknown_state' }) }).strict();
 
 const countryFields = {
-  name: z.string({ message: 'Enter the name.' }).trim().min(1, 'Enter the name.').max(200),
-  region: z.enum(REGIONS, { message: 'Choose a region.' }),
-  eu_member: z.enum(['yes', 'no'], { message: 'Say whether it was an EU member at the launch.' }).transform((value) => value === 'yes'),
-  joined_on: optionalDate('the joining date'),
-  left_on: optionalDate('the leaving date'),
+  name: z.string({ message: 'msg.enter_the_name' }).trim().min(1, 'msg.enter_the_name').max(200),
+  region: z.enum(REGIONS, { message: 'msg.choose_a_region' }),
+  eu_member: z.enum(['yes', 'no'], { message: 'msg.say_whether_was_eu_member_at' }).transform((value) => value === 'yes'),
+  joined_on: optionalDate('joining'),
+  left_on: optionalDate('leaving'),
 };
 
 const leftAfterJoined = (country: { joined_on: string | null; left_on: string | null }, context: z.RefinementCtx) => {
   if (country.joined_on && country.left_on && country.left_on <= country.joined_on) {
-    context.addIssue({ code: 'custom', path: ['left_on'], message: 'The leaving date must come after the joining date.' });
+    context.addIssue({ code: 'custom', path: ['left_on'], message: 'msg.leaving_date_must_come_after_joining' });
   }
 };
 
 export const newCountrySchema = z
   .object({
-    code: z.string().trim().toUpperCase().regex(COUNTRY_CODE, 'Enter the two-letter code, such as FR (XK for Kosovo).'),
+    code: z.string().trim().toUpperCase().regex(COUNTRY_CODE, 'msg.enter_two_letter_code_such_fr'),
     ...countryFields,
   })
   .strict()

@@ -24,13 +24,13 @@ export function auditRoutes(audit: AuditLog): Router {
   const router = Router();
   router.get('/audit', allow('audit.read'), async (req, res) => {
     const parsed = filterSchema.safeParse(req.query);
-    if (!parsed.success) throw new AppError(400, 'bad_filter', 'The filter is not valid: use the form to choose it.');
+    if (!parsed.success) throw new AppError(400, 'bad_filter', 'msg.filter_not_valid_use_form_choose');
     const filter = Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== '' && value !== undefined));
     const [events, verbs] = await Promise.all([audit.list(filter), audit.verbs()]);
     const last = events[events.length - 1];
     const nextQuery = events.length === AUDIT_PAGE_SIZE && last ? new URLSearchParams({ ...Object.fromEntries(Object.entries(filter).map(([key, value]) => [key, String(value)])), before: String(last.id) }).toString() : null;
     res.render('audit/list', {
-      title: 'Audit log',
+      title: req.t('msg.audit_log'),
       filter,
       verbs: verbs.map((verb) => ({ value: verb, selected: verb === filter.verb })),
       events: events.map((event) => ({ ...event, detailsText: JSON.stringify(event.details) })),

@@ -7,7 +7,7 @@ const { csrfSynchronisedProtection, generateToken } = csrfSync({
     const token = (req.body as Record<string, unknown> | undefined)?._csrf;
     return typeof token === 'string' ? token : undefined;
   },
-  errorConfig: { statusCode: 403, message: 'This form has expired. Go back, reload the page and try again.', code: 'EBADCSRFTOKEN' },
+  errorConfig: { statusCode: 403, message: 'msg.form_has_expired_go_back_reload', code: 'EBADCSRFTOKEN' },
 });
 
 /**

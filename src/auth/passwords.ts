@@ -24,8 +24,8 @@ const COMMON_PASSWORDS = new Set([
 export function passwordProblem(password: string): string | null {
   if (password.length < PASSWORD_MIN_LENGTH) return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
   if (password.length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'This password is too common: choose one that is harder to guess.';
-  if (new Set(password).size < 3) return 'This password is too easy to guess: use more different characters.';
+  if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'msg.password_too_common_choose_one_harder';
+  if (new Set(password).size < 3) return 'msg.password_too_easy_guess_use_more';
   return null;
 }
 

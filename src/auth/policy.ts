@@ -21,7 +21,7 @@ const POLICY = {
   /** Change a country's report while it is editable (the secretariat may help with a draft). */
   'report.edit': { roles: ['delegate', 'secretariat', 'admin'], ownCountry: true },
   /** Submit a country's report: its own delegates only, never on a country's behalf. */
-  'report.submit': { roles: ['delegate'], ownCountry: true, refused: "Only the country's delegates submit its report; the secretariat cannot submit on a country's behalf." },
+  'report.submit': { roles: ['delegate'], ownCountry: true, refused: 'msg.only_country_delegates_submit_report_secretariat' },
   /** The review queue, comparisons, and the accept/return decision. */
   'review.decide': { roles: ['secretariat', 'admin'] },
   /** Exports with drafts and submissions, and the CSV import. */
@@ -70,7 +70,7 @@ export function authorize(user: Actor | undefined, action: PolicyAction, subject
   const reason = refusal(user, action, subject);
   if (reason === null) return;
   if (reason === 'not_found') throw notFound('report');
-  throw new AppError(403, 'forbidden', ruleOf(action).refused ?? 'Your account does not give you access to this page.');
+  throw new AppError(403, 'forbidden', ruleOf(action).refused ?? 'msg.account_does_not_give_access_page');
 }
 
 /** Delegates act for one country; the secretariat and admins for none in particular. */

@@ -15,7 +15,7 @@ export function authRoutes(auth: AuthService): Router {
 
   router.get('/login', (req, res) => {
     if (req.user) return res.redirect(303, homePath(req.user));
-    res.render('auth/login', { title: 'Sign in', csrfToken: formToken(req), next: safeNextPath(req.query.next), values: {} });
+    res.render('auth/login', { title: req.t('msg.sign_in'), csrfToken: formToken(req), next: safeNextPath(req.query.next), values: {} });
   });
 
   router.post('/login', async (req, res) => {
@@ -23,7 +23,7 @@ export function authRoutes(auth: AuthService): Router {
     const parsed = signInSchema.safeParse({ email: req.body?.email, password: req.body?.password, _csrf: req.body?._csrf });
     const email = typeof req.body?.email === 'string' ? req.body.email : '';
     const renderError = (status: number, errors: Array<{ field: string; message: string }>) =>
-      res.status(status).render('auth/login', { title: 'Sign in', csrfToken: formToken(req), next, values: { email }, errors, fieldErrors: fieldErrors(errors) });
+      res.status(status).render('auth/login', { title: req.t('msg.sign_in'), csrfToken: formToken(req), next, values: { email }, errors, fieldErrors: fieldErrors(errors) });
     if (!parsed.success) {
       return renderError(422, parsed.error.issues.map((issue) => ({ field: String(issue.path[0]), message: issue.message })));
     }
@@ -53,7 +53,7 @@ export function authRoutes(auth: AuthService): Router {
   router.get('/invitations/:token', async (req, res) => {
     const invitation = await auth.openInvitation(String(req.params.token));
     res.set('Cache-Control', 'no-store');
-    res.render('auth/invitation', { title: 'Set your password', invitation, csrfToken: formToken(req) });
+    res.render('auth/invitation', { title: req.t('msg.set_your_password'), invitation, csrfToken: formToken(req) });
   });
 
   router.post('/invitations/:token', async (req, res) => {
@@ -62,10 +62,10 @@ export function authRoutes(auth: AuthService): Router {
     const parsed = setPasswordSchema.safeParse({ password: req.body?.password, confirm: req.body?.confirm, _csrf: req.body?._csrf });
     if (!parsed.success) {
       const errors = parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'password'), message: issue.message }));
-      return res.status(422).render('auth/invitation', { title: 'Set your password', invitation, csrfToken: formToken(req), errors, fieldErrors: fieldErrors(errors) });
+      return res.status(422).render('auth/invitation', { title: req.t('msg.set_your_password'), invitation, csrfToken: formToken(req), errors, fieldErrors: fieldErrors(errors) });
     }
     await auth.acceptInvitation(token, parsed.data.password, { ipAddress: req.ip ?? null });
-    req.session.flash = { kind: 'success', text: 'Your password is set. Sign in to continue.' };
+    req.session.flash = { kind: 'success', text: 'msg.password_set_sign_continue' };
     res.redirect(303, '/login');
   });
 

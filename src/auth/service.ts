@@ -18,8 +18,8 @@ const UNKNOWN_USER_HASH = hashPassword('no user has this password: it only costs
 
 export const signInSchema = z
   .object({
-    email: z.string().trim().min(1, 'Enter your e-mail address.').max(254, 'Enter a correct e-mail address and password.'),
-    password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX_LENGTH, 'Enter a correct e-mail address and password.'),
+    email: z.string().trim().min(1, 'msg.enter_e_mail_address').max(254, 'msg.enter_correct_e_mail_address_password'),
+    password: z.string().min(1, 'msg.enter_your_password').max(PASSWORD_MAX_LENGTH, 'msg.enter_correct_e_mail_address_password'),
     _csrf: z.string().optional(),
   })
   .strict();
@@ -34,7 +34,7 @@ export const setPasswordSchema = z
     _csrf: z.string().optional(),
   })
   .strict()
-  .refine((form) => form.password === form.confirm, { path: ['confirm'], message: 'The two passwords are not the same.' });
+  .refine((form) => form.password === form.confirm, { path: ['confirm'], message: 'msg.two_passwords_are_not_same' });
 
 export type RequestContext = { ipAddress: string | null };
 
@@ -69,7 +69,7 @@ export function createAuthService(transaction: Transactor) {
             details: { email: email.toLowerCase() }, ipAddress: context.ipAddress,
           }),
         );
-        throw new AppError(401, 'bad_credentials', 'Enter a correct e-mail address and password.');
+        throw new AppError(401, 'bad_credentials', 'msg.enter_correct_e_mail_address_password');
       }
       return transaction(async (trx) => {
         await createAuthQueries(trx).recordSignIn(user.id);
@@ -105,7 +105,7 @@ export function createAuthService(transaction: Transactor) {
         const invitation = await queries.findInvitation(hashToken(token), { forUpdate: true });
         if (!invitation || invitation.accepted_at || invitation.expires_at.getTime() < Date.now()) throw invitationGone();
         if (await queries.findCredentials(invitation.email)) {
-          throw new AppError(409, 'email_taken', 'An account with this e-mail address already exists. Sign in instead, or ask an administrator.');
+          throw new AppError(409, 'email_taken', 'msg.account_e_mail_address_already_exists');
         }
         const user = await createUserQueries(trx).insert({
           email: invitation.email, name: invitation.name, role: invitation.role, country_code: invitation.country_code, password_hash: passwordHash,
@@ -122,6 +122,6 @@ export function createAuthService(transaction: Transactor) {
 }
 
 const invitationGone = () =>
-  new AppError(410, 'invitation_gone', 'This invitation link has expired or has already been used. Ask an administrator to invite you again.');
+  new AppError(410, 'invitation_gone', 'msg.invitation_link_has_expired_has_already');
 
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -49,30 +49,30 @@ const textOf = (options: QueryOptions) => (expression: string) => (options.forCs
 // COPY writes booleans as t/f; the files say true/false, JSON keeps real booleans.
 const booleanOf = (options: QueryOptions) => (expression: string) => (options.forCsv ? `(${expression})::text` : expression);
 
-const COUNTRY_CODE: Column = { name: 'country_code', type: 'string', description: 'ISO 3166-1 alpha-2 code of the member.' };
-const COUNTRY_NAME: Column = { name: 'country_name', type: 'string', description: 'Name of the member.' };
-const CYCLE: Column = { name: 'cycle', type: 'string', description: 'Reporting cycle of the report.' };
+const COUNTRY_CODE: Column = { name: 'country_code', type: 'string', description: 'msg.iso_3166_1_alpha_2_code_3' };
+const COUNTRY_NAME: Column = { name: 'country_name', type: 'string', description: 'msg.name_of_the_member' };
+const CYCLE: Column = { name: 'cycle', type: 'string', description: 'msg.reporting_cycle_report' };
 
 /** An instant as ISO 8601 in UTC, the same in CSV and JSON. */
 const isoUtc = (expression: string) => `to_char(${expression} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
 export const ACTION_COLUMNS: Column[] = [
-  { name: 'action_id', type: 'integer', description: 'Identifier of the action in the tracker.' },
-  { name: 'country_code', type: 'string', description: 'ISO 3166-1 alpha-2 code of the member (XK for Kosovo).' },
+  { name: 'action_id', type: 'integer', description: 'msg.identifier_action_tracker' },
+  { name: 'country_code', type: 'string', description: 'msg.iso_3166_1_alpha_2_code_2' },
   COUNTRY_NAME,
-  { name: 'target_code', type: 'string', description: 'Policy target the action serves: PT1 to PT4.' },
-  { name: 'goal_code', type: 'string', description: 'Operational goal, such as 1.1; empty when none was chosen.' },
-  { name: 'title', type: 'string', description: 'Title of the action, as the member wrote it.' },
-  { name: 'description', type: 'string', description: 'Description of the action.' },
-  { name: 'responsible_body', type: 'string', description: 'Body responsible for the action.' },
-  { name: 'due_on', type: 'date', description: 'Date the action is due (YYYY-MM-DD); empty when not given.' },
-  { name: 'pledged_in_cycle', type: 'string', description: 'Reporting cycle of the report that pledged the action.' },
-  { name: 'report_state', type: 'string', description: 'State of the pledging report: draft, submitted, returned or accepted.' },
-  { name: 'latest_status', type: 'string', description: 'Status in the latest update: not_started, in_progress, completed, delayed or withdrawn; empty before any update.' },
-  { name: 'latest_percent_complete', type: 'integer', description: 'Percent complete in the latest update (0 to 100).' },
-  { name: 'latest_update_cycle', type: 'string', description: 'Reporting cycle of the latest update.' },
-  { name: 'withdrawn_in_cycle', type: 'string', description: 'Reporting cycle in which the action was withdrawn; empty when it was not.' },
-  { name: 'withdrawal_reason', type: 'string', description: 'Why the action was withdrawn.' },
+  { name: 'target_code', type: 'string', description: 'msg.policy_target_action_serves_pt1_pt4' },
+  { name: 'goal_code', type: 'string', description: 'msg.operational_goal_such_1_1_empty' },
+  { name: 'title', type: 'string', description: 'msg.title_action_member_wrote' },
+  { name: 'description', type: 'string', description: 'msg.description_of_the_action' },
+  { name: 'responsible_body', type: 'string', description: 'msg.body_responsible_action' },
+  { name: 'due_on', type: 'date', description: 'msg.date_action_due_yyyy_mm_dd' },
+  { name: 'pledged_in_cycle', type: 'string', description: 'msg.reporting_cycle_report_pledged_action' },
+  { name: 'report_state', type: 'string', description: 'msg.state_pledging_report_draft_submitted_returned' },
+  { name: 'latest_status', type: 'string', description: 'msg.status_latest_update_not_started_progress' },
+  { name: 'latest_percent_complete', type: 'integer', description: 'msg.percent_complete_latest_update_0_100' },
+  { name: 'latest_update_cycle', type: 'string', description: 'msg.reporting_cycle_latest_update' },
+  { name: 'withdrawn_in_cycle', type: 'string', description: 'msg.reporting_cycle_which_action_was_withdrawn' },
+  { name: 'withdrawal_reason', type: 'string', description: 'msg.why_action_was_withdrawn' },
 ];
 
 const actions: Dataset = {
@@ -124,14 +124,14 @@ const updates: Dataset = {
     CYCLE,
     COUNTRY_CODE,
     COUNTRY_NAME,
-    { name: 'report_state', type: 'string', description: 'State of the report: draft, submitted, returned or accepted.' },
-    { name: 'action_id', type: 'integer', description: 'Identifier of the action (see actions).' },
-    { name: 'action_title', type: 'string', description: 'Title of the action.' },
-    { name: 'target_code', type: 'string', description: 'Policy target of the action.' },
-    { name: 'status', type: 'string', description: 'not_started, in_progress, completed, delayed or withdrawn.' },
-    { name: 'percent_complete', type: 'integer', description: 'Percent complete (0 to 100); empty when not given.' },
-    { name: 'narrative', type: 'string', description: 'What happened since the previous report, as the member wrote it.' },
-    { name: 'submitted_at', type: 'datetime', description: 'When the report was submitted (UTC, ISO 8601).' },
+    { name: 'report_state', type: 'string', description: 'msg.state_report_draft_submitted_returned_accepted' },
+    { name: 'action_id', type: 'integer', description: 'msg.identifier_action_see_actions' },
+    { name: 'action_title', type: 'string', description: 'msg.title_of_the_action' },
+    { name: 'target_code', type: 'string', description: 'msg.policy_target_action' },
+    { name: 'status', type: 'string', description: 'msg.not_started_progress_completed_delayed_withdrawn' },
+    { name: 'percent_complete', type: 'integer', description: 'msg.percent_complete_0_100_empty_when' },
+    { name: 'narrative', type: 'string', description: 'msg.what_happened_since_previous_report_member' },
+    { name: 'submitted_at', type: 'datetime', description: 'msg.when_report_was_submitted_utc_iso' },
   ],
   query(options) {
     const text = textOf(options);
@@ -159,17 +159,17 @@ const submissions: Dataset = {
   public: false,
   staff: true,
   columns: [
-    { name: 'cycle', type: 'string', description: 'Reporting cycle.' },
-    { name: 'due_on', type: 'date', description: 'Due date of the cycle.' },
+    { name: 'cycle', type: 'string', description: 'msg.reporting_cycle' },
+    { name: 'due_on', type: 'date', description: 'msg.due_date_cycle' },
     COUNTRY_CODE,
     COUNTRY_NAME,
-    { name: 'state', type: 'string', description: 'not_started, draft, submitted, returned or accepted.' },
-    { name: 'first_submitted_at', type: 'datetime', description: 'First submission (UTC); this decides on time or late.' },
-    { name: 'submitted_at', type: 'datetime', description: 'Latest submission (UTC).' },
-    { name: 'on_time', type: 'boolean', description: 'true when first submitted on or before the due date; empty when never submitted.' },
-    { name: 'reviewed_at', type: 'datetime', description: 'Latest review decision (UTC).' },
-    { name: 'reviewer', type: 'string', description: 'Who made the latest review decision.' },
-    { name: 'review_comment', type: 'string', description: 'Comment given when the report was returned.' },
+    { name: 'state', type: 'string', description: 'msg.not_started_draft_submitted_returned_accepted' },
+    { name: 'first_submitted_at', type: 'datetime', description: 'msg.first_submission_utc_decides_time_late' },
+    { name: 'submitted_at', type: 'datetime', description: 'msg.latest_submission_utc' },
+    { name: 'on_time', type: 'boolean', description: 'msg.true_when_first_submitted_before_due' },
+    { name: 'reviewed_at', type: 'datetime', description: 'msg.latest_review_decision_utc' },
+    { name: 'reviewer', type: 'string', description: 'msg.who_made_latest_review_decision' },
+    { name: 'review_comment', type: 'string', description: 'msg.comment_given_when_report_was_returned' },
   ],
   query(options) {
     const text = textOf(options);
@@ -202,12 +202,12 @@ const indicators: Dataset = {
     CYCLE,
     COUNTRY_CODE,
     COUNTRY_NAME,
-    { name: 'report_state', type: 'string', description: 'State of the report.' },
-    { name: 'indicator_code', type: 'string', description: 'victims_identified, cases_investigated, offenders_prosecuted or takedown_median_hours.' },
-    { name: 'indicator_name', type: 'string', description: 'What the indicator measures.' },
-    { name: 'unit', type: 'string', description: 'Unit of the value.' },
-    { name: 'value', type: 'number', description: 'The value reported.' },
-    { name: 'note', type: 'string', description: 'Source or note given with the value.' },
+    { name: 'report_state', type: 'string', description: 'msg.state_of_the_report' },
+    { name: 'indicator_code', type: 'string', description: 'msg.victims_identified_cases_investigated_offenders_prosecuted' },
+    { name: 'indicator_name', type: 'string', description: 'msg.what_the_indicator_measures' },
+    { name: 'unit', type: 'string', description: 'msg.unit_of_the_value' },
+    { name: 'value', type: 'number', description: 'msg.the_value_reported' },
+    { name: 'note', type: 'string', description: 'msg.source_note_given_value' },
   ],
   query(options) {
     const text = textOf(options);
@@ -234,12 +234,12 @@ const members: Dataset = {
   public: true,
   staff: false,
   columns: [
-    { name: 'country_code', type: 'string', description: 'ISO 3166-1 alpha-2 code (XK for Kosovo).' },
+    { name: 'country_code', type: 'string', description: 'msg.iso_3166_1_alpha_2_code' },
     COUNTRY_NAME,
-    { name: 'region', type: 'string', description: 'Africa, Americas, Asia-Pacific, Europe or Middle East.' },
-    { name: 'eu_member', type: 'boolean', description: 'Whether it was an EU member state when the Alliance was launched.' },
-    { name: 'joined_on', type: 'date', description: 'When it joined; empty when not known.' },
-    { name: 'left_on', type: 'date', description: 'When it left; empty while it is a member.' },
+    { name: 'region', type: 'string', description: 'msg.africa_americas_asia_pacific_europe_middle' },
+    { name: 'eu_member', type: 'boolean', description: 'msg.whether_was_eu_member_state_when' },
+    { name: 'joined_on', type: 'date', description: 'msg.when_joined_empty_when_not_known' },
+    { name: 'left_on', type: 'date', description: 'msg.when_left_empty_while_member' },
   ],
   query(options) {
     const text = textOf(options);

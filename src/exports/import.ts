@@ -26,12 +26,12 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
   try {
     records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
   } catch (error) {
-    return { actions: [], problems: [{ line: (error as { lines?: number }).lines ?? 1, message: 'The file is not valid CSV: {{reason}}', params: { reason: (error as Error).message } }] };
+    return { actions: [], problems: [{ line: (error as { lines?: number }).lines ?? 1, message: 'msg.file_not_valid_csv_reason', params: { reason: (error as Error).message } }] };
   }
   const [header, ...rows] = records;
-  if (!header) return { actions: [], problems: [{ line: 1, message: 'The file is empty.' }] };
+  if (!header) return { actions: [], problems: [{ line: 1, message: 'msg.the_file_is_empty' }] };
   if (header.record.join(',') !== HEADER.join(',')) {
-    return { actions: [], problems: [{ line: 1, message: 'The header must be exactly the one of actions.csv: {{header}}', params: { header: HEADER.join(',') } }] };
+    return { actions: [], problems: [{ line: 1, message: 'msg.header_must_exactly_one_actions_csv', params: { header: HEADER.join(',') } }] };
   }
   const actions: ImportedAction[] = [];
   const problems: ImportProblem[] = [];
@@ -39,7 +39,7 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
     // info.lines is the line the record ends on; a record may span lines (quoted line breaks).
     const line = info.lines;
     if (record.length !== HEADER.length) {
-      problems.push({ line, message: 'Expected {{expected}} columns, found {{found}}.', params: { expected: HEADER.length, found: record.length } });
+      problems.push({ line, message: 'msg.expected_expected_columns_found_found', params: { expected: HEADER.length, found: record.length } });
       continue;
     }
     const value = (name: string) => unguard(record[HEADER.indexOf(name)] ?? '');
@@ -50,12 +50,12 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
     const title = value('title');
     const due = value('due_on').trim();
     const before = problems.length;
-    if (!reference.countries.has(country)) problems.push({ line, message: 'Unknown country “{{country}}”.', params: { country } });
-    if (!reference.targets.has(target)) problems.push({ line, message: 'Unknown policy target “{{target}}”: use PT1 to PT4.', params: { target } });
-    if (goal && reference.goals.get(goal) !== target) problems.push({ line, message: target ? 'Operational goal “{{goal}}” is not a goal of {{target}}.' : 'Operational goal “{{goal}}” is not a goal of that target.', params: { goal, target } });
-    if (!title.trim()) problems.push({ line, message: 'The title is missing.' });
-    if (title.length > 300) problems.push({ line, message: 'The title is longer than 300 characters.' });
-    if (due && !isRealDate(due)) problems.push({ line, message: '“{{due}}” is not a date: use YYYY-MM-DD.', params: { due } });
+    if (!reference.countries.has(country)) problems.push({ line, message: 'msg.unknown_country_country', params: { country } });
+    if (!reference.targets.has(target)) problems.push({ line, message: 'msg.unknown_policy_target_target_use_pt1', params: { target } });
+    if (goal && reference.goals.get(goal) !== target) problems.push({ line, message: target ? 'msg.operational_goal_goal_not_goal_target_2' : 'msg.operational_goal_goal_not_goal_target', params: { goal, target } });
+    if (!title.trim()) problems.push({ line, message: 'msg.the_title_is_missing' });
+    if (title.length > 300) problems.push({ line, message: 'msg.title_longer_than_300_characters' });
+    if (due && !isRealDate(due)) problems.push({ line, message: 'msg.due_not_date_use_yyyy_mm', params: { due } });
     if (problems.length > before) continue;
     actions.push({
       line,
@@ -68,6 +68,6 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
       due_on: due || null,
     });
   }
-  if (rows.length === 0) problems.push({ line: 2, message: 'The file has a header but no actions.' });
+  if (rows.length === 0) problems.push({ line: 2, message: 'msg.file_has_header_but_no_actions' });
   return { actions, problems };
 }

@@ -20,7 +20,7 @@ const csvHeaders = (res: Response, filename: string) => {
 
 function parseFilters(query: unknown) {
   const parsed = filterSchema.safeParse(query);
-  if (!parsed.success) throw new AppError(400, 'bad_filter', 'The filter is not valid: choose it with the form on the exports page.');
+  if (!parsed.success) throw new AppError(400, 'bad_filter', 'msg.filter_not_valid_choose_form_exports');
   return parsed.data;
 }
 
@@ -35,7 +35,7 @@ export function exportRoutes(exportsService: ExportService): Router {
     const choices = await exportsService.filterChoices();
     const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== undefined) as Array<[string, string]>).toString();
     res.render('exports/index', {
-      title: 'Exports',
+      title: req.t('msg.exports'),
       filters,
       cycles: choices.cycles.map((cycle) => ({ ...cycle, selected: cycle.slug === filters.cycle })),
       countries: choices.countries.map((country) => ({ ...country, selected: country.code === filters.country })),
@@ -45,8 +45,8 @@ export function exportRoutes(exportsService: ExportService): Router {
     });
   });
 
-  router.get('/exports/import', importers, async (_req, res) => {
-    res.render('exports/import', { title: 'Import actions', cycles: (await exportsService.filterChoices()).cycles });
+  router.get('/exports/import', importers, async (req, res) => {
+    res.render('exports/import', { title: req.t('msg.import_actions'), cycles: (await exportsService.filterChoices()).cycles });
   });
 
   router.post('/exports/import', importers, async (req: Request, res) => {
@@ -54,14 +54,14 @@ export function exportRoutes(exportsService: ExportService): Router {
     const parsed = importSchema.safeParse(fields);
     const cycles = (await exportsService.filterChoices()).cycles;
     const render = (status: number, locals: object) =>
-      res.status(status).render('exports/import', { title: 'Import actions', cycles: cycles.map((cycle) => ({ ...cycle, selected: cycle.slug === fields.cycle })), ...locals });
+      res.status(status).render('exports/import', { title: req.t('msg.import_actions'), cycles: cycles.map((cycle) => ({ ...cycle, selected: cycle.slug === fields.cycle })), ...locals });
     if (!parsed.success) return render(422, { errors: parsed.error.issues.map((issue) => ({ field: `import-${String(issue.path[0])}`, message: issue.message })) });
     const text = req.file ? req.file.buffer.toString('utf8') : Buffer.from(parsed.data.csv64 ?? '', 'base64').toString('utf8');
-    if (!text.trim()) return render(422, { errors: [{ field: 'import-file', message: 'Choose a CSV file in the actions.csv format.' }] });
+    if (!text.trim()) return render(422, { errors: [{ field: 'import-file', message: 'msg.choose_csv_file_actions_csv_format' }] });
     const apply = parsed.data.confirm === '1';
     const result = await exportsService.importActions(req.user!, parsed.data.cycle, text, { apply }, { ipAddress: req.ip ?? null });
     if (result.applied) {
-      req.session.flash = { kind: 'success', text: 'Imported {{total}} actions into {{reports}} draft reports.', params: { total: result.total, reports: result.countries.length } };
+      req.session.flash = { kind: 'success', text: 'msg.imported_total_actions_into_reports_draft', params: { total: result.total, reports: result.countries.length } };
       return res.redirect(303, `/review?cycle=${parsed.data.cycle}`);
     }
     render(result.problems.length ? 422 : 200, { result, csv64: Buffer.from(text, 'utf8').toString('base64'), cycle: parsed.data.cycle, problems: result.problems, ready: result.problems.length === 0 });

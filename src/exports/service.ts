@@ -7,8 +7,7 @@ import type { Database } from '../db/knex';
 import { authorize } from '../auth/policy';
 import { isCountryCode, isCycleSlug, reportState, targetCode } from '../domain';
 import { createReportQueries } from '../reports/queries';
-import { blockedBy, moveReport } from '../reports/workflow';
-import { formatDate } from '../web/view-helpers';
+import { blockedBy, blockedMessage, moveReport } from '../reports/workflow';
 import { AppError, notFound } from '../web/errors';
 import { datasetNamed, DATASETS, type ExportFilters } from './datasets';
 import { readActionsCsv, type ImportProblem } from './import';
@@ -19,8 +18,8 @@ const optional = <T extends z.ZodType>(schema: T) => z.literal('').transform(() 
 
 export const filterSchema = z
   .object({
-    cycle: optional(z.string().refine(isCycleSlug, 'Unknown cycle.')),
-    country: optional(z.string().refine(isCountryCode, 'Unknown country.')),
+    cycle: optional(z.string().refine(isCycleSlug, 'msg.unknown_cycle')),
+    country: optional(z.string().refine(isCountryCode, 'msg.unknown_country')),
     target: optional(targetCode),
     state: optional(reportState),
     bom: optional(z.literal('1')),
@@ -29,9 +28,9 @@ export const filterSchema = z
 
 export const importSchema = z
   .object({
-    cycle: z.string({ message: 'Choose the cycle to import into.' }).refine(isCycleSlug, 'Choose the cycle to import into.'),
+    cycle: z.string({ message: 'msg.choose_cycle_import_into' }).refine(isCycleSlug, 'msg.choose_cycle_import_into'),
     // The checked file, sent back base64-encoded so that no line break changes on the way.
-    csv64: z.string().max(7_000_000, 'The file is larger than 5 MB.').regex(/^[A-Za-z0-9+/=]*$/, 'The checked file was damaged: check it again.').optional(),
+    csv64: z.string().max(7_000_000, 'msg.file_larger_than_5_mb').regex(/^[A-Za-z0-9+/=]*$/, 'msg.checked_file_was_damaged_check_again').optional(),
     confirm: z.literal('1').optional(),
   })
   .strict();
@@ -94,17 +93,17 @@ export function createExportService(db: Database, streams: pg.Pool) {
       return db.transaction(async (trx) => {
         const reports = createReportQueries(trx);
         const cycle = await reports.findCycle(cycleSlug);
-        if (!cycle) throw new AppError(422, 'unknown_cycle', 'Choose the cycle to import into.');
+        if (!cycle) throw new AppError(422, 'unknown_cycle', 'msg.choose_cycle_import_into');
         const codes = [...new Set(actions.map((action) => action.country_code))];
         // The cycle's lock is the workflow's, as for a delegate's save: nothing is
         // imported into a cycle that is not open.
         const cycleBlocked = blockedBy('import', { cycle, report: undefined });
-        if (cycleBlocked) problems.push({ line: 1, message: cycleBlocked.message, params: { date: formatDate(cycleBlocked.date) } });
+        if (cycleBlocked) problems.push({ line: 1, message: blockedMessage(cycleBlocked).key, params: blockedMessage(cycleBlocked).params });
         for (const code of codes) {
           const report = await reports.findReport(code, cycle.id, { forUpdate: true });
           if (!cycleBlocked && blockedBy('import', { cycle, report })) {
             const line = actions.find((action) => action.country_code === code)!.line;
-            problems.push({ line, message: "{{country}}'s report for {{cycle}} is {{state}}: actions can only be imported into a draft.", params: { country: code, cycle: cycle.title, state: report!.state } });
+            problems.push({ line, message: 'msg.country_report_cycle_state_actions_can', params: { country: code, cycle: cycle.title, state: report!.state } });
           }
         }
         problems.sort((a, b) => a.line - b.line);

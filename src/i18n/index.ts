@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import i18next, { type TFunction } from 'i18next';
 import { projectRoot } from '../paths';
-import { notFound } from '../web/errors';
 import { perHeaderValue } from '../web/per-header-value';
 
 // The interface in English, French and German. Texts live in locales/<language>.json,
@@ -17,7 +16,6 @@ export type Language = (typeof LANGUAGES)[number];
 export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', fr: 'Français', de: 'Deutsch' };
 
 export const LANGUAGE_COOKIE = 'lang';
-const COOKIE_MAX_AGE_MS = 365 * 24 * 3600_000;
 const COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${LANGUAGE_COOKIE}=(${LANGUAGES.join('|')})(?:;|$)`);
 
 const localeFile = (name: string) => {
@@ -27,9 +25,7 @@ const localeFile = (name: string) => {
 
 const i18n = i18next.createInstance();
 void i18n.init({
-  // `translation`: phrases by key. `messages`: what services and form checks say, keyed by
-  // the English sentence itself (gettext style), since that is what they produce.
-  resources: Object.fromEntries(LANGUAGES.map((language) => [language, { translation: localeFile(`${language}.json`), messages: localeFile(`${language}.messages.json`) }])),
+  resources: Object.fromEntries(LANGUAGES.map((language) => [language, { translation: localeFile(`${language}.json`) }])),
   lng: 'en',
   fallbackLng: 'en',
   supportedLngs: [...LANGUAGES],
@@ -50,19 +46,55 @@ export const perLanguage = <T>(make: (language: Language) => T) => {
 
 export const translator: (language: Language) => Translate = perLanguage((language) => i18n.getFixedT(language));
 
-/** The messages catalogue: keys are English sentences, so dots and colons are not separators. */
-const MESSAGES = { ns: 'messages', keySeparator: false, nsSeparator: false } as const;
+// Dates, numbers and percentages as each language writes them.
+
+const dateFormat = perLanguage((language) => new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }));
+const numberFormat = perLanguage((language) => new Intl.NumberFormat(language === 'en' ? 'en-GB' : language, { maximumFractionDigits: 2 }));
+const percentFormat = perLanguage((language) => new Intl.NumberFormat(language === 'en' ? 'en-GB' : language, { style: 'percent', maximumFractionDigits: 0 }));
+
+/** 'YYYY-MM-DD' (a calendar day) or a Date (an instant) as "5 December 2012", "5 décembre 2012", "5. Dezember 2012". */
+export function formatDate(value: unknown, language: Language = 'en'): string {
+  if (value === null || value === undefined || value === '') return '';
+  const date = value instanceof Date ? value : new Date(`${String(value)}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? '' : dateFormat(language).format(date);
+}
+
+/** A share between 0 and 1 as a whole percentage: "42%", "42 %". */
+export function formatPercent(share: unknown, language: Language = 'en'): string {
+  const number = Number(share);
+  return share !== null && share !== '' && Number.isFinite(number) ? percentFormat(language).format(number) : '–';
+}
+
+/** A number with the language's separators: "1,234.5", "1 234,5", "1.234,5". */
+export function formatNumber(value: unknown, language: Language = 'en'): string {
+  const number = Number(value);
+  return value !== null && value !== '' && Number.isFinite(number) ? numberFormat(language).format(number) : '';
+}
 
 /**
- * A message written in English by a service or a form check ("Enter a title."), in the
- * reader's language. Its {{placeholders}} are filled from params; an English sentence
- * the catalogue lacks is shown as it is.
+ * A message's values in the reader's language: a `date` (YYYY-MM-DD or an ISO instant)
+ * formatted, a `what` ("report") and a report's `state` named. Every other value is data
+ * and is filled in as it is, never read as a key.
  */
-export const translateMessage = (language: Language, english: string, params: Record<string, unknown> = {}): string =>
-  i18n.t(english, { ...MESSAGES, lng: language, defaultValue: english, ...params });
+function localisedParams(language: Language, params: Record<string, unknown>): Record<string, unknown> {
+  const t = translator(language);
+  const out = { ...params };
+  if (typeof out.date === 'string') out.date = formatDate(out.date.includes('T') ? new Date(out.date) : out.date, language);
+  if (typeof out.what === 'string') out.what = t(`error.what.${out.what}`, { defaultValue: out.what });
+  if (typeof out.state === 'string') out.state = t(`msg.stage.${out.state}`, { defaultValue: out.state });
+  return out;
+}
 
-/** Whether the catalogue says this English message in the language. */
-export const hasMessage = (language: Language, english: string): boolean => i18n.exists(english, { ...MESSAGES, lng: language, fallbackLng: false });
+/**
+ * A message a service or a form check gave as a key of the locale files
+ * ('msg.enter_a_title', 'error.not_found'), in the reader's language, its
+ * {{placeholders}} filled from params. Anything that is not a key (zod's own wording for
+ * a tampered form) is shown as it is: never evaluated as a key path or a nesting.
+ */
+export function translateMessage(language: Language, key: string, params: Record<string, unknown> = {}): string {
+  if (!/^(msg|error|status)\.[a-z0-9_.]+$/.test(key)) return key;
+  return i18n.t(key, { ...localisedParams(language, params), lng: language, defaultValue: key });
+}
 
 export const isLanguage = (value: unknown): value is Language => typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 
@@ -119,23 +151,4 @@ export function countryName(code: string, recordedName: string, language: Langua
   } catch {
     return recordedName; // not a code CLDR can read
   }
-}
-
-/** A path on this site to go back to; anything else (another site, "//host") is the overview. */
-const localPath = (value: unknown) => (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') ? value : '/');
-
-/**
- * GET /language/:code?back=/path — the switch. It only sets a preference cookie (no
- * session, so public pages stay cacheable) and returns to the page the reader was on.
- */
-export function languageRoutes(options: { production: boolean }): Router {
-  const router = Router();
-  router.get('/language/:code', (req, res) => {
-    const code = String(req.params.code);
-    if (!isLanguage(code)) throw notFound('language');
-    res.cookie(LANGUAGE_COOKIE, code, { maxAge: COOKIE_MAX_AGE_MS, sameSite: 'lax', secure: options.production, httpOnly: true, path: '/' });
-    res.set('Cache-Control', 'no-store');
-    res.redirect(303, localPath(req.query.back));
-  });
-  return router;
 }

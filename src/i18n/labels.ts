@@ -1,5 +1,4 @@
-import { formatNumber } from '../web/view-helpers';
-import { countryName, translator, type Language } from './index';
+import { countryName, formatNumber, translator, type Language } from './index';
 
 /**
  * The reference data and fixed labels in one language: statuses, cycle kinds, regions,

@@ -3,11 +3,11 @@
 
 import type { ActionStatus } from './queries';
 
-const SEGMENTS: Array<{ status: ActionStatus[]; key: string; label: string }> = [
-  { status: ['completed'], key: 'completed', label: 'Completed' },
-  { status: ['in_progress'], key: 'in_progress', label: 'In progress' },
-  { status: ['delayed'], key: 'delayed', label: 'Delayed' },
-  { status: ['not_started', 'not_reported'], key: 'not_started', label: 'Not started or not reported' },
+const SEGMENTS: Array<{ status: ActionStatus[]; key: string }> = [
+  { status: ['completed'], key: 'completed' },
+  { status: ['in_progress'], key: 'in_progress' },
+  { status: ['delayed'], key: 'delayed' },
+  { status: ['not_started', 'not_reported'], key: 'not_started' },
 ];
 
 /** One stacked bar (0–100 wide) of a target's actions by latest status. */
@@ -18,7 +18,7 @@ export function statusBar(statuses: ActionStatus[]) {
   const segments = SEGMENTS.map((segment) => {
     const count = counted.filter((status) => segment.status.includes(status)).length;
     const width = total ? (count / total) * 100 : 0;
-    const placed = { key: segment.key, label: segment.label, count, x: round(x), width: round(width) };
+    const placed = { key: segment.key, count, x: round(x), width: round(width) };
     x += width;
     return placed;
   });

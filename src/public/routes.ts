@@ -104,7 +104,7 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
   };
 
   const canonicalCode =
-    (pattern: RegExp, what: string): RequestHandler =>
+    (pattern: RegExp, what: Parameters<typeof notFound>[0]): RequestHandler =>
     (req, res, next) => {
       const code = String(req.params.code);
       if (!pattern.test(code)) throw notFound(what);

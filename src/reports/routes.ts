@@ -30,7 +30,7 @@ export function reportRoutes(reports: ReportService): Router {
 
   router.get('/reports', async (req, res) => {
     if (!can(req.user, 'reports.list')) return res.redirect(303, homePath(req.user!));
-    res.render('reports/list', { title: 'Your country’s reports', ...(await reports.listForDelegate(req.user!)) });
+    res.render('reports/list', { title: req.t('msg.your_country_reports'), ...(await reports.listForDelegate(req.user!)) });
   });
 
   const editUrl = (code: string, cycle: string) => `/reports/${code}/${cycle}/edit`;
@@ -68,7 +68,7 @@ export function reportRoutes(reports: ReportService): Router {
         }
         throw error;
       }
-      req.session.flash = { kind: 'success', text: 'Saved.' };
+      req.session.flash = { kind: 'success', text: 'msg.saved' };
       res.redirect(303, `${editUrl(code, cycle)}#${anchor(req)}`);
     };
   }
@@ -115,7 +115,7 @@ export function reportRoutes(reports: ReportService): Router {
   router.post('/reports/:code/:cycle/submit', async (req, res) => {
     const { code, cycle } = reportParams(req);
     const parsed = versionOnlySchema.safeParse(formFields(req));
-    if (!parsed.success) throw new AppError(422, 'invalid_form', 'This form is out of date: reload the page.');
+    if (!parsed.success) throw new AppError(422, 'invalid_form', 'msg.form_out_date_reload_page');
     try {
       await reports.submit(req.user!, code, cycle, parsed.data.version, ctx(req));
     } catch (error) {
@@ -124,11 +124,11 @@ export function reportRoutes(reports: ReportService): Router {
         return renderEdit(req, res, 422, { form: 'submit', values: {}, errors });
       }
       if (error instanceof StaleVersionError) {
-        return renderEdit(req, res, 409, { form: 'submit', values: {}, errors: [{ field: 'submit-form', message: 'The report changed since you opened this page. Check it, then submit again.' }] });
+        return renderEdit(req, res, 409, { form: 'submit', values: {}, errors: [{ field: 'submit-form', message: 'msg.report_changed_since_opened_page_check' }] });
       }
       throw error;
     }
-    req.session.flash = { kind: 'success', text: 'Your report has been submitted. The secretariat will review it; you will see their decision here.' };
+    req.session.flash = { kind: 'success', text: 'msg.report_has_been_submitted_secretariat_will' };
     res.redirect(303, `/reports/${code}/${cycle}`);
   });
 

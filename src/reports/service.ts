@@ -4,14 +4,13 @@ import type { CurrentUser } from '../auth/current-user';
 import { authorize, can } from '../auth/policy';
 import type { ActionRow, CycleRow, ReportRow } from '../db/rows';
 import { sequentially, type Transactor } from '../db/transaction';
-import { targetCode, type ReportStage } from '../domain';
+import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
 import { AppError, notFound } from '../web/errors';
 import { translateMessage } from '../i18n';
-import { formatDate } from '../web/view-helpers';
 import { createReportQueries, type ReportQueries } from './queries';
 import type { SubmissionContent } from './submission';
 import type { actionSchema, baselineSchema, indicatorsSchema, textLanguageSchema, updatesSchema } from './validation';
-import { authorizeMove, blockedBy, moveReport, type Blocked } from './workflow';
+import { authorizeMove, blockedBy, blockedError, blockedMessage, moveReport, type Blocked } from './workflow';
 
 // Delegates' reports: what a report holds, what makes it complete, and each change to it.
 // Who may is the access policy's (auth/policy); when a report may change is the
@@ -21,36 +20,21 @@ import { authorizeMove, blockedBy, moveReport, type Blocked } from './workflow';
 
 export type RequestContext = { ipAddress: string | null };
 
-export const stateLabels: Record<ReportStage, string> = {
-  not_started: 'Not started',
-  draft: 'Draft',
-  submitted: 'Submitted, waiting for review',
-  returned: 'Returned for changes',
-  accepted: 'Accepted and published',
-};
+/** The locale key that names a report's stage: "Draft", "Submitted, waiting for review"… */
+export const stageLabel = (stage: ReportStage) => `msg.stage.${stage}`;
 
-export const statusLabels: Record<string, string> = {
-  not_started: 'Not started',
-  in_progress: 'In progress',
-  completed: 'Completed',
-  delayed: 'Delayed',
-  withdrawn: 'Withdrawn',
-};
+/** The locale key that names an action's status: "In progress"… */
+export const statusLabel = (status: UpdateStatus) => `status.${status}`;
 
 export class StaleVersionError extends AppError {
   constructor() {
-    super(409, 'stale_version', 'Someone else saved this report after you opened it. Nothing of yours was saved yet: your answers are kept below.');
+    super(409, 'stale_version', 'msg.someone_else_saved_report_after_opened');
   }
 }
 
 /** Why a report cannot be edited now, or null when it can: the workflow's word on a save. */
 export const lockReason = (cycle: CycleRow, report: ReportRow | undefined): Blocked | null => blockedBy('save', { cycle, report });
 
-/** A move the workflow refuses, as an error: English in its message, the template and date in its params for the error page. */
-export const lockedError = (reason: Blocked) =>
-  new AppError(409, 'report_locked', translateMessage('en', reason.message, { date: formatDate(reason.date) }), { date: dateParam(reason.date) }, reason.message);
-
-const dateParam = (value: string | Date | null) => (value instanceof Date ? value.toISOString() : (value ?? ''));
 
 export type ReportContent = Awaited<ReturnType<typeof loadContent>>;
 
@@ -77,15 +61,15 @@ export function missingItems(cycle: CycleRow, content: ReportContent, targets: A
     for (const target of targets) {
       const entry = content.stocktaking.find((row) => row.target_code === target.code);
       if (!entry?.existing_measures) {
-        missing.push({ message: 'Describe the measures already in place for {{code}}: {{title}}.', params: { code: target.code, title: target.title }, field: `baseline-${target.code}-existing` });
+        missing.push({ message: 'msg.describe_measures_already_place_code_title', params: { code: target.code, title: target.title }, field: `baseline-${target.code}-existing` });
       }
     }
-    if (content.pledged.length === 0) missing.push({ message: 'Pledge at least one action.', params: {}, field: 'new-action-title' });
+    if (content.pledged.length === 0) missing.push({ message: 'msg.pledge_at_least_one_action', params: {}, field: 'new-action-title' });
   } else {
     for (const action of content.carried) {
       const withdrawnHere = action.withdrawn_in_report_id !== null;
       if (!withdrawnHere && !content.updates.some((update) => update.action_id === action.id)) {
-        missing.push({ message: 'Give a progress update for “{{title}}”.', params: { title: action.title }, field: `updates-a${action.id}-status` });
+        missing.push({ message: 'msg.give_progress_update_title', params: { title: action.title }, field: `updates-a${action.id}-status` });
       }
     }
   }
@@ -136,7 +120,7 @@ export function createReportService(transaction: Transactor) {
       authorizeMove(user, 'save', countryCode);
       const located = await locate(queries, user, countryCode, cycleSlug, { forUpdate: true });
       const reason = blockedBy('save', located);
-      if (reason) throw lockedError(reason);
+      if (reason) throw blockedError(reason);
       let report = located.report;
       const created = !report;
       if (!report) {
@@ -192,7 +176,7 @@ export function createReportService(transaction: Transactor) {
               cycleState: cycle.state,
               dueOn: cycle.due_on,
               state,
-              stateLabel: stateLabels[state],
+              stateLabel: stageLabel(state),
               editable: lockReason(cycle, report) === null,
               overdue: cycle.state === 'open' && !report?.submitted_at && new Date().toISOString().slice(0, 10) > cycle.due_on,
             };
@@ -222,7 +206,7 @@ export function createReportService(transaction: Transactor) {
           report: {
             exists: Boolean(report),
             state,
-            stateLabel: stateLabels[state],
+            stateLabel: stageLabel(state),
             version: report?.version ?? 0,
             submittedAt: report?.submitted_at ?? null,
             reviewComment: report?.review_comment ?? null,
@@ -231,7 +215,7 @@ export function createReportService(transaction: Transactor) {
             wasReturned: report?.state === 'returned' || (report?.state === 'draft' && submissions[0]?.outcome === 'returned'),
           },
           editable: reason === null,
-          lockReason: reason,
+          lockReason: reason && blockedMessage(reason),
           mayEdit: reason === null,
           maySubmit: can(user, 'report.submit', { countryCode }) && blockedBy('submit', { cycle, report }) === null,
           missing,
@@ -247,7 +231,7 @@ export function createReportService(transaction: Transactor) {
 
     async saveBaseline(user: CurrentUser, code: string, slug: string, input: z.output<typeof baselineSchema>, context: RequestContext) {
       return edit(user, code, slug, input.version, context, async ({ queries, report, cycle }) => {
-        if (cycle.kind !== 'commitments') throw new AppError(409, 'wrong_cycle', 'The baseline is part of the commitments cycle only.');
+        if (cycle.kind !== 'commitments') throw new AppError(409, 'wrong_cycle', 'msg.baseline_part_commitments_cycle_only');
         const entries = Object.entries(input.baseline).map(([target, entry]) => ({ target_code: targetCode.parse(target), existing_measures: entry?.existing ?? '', gaps: entry?.gaps ?? '' }));
         await queries.saveStocktaking(report.id, entries);
         return { verb: 'report.baseline_saved', details: { targets: entries.map((entry) => entry.target_code) } };
@@ -286,12 +270,12 @@ export function createReportService(transaction: Transactor) {
 
     async saveUpdates(user: CurrentUser, code: string, slug: string, input: z.output<typeof updatesSchema>, context: RequestContext) {
       return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
-        if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'Progress updates belong to a progress cycle.');
+        if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.progress_updates_belong_progress_cycle');
         const carried = await queries.listCarriedActions(countryCode, cycle, report.id);
         const saved: number[] = [];
         for (const [key, update] of Object.entries(input.updates)) {
           const action = carried.find((row) => `a${row.id}` === key);
-          if (!action) throw new AppError(422, 'unknown_action', 'The form names an action that is not part of this report. Reload the page.');
+          if (!action) throw new AppError(422, 'unknown_action', 'msg.form_names_action_not_part_report');
           if (action.withdrawn_in_report_id !== null) continue;
           if (update.status === null) {
             await queries.deleteUpdate(report.id, action.id);
@@ -307,7 +291,7 @@ export function createReportService(transaction: Transactor) {
 
     async withdrawAction(user: CurrentUser, code: string, slug: string, actionId: number, input: { version: number; reason: string }, context: RequestContext) {
       return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
-        if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'Actions are withdrawn in a progress report.');
+        if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.actions_are_withdrawn_progress_report');
         const action = await ownAction(queries, report, cycle, countryCode, actionId, 'carried');
         await queries.setWithdrawal(action.id, report.id, input.reason);
         await queries.deleteUpdate(report.id, action.id);
@@ -318,7 +302,7 @@ export function createReportService(transaction: Transactor) {
     async undoWithdrawal(user: CurrentUser, code: string, slug: string, actionId: number, expectedVersion: number, context: RequestContext) {
       return edit(user, code, slug, expectedVersion, context, async ({ queries, report, cycle, countryCode }) => {
         const action = await ownAction(queries, report, cycle, countryCode, actionId, 'carried');
-        if (action.withdrawn_in_report_id !== report.id) throw new AppError(409, 'not_withdrawn', 'This action is not withdrawn in this report.');
+        if (action.withdrawn_in_report_id !== report.id) throw new AppError(409, 'not_withdrawn', 'msg.action_not_withdrawn_report');
         await queries.setWithdrawal(action.id, null, null);
         return { verb: 'action.withdrawal_undone', entityId: action.id, details: { title: action.title } };
       });
@@ -328,7 +312,7 @@ export function createReportService(transaction: Transactor) {
       return edit(user, code, slug, input.version, context, async ({ queries, report }) => {
         const known = new Set((await queries.listIndicators()).map((indicator) => indicator.code));
         for (const [indicatorCode, entry] of Object.entries(input.indicators)) {
-          if (!known.has(indicatorCode)) throw new AppError(422, 'unknown_indicator', 'The form names an unknown indicator. Reload the page.');
+          if (!known.has(indicatorCode)) throw new AppError(422, 'unknown_indicator', 'msg.form_names_unknown_indicator_reload_page');
           await queries.saveIndicatorValue(report.id, indicatorCode, entry.value, entry.note);
         }
         return { verb: 'report.indicators_saved', details: { indicators: Object.keys(input.indicators) } };
@@ -346,7 +330,7 @@ export function createReportService(transaction: Transactor) {
         authorizeMove(user, 'submit', countryCode);
         if (!report || report.version !== expectedVersion) throw new StaleVersionError();
         const reason = blockedBy('submit', { cycle, report });
-        if (reason) throw lockedError(reason);
+        if (reason) throw blockedError(reason);
         const content = await loadContent(queries, countryCode, cycle, report);
         const missing = missingItems(cycle, content, await queries.listTargets());
         if (missing.length > 0) throw new IncompleteReportError(missing);
@@ -366,7 +350,7 @@ export function createReportService(transaction: Transactor) {
 
 export class IncompleteReportError extends AppError {
   constructor(readonly missing: MissingItem[]) {
-    super(422, 'incomplete_report', 'The report is not complete yet. Finish the items listed, then submit again.');
+    super(422, 'incomplete_report', 'msg.report_not_complete_yet_finish_items');
   }
 }
 

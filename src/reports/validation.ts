@@ -6,16 +6,16 @@ import { isRealDate } from '../web/forms';
 // Form schemas for the report pages. Every schema is strict: a field the form does not
 // have (country, state, role, version of another report...) is refused, never used.
 
-const version = z.coerce.number({ message: 'This form is out of date: reload the page.' }).int().min(0);
+const version = z.coerce.number({ message: 'msg.form_out_date_reload_page' }).int().min(0);
 
-const optionalText = (max: number, label: string) =>
-  z.string({ message: `${label} must be text.` }).trim().max(max, `${label} must be ${max} characters or fewer.`).default('');
+/** Optional text of at most `max` characters; `field` names its messages (msg.not_text.<field>, msg.too_long.<field>). */
+const optionalText = (max: number, field: string) => z.string({ message: `msg.not_text.${field}` }).trim().max(max, `msg.too_long.${field}`).default('');
 
 const isoDate = z
   .string()
   .trim()
   .refine((value) => value === '' || isRealDate(value), {
-    message: 'Enter a real date, for example 2014-12-31.',
+    message: 'msg.enter_real_date_example_2014_12',
   })
   .transform((value) => (value === '' ? null : value));
 
@@ -25,8 +25,8 @@ export const baselineSchema = z
     version,
     baseline: z
       .partialRecord(
-        z.enum(TARGET_CODES, { message: 'Unknown policy target.' }),
-        z.object({ existing: optionalText(10_000, 'The measures in place'), gaps: optionalText(10_000, 'The gaps') }).strict(),
+        z.enum(TARGET_CODES, { message: 'msg.unknown_policy_target' }),
+        z.object({ existing: optionalText(10_000, 'existing'), gaps: optionalText(10_000, 'gaps') }).strict(),
       )
       .default({}),
   })
@@ -35,31 +35,31 @@ export const baselineSchema = z
 export const actionSchema = z
   .object({
     version,
-    title: z.string({ message: 'Enter a title.' }).trim().min(1, 'Enter a title for the action.').max(300, 'The title must be 300 characters or fewer.'),
-    target: z.enum(TARGET_CODES, { message: 'Choose the policy target the action serves.' }),
+    title: z.string({ message: 'msg.enter_a_title' }).trim().min(1, 'msg.enter_title_action').max(300, 'msg.title_must_300_characters_fewer'),
+    target: z.enum(TARGET_CODES, { message: 'msg.choose_policy_target_action_serves' }),
     goal: z
       .string()
       .trim()
-      .regex(/^([1-9]\.[1-9])?$/, 'Choose an operational goal from the list.')
+      .regex(/^([1-9]\.[1-9])?$/, 'msg.choose_operational_goal_from_list')
       .transform((value) => (value === '' ? null : value))
       .prefault(''),
-    body: optionalText(300, 'The responsible body'),
+    body: optionalText(300, 'body'),
     due_on: isoDate.prefault(''),
-    description: optionalText(5_000, 'The description'),
+    description: optionalText(5_000, 'description'),
   })
   .strict()
   .refine((action) => action.goal === null || action.goal.startsWith(action.target.slice(2)), {
     path: ['goal'],
-    message: 'The operational goal must belong to the chosen policy target.',
+    message: 'msg.operational_goal_must_belong_chosen_policy',
   });
 
 
 const percent = z
   .string()
   .trim()
-  .regex(/^(\d{1,3})?$/, 'Enter the percentage as a whole number from 0 to 100.')
+  .regex(/^(\d{1,3})?$/, 'msg.enter_percentage_whole_number_from_0')
   .transform((value) => (value === '' ? null : Number(value)))
-  .refine((value) => value === null || value <= 100, 'Enter the percentage as a whole number from 0 to 100.');
+  .refine((value) => value === null || value <= 100, 'msg.enter_percentage_whole_number_from_0');
 
 export const updatesSchema = z
   .object({
@@ -67,17 +67,17 @@ export const updatesSchema = z
     updates: z
       .record(
         // Keys are "a" + the action id: a bare number would make the body parser build an array.
-        z.string().regex(/^a\d{1,9}$/, 'Unknown action.'),
+        z.string().regex(/^a\d{1,9}$/, 'msg.unknown_action'),
         z
           .object({
-            status: z.enum(REPORTED_STATUSES, { message: 'Choose a status.' }).or(z.literal('').transform(() => null)),
+            status: z.enum(REPORTED_STATUSES, { message: 'msg.choose_status_2' }).or(z.literal('').transform(() => null)),
             percent: percent.prefault(''),
-            narrative: optionalText(5_000, 'The progress narrative'),
+            narrative: optionalText(5_000, 'narrative'),
           })
           .strict()
           .refine((update) => update.status !== 'completed' || update.percent === null || update.percent === 100, {
             path: ['percent'],
-            message: 'A completed action is 100% complete.',
+            message: 'msg.completed_action_100_complete',
           }),
       )
       .default({}),
@@ -87,7 +87,7 @@ export const updatesSchema = z
 export const withdrawSchema = z
   .object({
     version,
-    reason: z.string({ message: 'Give the reason.' }).trim().min(1, 'Give the reason for withdrawing the action.').max(2_000, 'The reason must be 2,000 characters or fewer.'),
+    reason: z.string({ message: 'msg.give_the_reason' }).trim().min(1, 'msg.give_reason_withdrawing_action').max(2_000, 'msg.reason_must_2_000_characters_fewer'),
   })
   .strict();
 
@@ -96,15 +96,15 @@ export const indicatorsSchema = z
     version,
     indicators: z
       .record(
-        z.string().regex(/^[a-z][a-z0-9_]*$/, 'Unknown indicator.'),
+        z.string().regex(/^[a-z][a-z0-9_]*$/, 'msg.unknown_indicator'),
         z
           .object({
             value: z
               .string()
               .trim()
-              .regex(/^(\d{1,12}(\.\d{1,2})?)?$/, 'Enter a number of 0 or more, with at most two decimals.')
+              .regex(/^(\d{1,12}(\.\d{1,2})?)?$/, 'msg.enter_number_0_more_at_most')
               .transform((value) => (value === '' ? null : Number(value))),
-            note: optionalText(1_000, 'The note'),
+            note: optionalText(1_000, 'note'),
           })
           .strict(),
       )
@@ -119,7 +119,7 @@ export const textLanguageSchema = z
   .object({
     version,
     text_language: z
-      .enum(['', ...TEXT_LANGUAGES], { message: 'Choose a language from the list, or “Not stated”.' })
+      .enum(['', ...TEXT_LANGUAGES], { message: 'msg.choose_language_from_list_not_stated' })
       .default('')
       .transform((value) => (value === '' ? null : value)),
   })

@@ -4,8 +4,8 @@ import { textLanguageChoices, textLanguageName } from '../i18n/text-languages';
 import type { FormError } from '../web/forms';
 import { fieldErrors } from '../web/forms';
 import type { ReportService } from './service';
-import { statusLabels } from './service';
-import { REPORTED_STATUSES } from '../domain';
+import { statusLabel } from './service';
+import { REPORTED_STATUSES, UPDATE_STATUSES, type UpdateStatus } from '../domain';
 
 // Builds what the report pages render. A form that failed (invalid input, or a stale
 // version) is shown again with exactly what the user typed; every other form shows the
@@ -42,7 +42,7 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     const text = labels.goal(goal.code, goal.text);
     return { value: goal.code, label: `${goal.code} ${text.length > 90 ? `${text.slice(0, 88)}…` : text}` };
   });
-  const statusChoices = REPORTED_STATUSES.map((status) => ({ value: status, label: statusLabels[status]! }));
+  const statusChoices = REPORTED_STATUSES.map((status) => ({ value: status, label: statusLabel(status) }));
   const targetTitle = (code: string) => labels.targetTitle(code, page.targets.find((target) => target.code === code)?.title ?? code);
 
   const actionForm = (name: string, saved: { title: string; target_code: string; goal_code: string | null; responsible_body: string; due_on: string | null; description: string } | undefined) => {
@@ -53,8 +53,8 @@ export function reportView(page: ReportPage, language: Language, override?: Form
       name,
       errors: { title: error('title'), target: error('target'), goal: error('goal'), body: error('body'), dueOn: error('due_on'), description: error('description') },
       title: value('title', saved?.title),
-      targetOptions: options(targetChoices, value('target', saved?.target_code), 'Choose a policy target'),
-      goalOptions: options(goalChoices, value('goal', saved?.goal_code), 'None'),
+      targetOptions: options(targetChoices, value('target', saved?.target_code), 'msg.choose_a_policy_target'),
+      goalOptions: options(goalChoices, value('goal', saved?.goal_code), 'msg.none'),
       body: value('body', saved?.responsible_body),
       dueOn: value('due_on', saved?.due_on),
       description: value('description', saved?.description),
@@ -101,8 +101,8 @@ export function reportView(page: ReportPage, language: Language, override?: Form
       description: action.description,
       withdrawn: action.withdrawn_in_report_id !== null,
       withdrawalReason: action.withdrawal_reason,
-      statusLabel: saved ? statusLabels[saved.status] : 'No update yet',
-      statusOptions: options(statusChoices, status, 'Choose a status'),
+      statusLabel: saved ? statusLabel(saved.status) : 'msg.no_update_yet',
+      statusOptions: options(statusChoices, status, 'msg.choose_a_status'),
       percent: typed ? field(typed, 'updates', `a${action.id}`, 'percent') : str(saved?.percent_complete),
       narrative: typed ? field(typed, 'updates', `a${action.id}`, 'narrative') : str(saved?.narrative),
       savedStatus: saved?.status,
@@ -131,7 +131,7 @@ export function reportView(page: ReportPage, language: Language, override?: Form
 
   const typedLanguage = mine('language');
   const textLanguage = {
-    options: options(textLanguageChoices(language), typedLanguage ? field(typedLanguage, 'text_language') : str(page.report.textLanguage), 'Not stated'),
+    options: options(textLanguageChoices(language), typedLanguage ? field(typedLanguage, 'text_language') : str(page.report.textLanguage), 'msg.not_stated'),
     error: errorsById['language-text_language'],
     name: page.report.textLanguage ? textLanguageName(page.report.textLanguage, language) : null,
   };
@@ -164,38 +164,40 @@ function conflictChanges(page: ReportPage, override: FormOverride, labels: Label
   const compare = (label: string, saved: unknown, yours: unknown, params: Record<string, string> = {}) => {
     if (str(saved).trim() !== str(yours).trim()) changes.push({ label, params, saved: str(saved), yours: str(yours) });
   };
+  // A status is shown by its name; anything else the form held, as typed.
+  const statusName = (status: unknown) => ((UPDATE_STATUSES as readonly unknown[]).includes(status) ? labels.status(status as UpdateStatus) : str(status));
   const values = override.values;
   if (override.form === 'baseline') {
     for (const target of page.targets) {
       const saved = page.content.stocktaking.find((row) => row.target_code === target.code);
-      compare('{{code}}: measures in place', saved?.existing_measures, field(values, 'baseline', target.code, 'existing'), { code: target.code });
-      compare('{{code}}: gaps', saved?.gaps, field(values, 'baseline', target.code, 'gaps'), { code: target.code });
+      compare('msg.code_measures_in_place', saved?.existing_measures, field(values, 'baseline', target.code, 'existing'), { code: target.code });
+      compare('msg.code_gaps', saved?.gaps, field(values, 'baseline', target.code, 'gaps'), { code: target.code });
     }
   } else if (override.form === 'updates') {
     for (const action of page.content.carried) {
       const saved = page.content.updates.find((update) => update.action_id === action.id);
       const id = `a${action.id}`;
-      compare('{{title}}: status', saved ? statusLabels[saved.status] : '', statusLabels[field(values, 'updates', id, 'status')] ?? '', { title: action.title });
-      compare('{{title}}: percent complete', saved?.percent_complete, field(values, 'updates', id, 'percent'), { title: action.title });
-      compare('{{title}}: narrative', saved?.narrative, field(values, 'updates', id, 'narrative'), { title: action.title });
+      compare('msg.title_status', saved ? statusName(saved.status) : '', statusName(field(values, 'updates', id, 'status')), { title: action.title });
+      compare('msg.title_percent_complete', saved?.percent_complete, field(values, 'updates', id, 'percent'), { title: action.title });
+      compare('msg.title_narrative', saved?.narrative, field(values, 'updates', id, 'narrative'), { title: action.title });
     }
   } else if (override.form.startsWith('action-')) {
     const saved = page.content.pledged.find((action) => `action-${action.id}` === override.form);
-    if (!saved) changes.push({ label: 'This action', params: {}, saved: '', removed: true, yours: field(values, 'title') });
+    if (!saved) changes.push({ label: 'msg.this_action', params: {}, saved: '', removed: true, yours: field(values, 'title') });
     else {
-      compare('Title', saved.title, field(values, 'title'));
-      compare('Policy target', saved.target_code, field(values, 'target'));
-      compare('Operational goal', saved.goal_code, field(values, 'goal'));
-      compare('Responsible body', saved.responsible_body, field(values, 'body'));
-      compare('Due date', saved.due_on, field(values, 'due_on'));
-      compare('Description', saved.description, field(values, 'description'));
+      compare('msg.title', saved.title, field(values, 'title'));
+      compare('msg.policy_target', saved.target_code, field(values, 'target'));
+      compare('msg.operational_goal', saved.goal_code, field(values, 'goal'));
+      compare('msg.responsible_body', saved.responsible_body, field(values, 'body'));
+      compare('msg.due_date', saved.due_on, field(values, 'due_on'));
+      compare('msg.description', saved.description, field(values, 'description'));
     }
   } else if (override.form === 'indicators') {
     for (const indicator of page.indicators) {
       const saved = page.content.indicatorValues.find((value) => value.indicator_code === indicator.code);
       const name = labels.indicatorName(indicator.code, indicator.name);
-      compare('{{name}}: value', saved?.value, field(values, 'indicators', indicator.code, 'value'), { name });
-      compare('{{name}}: note', saved?.note, field(values, 'indicators', indicator.code, 'note'), { name });
+      compare('msg.name_value', saved?.value, field(values, 'indicators', indicator.code, 'value'), { name });
+      compare('msg.name_note', saved?.note, field(values, 'indicators', indicator.code, 'note'), { name });
     }
   }
   return changes;

@@ -2,6 +2,7 @@ import { authorize, type Actor, type PolicyAction } from '../auth/policy';
 import type { AdminQueries } from '../admin/queries';
 import type { CycleState, ReportStage, ReportState } from '../domain';
 import type { CycleRow, ReportRow } from '../db/rows';
+import { AppError, type MessageParams } from '../web/errors';
 import type { ReportQueries } from './queries';
 
 // The report workflow: one transition table that every writer goes through — a delegate's
@@ -36,10 +37,26 @@ export const REPORT_TRANSITIONS = {
 export type ReportTransition = keyof typeof REPORT_TRANSITIONS;
 
 /**
- * Why a move is not allowed now, as an English message with {{placeholders}} and the
- * values to fill them (a calendar day or an instant as `date`, a state as `state`).
+ * Why a move is not allowed now: a code, whose sentence is msg.workflow.<code> in the
+ * locale files, and the values it names (a calendar day or an instant as `date`).
  */
-export type Blocked = { code: string; message: string; date: string | Date | null; state?: ReportStage };
+export type BlockedCode = 'cycle_planned' | 'cycle_closed' | 'report_submitted' | 'report_accepted' | 'not_submitted' | 'not_started';
+export type Blocked = { code: BlockedCode; date: string | Date | null; state?: ReportStage };
+
+/** A refusal as a page says it: its sentence msg.workflow.<code> and the values it names. */
+export const blockedMessage = (blocked: Blocked): { key: string; params: MessageParams } => ({
+  key: `msg.workflow.${blocked.code}`,
+  params: {
+    ...(blocked.date ? { date: blocked.date instanceof Date ? blocked.date.toISOString() : blocked.date } : {}),
+    ...(blocked.state ? { state: blocked.state } : {}),
+  },
+});
+
+/** A refusal as the error a page shows (409). */
+export const blockedError = (blocked: Blocked) => {
+  const { key, params } = blockedMessage(blocked);
+  return new AppError(409, blocked.code, key, params);
+};
 
 type Situation = { cycle: Pick<CycleRow, 'state' | 'opens_on' | 'closes_on'>; report: Pick<ReportRow, 'state' | 'submitted_at' | 'reviewed_at'> | undefined };
 
@@ -48,19 +65,19 @@ export function blockedBy(transition: ReportTransition, { cycle, report }: Situa
   const rule: Transition = REPORT_TRANSITIONS[transition];
   if (!rule.cycle.includes(cycle.state)) {
     return cycle.state === 'planned'
-      ? { code: 'cycle_planned', message: 'This reporting cycle has not opened yet. It is planned to open on {{date}}.', date: cycle.opens_on }
-      : { code: 'cycle_closed', message: 'This reporting cycle closed on {{date}}: reports can no longer be changed.', date: cycle.closes_on };
+      ? { code: 'cycle_planned', date: cycle.opens_on }
+      : { code: 'cycle_closed', date: cycle.closes_on };
   }
   const stage: ReportStage = report?.state ?? 'not_started';
   if (rule.from.includes(stage)) return null;
   if (stage === 'submitted') {
-    return { code: 'report_submitted', message: "This report was submitted on {{date}} and is waiting for the secretariat's review. It cannot be changed unless the secretariat returns it.", date: report?.submitted_at ?? null, state: stage };
+    return { code: 'report_submitted', date: report?.submitted_at ?? null, state: stage };
   }
   if (stage === 'accepted' && rule.to !== 'accepted' && rule.to !== 'returned') {
-    return { code: 'report_accepted', message: 'This report was accepted on {{date}} and is published. It can no longer be changed.', date: report?.reviewed_at ?? null, state: stage };
+    return { code: 'report_accepted', date: report?.reviewed_at ?? null, state: stage };
   }
-  if (rule.from.includes('submitted')) return { code: 'not_submitted', message: 'This report is not waiting for review ({{state}}): there is nothing to review now.', date: null, state: stage };
-  return { code: 'not_started', message: 'This report has not been started yet.', date: null, state: stage };
+  if (rule.from.includes('submitted')) return { code: 'not_submitted', date: null, state: stage };
+  return { code: 'not_started', date: null, state: stage };
 }
 
 /** Whether the user may make the move on this country's report: throws the policy's 403/404. */

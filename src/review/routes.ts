@@ -15,7 +15,7 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
 
   router.get('/review', async (req, res) => {
     const slug = typeof req.query.cycle === 'string' && /^[a-z0-9-]{1,60}$/.test(req.query.cycle) ? req.query.cycle : undefined;
-    res.render('review/queue', { title: 'Review', ...(await review.queue(req.user!, slug)) });
+    res.render('review/queue', { title: req.t('msg.review'), ...(await review.queue(req.user!, slug)) });
   });
 
   async function renderReport(req: Request, res: Response, status: number, form?: { comment: string; errors: FormError[] }) {
@@ -41,10 +41,10 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
     try {
       await review.accept(req.user!, code, cycle, parsed.data.version, { ipAddress: req.ip ?? null });
     } catch (error) {
-      if (error instanceof StaleVersionError) return renderReport(req, res, 409, { comment: '', errors: [{ field: 'decision', message: 'The report changed while you were reading it. Check it again before you decide.' }] });
+      if (error instanceof StaleVersionError) return renderReport(req, res, 409, { comment: '', errors: [{ field: 'decision', message: 'msg.report_changed_while_were_reading_check' }] });
       throw error;
     }
-    req.session.flash = { kind: 'success', text: 'Report accepted. It is now published on the public pages.' };
+    req.session.flash = { kind: 'success', text: 'msg.report_accepted_now_published_public_pages' };
     res.redirect(303, `/review?cycle=${cycle}`);
   });
 
@@ -57,10 +57,10 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
     try {
       await review.returnReport(req.user!, code, cycle, parsed.data.version, parsed.data.comment, { ipAddress: req.ip ?? null });
     } catch (error) {
-      if (error instanceof StaleVersionError) return renderReport(req, res, 409, { comment: typed, errors: [{ field: 'decision', message: 'The report changed while you were reading it. Check it again before you decide.' }] });
+      if (error instanceof StaleVersionError) return renderReport(req, res, 409, { comment: typed, errors: [{ field: 'decision', message: 'msg.report_changed_while_were_reading_check' }] });
       throw error;
     }
-    req.session.flash = { kind: 'success', text: 'Report returned to the country with your comment.' };
+    req.session.flash = { kind: 'success', text: 'msg.report_returned_country_comment' };
     res.redirect(303, `/review?cycle=${cycle}`);
   });
 

@@ -6,8 +6,9 @@ import type { CycleRow, ReportRow } from '../db/rows';
 import type { Transactor } from '../db/transaction';
 import { createReportQueries, type ReportQueries } from '../reports/queries';
 import type { SubmissionContent } from '../reports/submission';
-import { loadContent, lockedError, snapshot, stateLabels, statusLabels, StaleVersionError, type RequestContext } from '../reports/service';
-import { blockedBy, moveReport } from '../reports/workflow';
+import type { UpdateStatus } from '../domain';
+import { loadContent, snapshot, stageLabel, statusLabel, StaleVersionError, type RequestContext } from '../reports/service';
+import { blockedBy, blockedError, moveReport } from '../reports/workflow';
 import { AppError, notFound } from '../web/errors';
 import { createReviewQueries } from './queries';
 
@@ -18,7 +19,7 @@ import { createReviewQueries } from './queries';
 export const returnSchema = z
   .object({
     version: z.coerce.number().int().min(0),
-    comment: z.string({ message: 'Explain what the country must change.' }).trim().min(1, 'Explain what the country must change.').max(5_000, 'The comment must be 5,000 characters or fewer.'),
+    comment: z.string({ message: 'msg.explain_what_country_must_change' }).trim().min(1, 'msg.explain_what_country_must_change').max(5_000, 'msg.comment_must_5_000_characters_fewer'),
   })
   .strict();
 
@@ -50,11 +51,11 @@ export function createReviewService(transaction: Transactor) {
             code: row.code,
             name: row.name,
             state,
-            stateLabel: stateLabels[state],
+            stateLabel: stageLabel(state),
             submittedAt: row.submitted_at,
             firstSubmittedAt: firstSubmitted,
             expected: row.expected,
-            timeliness: firstSubmitted ? (onTime ? 'On time' : 'Late') : !row.expected ? 'Not expected in this cycle' : overdue ? 'Overdue' : 'Not due yet',
+            timeliness: firstSubmitted ? (onTime ? 'msg.on_time' : 'msg.late') : !row.expected ? 'msg.not_expected_cycle' : overdue ? 'msg.overdue' : 'msg.not_due_yet',
             late: firstSubmitted ? !onTime : overdue,
             reviewedAt: row.reviewed_at,
             reviewerName: row.reviewer_name,
@@ -123,10 +124,7 @@ export function createReviewService(transaction: Transactor) {
       const report = cycle && (await reports.findReport(countryCode, cycle.id, { forUpdate: true }));
       if (!cycle || !report) throw notFound('report');
       const blocked = blockedBy(transition, { cycle, report });
-      if (blocked?.code === 'not_submitted') {
-        throw new AppError(409, 'not_submitted', `This report is not waiting for review (${stateLabels[report.state]}): there is nothing to review now.`, { state: stateLabels[report.state] }, blocked.message);
-      }
-      if (blocked) throw lockedError(blocked);
+      if (blocked) throw blockedError(blocked);
       if (report.version !== expectedVersion) throw new StaleVersionError();
       const now = new Date();
       const updated = await moveReport(reports, report, transition, { reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });
@@ -150,6 +148,12 @@ async function contentOf(reports: ReportQueries, countryCode: string, cycle: Cyc
   };
 }
 
+/** A status and percentage as the comparison shows them: "Completed, 100 %". */
+const updateState = (update: { status: UpdateStatus; percent_complete: number | null }) => ({
+  label: statusLabel(update.status),
+  percent: update.percent_complete === null ? null : update.percent_complete / 100,
+});
+
 function compare(current: Awaited<ReturnType<typeof contentOf>>, previous: SubmissionContent | null) {
   const changed = (now: unknown, before: unknown) => previous !== null && String(now ?? '') !== String(before ?? '');
   return {
@@ -169,8 +173,8 @@ function compare(current: Awaited<ReturnType<typeof contentOf>>, previous: Submi
       return {
         title: action.title,
         withdrawn: action.withdrawn,
-        now: now ? `${statusLabels[now.status]}${now.percent_complete !== null ? `, ${now.percent_complete}%` : ''}` : action.withdrawn ? 'Withdrawn' : 'No update',
-        before: before ? `${statusLabels[before.status]}${before.percent_complete !== null ? `, ${before.percent_complete}%` : ''}` : previous ? 'No update' : null,
+        now: now ? updateState(now) : { label: action.withdrawn ? statusLabel('withdrawn') : 'msg.no_update', percent: null },
+        before: before ? updateState(before) : previous ? { label: 'msg.no_update', percent: null } : null,
         changed: changed(now ? `${now.status}|${now.percent_complete}|${now.narrative}` : '', before ? `${before.status}|${before.percent_complete}|${before.narrative}` : ''),
       };
     }),

@@ -4,13 +4,14 @@ import { COUNTRY_CODE, ROLES } from '../domain';
 import { recordAuditEvent } from '../audit/queries';
 import { hashPassword, passwordProblem } from '../auth/passwords';
 import type { Transactor } from '../db/transaction';
+import { translateMessage } from '../i18n';
 import { AppError } from '../web/errors';
 import { createUserQueries } from './queries';
 import type { UserRow } from '../db/rows';
 
 export const newUserSchema = z
   .object({
-    email: z.string().trim().max(254).pipe(z.email({ message: 'Enter an e-mail address like name@example.org.' })),
+    email: z.string().trim().max(254).pipe(z.email({ message: 'msg.enter_e_mail_address_like_name' })),
     name: z.string().trim().min(1, 'Enter a name.').max(200),
     role: z.enum(ROLES, { message: 'The role must be delegate, secretariat or admin.' }),
     country: z
@@ -37,23 +38,23 @@ export function createUserService(transaction: Transactor) {
     async addUser(input: NewUser, actor: Actor): Promise<UserRow> {
       const parsed = newUserSchema.safeParse(input);
       if (!parsed.success) {
-        throw new AppError(422, 'invalid_user', parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
+        throw new AppError(422, 'invalid_user', 'error.invalid_user', { problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${translateMessage('en', issue.message)}`).join('\n') });
       }
       const user = parsed.data;
       const passwordHash = await hashPassword(user.password);
       return transaction(async (trx) => {
         const users = createUserQueries(trx);
         if (user.country && !(await users.countryExists(user.country))) {
-          throw new AppError(422, 'unknown_country', `country: there is no member with the code ${user.country}.`);
+          throw new AppError(422, 'unknown_country', 'error.no_member_with_code', { country: user.country });
         }
         if (await users.findByEmail(user.email)) {
-          throw new AppError(409, 'email_taken', `email: a user with the address ${user.email} already exists.`);
+          throw new AppError(409, 'email_taken', 'error.user_exists', { email: user.email });
         }
         const created = await users
           .insert({ email: user.email, name: user.name, role: user.role, country_code: user.country ?? null, password_hash: passwordHash })
           .catch((error: { code?: string }) => {
             // Two requests for one address at once: the unique index decides.
-            if (error.code === '23505') throw new AppError(409, 'email_taken', `email: a user with the address ${user.email} already exists.`);
+            if (error.code === '23505') throw new AppError(409, 'email_taken', 'error.user_exists', { email: user.email });
             throw error;
           });
         await recordAuditEvent(trx, {

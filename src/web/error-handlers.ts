@@ -18,18 +18,18 @@ function isDatabaseUnavailable(error: unknown): boolean {
 function classify(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (isDatabaseUnavailable(error)) {
-    return new AppError(503, 'service_unavailable', 'The service is busy or its database is not answering. Please try again in a minute.');
+    return new AppError(503, 'service_unavailable', 'msg.service_busy_database_not_answering_please');
   }
   // Errors raised by Express' own body parsers carry a 4xx status.
   const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
   if (status === 404) return notFound();
   if ((error as { code?: string }).code === 'EBADCSRFTOKEN') {
-    return new AppError(403, 'csrf_token_invalid', 'This form has expired or was not sent from this site. Go back, reload the page and try again.');
+    return new AppError(403, 'csrf_token_invalid', 'msg.form_has_expired_was_not_sent');
   }
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return status === 413 ? new AppError(413, 'too_large', 'What you sent is too large.') : new AppError(status, 'bad_request', 'The request could not be understood.');
+    return status === 413 ? new AppError(413, 'too_large', 'msg.what_sent_too_large') : new AppError(status, 'bad_request', 'msg.request_could_not_understood');
   }
-  return new AppError(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
+  return new AppError(500, 'internal_error', 'msg.something_went_wrong_our_side_has');
 }
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(notFound());

@@ -1,35 +1,32 @@
+import { translateMessage } from '../i18n';
+
+/** Values a message fills in: a `date` (YYYY-MM-DD or ISO instant) is formatted for the reader, a `what` named in their language. */
+export type MessageParams = Record<string, string | number>;
+
 /**
- * The one error type services throw. `status` is the HTTP status to answer with;
- * `code` is stable, for tests and logs; `message` is the English, safe to show. Pages
- * show it in the reader's language: the phrase error.<code> of the locale files, or
- * `template` (an English message with {{placeholders}}) from the messages catalogue,
- * filled in with `params`.
+ * The one error type services throw. `status` is the HTTP status to answer with; `code`
+ * is stable, for tests and logs; `key` names the sentence in the locale files (by default
+ * error.<code>) and `params` its values, so each page says it in its reader's language.
+ * `message` is the English, for logs and the command line.
  */
 export class AppError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
-    readonly params: Record<string, string> = {},
-    readonly template?: string,
+    readonly key: string = `error.${code}`,
+    readonly params: MessageParams = {},
   ) {
-    super(message);
+    super(translateMessage('en', key, params));
     this.name = 'AppError';
   }
 }
 
-export const notFound = (what = 'page') => new AppError(404, 'not_found', `We could not find that ${what}.`, { what });
+export const notFound = (what: 'page' | 'member' | 'policy target' | 'reporting cycle' | 'report' | 'language' | 'action' | 'user' | 'export' | 'dataset' = 'page') =>
+  new AppError(404, 'not_found', 'error.not_found', { what });
 
 /** A rule broken by one field of a form (a taken e-mail address, a duplicate code): shown beside that field. */
 export class FieldError extends AppError {
-  constructor(
-    status: number,
-    code: string,
-    readonly field: string,
-    message: string,
-    params: Record<string, string> = {},
-    template?: string,
-  ) {
-    super(status, code, message, params, template);
+  constructor(status: number, code: string, readonly field: string, key?: string, params: MessageParams = {}) {
+    super(status, code, key, params);
   }
 }

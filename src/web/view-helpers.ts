@@ -1,5 +1,5 @@
 import type { HelperOptions } from 'handlebars';
-import { countryName, isLanguage, languageSwitch, perLanguage, translateMessage, translator, type Language } from '../i18n';
+import { countryName, formatDate, formatNumber, formatPercent, isLanguage, languageSwitch, translateMessage, translator, type Language } from '../i18n';
 
 // Handlebars helpers: formatting and translation only. Anything with a rule in it
 // belongs in a service. Each takes the page's language from the view's root (`lang`,
@@ -9,29 +9,6 @@ const languageOfView = (options: HelperOptions): Language => {
   const lang = (options?.data?.root as { lang?: unknown } | undefined)?.lang;
   return isLanguage(lang) ? lang : 'en';
 };
-
-const dateFormat = perLanguage((language) => new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }));
-const numberFormat = perLanguage((language) => new Intl.NumberFormat(language === 'en' ? 'en-GB' : language, { maximumFractionDigits: 2 }));
-const percentFormat = perLanguage((language) => new Intl.NumberFormat(language === 'en' ? 'en-GB' : language, { style: 'percent', maximumFractionDigits: 0 }));
-
-/** 'YYYY-MM-DD' (a calendar day) or a Date (an instant) as "5 December 2012", "5 décembre 2012", "5. Dezember 2012". */
-export function formatDate(value: unknown, language: Language = 'en'): string {
-  if (value === null || value === undefined || value === '') return '';
-  const date = value instanceof Date ? value : new Date(`${String(value)}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) ? '' : dateFormat(language).format(date);
-}
-
-/** A share between 0 and 1 as a whole percentage: "42%", "42 %". */
-export function formatPercent(share: unknown, language: Language = 'en'): string {
-  const number = Number(share);
-  return share !== null && share !== '' && Number.isFinite(number) ? percentFormat(language).format(number) : '–';
-}
-
-/** A number with the language's separators: "1,234.5", "1 234,5", "1.234,5". */
-export function formatNumber(value: unknown, language: Language = 'en'): string {
-  const number = Number(value);
-  return value !== null && value !== '' && Number.isFinite(number) ? numberFormat(language).format(number) : '';
-}
 
 /** An instant as "2014-07-31 14:05:09" in UTC, for logs. */
 export function isoTime(value: unknown): string {
