@@ -1,16 +1,14 @@
 import { Router, type Request, type Response } from 'express';
-import type { z } from 'zod';
 import { allow } from '../auth/guards';
-import { REGIONS, ROLES, type Role } from '../domain';
+import { isCountryCode, isCycleSlug, REGIONS, ROLES, type Role } from '../domain';
 import { countryName } from '../i18n';
-import { errorMessage } from '../web/error-messages';
-import { FieldError, notFound } from '../web/errors';
-import { fieldErrors, formErrors, formFields, type FormError } from '../web/forms';
+import { cycleMove } from '../reports/workflow';
+import { fieldErrors, handleForm, noFields, type Redisplay } from '../web/forms';
+import { checkParams, isId } from '../web/params';
 import type { AdminService } from './service';
 import { INVITATION_DAYS } from './service';
 import { changeRoleSchema, cycleStateSchema, editCountrySchema, editCycleSchema, inviteSchema, newCountrySchema, newCycleSchema } from './validation';
 
-type Redisplay = { form: string; values: Record<string, unknown>; errors: FormError[] };
 
 const ROLE_LABELS: Record<Role, string> = { delegate: 'msg.national_delegate', secretariat: 'msg.secretariat', admin: 'msg.administrator' };
 const ROLE_CHOICES = ROLES.map((role) => ({ value: role, label: ROLE_LABELS[role] }));
@@ -31,39 +29,14 @@ function formValues(redisplay: Redisplay | undefined, name: string, saved: Recor
 
 export function adminRoutes(admin: AdminService): Router {
   const router = Router();
+  checkParams(router, { id: [isId, 'user'], code: [isCountryCode, 'member'], slug: [isCycleSlug, 'reporting cycle'] });
   router.use('/admin/users', allow('users.manage'));
   router.use('/admin/countries', allow('countries.manage'));
   router.use('/admin/cycles', allow('cycles.manage'));
   const ctx = (req: Request) => ({ ipAddress: req.ip ?? null });
-
-  /**
-   * Validates a form and runs the change; on invalid input or a broken rule the page is
-   * shown again (422/409) with the user's answers and the errors beside the fields.
-   */
-  function handle<S extends z.ZodType>(formName: (req: Request) => string, schema: S, run: (req: Request, input: z.output<S>) => Promise<string | void>, render: (req: Request, res: Response, status: number, redisplay: Redisplay) => Promise<void>, done: (req: Request) => { url: string; text: string; params?: Record<string, string | number> }) {
-    return async (req: Request, res: Response) => {
-      const values = formFields(req);
-      const name = formName(req);
-      const parsed = schema.safeParse(values);
-      if (!parsed.success) return render(req, res, 422, { form: name, values, errors: formErrors(parsed.error, `${name}-`) });
-      let detail: string | void;
-      try {
-        detail = await run(req, parsed.data);
-      } catch (error) {
-        if (error instanceof FieldError) return render(req, res, error.status, { form: name, values, errors: [{ field: `${name}-${error.field}`, message: errorMessage(error, req.language) }] });
-        throw error;
-      }
-      const { url, text, params } = done(req);
-      req.session.flash = { kind: 'success', text, ...(params ? { params } : {}), ...(detail ? { detail } : {}) };
-      res.redirect(303, url);
-    };
-  }
-
-  const id = (req: Request) => {
-    const value = String(req.params.id);
-    if (!/^\d{1,9}$/.test(value)) throw notFound('user');
-    return Number(value);
-  };
+  const id = (req: Request) => Number(req.params.id);
+  const countryCode = (req: Request) => String(req.params.code);
+  const cycleSlug = (req: Request) => String(req.params.slug);
 
   // Users and invitations
 
@@ -87,33 +60,42 @@ export function adminRoutes(admin: AdminService): Router {
   router.get('/admin/users', (req, res) => renderUsers(req, res, 200));
   router.post(
     '/admin/users',
-    handle(() => 'invite', inviteSchema, async (req, input) => {
-      const token = await admin.invite(req.user!, input, ctx(req));
-      return `${req.protocol}://${req.get('host')}/invitations/${token}`;
-    }, renderUsers, () => ({ url: '/admin/users', text: 'msg.invitation_created_send_link_person_works', params: { days: INVITATION_DAYS } })),
+    handleForm({
+      form: () => 'invite',
+      schema: inviteSchema,
+      run: (req, input) => admin.invite(req.user!, input, ctx(req)),
+      redisplay: renderUsers,
+      done: (req, token) => ({
+        url: '/admin/users',
+        flash: { kind: 'success', text: 'msg.invitation_created_send_link_person_works', params: { days: INVITATION_DAYS }, detail: `${req.protocol}://${req.get('host')}/invitations/${token}` },
+      }),
+    }),
   );
   router.post(
     '/admin/users/:id/role',
-    handle((req) => `user-${id(req)}`, changeRoleSchema, (req, input) => admin.changeRole(req.user!, id(req), input, ctx(req)), renderUsers, () => ({ url: '/admin/users', text: 'msg.role_changed' })),
+    handleForm({
+      form: (req) => `user-${id(req)}`,
+      schema: changeRoleSchema,
+      run: (req, input) => admin.changeRole(req.user!, id(req), input, ctx(req)),
+      redisplay: renderUsers,
+      done: () => ({ url: '/admin/users', flash: { kind: 'success', text: 'msg.role_changed' } }),
+    }),
   );
-  router.post('/admin/users/:id/deactivate', async (req, res) => {
-    await admin.setActive(req.user!, id(req), false, ctx(req));
-    req.session.flash = { kind: 'success', text: 'msg.user_deactivated_their_sessions_have_ended' };
-    res.redirect(303, '/admin/users');
-  });
-  router.post('/admin/users/:id/reactivate', async (req, res) => {
-    await admin.setActive(req.user!, id(req), true, ctx(req));
-    req.session.flash = { kind: 'success', text: 'msg.user_reactivated' };
-    res.redirect(303, '/admin/users');
-  });
+  for (const [path, active, text] of [['deactivate', false, 'msg.user_deactivated_their_sessions_have_ended'], ['reactivate', true, 'msg.user_reactivated']] as const) {
+    router.post(
+      `/admin/users/:id/${path}`,
+      handleForm({
+        form: (req) => `user-${id(req)}`,
+        schema: noFields,
+        run: (req) => admin.setActive(req.user!, id(req), active, ctx(req)),
+        redisplay: renderUsers,
+        done: () => ({ url: '/admin/users', flash: { kind: 'success', text } }),
+      }),
+    );
+  }
 
   // Countries
 
-  const countryCode = (req: Request) => {
-    const code = String(req.params.code);
-    if (!/^[A-Z]{2}$/.test(code)) throw notFound('member');
-    return code;
-  };
   const euChoices = [{ value: 'no', label: 'msg.no' }, { value: 'yes', label: 'msg.yes' }];
 
   async function renderCountries(req: Request, res: Response, status: number, redisplay?: Redisplay) {
@@ -134,20 +116,27 @@ export function adminRoutes(admin: AdminService): Router {
   router.get('/admin/countries', (req, res) => renderCountries(req, res, 200));
   router.post(
     '/admin/countries',
-    handle(() => 'country', newCountrySchema, (req, input) => admin.addCountry(req.user!, input, ctx(req)), renderCountries, () => ({ url: '/admin/countries', text: 'msg.member_added' })),
+    handleForm({
+      form: () => 'country',
+      schema: newCountrySchema,
+      run: (req, input) => admin.addCountry(req.user!, input, ctx(req)),
+      redisplay: renderCountries,
+      done: () => ({ url: '/admin/countries', flash: { kind: 'success', text: 'msg.member_added' } }),
+    }),
   );
   router.post(
     '/admin/countries/:code',
-    handle((req) => `country-${countryCode(req)}`, editCountrySchema, (req, input) => admin.editCountry(req.user!, countryCode(req), input, ctx(req)), renderCountries, () => ({ url: '/admin/countries', text: 'msg.member_changed' })),
+    handleForm({
+      form: (req) => `country-${countryCode(req)}`,
+      schema: editCountrySchema,
+      run: (req, input) => admin.editCountry(req.user!, countryCode(req), input, ctx(req)),
+      redisplay: renderCountries,
+      done: () => ({ url: '/admin/countries', flash: { kind: 'success', text: 'msg.member_changed' } }),
+    }),
   );
 
   // Cycles
 
-  const cycleSlug = (req: Request) => {
-    const slug = String(req.params.slug);
-    if (!/^[a-z0-9-]{1,60}$/.test(slug)) throw notFound('reporting cycle');
-    return slug;
-  };
   const kindChoices = [{ value: 'progress', label: 'msg.progress_reports' }, { value: 'commitments', label: 'msg.stocktaking_and_commitments' }];
 
   async function renderCycles(req: Request, res: Response, status: number, redisplay?: Redisplay) {
@@ -160,8 +149,8 @@ export function adminRoutes(admin: AdminService): Router {
       cycles: page.cycles.map((cycle) => ({
         ...cycle,
         form: formValues(redisplay, `cycle-${cycle.slug}`, { title: cycle.title, opens_on: cycle.opens_on, due_on: cycle.due_on, closes_on: cycle.closes_on }),
-        canOpen: cycle.state !== 'open',
-        canClose: cycle.state === 'open',
+        canOpen: cycleMove(cycle.state, 'open') !== null,
+        canClose: cycleMove(cycle.state, 'closed') !== null,
       })),
     });
   }
@@ -169,15 +158,33 @@ export function adminRoutes(admin: AdminService): Router {
   router.get('/admin/cycles', (req, res) => renderCycles(req, res, 200));
   router.post(
     '/admin/cycles',
-    handle(() => 'cycle', newCycleSchema, (req, input) => admin.createCycle(req.user!, input, ctx(req)), renderCycles, () => ({ url: '/admin/cycles', text: 'msg.cycle_created_planned_open_when_delegates' })),
+    handleForm({
+      form: () => 'cycle',
+      schema: newCycleSchema,
+      run: (req, input) => admin.createCycle(req.user!, input, ctx(req)),
+      redisplay: renderCycles,
+      done: () => ({ url: '/admin/cycles', flash: { kind: 'success', text: 'msg.cycle_created_planned_open_when_delegates' } }),
+    }),
   );
   router.post(
     '/admin/cycles/:slug',
-    handle((req) => `cycle-${cycleSlug(req)}`, editCycleSchema, (req, input) => admin.editCycle(req.user!, cycleSlug(req), input, ctx(req)), renderCycles, () => ({ url: '/admin/cycles', text: 'msg.cycle_changed' })),
+    handleForm({
+      form: (req) => `cycle-${cycleSlug(req)}`,
+      schema: editCycleSchema,
+      run: (req, input) => admin.editCycle(req.user!, cycleSlug(req), input, ctx(req)),
+      redisplay: renderCycles,
+      done: () => ({ url: '/admin/cycles', flash: { kind: 'success', text: 'msg.cycle_changed' } }),
+    }),
   );
   router.post(
     '/admin/cycles/:slug/state',
-    handle((req) => `state-${cycleSlug(req)}`, cycleStateSchema, (req, input) => admin.setCycleState(req.user!, cycleSlug(req), input.state, ctx(req)), renderCycles, (req) => ({ url: '/admin/cycles', text: 'msg.cycle_slug_updated', params: { slug: cycleSlug(req) } })),
+    handleForm({
+      form: (req) => `state-${cycleSlug(req)}`,
+      schema: cycleStateSchema,
+      run: (req, input) => admin.setCycleState(req.user!, cycleSlug(req), input.state, ctx(req)),
+      redisplay: renderCycles,
+      done: (req) => ({ url: '/admin/cycles', flash: { kind: 'success', text: 'msg.cycle_slug_updated', params: { slug: cycleSlug(req) } } }),
+    }),
   );
 
   return router;

@@ -7,7 +7,8 @@ import { hashToken } from '../auth/service';
 import type { CycleState } from '../domain';
 import { cycleMove, moveCycle, type CycleTransition } from '../reports/workflow';
 import { sequentially, type Transactor } from '../db/transaction';
-import { AppError, FieldError, notFound } from '../web/errors';
+import { AppError, notFound } from '../web/errors';
+import { FieldError } from '../web/forms';
 import { createAdminQueries } from './queries';
 import type { changeRoleSchema, editCountrySchema, editCycleSchema, inviteSchema, newCountrySchema, newCycleSchema } from './validation';
 

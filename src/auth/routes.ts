@@ -1,12 +1,10 @@
-import { Router } from 'express';
-import { errorMessage } from '../web/error-messages';
-import type { AuthService } from './service';
-import { setPasswordSchema, signInSchema } from './service';
+import { Router, type Request, type Response } from 'express';
+import { fieldErrors, formFields, handleForm, noFields, text, type Redisplay } from '../web/forms';
 import { formToken } from './csrf';
 import { safeNextPath } from './guards';
 import { homePath } from './policy';
-import { AppError } from '../web/errors';
-import { fieldErrors } from '../web/forms';
+import type { AuthService } from './service';
+import { setPasswordSchema, signInSchema } from './service';
 import { SESSION_COOKIE } from './session';
 
 
@@ -18,56 +16,79 @@ export function authRoutes(auth: AuthService): Router {
     res.render('auth/login', { title: req.t('msg.sign_in'), csrfToken: formToken(req), next: safeNextPath(req.query.next), values: {} });
   });
 
-  router.post('/login', async (req, res) => {
-    const next = safeNextPath(req.body?.next);
-    const parsed = signInSchema.safeParse({ email: req.body?.email, password: req.body?.password, _csrf: req.body?._csrf });
-    const email = typeof req.body?.email === 'string' ? req.body.email : '';
-    const renderError = (status: number, errors: Array<{ field: string; message: string }>) =>
-      res.status(status).render('auth/login', { title: req.t('msg.sign_in'), csrfToken: formToken(req), next, values: { email }, errors, fieldErrors: fieldErrors(errors) });
-    if (!parsed.success) {
-      return renderError(422, parsed.error.issues.map((issue) => ({ field: String(issue.path[0]), message: issue.message })));
-    }
-    try {
-      const user = await auth.signIn(parsed.data.email, parsed.data.password, { ipAddress: req.ip ?? null });
-      // A new session id at sign-in, so a session id planted before cannot be used after.
-      await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
-      req.session.userId = user.id;
-      req.session.signedInAt = Date.now();
-      await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
-      res.redirect(303, next ?? homePath(user));
-    } catch (error) {
-      if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
-        return renderError(error.status, [{ field: 'email', message: errorMessage(error, req.language) }]);
-      }
-      throw error;
-    }
+  const renderLogin = (req: Request, res: Response, status: number, redisplay?: Redisplay) =>
+    res.status(status).render('auth/login', {
+      title: req.t('msg.sign_in'),
+      csrfToken: formToken(req),
+      next: safeNextPath(redisplay ? redisplay.values.next : req.query.next),
+      values: { email: text(redisplay?.values.email) ?? '' },
+      errors: redisplay?.errors ?? [],
+      fieldErrors: fieldErrors(redisplay?.errors ?? []),
+    });
+
+  router.get('/login', (req, res) => {
+    if (req.user) return res.redirect(303, homePath(req.user));
+    renderLogin(req, res, 200);
   });
 
-  router.post('/logout', async (req, res) => {
-    if (req.user) await auth.recordSignOut(req.user, { ipAddress: req.ip ?? null });
-    await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
-    res.redirect(303, '/');
-  });
+  router.post(
+    '/login',
+    handleForm({
+      form: () => 'login',
+      prefix: () => '',
+      schema: signInSchema,
+      run: (req, input) => auth.signIn(input.email, input.password, { ipAddress: req.ip ?? null }),
+      redisplay: renderLogin,
+      done: async (req, user) => {
+        // A new session id at sign-in, so a session id planted before cannot be used after.
+        await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+        req.session.userId = user.id;
+        req.session.signedInAt = Date.now();
+        await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+        return { url: safeNextPath(formFields(req).next) ?? homePath(user) };
+      },
+    }),
+  );
 
-  router.get('/invitations/:token', async (req, res) => {
+  router.post(
+    '/logout',
+    handleForm({
+      form: () => 'logout',
+      schema: noFields,
+      run: async (req) => (req.user ? auth.recordSignOut(req.user, { ipAddress: req.ip ?? null }) : undefined),
+      redisplay: (_req, res) => res.redirect(303, '/'),
+      done: async (req, _user, res) => {
+        await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+        res.clearCookie(SESSION_COOKIE, { path: '/' });
+        return { url: '/' };
+      },
+    }),
+  );
+
+  const renderInvitation = async (req: Request, res: Response, status: number, redisplay?: Redisplay) => {
     const invitation = await auth.openInvitation(String(req.params.token));
     res.set('Cache-Control', 'no-store');
-    res.render('auth/invitation', { title: req.t('msg.set_your_password'), invitation, csrfToken: formToken(req) });
-  });
+    const errors = redisplay?.errors ?? [];
+    res.status(status).render('auth/invitation', { title: req.t('msg.set_your_password'), invitation, csrfToken: formToken(req), errors, fieldErrors: fieldErrors(errors) });
+  };
 
-  router.post('/invitations/:token', async (req, res) => {
-    const token = String(req.params.token);
-    const invitation = await auth.openInvitation(token);
-    const parsed = setPasswordSchema.safeParse({ password: req.body?.password, confirm: req.body?.confirm, _csrf: req.body?._csrf });
-    if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'password'), message: issue.message }));
-      return res.status(422).render('auth/invitation', { title: req.t('msg.set_your_password'), invitation, csrfToken: formToken(req), errors, fieldErrors: fieldErrors(errors) });
-    }
-    await auth.acceptInvitation(token, parsed.data.password, { ipAddress: req.ip ?? null });
-    req.session.flash = { kind: 'success', text: 'msg.password_set_sign_continue' };
-    res.redirect(303, '/login');
-  });
+  router.get('/invitations/:token', (req, res) => renderInvitation(req, res, 200));
+
+  router.post(
+    '/invitations/:token',
+    handleForm({
+      form: () => 'invitation',
+      prefix: () => '',
+      schema: setPasswordSchema,
+      run: async (req, input) => {
+        const token = String(req.params.token);
+        await auth.openInvitation(token);
+        await auth.acceptInvitation(token, input.password, { ipAddress: req.ip ?? null });
+      },
+      redisplay: renderInvitation,
+      done: () => ({ url: '/login', flash: { kind: 'success', text: 'msg.password_set_sign_continue' } }),
+    }),
+  );
 
   return router;
 }

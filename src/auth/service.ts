@@ -5,6 +5,7 @@ import type { Transactor } from '../db/transaction';
 import type { Role } from '../domain';
 import { createUserQueries } from '../users/queries';
 import { AppError } from '../web/errors';
+import { FieldError } from '../web/forms';
 import { hashPassword, passwordProblem, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords';
 import { createAuthQueries } from './queries';
 import type { CurrentUser } from './current-user';
@@ -18,9 +19,10 @@ const UNKNOWN_USER_HASH = hashPassword('no user has this password: it only costs
 
 export const signInSchema = z
   .object({
-    email: z.string().trim().min(1, 'msg.enter_e_mail_address').max(254, 'msg.enter_correct_e_mail_address_password'),
-    password: z.string().min(1, 'msg.enter_your_password').max(PASSWORD_MAX_LENGTH, 'msg.enter_correct_e_mail_address_password'),
-    _csrf: z.string().optional(),
+    email: z.string({ message: 'msg.enter_e_mail_address' }).trim().min(1, 'msg.enter_e_mail_address').max(254, 'msg.enter_correct_e_mail_address_password'),
+    password: z.string({ message: 'msg.enter_your_password' }).min(1, 'msg.enter_your_password').max(PASSWORD_MAX_LENGTH, 'msg.enter_correct_e_mail_address_password'),
+    /** Where to go after signing in: checked by safeNextPath, never followed as it is. */
+    next: z.string().optional(),
   })
   .strict();
 
@@ -31,7 +33,8 @@ export const setPasswordSchema = z
       if (problem) context.addIssue({ code: 'custom', message: problem });
     }),
     confirm: z.string(),
-    _csrf: z.string().optional(),
+    /** The address, sent along for password managers; the invitation decides whose password it is. */
+    username: z.string().optional(),
   })
   .strict()
   .refine((form) => form.password === form.confirm, { path: ['confirm'], message: 'msg.two_passwords_are_not_same' });
@@ -55,7 +58,7 @@ export function createAuthService(transaction: Transactor) {
             details: { email: email.toLowerCase() }, ipAddress: context.ipAddress,
           }),
         );
-        throw new AppError(429, 'too_many_attempts', `Too many failed attempts to sign in. Wait ${THROTTLE.windowMinutes} minutes, then try again.`, { minutes: String(THROTTLE.windowMinutes) });
+        throw new FieldError(429, 'too_many_attempts', 'email', 'error.too_many_attempts', { minutes: THROTTLE.windowMinutes });
       }
 
       const user = await transaction((trx) => createAuthQueries(trx).findCredentials(email));
@@ -69,7 +72,7 @@ export function createAuthService(transaction: Transactor) {
             details: { email: email.toLowerCase() }, ipAddress: context.ipAddress,
           }),
         );
-        throw new AppError(401, 'bad_credentials', 'msg.enter_correct_e_mail_address_password');
+        throw new FieldError(401, 'bad_credentials', 'email', 'msg.enter_correct_e_mail_address_password');
       }
       return transaction(async (trx) => {
         await createAuthQueries(trx).recordSignIn(user.id);

@@ -4,7 +4,7 @@ import { allow } from '../auth/guards';
 import { REPORT_STATES, TARGET_CODES } from '../domain';
 import { varyByLanguage } from '../i18n';
 import { AppError, notFound } from '../web/errors';
-import { formFields } from '../web/forms';
+import { FieldError, formFields, handleForm, type Redisplay } from '../web/forms';
 import { DATASETS } from './datasets';
 import { filterSchema, importSchema, type ExportService } from './service';
 
@@ -45,27 +45,42 @@ export function exportRoutes(exportsService: ExportService): Router {
     });
   });
 
-  router.get('/exports/import', importers, async (req, res) => {
-    res.render('exports/import', { title: req.t('msg.import_actions'), cycles: (await exportsService.filterChoices()).cycles });
-  });
-
-  router.post('/exports/import', importers, async (req: Request, res) => {
-    const fields = formFields(req);
-    const parsed = importSchema.safeParse(fields);
+  const renderImport = async (req: Request, res: Response, status: number, redisplay?: Redisplay) => {
     const cycles = (await exportsService.filterChoices()).cycles;
-    const render = (status: number, locals: object) =>
-      res.status(status).render('exports/import', { title: req.t('msg.import_actions'), cycles: cycles.map((cycle) => ({ ...cycle, selected: cycle.slug === fields.cycle })), ...locals });
-    if (!parsed.success) return render(422, { errors: parsed.error.issues.map((issue) => ({ field: `import-${String(issue.path[0])}`, message: issue.message })) });
-    const text = req.file ? req.file.buffer.toString('utf8') : Buffer.from(parsed.data.csv64 ?? '', 'base64').toString('utf8');
-    if (!text.trim()) return render(422, { errors: [{ field: 'import-file', message: 'msg.choose_csv_file_actions_csv_format' }] });
-    const apply = parsed.data.confirm === '1';
-    const result = await exportsService.importActions(req.user!, parsed.data.cycle, text, { apply }, { ipAddress: req.ip ?? null });
-    if (result.applied) {
-      req.session.flash = { kind: 'success', text: 'msg.imported_total_actions_into_reports_draft', params: { total: result.total, reports: result.countries.length } };
-      return res.redirect(303, `/review?cycle=${parsed.data.cycle}`);
-    }
-    render(result.problems.length ? 422 : 200, { result, csv64: Buffer.from(text, 'utf8').toString('base64'), cycle: parsed.data.cycle, problems: result.problems, ready: result.problems.length === 0 });
-  });
+    const checked = redisplay?.result as { result: Awaited<ReturnType<ExportService['importActions']>>; csv64: string } | undefined;
+    res.status(status).render('exports/import', {
+      title: req.t('msg.import_actions'),
+      cycles: cycles.map((cycle) => ({ ...cycle, selected: cycle.slug === redisplay?.values.cycle })),
+      errors: redisplay?.errors ?? [],
+      ...(checked && { result: checked.result, problems: checked.result.problems, ready: checked.result.problems.length === 0, csv64: checked.csv64, cycle: redisplay?.values.cycle }),
+    });
+  };
+
+  router.get('/exports/import', importers, (req, res) => renderImport(req, res, 200));
+
+  /**
+   * A file is checked first (a dry run that shows what would be imported, or every
+   * problem by line); the confirmation sends the checked file back and imports it.
+   */
+  router.post(
+    '/exports/import',
+    importers,
+    handleForm({
+      form: () => 'import',
+      schema: importSchema,
+      run: async (req, input) => {
+        const text = req.file ? req.file.buffer.toString('utf8') : Buffer.from(input.csv64 ?? '', 'base64').toString('utf8');
+        if (!text.trim()) throw new FieldError(422, 'no_file', 'file', 'msg.choose_csv_file_actions_csv_format');
+        const result = await exportsService.importActions(req.user!, input.cycle, text, { apply: input.confirm === '1' }, { ipAddress: req.ip ?? null });
+        return { result, csv64: Buffer.from(text, 'utf8').toString('base64') };
+      },
+      redisplay: renderImport,
+      done: (req, checked) =>
+        checked.result.applied
+          ? { url: `/review?cycle=${String(formFields(req).cycle)}`, flash: { kind: 'success', text: 'msg.imported_total_actions_into_reports_draft', params: { total: checked.result.total, reports: checked.result.countries.length } } }
+          : { status: checked.result.problems.length ? 422 : 200, result: checked },
+    }),
+  );
 
   router.get('/exports/:file', exporters, async (req, res) => {
     const match = /^([a-z]+)\.csv$/.exec(String(req.params.file));

@@ -6,6 +6,7 @@ import type { ActionRow, CycleRow, ReportRow } from '../db/rows';
 import { sequentially, type Transactor } from '../db/transaction';
 import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
 import { AppError, notFound } from '../web/errors';
+import { FormRefusal } from '../web/forms';
 import { translateMessage } from '../i18n';
 import { createReportQueries, type ReportQueries } from './queries';
 import type { SubmissionContent } from './submission';
@@ -26,9 +27,10 @@ export const stageLabel = (stage: ReportStage) => `msg.stage.${stage}`;
 /** The locale key that names an action's status: "In progress"… */
 export const statusLabel = (status: UpdateStatus) => `status.${status}`;
 
-export class StaleVersionError extends AppError {
-  constructor() {
-    super(409, 'stale_version', 'msg.someone_else_saved_report_after_opened');
+/** A save or a decision on a version of the report that is no longer the latest: nothing was written. */
+export class StaleVersionError extends FormRefusal {
+  constructor(key = 'msg.someone_else_saved_report_after_opened') {
+    super(409, 'stale_version', [{ field: 'form', message: key }], { conflict: true });
   }
 }
 
@@ -328,9 +330,11 @@ export function createReportService(transaction: Transactor) {
         const queries = createReportQueries(trx);
         const { cycle, report } = await locate(queries, user, countryCode, cycleSlug, { forUpdate: true });
         authorizeMove(user, 'submit', countryCode);
-        if (!report || report.version !== expectedVersion) throw new StaleVersionError();
+        const stale = new StaleVersionError('msg.report_changed_since_opened_page_check');
+        if (!report) throw stale;
         const reason = blockedBy('submit', { cycle, report });
         if (reason) throw blockedError(reason);
+        if (report.version !== expectedVersion) throw stale;
         const content = await loadContent(queries, countryCode, cycle, report);
         const missing = missingItems(cycle, content, await queries.listTargets());
         if (missing.length > 0) throw new IncompleteReportError(missing);
@@ -348,9 +352,10 @@ export function createReportService(transaction: Transactor) {
   };
 }
 
-export class IncompleteReportError extends AppError {
-  constructor(readonly missing: MissingItem[]) {
-    super(422, 'incomplete_report', 'msg.report_not_complete_yet_finish_items');
+/** A submission of a report that is not complete: each missing item, linked to the field that fixes it. */
+export class IncompleteReportError extends FormRefusal {
+  constructor(missing: MissingItem[]) {
+    super(422, 'incomplete_report', missing.map((item) => ({ field: item.field, message: item.message, params: item.params })), { absolute: true });
   }
 }
 

@@ -1,8 +1,7 @@
 import type { Language } from '../i18n';
 import { labelsFor, type Labels } from '../i18n/labels';
 import { textLanguageChoices, textLanguageName } from '../i18n/text-languages';
-import type { FormError } from '../web/forms';
-import { fieldErrors } from '../web/forms';
+import { fieldErrors, type FormError, type Redisplay } from '../web/forms';
 import type { ReportService } from './service';
 import { statusLabel } from './service';
 import { REPORTED_STATUSES, UPDATE_STATUSES, type UpdateStatus } from '../domain';
@@ -14,12 +13,7 @@ import { REPORTED_STATUSES, UPDATE_STATUSES, type UpdateStatus } from '../domain
 type ReportPage = Awaited<ReturnType<ReportService['reportPage']>>;
 
 /** The form being shown again: its name (baseline, new-action, action-12, updates, withdraw-12, indicators, submit), the raw input, what went wrong. */
-export type FormOverride = {
-  form: string;
-  values: Record<string, unknown>;
-  errors: FormError[];
-  conflict?: boolean;
-};
+export type FormOverride = Redisplay;
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
 const field = (values: unknown, ...path: string[]): string => {
@@ -136,7 +130,10 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     name: page.report.textLanguage ? textLanguageName(page.report.textLanguage, language) : null,
   };
 
-  const errors = override?.errors ?? [];
+  // A missing baseline names its target in the reader's language, in the summary too.
+  const withTargetTitle = <T extends { params?: Record<string, string | number> }>(item: T): T =>
+    typeof item.params?.code === 'string' ? { ...item, params: { ...item.params, title: targetTitle(item.params.code) } } : item;
+  const errors: FormError[] = (override?.errors ?? []).map(withTargetTitle);
   const updatable = carried.filter((action) => !action.withdrawn);
   return {
     ...page,
@@ -149,9 +146,9 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     indicatorFields: indicators,
     newAction: actionForm('new-action', undefined),
     errors,
-    conflict: override?.conflict ? { form: override.form, changes: conflictChanges(page, override, labels) } : null,
-    // A missing baseline names its target in the reader's language.
-    missing: page.missing.map((item) => (item.params.code ? { ...item, params: { ...item.params, title: targetTitle(item.params.code) } } : item)),
+    // A stale submission has nothing of its own to compare: its message says what to do.
+    conflict: override?.conflict && override.form !== 'submit' ? { form: override.form, changes: conflictChanges(page, override, labels) } : null,
+    missing: page.missing.map(withTargetTitle),
   };
 }
 

@@ -125,7 +125,7 @@ export function createReviewService(transaction: Transactor) {
       if (!cycle || !report) throw notFound('report');
       const blocked = blockedBy(transition, { cycle, report });
       if (blocked) throw blockedError(blocked);
-      if (report.version !== expectedVersion) throw new StaleVersionError();
+      if (report.version !== expectedVersion) throw new StaleVersionError('msg.report_changed_while_were_reading_check');
       const now = new Date();
       const updated = await moveReport(reports, report, transition, { reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });
       await reports.recordReviewOfLatestSubmission(report.id, { outcome: decision.outcome, reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });

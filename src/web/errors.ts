@@ -23,10 +23,3 @@ export class AppError extends Error {
 
 export const notFound = (what: 'page' | 'member' | 'policy target' | 'reporting cycle' | 'report' | 'language' | 'action' | 'user' | 'export' | 'dataset' = 'page') =>
   new AppError(404, 'not_found', 'error.not_found', { what });
-
-/** A rule broken by one field of a form (a taken e-mail address, a duplicate code): shown beside that field. */
-export class FieldError extends AppError {
-  constructor(status: number, code: string, readonly field: string, key?: string, params: MessageParams = {}) {
-    super(status, code, key, params);
-  }
-}

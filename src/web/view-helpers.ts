@@ -22,11 +22,15 @@ export const viewHelpers = {
   formatNumber: (value: unknown, options: HelperOptions) => formatNumber(value, languageOfView(options)),
   /** {{t "key" name=value}}: the phrase in the page's language, with its values filled in. */
   t: (key: string, options: HelperOptions) => translator(languageOfView(options))(key, options.hash as Record<string, unknown>),
-  /** {{msg text}} or {{msg text params}}: a service's or form check's English message in the page's language. */
-  msg: (text: unknown, ...rest: unknown[]) => {
+  /**
+   * {{msg key}}, {{msg key params}} or {{msg formError}}: a message a service or a form
+   * check gave as a key, in the page's language.
+   */
+  msg: (message: unknown, ...rest: unknown[]) => {
     const options = rest.pop() as HelperOptions;
-    const params = { ...((rest[0] as Record<string, unknown> | undefined) ?? {}), ...(options.hash as Record<string, unknown>) };
-    return typeof text === 'string' ? translateMessage(languageOfView(options), text, params) : '';
+    const given = message && typeof message === 'object' ? (message as { message?: unknown; params?: Record<string, unknown> }) : { message, params: undefined };
+    const params = { ...given.params, ...((rest[0] as Record<string, unknown> | undefined) ?? {}), ...(options.hash as Record<string, unknown>) };
+    return typeof given.message === 'string' ? translateMessage(languageOfView(options), given.message, params) : '';
   },
   /** {{#each (languageSwitch)}}: the language switch of the page. */
   languageSwitch: (options: HelperOptions) => languageSwitch(languageOfView(options), String((options.data.root as { currentUrl?: unknown }).currentUrl ?? '/')),
