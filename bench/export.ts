@@ -28,25 +28,35 @@ runBench(async (scratch, db) => {
       select chr(65 + n / 26) || chr(65 + n % 26), 'Benchland ' || n, 'Europe', '2012-12-05'
       from generate_series(0, 675) n on conflict do nothing`);
     await trx.raw(`create temporary table bench_members on commit drop as select code from countries order by code limit ?`, [members]);
-    await trx.raw(`insert into cycles (slug, title, kind, opens_on, due_on, closes_on, state)
+    await trx.raw(
+      `insert into cycles (slug, title, kind, opens_on, due_on, closes_on, state)
       select 'bench-' || n, 'Bench cycle ' || n, case when n = 1 then 'commitments' else 'progress' end,
              date '2030-01-01' + (n * 400), date '2030-06-01' + (n * 400), date '2030-12-01' + (n * 400), 'closed'
-      from generate_series(1, ?) n`, [cycles]);
+      from generate_series(1, ?) n`,
+      [cycles],
+    );
     await trx.raw(`insert into reports (country_code, cycle_id, state, submitted_at, reviewed_at)
       select m.code, c.id, 'accepted', c.due_on - 3, c.due_on + 10 from bench_members m cross join cycles c where c.slug like 'bench-%'`);
-    await trx.raw(`insert into actions (country_code, target_code, goal_code, title, description, responsible_body, due_on, pledged_in_report_id)
+    await trx.raw(
+      `insert into actions (country_code, target_code, goal_code, title, description, responsible_body, due_on, pledged_in_report_id)
       select r.country_code, 'PT' || (1 + n % 4), null, 'Action ' || n || ' of ' || r.country_code || ', with "quotes", commas',
              'A description that runs for a while, as real ones do.', 'Ministry of Justice', date '2035-12-31', r.id
-      from reports r join cycles c on c.id = r.cycle_id and c.slug = 'bench-1' cross join generate_series(1, ?) n`, [perReport]);
+      from reports r join cycles c on c.id = r.cycle_id and c.slug = 'bench-1' cross join generate_series(1, ?) n`,
+      [perReport],
+    );
     await trx.raw(`insert into action_updates (report_id, action_id, country_code, status, percent_complete, narrative)
       select r.id, a.id, a.country_code, (array['not_started','in_progress','completed','delayed'])[1 + a.id % 4],
              case when a.id % 4 = 2 then 100 else (a.id * 7) % 100 end, 'Progress narrative for action ' || a.id || E'.\\nSecond line.'
       from reports r join cycles c on c.id = r.cycle_id and c.slug like 'bench-%' join actions a on a.country_code = r.country_code`);
-    await trx.raw(`insert into users (email, name, role, password_hash) values ('bench@example.org', 'Bench', 'secretariat', ?)`, [await hashPassword('bench passphrase')]);
+    await trx.raw(`insert into users (email, name, role, password_hash) values ('bench@example.org', 'Bench', 'secretariat', ?)`, [
+      await hashPassword('bench passphrase'),
+    ]);
   });
   await db.raw('analyze');
-  const rows = Number((await db('action_updates').count<{ count: number }[]>('* as count').first())!.count);
-  console.log(`Dataset: ${rows.toLocaleString('en')} action updates, ${members} members, ${cycles} cycles (built in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const rows = (await db('action_updates').count<{ count: number }[]>('* as count').first())!.count;
+  console.log(
+    `Dataset: ${rows.toLocaleString('en')} action updates, ${members} members, ${cycles} cycles (built in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 
   const app = await startApp(scratch.url);
   const cookie = await signInCookie(app.url, 'bench@example.org', 'bench passphrase');
@@ -61,32 +71,47 @@ runBench(async (scratch, db) => {
     for (let round = 1; round <= rounds; round += 1) {
       const appStart = process.hrtime.bigint();
       appBytes = await new Promise<number>((resolve, reject) => {
-        http.get(`${app.url}/exports/updates.csv`, { headers: { cookie } }, (response) => {
-          if (response.statusCode !== 200) reject(new Error(`export answered ${response.statusCode}`));
-          let bytes = 0;
-          response.on('data', (chunk: Buffer) => (bytes += chunk.length));
-          response.on('end', () => resolve(bytes));
-        }).on('error', reject);
+        http
+          .get(`${app.url}/exports/updates.csv`, { headers: { cookie } }, (response) => {
+            if (response.statusCode !== 200) reject(new Error(`export answered ${response.statusCode}`));
+            let bytes = 0;
+            response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+            response.on('end', () => {
+              resolve(bytes);
+            });
+          })
+          .on('error', reject);
       });
       appRates.push(rows / (Number(process.hrtime.bigint() - appStart) / 1e9));
 
       if (psqlAvailable) {
         const file = path.join(directory, `round-${round}.csv`);
         const psqlStart = process.hrtime.bigint();
-        execFileSync('psql', [scratch.url, '-q', '-c', `\\copy (${db.raw(query.sql, query.bindings).toQuery().replace(/\s+/g, ' ')}) to '${file}' with (format csv, header true)`]);
+        execFileSync('psql', [
+          scratch.url,
+          '-q',
+          '-c',
+          `\\copy (${db.raw(query.sql, query.bindings).toQuery().replace(/\s+/g, ' ')}) to '${file}' with (format csv, header true)`,
+        ]);
         psqlRates.push(rows / (Number(process.hrtime.bigint() - psqlStart) / 1e9));
         psqlBytes = statSync(file).size;
         rmSync(file);
       }
-      console.log(`round ${round}: app ${Math.round(appRates.at(-1)!).toLocaleString('en')} rows/s${psqlAvailable ? `, psql ${Math.round(psqlRates.at(-1)!).toLocaleString('en')} rows/s` : ''}`);
+      console.log(
+        `round ${round}: app ${Math.round(appRates.at(-1)!).toLocaleString('en')} rows/s${psqlAvailable ? `, psql ${Math.round(psqlRates.at(-1)!).toLocaleString('en')} rows/s` : ''}`,
+      );
     }
     const peak = app.peakRssMb();
     const appMedian = median(appRates);
     console.log('');
-    console.log(`app  /exports/updates.csv : ${Math.round(appMedian).toLocaleString('en')} rows/s (median of ${rounds}), ${(appBytes / 1e6).toFixed(1)} MB`);
+    console.log(
+      `app  /exports/updates.csv : ${Math.round(appMedian).toLocaleString('en')} rows/s (median of ${rounds}), ${(appBytes / 1e6).toFixed(1)} MB`,
+    );
     if (psqlAvailable) {
       const psqlMedian = median(psqlRates);
-      console.log(`psql \\copy (same query) : ${Math.round(psqlMedian).toLocaleString('en')} rows/s (median of ${rounds}), ${(psqlBytes / 1e6).toFixed(1)} MB`);
+      console.log(
+        `psql \\copy (same query) : ${Math.round(psqlMedian).toLocaleString('en')} rows/s (median of ${rounds}), ${(psqlBytes / 1e6).toFixed(1)} MB`,
+      );
       console.log(`ratio app / psql         : ${(appMedian / psqlMedian).toFixed(2)} (goal: 0.70 or more)`);
     } else {
       console.log('psql not found: install postgresql-client for the baseline');

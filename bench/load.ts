@@ -37,7 +37,8 @@ class Session {
 
 const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 const versionIn = (html: string) => /name="version" value="(\d+)"/.exec(html)?.[1] ?? '0';
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] ?? 0;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] ?? 0;
 
 runBench(async (scratch, db) => {
   await loadDemoData(db);
@@ -46,12 +47,31 @@ runBench(async (scratch, db) => {
   const cycles: string[] = [];
   for (let index = 1; index <= cyclesNeeded; index += 1) {
     cycles.push(`load-${index}`);
-    await db('cycles').insert({ slug: `load-${index}`, title: `Load cycle ${index}`, kind: 'commitments', opens_on: `${2040 + index}-01-01`, due_on: `${2040 + index}-06-30`, closes_on: `${2040 + index}-12-31`, state: 'open' });
+    await db('cycles').insert({
+      slug: `load-${index}`,
+      title: `Load cycle ${index}`,
+      kind: 'commitments',
+      opens_on: `${2040 + index}-01-01`,
+      due_on: `${2040 + index}-06-30`,
+      closes_on: `${2040 + index}-12-31`,
+      state: 'open',
+    });
   }
   const hash = await hashPassword(PASSWORD);
-  await db('users').insert(countries.map((code) => ({ email: `load-${code.toLowerCase()}@example.org`, name: `Delegate ${code}`, role: 'delegate', country_code: code, password_hash: hash })));
+  await db('users').insert(
+    countries.map((code) => ({
+      email: `load-${code.toLowerCase()}@example.org`,
+      name: `Delegate ${code}`,
+      role: 'delegate',
+      country_code: code,
+      password_hash: hash,
+    })),
+  );
   await db('users').insert({ email: 'load-staff@example.org', name: 'Staff', role: 'secretariat', password_hash: hash });
-  const workers = Array.from({ length: delegateCount }, (_, index) => ({ code: countries[index % countries.length]!, cycle: cycles[Math.floor(index / countries.length)]! }));
+  const workers = Array.from({ length: delegateCount }, (_, index) => ({
+    code: countries[index % countries.length]!,
+    cycle: cycles[Math.floor(index / countries.length)]!,
+  }));
 
   const app = await startApp(scratch.url, { DATABASE_POOL_MAX: '20' });
   const statuses = new Map<number, number>();
@@ -83,18 +103,37 @@ runBench(async (scratch, db) => {
       }
       // Pledge an action and submit, once, at the end.
       const page = await session.send(edit);
-      const added = await session.send(`/reports/${code}/${cycle}/actions`, { _csrf: tokenIn(page.text), version: versionIn(page.text), title: `Action of ${key}`, target: 'PT1' });
+      const added = await session.send(`/reports/${code}/${cycle}/actions`, {
+        _csrf: tokenIn(page.text),
+        version: versionIn(page.text),
+        title: `Action of ${key}`,
+        target: 'PT1',
+      });
       count(added.status);
       const again = await session.send(edit);
-      const submitted = await session.send(`/reports/${code}/${cycle}/submit`, { _csrf: tokenIn(again.text), version: versionIn(again.text) });
+      const submitted = await session.send(`/reports/${code}/${cycle}/submit`, {
+        _csrf: tokenIn(again.text),
+        version: versionIn(again.text),
+      });
       count(submitted.status);
       requests += 4;
       return { key, submitted: submitted.status === 303 };
     });
-    const publicPages = ['/', '/countries', '/countries/FR', '/countries/DE', '/targets/PT1', '/targets/PT3', '/cycles/2014-progress', '/open-data/actions.json'];
+    const publicPages = [
+      '/',
+      '/countries',
+      '/countries/FR',
+      '/countries/DE',
+      '/targets/PT1',
+      '/targets/PT3',
+      '/cycles/2014-progress',
+      '/open-data/actions.json',
+    ];
     const readers = Array.from({ length: readerCount }, async (_, index) => {
       for (let round = 0; Date.now() < deadline; round += 1) {
-        const response = await fetch(`${app.url}${publicPages[(index + round) % publicPages.length]}`, { signal: AbortSignal.timeout(30_000) });
+        const response = await fetch(`${app.url}${publicPages[(index + round) % publicPages.length]}`, {
+          signal: AbortSignal.timeout(30_000),
+        });
         await response.arrayBuffer();
         count(response.status);
         requests += 1;
@@ -118,8 +157,12 @@ runBench(async (scratch, db) => {
     for (const { code, cycle } of workers) {
       const key = `${code}/${cycle}`;
       const ack = acknowledged.get(key);
-      const rows = await db('stocktaking_entries as s').join('reports as r', 'r.id', 's.report_id').join('cycles as c', 'c.id', 'r.cycle_id')
-        .where({ 'r.country_code': code, 'c.slug': cycle }).orderBy('s.target_code').select('s.target_code', 's.existing_measures', 'r.version', 'r.state');
+      const rows = await db('stocktaking_entries as s')
+        .join('reports as r', 'r.id', 's.report_id')
+        .join('cycles as c', 'c.id', 'r.cycle_id')
+        .where({ 'r.country_code': code, 'c.slug': cycle })
+        .orderBy('s.target_code')
+        .select('s.target_code', 's.existing_measures', 'r.version', 'r.state');
       const expected = ack ? TARGETS.map((target) => `${key} round ${ack.marker} ${target}`) : [];
       if (JSON.stringify(rows.map((row) => row.existing_measures)) !== JSON.stringify(expected)) lost += 1;
       const submitted = results.find((result) => result.key === key)?.submitted;
@@ -130,10 +173,19 @@ runBench(async (scratch, db) => {
     const submittedCount = results.filter((result) => result.submitted).length;
 
     console.log(`Load: ${delegateCount} delegates, ${readerCount} readers, 1 secretariat exporter, ${seconds} s, app with a pool of 20`);
-    console.log(`requests          : ${requests.toLocaleString('en')} in ${elapsed.toFixed(1)} s (${Math.round(requests / elapsed)} req/s)`);
-    console.log(`statuses          : ${[...statuses.entries()].sort().map(([status, n]) => `${status}×${n}`).join(' ')}`);
+    console.log(
+      `requests          : ${requests.toLocaleString('en')} in ${elapsed.toFixed(1)} s (${Math.round(requests / elapsed)} req/s)`,
+    );
+    console.log(
+      `statuses          : ${[...statuses.entries()]
+        .sort()
+        .map(([status, n]) => `${status}×${n}`)
+        .join(' ')}`,
+    );
     console.log(`5xx               : ${fiveHundreds}`);
-    console.log(`draft saves       : ${saveLatencies.length.toLocaleString('en')} (acknowledged: ${[...acknowledged.values()].reduce((sum, ack) => sum + ack.saves, 0).toLocaleString('en')})`);
+    console.log(
+      `draft saves       : ${saveLatencies.length.toLocaleString('en')} (acknowledged: ${[...acknowledged.values()].reduce((sum, ack) => sum + ack.saves, 0).toLocaleString('en')})`,
+    );
     console.log(`draft save p50/p99: ${percentile(saveLatencies, 50).toFixed(0)} ms / ${percentile(saveLatencies, 99).toFixed(0)} ms`);
     console.log(`reports submitted : ${submittedCount} of ${delegateCount}`);
     console.log(`lost updates      : ${lost}`);

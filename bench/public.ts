@@ -16,9 +16,11 @@ const connections = argument('connections', 50);
 const rounds = argument('rounds', 5);
 
 async function startHelloWorld(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'bench', 'hello-world.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'bench', 'hello-world.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       const match = /running at (http:\/\/[^/\s]+)\//.exec(chunk.toString());
       if (match) resolve(match[1]!);
     });
@@ -68,9 +70,13 @@ runBench(async (scratch, db) => {
     await app.stop();
   }
   const rate = (rps: number) => `${Math.round(rps).toLocaleString('en').padStart(6)} req/s`;
-  console.log(`autocannon, ${connections} connections, ${seconds} s each after 2 s of warm-up, ${rounds} rounds; app and hello world in their own processes`);
+  console.log(
+    `autocannon, ${connections} connections, ${seconds} s each after 2 s of warm-up, ${rounds} rounds; app and hello world in their own processes`,
+  );
   const helloMedian = medianBy(baselines, (run) => run.rps);
-  console.log(`${'hello world /'.padEnd(40)}: ${rate(helloMedian.rps)}, p99 ${helloMedian.p99} ms (median of ${baselines.length} runs, from ${Math.round(Math.min(...baselines.map((run) => run.rps)))} to ${Math.round(Math.max(...baselines.map((run) => run.rps)))})`);
+  console.log(
+    `${'hello world /'.padEnd(40)}: ${rate(helloMedian.rps)}, p99 ${helloMedian.p99} ms (median of ${baselines.length} runs, from ${Math.round(Math.min(...baselines.map((run) => run.rps)))} to ${Math.round(Math.max(...baselines.map((run) => run.rps)))})`,
+  );
   for (const [index, [page, how]] of targets.entries()) {
     const median = medianBy(runs[index]!, (run) => run.ratio);
     console.log(

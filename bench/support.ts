@@ -19,7 +19,12 @@ export async function scratchDatabase(): Promise<Scratch> {
   let embedded: EmbeddedServer | undefined;
   let adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   if (!(await answers(adminUrl))) {
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(projectRoot, '.data', `bench-postgres-${process.pid}`), port: 54000 + (process.pid % 1000), persistent: false, log: () => undefined });
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(projectRoot, '.data', `bench-postgres-${process.pid}`),
+      port: 54000 + (process.pid % 1000),
+      persistent: false,
+      log: () => undefined,
+    });
     adminUrl = embedded.urlFor('postgres');
   }
   const name = `alliance_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -46,10 +51,14 @@ export type AppProcess = { url: string; pid: number; peakRssMb(): number; stop()
 
 /** Starts `node dist/src/server.js` on a free port against the database; resolves once it listens. */
 export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<AppProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), path.join(projectRoot, 'dist', 'src', 'server.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), path.join(projectRoot, 'dist', 'src', 'server.js')],
+    {
+      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -57,7 +66,9 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
       const match = /running at (http:\/\/[^/\s]+)\//.exec(output);
       if (match) resolve(match[1]!);
     });
-    child.once('exit', (code) => reject(new Error(`the app exited (${code}) before listening:\n${output}`)));
+    child.once('exit', (code) => {
+      reject(new Error(`the app exited (${code}) before listening:\n${output}`));
+    });
   });
   return {
     url,
@@ -69,7 +80,9 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
     },
     stop: () =>
       new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
+        child.once('exit', () => {
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };
@@ -78,7 +91,10 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
 /** Signs in through the real form; returns the session cookie. */
 export async function signInCookie(baseUrl: string, email: string, password: string): Promise<string> {
   const form = await fetch(`${baseUrl}/login`);
-  const cookie = form.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
+  const cookie = form.headers
+    .getSetCookie()
+    .map((value) => value.split(';')[0])
+    .join('; ');
   const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
   const response = await fetch(`${baseUrl}/login`, {
     method: 'POST',
@@ -87,7 +103,10 @@ export async function signInCookie(baseUrl: string, email: string, password: str
     body: new URLSearchParams({ email, password, _csrf: token }),
   });
   if (response.status !== 303) throw new Error(`sign-in failed: ${response.status}`);
-  return response.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
+  return response.headers
+    .getSetCookie()
+    .map((value) => value.split(';')[0])
+    .join('; ');
 }
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

@@ -12,7 +12,7 @@ export async function up(knex: Knex): Promise<void> {
     table.date('left_on');
     table.timestamps(true, true);
     table.check("code ~ '^[A-Z]{2}$'", [], 'countries_code_format');
-    table.check("length(btrim(name)) > 0", [], 'countries_name_present');
+    table.check('length(btrim(name)) > 0', [], 'countries_name_present');
     table.check("region in ('Africa', 'Americas', 'Asia-Pacific', 'Europe', 'Middle East')", [], 'countries_region_known');
     table.check('left_on is null or joined_on is null or left_on > joined_on', [], 'countries_left_after_joined');
   });
@@ -33,7 +33,7 @@ export async function up(knex: Knex): Promise<void> {
     table.boolean('text_confirmed').notNullable().defaultTo(false).comment('wording checked against the Declaration');
     table.unique(['target_code', 'code']);
     table.check("code ~ '^[1-9]\\.[1-9]$'", [], 'operational_goals_code_format');
-    table.check("substr(code, 1, 1) = substr(target_code, 3, 1)", [], 'operational_goals_belongs_to_target');
+    table.check('substr(code, 1, 1) = substr(target_code, 3, 1)', [], 'operational_goals_belongs_to_target');
   });
 
   await knex.schema.createTable('indicators', (table) => {

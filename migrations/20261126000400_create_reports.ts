@@ -49,7 +49,12 @@ export async function up(knex: Knex): Promise<void> {
     table.text('withdrawal_reason');
     table.timestamps(true, true);
     table.unique(['id', 'country_code']);
-    table.foreign(['pledged_in_report_id', 'country_code']).references(['id', 'country_code']).inTable('reports').onDelete('CASCADE').onUpdate('CASCADE');
+    table
+      .foreign(['pledged_in_report_id', 'country_code'])
+      .references(['id', 'country_code'])
+      .inTable('reports')
+      .onDelete('CASCADE')
+      .onUpdate('CASCADE');
     table.foreign(['withdrawn_in_report_id', 'country_code']).references(['id', 'country_code']).inTable('reports').onUpdate('CASCADE');
     // A goal, when given, must be one of the action's own target.
     table.foreign(['target_code', 'goal_code']).references(['target_code', 'code']).inTable('operational_goals').onUpdate('CASCADE');
@@ -70,8 +75,18 @@ export async function up(knex: Knex): Promise<void> {
     table.text('narrative').notNullable().defaultTo('');
     table.timestamps(true, true);
     table.unique(['report_id', 'action_id']);
-    table.foreign(['report_id', 'country_code']).references(['id', 'country_code']).inTable('reports').onDelete('CASCADE').onUpdate('CASCADE');
-    table.foreign(['action_id', 'country_code']).references(['id', 'country_code']).inTable('actions').onDelete('CASCADE').onUpdate('CASCADE');
+    table
+      .foreign(['report_id', 'country_code'])
+      .references(['id', 'country_code'])
+      .inTable('reports')
+      .onDelete('CASCADE')
+      .onUpdate('CASCADE');
+    table
+      .foreign(['action_id', 'country_code'])
+      .references(['id', 'country_code'])
+      .inTable('actions')
+      .onDelete('CASCADE')
+      .onUpdate('CASCADE');
     table.check("status in ('not_started', 'in_progress', 'completed', 'delayed', 'withdrawn')", [], 'action_updates_status_known');
     table.check('percent_complete between 0 and 100', [], 'action_updates_percent_range');
     table.check("status <> 'completed' or percent_complete is null or percent_complete = 100", [], 'action_updates_completed_is_whole');

@@ -45,7 +45,12 @@ const redactUrl = (url: string) => url.replace(/^\/invitations\/[^/?#]+/, '/invi
  */
 export function createHttpServer(app: Express, timeouts: { headersTimeoutMs: number; requestTimeoutMs: number }): Server {
   const server = createServer(
-    { headersTimeout: timeouts.headersTimeoutMs, requestTimeout: timeouts.requestTimeoutMs, connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 },
+    {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+      keepAliveTimeout: 5000,
+    },
     app,
   );
   return server;
@@ -55,13 +60,16 @@ export function createHttpServer(app: Express, timeouts: { headersTimeoutMs: num
 export function createApp(services: Services, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.engine('hbs', engine({
-    extname: '.hbs',
-    defaultLayout: 'main',
-    layoutsDir: path.join(viewsDir, 'layouts'),
-    partialsDir: path.join(viewsDir, 'partials'),
-    helpers: viewHelpers,
-  }));
+  app.engine(
+    'hbs',
+    engine({
+      extname: '.hbs',
+      defaultLayout: 'main',
+      layoutsDir: path.join(viewsDir, 'layouts'),
+      partialsDir: path.join(viewsDir, 'partials'),
+      helpers: viewHelpers,
+    }),
+  );
   app.set('view engine', 'hbs');
   app.set('views', viewsDir);
   // Templates are compiled once, except in development where edits should show at once.

@@ -33,7 +33,9 @@ async function readPassword(stdin: CliInput['stdin']): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
   // Only the line ending is trimmed: spaces inside or around a passphrase are kept.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function userAdd(database: OpenedDatabase, args: string[], stdin: CliInput['stdin']): Promise<string> {
@@ -55,7 +57,7 @@ async function userAdd(database: OpenedDatabase, args: string[], stdin: CliInput
   const password = await readPassword(stdin);
   const users = createUserService(transactorFor(database.db));
   const user = await users.addUser(
-    { email: values.email!, name: values.name!, role: values.role as 'admin', country: values.country, password },
+    { email: values.email, name: values.name, role: values.role, country: values.country, password },
     { userId: null, label: 'cli' },
   );
   return `Created ${user.role} ${user.email} (id ${user.id})${user.country_code ? ` for ${user.country_code}` : ''}.`;

@@ -37,9 +37,9 @@ export const CYCLE_SLUG_MAX = 60;
 /** ISO 3166-1 alpha-2, or a user-assigned code such as XK for Kosovo. */
 export const COUNTRY_CODE = /^[A-Z]{2}$/;
 
-export const isCycleSlug = (value: unknown): value is string => typeof value === 'string' && value.length <= CYCLE_SLUG_MAX && CYCLE_SLUG.test(value);
+export const isCycleSlug = (value: unknown): value is string =>
+  typeof value === 'string' && value.length <= CYCLE_SLUG_MAX && CYCLE_SLUG.test(value);
 export const isCountryCode = (value: unknown): value is string => typeof value === 'string' && COUNTRY_CODE.test(value);
 
 export const targetCode = z.enum(TARGET_CODES);
-export const role = z.enum(ROLES);
 export const reportState = z.enum(REPORT_STATES);

@@ -58,14 +58,20 @@ async function main(): Promise<void> {
       clearTimeout(force);
       sessionStore.close?.();
       await services.close();
-      await database.close().catch((error) => logger.error({ err: error }, 'error while closing the database'));
+      await database.close().catch((error: unknown) => {
+        logger.error({ err: error }, 'error while closing the database');
+      });
       logger.info('stopped');
       process.exit(0);
     });
     server.closeIdleConnections();
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => {
+    shutdown('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    shutdown('SIGINT');
+  });
 }
 
 main().catch((error: unknown) => {

@@ -19,7 +19,12 @@ import { listAuditEvents, listAuditVerbs, type AuditFilter } from './audit/queri
 export function createServices(db: Database, options: { connectionString: string; logger?: Logger; listenForPublicChanges?: boolean }) {
   const transaction = transactorFor(db);
   const publicQueries = createPublicQueries(db);
-  const publicDataVersion = createDataVersion({ connectionString: options.connectionString, read: publicQueries.dataVersion, logger: options.logger, listen: options.listenForPublicChanges });
+  const publicDataVersion = createDataVersion({
+    connectionString: options.connectionString,
+    read: () => publicQueries.dataVersion(),
+    logger: options.logger,
+    listen: options.listenForPublicChanges,
+  });
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(publicQueries, publicDataVersion),

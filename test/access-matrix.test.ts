@@ -44,33 +44,90 @@ const cases: Case[] = [
   { method: 'GET', path: () => '/admin/countries', action: 'countries.manage', allowed: 200 },
   { method: 'GET', path: () => '/admin/cycles', action: 'cycles.manage', allowed: 200 },
   {
-    method: 'POST', path: (f) => `/reports/${f.code}/${f.cycle}/baseline`, report: 'draft',
+    method: 'POST',
+    path: (f) => `/reports/${f.code}/${f.cycle}/baseline`,
+    report: 'draft',
     body: () => ({ version: 1, 'baseline[PT1][existing]': unique('Changed') }),
-    action: 'report.edit', allowed: 303,
+    action: 'report.edit',
+    allowed: 303,
   },
   {
-    method: 'POST', path: (f) => `/reports/${f.code}/${f.cycle}/actions`, report: 'draft',
+    method: 'POST',
+    path: (f) => `/reports/${f.code}/${f.cycle}/actions`,
+    report: 'draft',
     body: () => ({ version: 1, title: unique('New action'), target: 'PT2' }),
-    action: 'report.edit', allowed: 303,
+    action: 'report.edit',
+    allowed: 303,
   },
-  { method: 'POST', path: (f) => `/reports/${f.code}/${f.cycle}/submit`, report: 'complete', body: () => ({ version: 1 }), action: 'report.submit', allowed: 303 },
-  { method: 'POST', path: (f) => `/review/${f.code}/${f.cycle}/accept`, report: 'submitted', body: () => ({ version: 1 }), action: 'review.decide', allowed: 303 },
-  { method: 'POST', path: (f) => `/review/${f.code}/${f.cycle}/return`, report: 'submitted', body: () => ({ version: 1, comment: 'Add more detail' }), action: 'review.decide', allowed: 303 },
   {
-    method: 'POST', path: () => '/exports/import',
-    body: (f) => ({ cycle: f.cycle, confirm: '1', csv64: Buffer.from(importFile(f.code)).toString('base64') }),
-    report: 'draft', action: 'data.import', allowed: 303,
+    method: 'POST',
+    path: (f) => `/reports/${f.code}/${f.cycle}/submit`,
+    report: 'complete',
+    body: () => ({ version: 1 }),
+    action: 'report.submit',
+    allowed: 303,
   },
-  { method: 'POST', path: () => '/admin/users', body: () => ({ email: `${unique('x').replace(/\W/g, '')}@example.org`, name: 'New Person', role: 'secretariat', country: '' }), action: 'users.manage', allowed: 303 },
+  {
+    method: 'POST',
+    path: (f) => `/review/${f.code}/${f.cycle}/accept`,
+    report: 'submitted',
+    body: () => ({ version: 1 }),
+    action: 'review.decide',
+    allowed: 303,
+  },
+  {
+    method: 'POST',
+    path: (f) => `/review/${f.code}/${f.cycle}/return`,
+    report: 'submitted',
+    body: () => ({ version: 1, comment: 'Add more detail' }),
+    action: 'review.decide',
+    allowed: 303,
+  },
+  {
+    method: 'POST',
+    path: () => '/exports/import',
+    body: (f) => ({ cycle: f.cycle, confirm: '1', csv64: Buffer.from(importFile(f.code)).toString('base64') }),
+    report: 'draft',
+    action: 'data.import',
+    allowed: 303,
+  },
+  {
+    method: 'POST',
+    path: () => '/admin/users',
+    body: () => ({ email: `${unique('x').replace(/\W/g, '')}@example.org`, name: 'New Person', role: 'secretariat', country: '' }),
+    action: 'users.manage',
+    allowed: 303,
+  },
   { method: 'POST', path: (f) => `/admin/users/${f.userId}/deactivate`, body: () => ({}), action: 'users.manage', allowed: 303 },
-  { method: 'POST', path: () => '/admin/countries', body: () => ({ code: 'QZ', name: unique('Newland'), region: 'Europe', eu_member: 'no', joined_on: '', left_on: '' }), action: 'countries.manage', allowed: 303 },
-  { method: 'POST', path: () => '/admin/cycles', body: () => ({ slug: `c-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, title: 'New', kind: 'progress', opens_on: '2040-01-01', due_on: '2040-06-01', closes_on: '2040-07-01' }), action: 'cycles.manage', allowed: 303 },
+  {
+    method: 'POST',
+    path: () => '/admin/countries',
+    body: () => ({ code: 'QZ', name: unique('Newland'), region: 'Europe', eu_member: 'no', joined_on: '', left_on: '' }),
+    action: 'countries.manage',
+    allowed: 303,
+  },
+  {
+    method: 'POST',
+    path: () => '/admin/cycles',
+    body: () => ({
+      slug: `c-${Date.now()}-${Math.floor(Math.random() * 1e6)}`,
+      title: 'New',
+      kind: 'progress',
+      opens_on: '2040-01-01',
+      due_on: '2040-06-01',
+      closes_on: '2040-07-01',
+    }),
+    action: 'cycles.manage',
+    allowed: 303,
+  },
 ];
 
 /** A file in the actions.csv format with one new action for the country. */
 function importFile(code: string): string {
   const row: Record<string, string> = { country_code: code, target_code: 'PT2', title: unique('Imported') };
-  return [ACTION_COLUMNS.map((column) => column.name), ACTION_COLUMNS.map((column) => row[column.name] ?? '')].map((line) => line.join(',')).join('\r\n');
+  return [ACTION_COLUMNS.map((column) => column.name), ACTION_COLUMNS.map((column) => row[column.name] ?? '')]
+    .map((line) => line.join(','))
+    .join('\r\n');
 }
 
 /** The status the policy implies for a visitor: sign in, 404 for another country, 403 for a wrong role, else the route's own answer. */
@@ -99,7 +156,12 @@ describe('access matrix: every route for every kind of visitor', () => {
     agents.otherDelegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: other })).email);
     agents.secretariat = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
     agents.admin = await signIn(app, (await makeUser(database.db, { role: 'admin' })).email);
-    actors = { delegate: { role: 'delegate', countryCode: country }, otherDelegate: { role: 'delegate', countryCode: other }, secretariat: { role: 'secretariat', countryCode: null }, admin: { role: 'admin', countryCode: null } };
+    actors = {
+      delegate: { role: 'delegate', countryCode: country },
+      otherDelegate: { role: 'delegate', countryCode: other },
+      secretariat: { role: 'secretariat', countryCode: null },
+      admin: { role: 'admin', countryCode: null },
+    };
   });
 
   it('covers every action of the access policy with at least one route', () => {
@@ -132,7 +194,9 @@ describe('access matrix: every route for every kind of visitor', () => {
     return { code: country, cycle: cycle.slug, userId };
   }
 
-  const table = cases.flatMap((testCase) => WHO.map((who) => [`${testCase.method} ${testCase.path({ code: 'XX', cycle: ':cycle', userId: 0 })} as ${who}`, testCase, who] as const));
+  const table = cases.flatMap((testCase) =>
+    WHO.map((who) => [`${testCase.method} ${testCase.path({ code: 'XX', cycle: ':cycle', userId: 0 })} as ${who}`, testCase, who] as const),
+  );
 
   it.each(table)('%s', async (_name, testCase, who) => {
     const fixture = await fixtureFor(testCase);
@@ -145,7 +209,10 @@ describe('access matrix: every route for every kind of visitor', () => {
       // A real token of this visitor's own session, so only the role and country decide.
       const token = csrfTokenIn((await agent.get(who === 'anonymous' ? '/login' : '/')).text);
       const before = await digest();
-      response = await agent.post(path).type('form').send({ _csrf: token, ...testCase.body!(fixture) });
+      response = await agent
+        .post(path)
+        .type('form')
+        .send({ _csrf: token, ...testCase.body!(fixture) });
       const after = await digest();
       if (response.status >= 400 || who === 'anonymous') expect(after).toBe(before);
       else expect(after).not.toBe(before);

@@ -24,35 +24,97 @@ describe('administration', () => {
     const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
     const slug = `2040-progress-${Date.now()}`;
 
-    const bad = await postForm(staff, '/admin/cycles', '/admin/cycles', { slug, title: 'Progress 2040', kind: 'progress', opens_on: '2040-05-01', due_on: '2040-04-01', closes_on: '2040-06-01' });
+    const bad = await postForm(staff, '/admin/cycles', '/admin/cycles', {
+      slug,
+      title: 'Progress 2040',
+      kind: 'progress',
+      opens_on: '2040-05-01',
+      due_on: '2040-04-01',
+      closes_on: '2040-06-01',
+    });
     expect(bad.status).toBe(422);
     expect(cheerio.load(bad.text)('#cycle-due_on-error').text()).toContain('after the opening date');
     expect(cheerio.load(bad.text)('#cycle-title').val()).toBe('Progress 2040');
 
-    expect((await postForm(staff, '/admin/cycles', '/admin/cycles', { slug, title: 'Progress 2040', kind: 'progress', opens_on: '2040-01-01', due_on: '2040-04-01', closes_on: '2040-06-01' })).status).toBe(303);
+    expect(
+      (
+        await postForm(staff, '/admin/cycles', '/admin/cycles', {
+          slug,
+          title: 'Progress 2040',
+          kind: 'progress',
+          opens_on: '2040-01-01',
+          due_on: '2040-04-01',
+          closes_on: '2040-06-01',
+        })
+      ).status,
+    ).toBe(303);
     expect((await delegate.get(`/reports/${country.code}/${slug}/edit`)).text).toContain('has not opened yet');
     expect((await postForm(staff, '/admin/cycles', `/admin/cycles/${slug}/state`, { state: 'open' })).status).toBe(303);
     expect(cheerio.load((await delegate.get(`/reports/${country.code}/${slug}/edit`)).text)('#lock-reason')).toHaveLength(0);
-    expect((await postForm(staff, '/admin/cycles', `/admin/cycles/${slug}`, { title: 'Progress 2040', opens_on: '2040-01-01', due_on: '2040-05-01', closes_on: '2040-06-01' })).status).toBe(303);
+    expect(
+      (
+        await postForm(staff, '/admin/cycles', `/admin/cycles/${slug}`, {
+          title: 'Progress 2040',
+          opens_on: '2040-01-01',
+          due_on: '2040-05-01',
+          closes_on: '2040-06-01',
+        })
+      ).status,
+    ).toBe(303);
     expect((await database.db('cycles').where({ slug }).first()).due_on).toBe('2040-05-01');
     expect((await postForm(staff, '/admin/cycles', `/admin/cycles/${slug}/state`, { state: 'closed' })).status).toBe(303);
     expect((await delegate.get(`/reports/${country.code}/${slug}/edit`)).text).toContain('closed on');
-    expect(await database.db('audit_events').where({ entity: 'cycle', entity_id: slug }).orderBy('id').pluck('verb')).toEqual(['cycle.created', 'cycle.opened', 'cycle.changed', 'cycle.closed']);
+    expect(await database.db('audit_events').where({ entity: 'cycle', entity_id: slug }).orderBy('id').pluck('verb')).toEqual([
+      'cycle.created',
+      'cycle.opened',
+      'cycle.changed',
+      'cycle.closed',
+    ]);
   });
 
   it('countries: an admin adds a member and renames one, and the public pages follow', async () => {
     const name = unique('Newland');
-    const added = await postForm(admin, '/admin/countries', '/admin/countries', { code: 'qx', name, region: 'Africa', eu_member: 'no', joined_on: '2014-03-01', left_on: '' });
+    const added = await postForm(admin, '/admin/countries', '/admin/countries', {
+      code: 'qx',
+      name,
+      region: 'Africa',
+      eu_member: 'no',
+      joined_on: '2014-03-01',
+      left_on: '',
+    });
     expect(added.status).toBe(303);
     expect(await database.db('countries').where({ code: 'QX' }).first()).toMatchObject({ name, joined_on: '2014-03-01' });
-    const duplicate = await postForm(admin, '/admin/countries', '/admin/countries', { code: 'QX', name: unique('Other'), region: 'Africa', eu_member: 'no', joined_on: '', left_on: '' });
+    const duplicate = await postForm(admin, '/admin/countries', '/admin/countries', {
+      code: 'QX',
+      name: unique('Other'),
+      region: 'Africa',
+      eu_member: 'no',
+      joined_on: '',
+      left_on: '',
+    });
     expect(duplicate.status).toBe(409);
     expect(cheerio.load(duplicate.text)('#country-code-error').text()).toContain('already a member');
 
-    const renamed = await postForm(admin, '/admin/countries', '/admin/countries/TR', { name: 'Türkiye', region: 'Europe', eu_member: 'no', joined_on: '2012-12-05', left_on: '' });
+    const renamed = await postForm(admin, '/admin/countries', '/admin/countries/TR', {
+      name: 'Türkiye',
+      region: 'Europe',
+      eu_member: 'no',
+      joined_on: '2012-12-05',
+      left_on: '',
+    });
     expect(renamed.status).toBe(303);
-    expect(cheerio.load((await request(app).get('/countries/TR')).text)('h1').text()).toBe('Türkiye');
-    const badDates = await postForm(admin, '/admin/countries', '/admin/countries/TR', { name: 'Türkiye', region: 'Europe', eu_member: 'no', joined_on: '2012-12-05', left_on: '2012-01-01' });
+    expect(
+      cheerio
+        .load((await request(app).get('/countries/TR')).text)('h1')
+        .text(),
+    ).toBe('Türkiye');
+    const badDates = await postForm(admin, '/admin/countries', '/admin/countries/TR', {
+      name: 'Türkiye',
+      region: 'Europe',
+      eu_member: 'no',
+      joined_on: '2012-12-05',
+      left_on: '2012-01-01',
+    });
     expect(badDates.status).toBe(422);
     expect(cheerio.load(badDates.text)('#country-TR-left_on').val()).toBe('2012-01-01');
   });
@@ -83,11 +145,25 @@ describe('administration', () => {
     await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, 'baseline[PT1][existing]': 'x' });
 
     const today = new Date().toISOString().slice(0, 10);
-    const page = cheerio.load((await staff.get(`/audit?country=${country.code}&verb=report.baseline_saved&from=${today}&to=${today}&actor=${encodeURIComponent(delegateUser.email)}`)).text);
+    const page = cheerio.load(
+      (
+        await staff.get(
+          `/audit?country=${country.code}&verb=report.baseline_saved&from=${today}&to=${today}&actor=${encodeURIComponent(delegateUser.email)}`,
+        )
+      ).text,
+    );
     expect(page('tbody tr')).toHaveLength(1);
     expect(page('tbody tr').text()).toContain('report.baseline_saved');
-    expect(cheerio.load((await staff.get(`/audit?country=${country.code}&verb=report.submitted`)).text)('tbody tr').text()).toContain('Nothing matches');
-    expect(cheerio.load((await staff.get('/audit?to=2000-01-01')).text)('tbody tr').text()).toContain('Nothing matches');
+    expect(
+      cheerio
+        .load((await staff.get(`/audit?country=${country.code}&verb=report.submitted`)).text)('tbody tr')
+        .text(),
+    ).toContain('Nothing matches');
+    expect(
+      cheerio
+        .load((await staff.get('/audit?to=2000-01-01')).text)('tbody tr')
+        .text(),
+    ).toContain('Nothing matches');
     expect((await staff.get('/audit?country[]=x')).status).toBe(400);
   });
 });

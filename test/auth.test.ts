@@ -8,7 +8,10 @@ import { makeUser, TEST_PASSWORD } from './helpers/factories';
 import { csrfTokenIn, postForm, signIn } from './helpers/session';
 
 const sessionCookie = (response: request.Response) =>
-  ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((cookie) => cookie.startsWith('alliance.sid='))?.split(';')[0];
+  ([] as string[])
+    .concat(response.headers['set-cookie'] ?? [])
+    .find((cookie) => cookie.startsWith('alliance.sid='))
+    ?.split(';')[0];
 
 describe('signing in and sessions', () => {
   const database = useTestDatabase();
@@ -20,7 +23,11 @@ describe('signing in and sessions', () => {
   async function attempt(email: string, password: string, address = '203.0.113.1') {
     const agent = request.agent(app);
     const form = await agent.get('/login');
-    return agent.post('/login').set('X-Forwarded-For', address).type('form').send({ email, password, _csrf: csrfTokenIn(form.text) });
+    return agent
+      .post('/login')
+      .set('X-Forwarded-For', address)
+      .type('form')
+      .send({ email, password, _csrf: csrfTokenIn(form.text) });
   }
 
   it('issues a new session id at sign-in, with a safe cookie, and sends the user to their work', async () => {
@@ -30,7 +37,10 @@ describe('signing in and sessions', () => {
     const before = sessionCookie(form);
     expect(before).toBeDefined();
 
-    const response = await agent.post('/login').type('form').send({ email: user.email.toUpperCase(), password: TEST_PASSWORD, _csrf: csrfTokenIn(form.text) });
+    const response = await agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email.toUpperCase(), password: TEST_PASSWORD, _csrf: csrfTokenIn(form.text) });
 
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/reports');
@@ -51,13 +61,20 @@ describe('signing in and sessions', () => {
   it('gives the same answer for an unknown e-mail, a wrong password and a deactivated account, and audits each failure', async () => {
     const user = await makeUser(database.db);
     const inactive = await makeUser(database.db, { active: false });
-    const responses = await Promise.all([attempt('nobody@example.org', TEST_PASSWORD), attempt(user.email, 'wrong password here'), attempt(inactive.email, TEST_PASSWORD)]);
+    const responses = await Promise.all([
+      attempt('nobody@example.org', TEST_PASSWORD),
+      attempt(user.email, 'wrong password here'),
+      attempt(inactive.email, TEST_PASSWORD),
+    ]);
     for (const response of responses) {
       expect(response.status).toBe(401);
       expect(cheerio.load(response.text)('.error-summary').text()).toContain('Enter a correct e-mail address and password.');
     }
-    expect(cheerio.load(responses[1]!.text)('#email').val()).toBe(user.email);
-    const failures = await database.db('audit_events').where({ verb: 'auth.sign_in_failed' }).whereRaw("details ->> 'email' = any(?)", [['nobody@example.org', user.email, inactive.email]]);
+    expect(cheerio.load(responses[1].text)('#email').val()).toBe(user.email);
+    const failures = await database
+      .db('audit_events')
+      .where({ verb: 'auth.sign_in_failed' })
+      .whereRaw("details ->> 'email' = any(?)", [['nobody@example.org', user.email, inactive.email]]);
     expect(failures).toHaveLength(3);
     expect(JSON.stringify(failures)).not.toContain('wrong password here');
   });
@@ -70,7 +87,9 @@ describe('signing in and sessions', () => {
     const blocked = await attempt(user.email, TEST_PASSWORD, '198.51.100.99');
     expect(blocked.status).toBe(429);
     expect(blocked.text).toContain('Too many failed attempts');
-    expect(await database.db('audit_events').where({ verb: 'auth.sign_in_throttled' }).whereRaw("details ->> 'email' = ?", [user.email])).toHaveLength(1);
+    expect(
+      await database.db('audit_events').where({ verb: 'auth.sign_in_throttled' }).whereRaw("details ->> 'email' = ?", [user.email]),
+    ).toHaveLength(1);
   });
 
   it('ends the session at sign-out: the old cookie no longer works', async () => {
@@ -80,7 +99,10 @@ describe('signing in and sessions', () => {
     expect(page.status).toBe(200);
     const cookie = sessionCookie(await agent.get('/review'));
 
-    const out = await agent.post('/logout').type('form').send({ _csrf: csrfTokenIn(page.text) });
+    const out = await agent
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: csrfTokenIn(page.text) });
 
     expect(out.status).toBe(303);
     expect((await agent.get('/review')).status).toBe(303);
@@ -102,7 +124,14 @@ describe('signing in and sessions', () => {
     expect(next.status).toBe(303);
     expect(next.headers.location).toMatch(/^\/login/);
     expect(await database.db('sessions').whereRaw("(sess ->> 'userId')::integer = ?", [delegate.id])).toHaveLength(0);
-    expect((await database.db('audit_events').where({ verb: 'user.deactivated', entity_id: String(delegate.id) }).first()).details.sessions_ended).toBeGreaterThanOrEqual(1);
+    expect(
+      (
+        await database
+          .db('audit_events')
+          .where({ verb: 'user.deactivated', entity_id: String(delegate.id) })
+          .first()
+      ).details.sessions_ended,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('ends a session after 12 hours however active, and after 30 idle minutes', async () => {
@@ -111,8 +140,18 @@ describe('signing in and sessions', () => {
     const idle = await signIn(app, user.email);
     const sessions = await database.db('sessions').whereRaw("(sess ->> 'userId')::integer = ?", [user.id]).select('sid');
     expect(sessions).toHaveLength(2);
-    await database.db('sessions').where({ sid: sessions[0]!.sid }).update({ sess: database.db.raw("jsonb_set(sess::jsonb, '{signedInAt}', to_jsonb((extract(epoch from now() - interval '13 hours') * 1000)::bigint))::json") });
-    await database.db('sessions').where({ sid: sessions[1]!.sid }).update({ expire: database.db.raw("now() - interval '1 minute'") });
+    await database
+      .db('sessions')
+      .where({ sid: sessions[0]!.sid })
+      .update({
+        sess: database.db.raw(
+          "jsonb_set(sess::jsonb, '{signedInAt}', to_jsonb((extract(epoch from now() - interval '13 hours') * 1000)::bigint))::json",
+        ),
+      });
+    await database
+      .db('sessions')
+      .where({ sid: sessions[1]!.sid })
+      .update({ expire: database.db.raw("now() - interval '1 minute'") });
 
     const results = await Promise.all([longAgo.get('/review'), idle.get('/review')]);
 
@@ -121,10 +160,18 @@ describe('signing in and sessions', () => {
 
   it('only follows a local path after sign-in', async () => {
     const user = await makeUser(database.db, { role: 'secretariat' });
-    for (const [next, expected] of [['/audit', '/audit'], ['//evil.example/', '/review'], ['https://evil.example/', '/review'], ['/\\evil.example', '/review']]) {
+    for (const [next, expected] of [
+      ['/audit', '/audit'],
+      ['//evil.example/', '/review'],
+      ['https://evil.example/', '/review'],
+      ['/\\evil.example', '/review'],
+    ]) {
       const agent = request.agent(app);
       const form = await agent.get('/login');
-      const response = await agent.post('/login').type('form').send({ email: user.email, password: TEST_PASSWORD, next, _csrf: csrfTokenIn(form.text) });
+      const response = await agent
+        .post('/login')
+        .type('form')
+        .send({ email: user.email, password: TEST_PASSWORD, next, _csrf: csrfTokenIn(form.text) });
       expect({ next, location: response.headers.location }).toEqual({ next, location: expected });
     }
   });
@@ -158,12 +205,21 @@ describe('invitations', () => {
     const form = await agent.get(`/invitations/${token}`);
     expect(form.status).toBe(200);
     expect(form.text).toContain('Jana Novak');
-    const weak = await agent.post(`/invitations/${token}`).type('form').send({ password: 'password1', confirm: 'password1', _csrf: csrfTokenIn(form.text) });
+    const weak = await agent
+      .post(`/invitations/${token}`)
+      .type('form')
+      .send({ password: 'password1', confirm: 'password1', _csrf: csrfTokenIn(form.text) });
     expect(weak.status).toBe(422);
     expect(weak.text).toContain('too common');
-    const mismatch = await agent.post(`/invitations/${token}`).type('form').send({ password: 'a fine long passphrase', confirm: 'another one', _csrf: csrfTokenIn(form.text) });
+    const mismatch = await agent
+      .post(`/invitations/${token}`)
+      .type('form')
+      .send({ password: 'a fine long passphrase', confirm: 'another one', _csrf: csrfTokenIn(form.text) });
     expect(mismatch.status).toBe(422);
-    const accepted = await agent.post(`/invitations/${token}`).type('form').send({ password: 'a fine long passphrase', confirm: 'a fine long passphrase', _csrf: csrfTokenIn(form.text) });
+    const accepted = await agent
+      .post(`/invitations/${token}`)
+      .type('form')
+      .send({ password: 'a fine long passphrase', confirm: 'a fine long passphrase', _csrf: csrfTokenIn(form.text) });
     expect(accepted.status).toBe(303);
 
     expect(await database.db('users').where({ email }).first()).toMatchObject({ role: 'delegate', country_code: 'CZ', active: true });
@@ -176,7 +232,10 @@ describe('invitations', () => {
     const email = `late-${Date.now()}@example.org`;
     const { link } = await invite({ email, name: 'Late Comer', role: 'secretariat', country: '' });
     const token = link.split('/invitations/')[1]!;
-    await database.db('invitations').where({ email }).update({ created_at: database.db.raw("now() - interval '8 days'"), expires_at: database.db.raw("now() - interval '1 day'") });
+    await database
+      .db('invitations')
+      .where({ email })
+      .update({ created_at: database.db.raw("now() - interval '8 days'"), expires_at: database.db.raw("now() - interval '1 day'") });
     const response = await request(app).get(`/invitations/${token}`);
     expect(response.status).toBe(410);
     expect(response.text).toContain('expired');
@@ -187,7 +246,11 @@ describe('invitations', () => {
     const { response } = await invite({ email: 'not an address', name: 'Someone Typed', role: 'delegate', country: '' });
     expect(response.status).toBe(422);
     const $ = cheerio.load(response.text);
-    expect($('.error-summary a').map((_, link) => $(link).attr('href')).get()).toEqual(expect.arrayContaining(['#invite-email', '#invite-country']));
+    expect(
+      $('.error-summary a')
+        .map((_, link) => $(link).attr('href'))
+        .get(),
+    ).toEqual(expect.arrayContaining(['#invite-email', '#invite-country']));
     expect($('#invite-name').val()).toBe('Someone Typed');
     expect(await database.db('invitations').where({ name: 'Someone Typed' })).toHaveLength(0);
   });

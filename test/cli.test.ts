@@ -6,21 +6,43 @@ import { useTestDatabase } from './helpers/database';
 describe('command-line tool', () => {
   const database = useTestDatabase();
 
-  const cli = (argv: string[], stdin = '') => runCli(argv, { stdin: Readable.from([stdin]), env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent' } });
+  const cli = (argv: string[], stdin = '') =>
+    runCli(argv, { stdin: Readable.from([stdin]), env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent' } });
   const failure = async (promise: Promise<unknown>) => {
-    const error = await promise.then(() => undefined, (caught: unknown) => caught);
+    const error = await promise.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toEqual(expect.objectContaining({ message: expect.any(String) }));
     return { message: (error as Error).message, exitCode: exitCodeFor(error) };
   };
 
   it('user add creates an active user with an Argon2id hash of the password from standard input, and audits it', async () => {
-    const output = await cli(['user', 'add', '--email', 'Delegate.FR@example.org', '--name', 'Marie Curie', '--role', 'delegate', '--country', 'fr', '--password-stdin'], 'a very good passphrase\n');
+    const output = await cli(
+      [
+        'user',
+        'add',
+        '--email',
+        'Delegate.FR@example.org',
+        '--name',
+        'Marie Curie',
+        '--role',
+        'delegate',
+        '--country',
+        'fr',
+        '--password-stdin',
+      ],
+      'a very good passphrase\n',
+    );
 
     expect(output).toMatch(/Created delegate Delegate.FR@example.org .* for FR/);
     const user = await database.db('users').whereRaw('lower(email) = ?', ['delegate.fr@example.org']).first();
     expect(user).toMatchObject({ name: 'Marie Curie', role: 'delegate', country_code: 'FR', active: true });
     expect(await verifyPassword(user.password_hash, 'a very good passphrase')).toBe(true);
-    const event = await database.db('audit_events').where({ verb: 'user.created', entity_id: String(user.id) }).first();
+    const event = await database
+      .db('audit_events')
+      .where({ verb: 'user.created', entity_id: String(user.id) })
+      .first();
     expect(event).toMatchObject({ actor_label: 'cli', country_code: 'FR' });
     expect(JSON.stringify(event.details)).not.toContain('passphrase');
   });
@@ -32,8 +54,16 @@ describe('command-line tool', () => {
       [['--email', 'short@example.org', '--name', 'S', '--role', 'admin', '--password-stdin'], 'abc', /at least 8/],
       [['--email', 'not-an-address', '--name', 'N', '--role', 'admin', '--password-stdin'], 'a good passphrase', /e-mail address/],
       [['--email', 'd@example.org', '--name', 'D', '--role', 'delegate', '--password-stdin'], 'a good passphrase', /needs a country/],
-      [['--email', 'q@example.org', '--name', 'Q', '--role', 'delegate', '--country', 'QQ', '--password-stdin'], 'a good passphrase', /no member with the code QQ/],
-      [['--email', 'r@example.org', '--name', 'R', '--role', 'root', '--password-stdin'], 'a good passphrase', /delegate, secretariat or admin/],
+      [
+        ['--email', 'q@example.org', '--name', 'Q', '--role', 'delegate', '--country', 'QQ', '--password-stdin'],
+        'a good passphrase',
+        /no member with the code QQ/,
+      ],
+      [
+        ['--email', 'r@example.org', '--name', 'R', '--role', 'root', '--password-stdin'],
+        'a good passphrase',
+        /delegate, secretariat or admin/,
+      ],
       [['--email', 'p@example.org', '--name', 'P', '--role', 'admin'], 'a good passphrase', /--password-stdin/],
       [['--email', 'p@example.org', '--role', 'admin', '--password-stdin'], 'a good passphrase', /--name/],
       [['--email', 'p@example.org', '--name', 'P', '--role', 'admin', '--password-stdin', '--sudo'], 'a good passphrase', /Unknown option/],
@@ -47,8 +77,16 @@ describe('command-line tool', () => {
   });
 
   it('user add refuses an address that exists in another case', async () => {
-    await cli(['user', 'add', '--email', 'staff@example.org', '--name', 'Staff', '--role', 'secretariat', '--password-stdin'], 'a good passphrase');
-    const { message, exitCode } = await failure(cli(['user', 'add', '--email', 'STAFF@example.org', '--name', 'Staff', '--role', 'secretariat', '--password-stdin'], 'a good passphrase'));
+    await cli(
+      ['user', 'add', '--email', 'staff@example.org', '--name', 'Staff', '--role', 'secretariat', '--password-stdin'],
+      'a good passphrase',
+    );
+    const { message, exitCode } = await failure(
+      cli(
+        ['user', 'add', '--email', 'STAFF@example.org', '--name', 'Staff', '--role', 'secretariat', '--password-stdin'],
+        'a good passphrase',
+      ),
+    );
     expect(message).toMatch(/already exists/);
     expect(exitCode).toBe(2);
   });

@@ -24,7 +24,10 @@ describe('database constraints', () => {
     await refused(makeUpdate(database.db, report, action.id, { status: 'finished' }), /action_updates_status_known/);
     await refused(makeUpdate(database.db, report, action.id, { percent_complete: 101 }), /action_updates_percent_range/);
     await refused(makeUpdate(database.db, report, action.id, { percent_complete: -1 }), /action_updates_percent_range/);
-    await refused(makeUpdate(database.db, report, action.id, { status: 'completed', percent_complete: 40 }), /action_updates_completed_is_whole/);
+    await refused(
+      makeUpdate(database.db, report, action.id, { status: 'completed', percent_complete: 40 }),
+      /action_updates_completed_is_whole/,
+    );
   });
 
   it('allow one update per action and report', async () => {
@@ -35,13 +38,15 @@ describe('database constraints', () => {
     await refused(makeUpdate(database.db, report, action.id), /action_updates_report_id_action_id_unique/);
   });
 
-  it('keep a report to its own country: no update of another country\'s action', async () => {
+  it("keep a report to its own country: no update of another country's action", async () => {
     const cycle = await makeCycle(database.db);
     const mine = await makeReport(database.db, (await makeCountry(database.db)).code, cycle.id);
     const theirs = await makeReport(database.db, (await makeCountry(database.db)).code, cycle.id);
     const theirAction = await makeAction(database.db, theirs);
     await refused(
-      database.db('action_updates').insert({ report_id: mine.id, action_id: theirAction.id, country_code: mine.country_code, status: 'in_progress' }),
+      database
+        .db('action_updates')
+        .insert({ report_id: mine.id, action_id: theirAction.id, country_code: mine.country_code, status: 'in_progress' }),
       /action_updates_action_id_country_code_foreign/,
     );
   });
@@ -57,16 +62,32 @@ describe('database constraints', () => {
     const pledged = await makeReport(database.db, country.code, (await makeCycle(database.db)).id);
     const later = await makeReport(database.db, country.code, (await makeCycle(database.db, { kind: 'progress' })).id, 'draft');
     const action = await makeAction(database.db, pledged);
-    await refused(database.db('actions').where({ id: action.id }).update({ withdrawn_in_report_id: later.id }), /actions_withdrawal_has_a_reason/);
+    await refused(
+      database.db('actions').where({ id: action.id }).update({ withdrawn_in_report_id: later.id }),
+      /actions_withdrawal_has_a_reason/,
+    );
   });
 
   it('refuse cycles whose dates are out of order and returned reports without a comment', async () => {
-    await refused(makeCycle(database.db, { opens_on: '2030-06-30', due_on: '2030-01-01', closes_on: '2030-12-31' }), /cycles_dates_in_order/);
-    await refused(makeCycle(database.db, { opens_on: '2030-01-01', due_on: '2030-06-30', closes_on: '2030-03-01' }), /cycles_dates_in_order/);
+    await refused(
+      makeCycle(database.db, { opens_on: '2030-06-30', due_on: '2030-01-01', closes_on: '2030-12-31' }),
+      /cycles_dates_in_order/,
+    );
+    await refused(
+      makeCycle(database.db, { opens_on: '2030-01-01', due_on: '2030-06-30', closes_on: '2030-03-01' }),
+      /cycles_dates_in_order/,
+    );
     const country = await makeCountry(database.db);
     const cycle = await makeCycle(database.db);
     await refused(
-      database.db('reports').insert({ country_code: country.code, cycle_id: cycle.id, state: 'returned', submitted_at: new Date(), reviewed_at: new Date(), review_comment: '  ' }),
+      database.db('reports').insert({
+        country_code: country.code,
+        cycle_id: cycle.id,
+        state: 'returned',
+        submitted_at: new Date(),
+        reviewed_at: new Date(),
+        review_comment: '  ',
+      }),
       /reports_returned_have_a_comment/,
     );
   });
@@ -75,7 +96,10 @@ describe('database constraints', () => {
     await database.db('users').insert({ email: 'Delegate@Example.org', name: 'A', role: 'secretariat' });
     await refused(database.db('users').insert({ email: 'delegate@example.ORG', name: 'B', role: 'secretariat' }), /users_email_unique/);
     await refused(database.db('users').insert({ email: 'c@example.org', name: 'C', role: 'delegate' }), /users_delegates_have_a_country/);
-    await refused(database.db('users').insert({ email: 'd@example.org', name: 'D', role: 'admin', country_code: 'FR' }), /users_delegates_have_a_country/);
+    await refused(
+      database.db('users').insert({ email: 'd@example.org', name: 'D', role: 'admin', country_code: 'FR' }),
+      /users_delegates_have_a_country/,
+    );
     await refused(database.db('users').insert({ email: 'e@example.org', name: 'E', role: 'superuser' }), /users_role_known/);
   });
 

@@ -27,6 +27,8 @@ describe('demo data', () => {
     }
 
     expect(await loadDemoData(database.db)).toEqual([]);
-    expect(await database.db('reports').whereIn('country_code', filled).count<{ count: number }[]>('* as count').first()).toEqual({ count: 18 });
+    expect(await database.db('reports').whereIn('country_code', filled).count<{ count: number }[]>('* as count').first()).toEqual({
+      count: 18,
+    });
   });
 });

@@ -12,12 +12,18 @@ import { csrfTokenIn, signIn, type Agent } from './helpers/session';
 const TRICKY = 'Quote "here", comma, newline\nsecond line; Türkiye, Côte d’Ivoire, 日本';
 const INJECTIONS = ['=HYPERLINK("http://evil.example")', '+1+1', '-2+3', '@SUM(A1)', '\tTabbed', '\rCarriage', '\nNewline'];
 
-const rows = (text: string) => parse(text, { columns: true, bom: true }) as Array<Record<string, string>>;
-const download = (agent: Agent, url: string) => agent.get(url).buffer(true).parse((response, callback) => {
-  const chunks: Buffer[] = [];
-  response.on('data', (chunk: Buffer) => chunks.push(chunk));
-  response.on('end', () => callback(null, Buffer.concat(chunks)));
-});
+const rows = (text: string) => parse<Record<string, string>>(text, { columns: true, bom: true });
+const download = (agent: Agent, url: string) =>
+  agent
+    .get(url)
+    .buffer(true)
+    .parse((response, callback) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        callback(null, Buffer.concat(chunks));
+      });
+    });
 
 describe('exports and open data', () => {
   const database = useTestDatabase();
@@ -32,11 +38,23 @@ describe('exports and open data', () => {
   async function countryWithReports() {
     const country = await makeCountry(database.db, { name: unique(`Côte “Test”, Ünïcode`) });
     const accepted = await makeCycle(database.db, { opens_on: '2031-01-01', due_on: '2031-06-30', closes_on: '2031-12-31' });
-    const draftCycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2032-01-01', due_on: '2032-06-30', closes_on: '2032-12-31' });
+    const draftCycle = await makeCycle(database.db, {
+      kind: 'progress',
+      opens_on: '2032-01-01',
+      due_on: '2032-06-30',
+      closes_on: '2032-12-31',
+    });
     const report = await makeReport(database.db, country.code, accepted.id, 'accepted');
-    const action = await makeAction(database.db, report, { title: `${unique('Action')} ${TRICKY}`, description: TRICKY, responsible_body: TRICKY, target_code: 'PT2', goal_code: '2.2' });
+    const action = await makeAction(database.db, report, {
+      title: `${unique('Action')} ${TRICKY}`,
+      description: TRICKY,
+      responsible_body: TRICKY,
+      target_code: 'PT2',
+      goal_code: '2.2',
+    });
     const injected = [];
-    for (const text of INJECTIONS) injected.push(await makeAction(database.db, report, { title: text, description: text, responsible_body: text }));
+    for (const text of INJECTIONS)
+      injected.push(await makeAction(database.db, report, { title: text, description: text, responsible_body: text }));
     const draft = await makeReport(database.db, country.code, draftCycle.id, 'draft');
     await makeUpdate(database.db, draft, action.id, { status: 'delayed', narrative: `Draft only ${TRICKY}` });
     await makeIndicatorValue(database.db, report.id, 'victims_identified', 1234.5);
@@ -78,8 +96,17 @@ describe('exports and open data', () => {
     const { country, action } = await countryWithReports();
     const updates = rows((await download(staff, `/exports/updates.csv?country=${country.code}`)).body.toString('utf8'));
     const stored = await database.db('action_updates').where({ action_id: action.id }).first();
-    expect(updates[0]).toMatchObject({ action_id: String(action.id), narrative: stored.narrative, action_title: action.title, country_name: country.name, status: 'delayed' });
-    await database.db('indicator_values').whereIn('report_id', database.db('reports').select('id').where({ country_code: country.code })).update({ note: TRICKY });
+    expect(updates[0]).toMatchObject({
+      action_id: String(action.id),
+      narrative: stored.narrative,
+      action_title: action.title,
+      country_name: country.name,
+      status: 'delayed',
+    });
+    await database
+      .db('indicator_values')
+      .whereIn('report_id', database.db('reports').select('id').where({ country_code: country.code }))
+      .update({ note: TRICKY });
     const indicators = rows((await download(staff, `/exports/indicators.csv?country=${country.code}`)).body.toString('utf8'));
     expect(indicators[0]).toMatchObject({ note: TRICKY, country_name: country.name });
   });
@@ -99,9 +126,13 @@ describe('exports and open data', () => {
     const { country, accepted, draftCycle } = await countryWithReports();
     const updates = rows((await download(staff, `/exports/updates.csv?country=${country.code}`)).body.toString('utf8'));
     expect(updates.map((row) => [row.cycle, row.report_state])).toEqual([[draftCycle.slug, 'draft']]);
-    expect(rows((await download(staff, `/exports/updates.csv?country=${country.code}&state=accepted`)).body.toString('utf8'))).toHaveLength(0);
+    expect(rows((await download(staff, `/exports/updates.csv?country=${country.code}&state=accepted`)).body.toString('utf8'))).toHaveLength(
+      0,
+    );
     expect(rows((await download(staff, `/exports/actions.csv?country=${country.code}&target=PT2`)).body.toString('utf8'))).toHaveLength(1);
-    expect(rows((await download(staff, `/exports/actions.csv?cycle=${draftCycle.slug}&country=${country.code}`)).body.toString('utf8'))).toHaveLength(0);
+    expect(
+      rows((await download(staff, `/exports/actions.csv?cycle=${draftCycle.slug}&country=${country.code}`)).body.toString('utf8')),
+    ).toHaveLength(0);
 
     const submissions = rows((await download(staff, `/exports/submissions.csv?cycle=${accepted.slug}`)).body.toString('utf8'));
     expect(submissions.find((row) => row.country_code === country.code)).toMatchObject({ state: 'accepted', on_time: 'true' });
@@ -145,11 +176,20 @@ describe('exports and open data', () => {
     expect(members.find((row) => row.country_code === 'XK')).toMatchObject({ country_name: 'Kosovo', eu_member: false, joined_on: null });
 
     const datapackage = (await request(app).get('/open-data/datapackage.json')).body;
-    expect(datapackage.resources.map((resource: { name: string }) => resource.name)).toEqual(['actions', 'updates', 'indicators', 'members']);
+    expect(datapackage.resources.map((resource: { name: string }) => resource.name)).toEqual([
+      'actions',
+      'updates',
+      'indicators',
+      'members',
+    ]);
     expect(datapackage.resources[0].schema.fields.map((field: { name: string }) => field.name)).toEqual(Object.keys(actionsCsv[0]!));
     const page = cheerio.load((await request(app).get('/open-data')).text);
     expect(page('a[href="/open-data/dictionary"]')).toHaveLength(1);
-    expect(cheerio.load((await request(app).get('/open-data/dictionary')).text)('#dataset-submissions').text()).toContain('submissions');
+    expect(
+      cheerio
+        .load((await request(app).get('/open-data/dictionary')).text)('#dataset-submissions')
+        .text(),
+    ).toContain('submissions');
   });
 
   it('open data answers 304 to a conditional request until an acceptance changes the data', async () => {
@@ -164,7 +204,10 @@ describe('exports and open data', () => {
     const country = await makeCountry(database.db);
     const cycle = await makeCycle(database.db);
     await makeReport(database.db, country.code, cycle.id, 'submitted');
-    await database.db('reports').where({ country_code: country.code }).update({ state: 'accepted', reviewed_at: new Date(Date.now() + 2000) });
+    await database
+      .db('reports')
+      .where({ country_code: country.code })
+      .update({ state: 'accepted', reviewed_at: new Date(Date.now() + 2000) });
 
     const after = await request(app).get('/open-data/actions.csv').set('If-None-Match', etag);
     expect(after.status).toBe(200);
@@ -176,7 +219,11 @@ describe('exports and open data', () => {
       const page = await staff.get('/exports/import');
       const token = csrfTokenIn(page.text);
       if (confirm) return staff.post('/exports/import').type('form').send({ _csrf: token, cycle, csv64: csv, confirm: '1' });
-      return staff.post('/exports/import').field('_csrf', token).field('cycle', cycle).attach('file', Buffer.from(csv), { filename: 'actions.csv', contentType: 'text/csv' });
+      return staff
+        .post('/exports/import')
+        .field('_csrf', token)
+        .field('cycle', cycle)
+        .attach('file', Buffer.from(csv), { filename: 'actions.csv', contentType: 'text/csv' });
     }
 
     it('re-importing an export of a country’s actions into an empty cycle reproduces them', async () => {
@@ -194,8 +241,16 @@ describe('exports and open data', () => {
 
       const report = await database.db('reports').where({ country_code: country.code, cycle_id: target.id }).first();
       expect(report.state).toBe('draft');
-      const copy = await database.db('actions').where({ pledged_in_report_id: report.id }).orderBy('id').select('title', 'description', 'responsible_body', 'target_code', 'goal_code', 'due_on');
-      const original = await database.db('actions').whereIn('id', [action.id, ...injected.map((row) => row.id)]).orderBy('id').select('title', 'description', 'responsible_body', 'target_code', 'goal_code', 'due_on');
+      const copy = await database
+        .db('actions')
+        .where({ pledged_in_report_id: report.id })
+        .orderBy('id')
+        .select('title', 'description', 'responsible_body', 'target_code', 'goal_code', 'due_on');
+      const original = await database
+        .db('actions')
+        .whereIn('id', [action.id, ...injected.map((row) => row.id)])
+        .orderBy('id')
+        .select('title', 'description', 'responsible_body', 'target_code', 'goal_code', 'due_on');
       expect(copy).toEqual(original);
       expect(await database.db('audit_events').where({ verb: 'report.actions_imported', country_code: country.code })).toHaveLength(1);
     });
@@ -203,7 +258,8 @@ describe('exports and open data', () => {
     it('a dry run lists every problem with its line number, and a file with any problem changes nothing', async () => {
       const country = await makeCountry(database.db);
       const cycle = await makeCycle(database.db, { state: 'open' });
-      const header = 'action_id,country_code,country_name,target_code,goal_code,title,description,responsible_body,due_on,pledged_in_cycle,report_state,latest_status,latest_percent_complete,latest_update_cycle,withdrawn_in_cycle,withdrawal_reason';
+      const header =
+        'action_id,country_code,country_name,target_code,goal_code,title,description,responsible_body,due_on,pledged_in_cycle,report_state,latest_status,latest_percent_complete,latest_update_cycle,withdrawn_in_cycle,withdrawal_reason';
       const csv = [
         header,
         `,${country.code},,PT1,1.1,Good action,"Two\nlines",Police,2031-01-31,,,,,,,`,
@@ -218,7 +274,9 @@ describe('exports and open data', () => {
 
       expect(response.status).toBe(422);
       const $ = cheerio.load(response.text);
-      const problems = $('tbody tr').map((_, row) => `${$(row).find('th').text()}: ${$(row).find('td').text()}`).get();
+      const problems = $('tbody tr')
+        .map((_, row) => `${$(row).find('th').text()}: ${$(row).find('td').text()}`)
+        .get();
       expect(problems).toEqual([
         '4: Unknown country “QQ”.',
         '5: Unknown policy target “PT7”: use PT1 to PT4.',
@@ -234,30 +292,47 @@ describe('exports and open data', () => {
   });
 
   describe('import and the cycle lock', () => {
-    const header = 'action_id,country_code,country_name,target_code,goal_code,title,description,responsible_body,due_on,pledged_in_cycle,report_state,latest_status,latest_percent_complete,latest_update_cycle,withdrawn_in_cycle,withdrawal_reason';
+    const header =
+      'action_id,country_code,country_name,target_code,goal_code,title,description,responsible_body,due_on,pledged_in_cycle,report_state,latest_status,latest_percent_complete,latest_update_cycle,withdrawn_in_cycle,withdrawal_reason';
 
     it.each([
       ['closed', 'This reporting cycle closed on 31 December 2030: reports can no longer be changed.'],
       ['planned', 'This reporting cycle has not opened yet. It is planned to open on 1 January 2030.'],
-    ] as const)('an import into a %s cycle is refused on the check page and when confirmed, and changes nothing', async (state, message) => {
-      const country = await makeCountry(database.db);
-      const cycle = await makeCycle(database.db, { state });
-      const draft = await makeReport(database.db, country.code, cycle.id, 'draft');
-      const other = await makeCountry(database.db);
-      const csv = [header, `,${country.code},,PT1,,${unique('Into a draft')},,,,,,,,,,`, `,${other.code},,PT2,,${unique('Into a new report')},,,,,,,,,,`].join('\r\n');
-      const page = await staff.get('/exports/import');
-      const token = csrfTokenIn(page.text);
+    ] as const)(
+      'an import into a %s cycle is refused on the check page and when confirmed, and changes nothing',
+      async (state, message) => {
+        const country = await makeCountry(database.db);
+        const cycle = await makeCycle(database.db, { state });
+        const draft = await makeReport(database.db, country.code, cycle.id, 'draft');
+        const other = await makeCountry(database.db);
+        const csv = [
+          header,
+          `,${country.code},,PT1,,${unique('Into a draft')},,,,,,,,,,`,
+          `,${other.code},,PT2,,${unique('Into a new report')},,,,,,,,,,`,
+        ].join('\r\n');
+        const page = await staff.get('/exports/import');
+        const token = csrfTokenIn(page.text);
 
-      const check = await staff.post('/exports/import').field('_csrf', token).field('cycle', cycle.slug).attach('file', Buffer.from(csv), { filename: 'actions.csv', contentType: 'text/csv' });
-      expect(check.status).toBe(422);
-      expect(cheerio.load(check.text)('tbody tr').first().text()).toContain(message);
-      const confirmed = await staff.post('/exports/import').type('form').send({ _csrf: token, cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
+        const check = await staff
+          .post('/exports/import')
+          .field('_csrf', token)
+          .field('cycle', cycle.slug)
+          .attach('file', Buffer.from(csv), { filename: 'actions.csv', contentType: 'text/csv' });
+        expect(check.status).toBe(422);
+        expect(cheerio.load(check.text)('tbody tr').first().text()).toContain(message);
+        const confirmed = await staff
+          .post('/exports/import')
+          .type('form')
+          .send({ _csrf: token, cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
 
-      expect(confirmed.status).toBe(422);
-      expect(await database.db('actions').where({ pledged_in_report_id: draft.id })).toHaveLength(0);
-      expect(await database.db('reports').where({ country_code: other.code })).toHaveLength(0);
-      expect(await database.db('audit_events').where({ verb: 'report.actions_imported' }).whereIn('country_code', [country.code, other.code])).toHaveLength(0);
-    });
+        expect(confirmed.status).toBe(422);
+        expect(await database.db('actions').where({ pledged_in_report_id: draft.id })).toHaveLength(0);
+        expect(await database.db('reports').where({ country_code: other.code })).toHaveLength(0);
+        expect(
+          await database.db('audit_events').where({ verb: 'report.actions_imported' }).whereIn('country_code', [country.code, other.code]),
+        ).toHaveLength(0);
+      },
+    );
 
     it('an import names a country whose report is submitted, and imports nothing', async () => {
       const country = await makeCountry(database.db);
@@ -265,9 +340,14 @@ describe('exports and open data', () => {
       await makeReport(database.db, country.code, cycle.id, 'submitted');
       const csv = [header, `,${country.code},,PT1,,${unique('Late pledge')},,,,,,,,,,`].join('\r\n');
       const page = await staff.get('/exports/import');
-      const response = await staff.post('/exports/import').type('form').send({ _csrf: csrfTokenIn(page.text), cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
+      const response = await staff
+        .post('/exports/import')
+        .type('form')
+        .send({ _csrf: csrfTokenIn(page.text), cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
       expect(response.status).toBe(422);
-      expect(cheerio.load(response.text)('tbody').text()).toContain(`${country.code}'s report for ${cycle.title} is Submitted, waiting for review: actions can only be imported into a draft.`);
+      expect(cheerio.load(response.text)('tbody').text()).toContain(
+        `${country.code}'s report for ${cycle.title} is Submitted, waiting for review: actions can only be imported into a draft.`,
+      );
       expect(await database.db('actions').where({ country_code: country.code })).toHaveLength(0);
     });
   });
@@ -275,9 +355,16 @@ describe('exports and open data', () => {
   it('a client that goes away mid-download stops the query on the server', async () => {
     const pool = createStreamPool(database.url);
     const out = new PassThrough();
-    const streaming = streamCsv(pool, { sql: 'select pg_sleep(30), 1 as one', bindings: [] }, out, { bom: false }).catch((error: Error) => error);
+    const streaming = streamCsv(pool, { sql: 'select pg_sleep(30), 1 as one', bindings: [] }, out, { bom: false }).catch(
+      (error: unknown) => error,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const running = async () => (await database.db.raw("select count(*)::int as count from pg_stat_activity where query like '%pg_sleep(30)%' and state = 'active' and pid <> pg_backend_pid()")).rows[0].count;
+    const running = async () =>
+      (
+        await database.db.raw(
+          "select count(*)::int as count from pg_stat_activity where query like '%pg_sleep(30)%' and state = 'active' and pid <> pg_backend_pid()",
+        )
+      ).rows[0].count;
     expect(await running()).toBe(1);
 
     out.destroy();

@@ -19,7 +19,11 @@ describe('health endpoints', () => {
 
   describe('when the database is unreachable', () => {
     // Port 9 on loopback: nothing listens there, so connecting is refused at once.
-    const unreachable = createDatabase('postgres://nobody@127.0.0.1:9/none', { poolMax: 2, acquireTimeoutMs: 1000, statementTimeoutMs: 1000 });
+    const unreachable = createDatabase('postgres://nobody@127.0.0.1:9/none', {
+      poolMax: 2,
+      acquireTimeoutMs: 1000,
+      statementTimeoutMs: 1000,
+    });
     const app = buildTestApp({ db: unreachable, url: 'postgres://nobody@127.0.0.1:9/none' });
     afterAll(() => unreachable.destroy());
 

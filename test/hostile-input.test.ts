@@ -14,11 +14,48 @@ import { csrfTokenIn, signIn, type Agent } from './helpers/session';
 // never a polluted prototype, never a change to another country's data.
 
 const FIELD_NAMES = [
-  'email', 'password', 'next', 'version', 'title', 'target', 'goal', 'body', 'due_on', 'description', 'reason', 'comment',
-  'name', 'role', 'country', 'code', 'region', 'eu_member', 'joined_on', 'left_on', 'slug', 'kind', 'opens_on', 'due_on', 'closes_on',
-  'state', 'cycle', 'confirm', 'csv64', 'baseline[PT1][existing]', 'baseline[PT9][gaps]', 'updates[a1][status]', 'updates[1][percent]',
-  'indicators[victims_identified][value]', 'indicators[__proto__][value]', '__proto__', '__proto__[polluted]', 'constructor[prototype][polluted]',
-  'x[]', 'x[0][1][2][3][4][5][6][7]', 'version[]', 'title[a]',
+  'email',
+  'password',
+  'next',
+  'version',
+  'title',
+  'target',
+  'goal',
+  'body',
+  'due_on',
+  'description',
+  'reason',
+  'comment',
+  'name',
+  'role',
+  'country',
+  'code',
+  'region',
+  'eu_member',
+  'joined_on',
+  'left_on',
+  'slug',
+  'kind',
+  'opens_on',
+  'due_on',
+  'closes_on',
+  'state',
+  'cycle',
+  'confirm',
+  'csv64',
+  'baseline[PT1][existing]',
+  'baseline[PT9][gaps]',
+  'updates[a1][status]',
+  'updates[1][percent]',
+  'indicators[victims_identified][value]',
+  'indicators[__proto__][value]',
+  '__proto__',
+  '__proto__[polluted]',
+  'constructor[prototype][polluted]',
+  'x[]',
+  'x[0][1][2][3][4][5][6][7]',
+  'version[]',
+  'title[a]',
 ];
 
 const value = fc.oneof(
@@ -31,8 +68,19 @@ const value = fc.oneof(
 
 /** A urlencoded body: every generated pair, plus now and then an invalid percent-escape. */
 const body = fc
-  .tuple(fc.array(fc.tuple(fc.constantFrom(...FIELD_NAMES), value), { maxLength: 12 }), fc.constantFrom('', '&bad=%FF%FE', '&x=%E0%A4%A', '&%=%%'))
-  .map(([pairs, raw]) => pairs.map(([key, text]) => `${encodeURIComponent(key).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${encodeURIComponent(text.replace(/[\ud800-\udfff]/g, '\ufffd'))}`).join('&') + raw);
+  .tuple(
+    fc.array(fc.tuple(fc.constantFrom(...FIELD_NAMES), value), { maxLength: 12 }),
+    fc.constantFrom('', '&bad=%FF%FE', '&x=%E0%A4%A', '&%=%%'),
+  )
+  .map(
+    ([pairs, raw]) =>
+      pairs
+        .map(
+          ([key, text]) =>
+            `${encodeURIComponent(key).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${encodeURIComponent(text.replace(/[\ud800-\udfff]/g, '\ufffd'))}`,
+        )
+        .join('&') + raw,
+  );
 
 describe('hostile input', () => {
   const database = useTestDatabase();
@@ -55,7 +103,13 @@ describe('hostile input', () => {
     staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
     admin = await signIn(app, (await makeUser(database.db, { role: 'admin' })).email);
     otherCountryDigest = async () =>
-      JSON.stringify(await database.db('reports').leftJoin('actions', 'actions.pledged_in_report_id', 'reports.id').where('reports.country_code', other.code).select('reports.version', 'reports.state', 'actions.title'));
+      JSON.stringify(
+        await database
+          .db('reports')
+          .leftJoin('actions', 'actions.pledged_in_report_id', 'reports.id')
+          .where('reports.country_code', other.code)
+          .select('reports.version', 'reports.state', 'actions.title'),
+      );
   });
 
   it('generated form bodies never cause a 5xx, a polluted prototype or a change to another country', async () => {
@@ -81,7 +135,10 @@ describe('hostile input', () => {
       const token = csrfTokenIn((await agent.get(formPage)).text);
       await fc.assert(
         fc.asyncProperty(body, async (encoded) => {
-          const response = await agent.post(action).set('Content-Type', 'application/x-www-form-urlencoded').send(`_csrf=${encodeURIComponent(token)}&${encoded}`);
+          const response = await agent
+            .post(action)
+            .set('Content-Type', 'application/x-www-form-urlencoded')
+            .send(`_csrf=${encodeURIComponent(token)}&${encoded}`);
           expect({ action, encoded, status: response.status < 500 }).toEqual({ action, encoded, status: true });
         }),
         { numRuns: 25 },
@@ -93,8 +150,14 @@ describe('hostile input', () => {
 
   it('generated query strings never cause a 5xx', async () => {
     const pages: Array<[Agent, string]> = [
-      [request.agent(app), '/'], [request.agent(app), '/countries'], [request.agent(app), '/login'], [request.agent(app), '/open-data/actions.csv'],
-      [staff, '/review'], [staff, '/audit'], [staff, '/exports'], [staff, '/exports/updates.csv'],
+      [request.agent(app), '/'],
+      [request.agent(app), '/countries'],
+      [request.agent(app), '/login'],
+      [request.agent(app), '/open-data/actions.csv'],
+      [staff, '/review'],
+      [staff, '/audit'],
+      [staff, '/exports'],
+      [staff, '/exports/updates.csv'],
     ];
     for (const [agent, path] of pages) {
       await fc.assert(
@@ -109,7 +172,10 @@ describe('hostile input', () => {
 
   it('refuses an oversized body with 413 and a readable page', async () => {
     const token = csrfTokenIn((await delegate.get(`${base}/edit`)).text);
-    const response = await delegate.post(`${base}/baseline`).type('form').send({ _csrf: token, version: '0', 'baseline[PT1][existing]': 'x'.repeat(300_000) });
+    const response = await delegate
+      .post(`${base}/baseline`)
+      .type('form')
+      .send({ _csrf: token, version: '0', 'baseline[PT1][existing]': 'x'.repeat(300_000) });
     expect(response.status).toBe(413);
     expect(cheerio.load(response.text)('main').text()).toContain('too large');
   });
@@ -140,7 +206,8 @@ describe('hostile input', () => {
   it('sends strict security headers, no-store on signed-in pages, HSTS in production', async () => {
     const page = await request(app).get('/');
     const csp = page.headers['content-security-policy']!;
-    for (const directive of ["script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"]) expect(csp).toContain(directive);
+    for (const directive of ["script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"])
+      expect(csp).toContain(directive);
     expect(csp).not.toContain('unsafe-inline');
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');

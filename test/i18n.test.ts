@@ -7,19 +7,31 @@ import { DATASETS } from '../src/exports/datasets';
 import { translateMessage } from '../src/i18n';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
-import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeStocktaking, makeUpdate, makeUser } from './helpers/factories';
+import {
+  makeAction,
+  makeCountry,
+  makeCycle,
+  makeIndicatorValue,
+  makeReport,
+  makeStocktaking,
+  makeUpdate,
+  makeUser,
+} from './helpers/factories';
 import { postForm, signIn } from './helpers/session';
 
 // English, French and German: chosen from Accept-Language, switched and remembered with
 // a cookie, set as lang on the page, with members' names, dates and numbers localised,
 // and what members wrote marked with its own language.
 
-const locale = (language: string) => JSON.parse(readFileSync(path.join(__dirname, '..', 'locales', `${language}.json`), 'utf8')) as Record<string, unknown>;
+const locale = (language: string) =>
+  JSON.parse(readFileSync(path.join(__dirname, '..', 'locales', `${language}.json`), 'utf8')) as Record<string, unknown>;
 
 /** Every key path of a locale file ("site.nav.members"), plural forms folded into their base key. */
 function keys(tree: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([key, value]) =>
-    value && typeof value === 'object' ? keys(value as Record<string, unknown>, `${prefix}${key}.`) : [`${prefix}${key.replace(/_(one|other)$/, '')}`],
+    value && typeof value === 'object'
+      ? keys(value as Record<string, unknown>, `${prefix}${key}.`)
+      : [`${prefix}${key.replace(/_(one|other)$/, '')}`],
   );
 }
 
@@ -44,8 +56,14 @@ describe('the interface in three languages', () => {
 
   it('has an English phrase for every key the views use', () => {
     const english = new Set(keys(locale('en')));
-    const views = readdirSync(path.join(__dirname, '..', 'views'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.hbs'));
-    const used = views.flatMap((file) => [...readFileSync(path.join(__dirname, '..', 'views', file), 'utf8').matchAll(/\{\{t "([^"]+)"/g)].map((match) => `${file}: ${match[1]}`));
+    const views = readdirSync(path.join(__dirname, '..', 'views'), { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.hbs'),
+    );
+    const used = views.flatMap((file) =>
+      [...readFileSync(path.join(__dirname, '..', 'views', file), 'utf8').matchAll(/\{\{t "([^"]+)"/g)].map(
+        (match) => `${file}: ${match[1]}`,
+      ),
+    );
     expect(used.length).toBeGreaterThan(300);
     expect(used.filter((entry) => !english.has(entry.split(': ')[1]!))).toEqual([]);
   });
@@ -58,14 +76,40 @@ describe('the interface in three languages', () => {
     );
     const corpus = sources.join('\n');
     // Keys built at run time from a code: status.<status>, region.<region>, error.<code>...
-    const built = ['status.', 'region.', 'cycleKind.', 'cycleState.', 'reportState.', 'role.', 'error.', 'overview.sort.', 'ref.', 'openData.set.', 'dictionary.types.', 'msg.stage.', 'msg.workflow.', 'msg.enter_date.', 'msg.real_date.', 'msg.real_date_or_empty.', 'msg.not_text.', 'msg.too_long.'];
-    const unused = [...new Set(keys(locale('en')))].filter((key) => !built.some((prefix) => key.startsWith(prefix)) && !['"', "'", '`'].some((quote) => corpus.includes(`${quote}${key}${quote}`)));
+    const built = [
+      'status.',
+      'region.',
+      'cycleKind.',
+      'cycleState.',
+      'reportState.',
+      'role.',
+      'error.',
+      'overview.sort.',
+      'ref.',
+      'openData.set.',
+      'dictionary.types.',
+      'msg.stage.',
+      'msg.workflow.',
+      'msg.enter_date.',
+      'msg.real_date.',
+      'msg.real_date_or_empty.',
+      'msg.not_text.',
+      'msg.too_long.',
+    ];
+    const unused = [...new Set(keys(locale('en')))].filter(
+      (key) =>
+        !built.some((prefix) => key.startsWith(prefix)) && !['"', "'", '`'].some((quote) => corpus.includes(`${quote}${key}${quote}`)),
+    );
     expect(unused).toEqual([]);
   });
 
   it('keeps every placeholder of every English phrase in French and German', () => {
     const phrases = (tree: Record<string, unknown>, prefix = ''): Array<[string, string]> =>
-      Object.entries(tree).flatMap(([key, value]) => (value && typeof value === 'object' ? phrases(value as Record<string, unknown>, `${prefix}${key}.`) : [[`${prefix}${key}`, String(value)] as [string, string]]));
+      Object.entries(tree).flatMap(([key, value]) =>
+        value && typeof value === 'object'
+          ? phrases(value as Record<string, unknown>, `${prefix}${key}.`)
+          : [[`${prefix}${key}`, String(value)] as [string, string]],
+      );
     const placeholders = (text: string) => (text.match(/\{\{\w+\}\}/g) ?? []).sort();
     const english = new Map(phrases(locale('en')));
     for (const language of ['fr', 'de']) {
@@ -84,7 +128,12 @@ describe('the interface in three languages', () => {
     const descriptions = DATASETS.flatMap((dataset) => dataset.columns.map((column) => column.description));
     expect(descriptions.length).toBeGreaterThan(40);
     for (const language of ['fr', 'de'] as const) {
-      expect([language, descriptions.filter((key) => translateMessage(language, key) === translateMessage('en', key) || translateMessage(language, key) === key)]).toEqual([language, []]);
+      expect([
+        language,
+        descriptions.filter(
+          (key) => translateMessage(language, key) === translateMessage('en', key) || translateMessage(language, key) === key,
+        ),
+      ]).toEqual([language, []]);
     }
   });
 
@@ -103,14 +152,22 @@ describe('the interface in three languages', () => {
     expect(german('a[href="/countries/AT"]').text()).toBe('Österreich');
 
     for (const header of ['es-ES, it;q=0.8', '', '*;q=0']) {
-      expect(cheerio.load((await get('/countries', header ? { 'Accept-Language': header } : {})).text)('html').attr('lang')).toBe('en');
+      expect(
+        cheerio
+          .load((await get('/countries', header ? { 'Accept-Language': header } : {})).text)('html')
+          .attr('lang'),
+      ).toBe('en');
     }
   });
 
   it('orders members by their names in the reader’s language', async () => {
     const names = (html: string) => {
       const $ = cheerio.load(html);
-      return $('section').filter((_, section) => $(section).find('h2').text() === 'Europa').find('.country-list a').map((_, link) => $(link).text()).get();
+      return $('section')
+        .filter((_, section) => $(section).find('h2').text() === 'Europa')
+        .find('.country-list a')
+        .map((_, link) => $(link).text())
+        .get();
     };
     const german = names((await get('/countries', { 'Accept-Language': 'de' })).text);
     expect(german.indexOf('Österreich')).toBeGreaterThan(german.indexOf('Niederlande'));
@@ -155,7 +212,11 @@ describe('the interface in three languages', () => {
     const remembered = await get('/cycles', { Cookie: 'lang=de', 'Accept-Language': 'fr' });
     expect(cheerio.load(remembered.text)('h1').text()).toBe('Berichtszyklen');
     // A stale or forged cookie is ignored.
-    expect(cheerio.load((await get('/cycles', { Cookie: 'lang=xx', 'Accept-Language': 'fr' })).text)('html').attr('lang')).toBe('fr');
+    expect(
+      cheerio
+        .load((await get('/cycles', { Cookie: 'lang=xx', 'Accept-Language': 'fr' })).text)('html')
+        .attr('lang'),
+    ).toBe('fr');
   });
 
   it('never redirects the switch off the site, and answers 404 for a language it does not have', async () => {
@@ -182,7 +243,11 @@ describe('the interface in three languages', () => {
     expect((await get('/', { 'Accept-Language': 'fr', 'If-None-Match': english.headers.etag! })).status).toBe(200);
     expect((await get('/', { 'Accept-Language': 'fr', 'If-None-Match': french.headers.etag! })).status).toBe(304);
     expect(french.headers.vary).toEqual(expect.stringMatching(/Accept-Language.*Cookie|Cookie.*Accept-Language/));
-    expect(cheerio.load((await get('/', { 'Accept-Language': 'fr' })).text)('h1').text()).toBe('L’Alliance en un coup d’œil');
+    expect(
+      cheerio
+        .load((await get('/', { 'Accept-Language': 'fr' })).text)('h1')
+        .text(),
+    ).toBe('L’Alliance en un coup d’œil');
   });
 
   it('translates error pages and the feed', async () => {
@@ -199,7 +264,12 @@ describe('the interface in three languages', () => {
   it('marks what a member wrote with the language its report states, whatever the interface language', async () => {
     const country = await makeCountry(database.db);
     const commitmentsCycle = await makeCycle(database.db, { opens_on: '2035-01-01', due_on: '2035-03-31', closes_on: '2035-06-30' });
-    const progressCycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2036-01-01', due_on: '2036-03-31', closes_on: '2036-06-30' });
+    const progressCycle = await makeCycle(database.db, {
+      kind: 'progress',
+      opens_on: '2036-01-01',
+      due_on: '2036-03-31',
+      closes_on: '2036-06-30',
+    });
     const commitments = await makeReport(database.db, country.code, commitmentsCycle.id, 'accepted');
     await database.db('reports').where({ id: commitments.id }).update({ text_language: 'fr' });
     await makeStocktaking(database.db, commitments.id, 'PT1');
@@ -209,7 +279,11 @@ describe('the interface in three languages', () => {
 
     const $ = cheerio.load((await get(`/countries/${country.code}`, { 'Accept-Language': 'de' })).text);
     expect($('html').attr('lang')).toBe('de');
-    expect($('.action__title').filter((_, title) => $(title).text() === action.title).attr('lang')).toBe('fr');
+    expect(
+      $('.action__title')
+        .filter((_, title) => $(title).text() === action.title)
+        .attr('lang'),
+    ).toBe('fr');
     expect($('.baseline dd').first().attr('lang')).toBe('fr');
     // The progress report states no language: its narrative is not marked.
     expect($('.action__narrative span[lang]').length).toBe(0);
@@ -231,7 +305,9 @@ describe('the interface in three languages', () => {
     expect(saved.status).toBe(303);
     const report = await database.db('reports').where({ country_code: country.code }).first();
     expect(report.text_language).toBe('de');
-    expect(await database.db('audit_events').where({ verb: 'report.language_set', country_code: country.code }).count('* as n').first()).toEqual({ n: 1 });
+    expect(
+      await database.db('audit_events').where({ verb: 'report.language_set', country_code: country.code }).count('* as n').first(),
+    ).toEqual({ n: 1 });
     const edit = cheerio.load((await agent.get(`${base}/edit`)).text);
     expect(edit('#language-text_language option[selected]').attr('value')).toBe('de');
   });
@@ -245,7 +321,12 @@ describe('the interface in three languages', () => {
     agent.set('Cookie', 'lang=fr');
     const base = `/reports/${country.code}/${cycle.slug}`;
 
-    const invalid = await postForm(agent, `${base}/edit`, `${base}/actions`, { version: 0, title: '', target: 'PT9', due_on: '2014-02-31' });
+    const invalid = await postForm(agent, `${base}/edit`, `${base}/actions`, {
+      version: 0,
+      title: '',
+      target: 'PT9',
+      due_on: '2014-02-31',
+    });
     expect(invalid.status).toBe(422);
     const summary = cheerio.load(invalid.text)('.error-summary');
     expect(summary.find('h2').text()).toBe('Un problème est survenu');
@@ -259,6 +340,8 @@ describe('the interface in three languages', () => {
 
     agent.set('Cookie', 'lang=de');
     const locked = cheerio.load((await agent.get(`/reports/${country.code}/${closed.slug}/edit`)).text);
-    expect(locked('#lock-reason p').text()).toBe('Dieser Berichtszyklus wurde am 31. Dezember 2030 geschlossen: Berichte können nicht mehr geändert werden.');
+    expect(locked('#lock-reason p').text()).toBe(
+      'Dieser Berichtszyklus wurde am 31. Dezember 2030 geschlossen: Berichte können nicht mehr geändert werden.',
+    );
   });
 });

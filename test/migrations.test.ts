@@ -2,8 +2,22 @@ import { migrateToLatest, rollbackAll } from '../src/db/migrate';
 import { useTestDatabase, type TestDatabase } from './helpers/database';
 
 const APP_TABLES = [
-  'action_updates', 'actions', 'audit_events', 'countries', 'cycles', 'indicator_values', 'indicators',
-  'invitations', 'operational_goals', 'policy_targets', 'public_data_version', 'report_submissions', 'reports', 'sessions', 'stocktaking_entries', 'users',
+  'action_updates',
+  'actions',
+  'audit_events',
+  'countries',
+  'cycles',
+  'indicator_values',
+  'indicators',
+  'invitations',
+  'operational_goals',
+  'policy_targets',
+  'public_data_version',
+  'report_submissions',
+  'reports',
+  'sessions',
+  'stocktaking_entries',
+  'users',
 ];
 
 async function publicTables(database: TestDatabase): Promise<string[]> {

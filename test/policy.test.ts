@@ -46,9 +46,33 @@ describe('the access policy', () => {
   it('sends each user home and shows the secretariat every page it may use, cycles included', () => {
     expect(homePath(delegate)).toBe('/reports');
     expect(homePath(secretariat)).toBe('/review');
-    expect(navigationFor(secretariat)).toEqual({ reports: false, review: true, exports: true, audit: true, users: false, cycles: true, countries: false });
-    expect(navigationFor(admin)).toEqual({ reports: false, review: true, exports: true, audit: true, users: true, cycles: true, countries: true });
-    expect(navigationFor(delegate)).toEqual({ reports: true, review: false, exports: false, audit: false, users: false, cycles: false, countries: false });
+    expect(navigationFor(secretariat)).toEqual({
+      reports: false,
+      review: true,
+      exports: true,
+      audit: true,
+      users: false,
+      cycles: true,
+      countries: false,
+    });
+    expect(navigationFor(admin)).toEqual({
+      reports: false,
+      review: true,
+      exports: true,
+      audit: true,
+      users: true,
+      cycles: true,
+      countries: true,
+    });
+    expect(navigationFor(delegate)).toEqual({
+      reports: true,
+      review: false,
+      exports: false,
+      audit: false,
+      users: false,
+      cycles: false,
+      countries: false,
+    });
   });
 
   it('binds delegates, and only delegates, to a country', () => {

@@ -20,10 +20,20 @@ describe('the public data version, known from notifications', () => {
   let version: DataVersion;
   const stored = async () => Number((await database.db('public_data_version').first('version'))!.version);
   const listeners = async () =>
-    Number((await database.db.raw("select count(*) as n from pg_stat_activity where datname = current_database() and application_name = 'alliance-tracker-listener'")).rows[0].n);
+    Number(
+      (
+        await database.db.raw(
+          "select count(*) as n from pg_stat_activity where datname = current_database() and application_name = 'alliance-tracker-listener'",
+        )
+      ).rows[0].n,
+    );
 
   beforeEach(() => {
-    version = createDataVersion({ connectionString: database.url, read: createPublicQueries(database.db).dataVersion, retryMs: 50 });
+    version = createDataVersion({
+      connectionString: database.url,
+      read: () => createPublicQueries(database.db).dataVersion(),
+      retryMs: 50,
+    });
   });
   afterEach(() => version.close());
 
@@ -44,7 +54,9 @@ describe('the public data version, known from notifications', () => {
   it('forgets the version as soon as its connection is lost, and listens again (catching up on what it missed)', async () => {
     await version.current();
     await waitFor(() => version.known() !== undefined, 5000, 10);
-    await database.db.raw("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'alliance-tracker-listener'");
+    await database.db.raw(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'alliance-tracker-listener'",
+    );
     await waitFor(() => version.known() === undefined, 2000, 5);
     // Changed while nobody listened: the reconnected listener must still know it.
     await makeCountry(database.db);
@@ -85,7 +97,14 @@ describe('cached public pages served before sessions', () => {
     const cached = await request(app).get(url);
     expect(cached.status).toBe(200);
     expect(cached.text).toBe(rendered.text);
-    for (const header of ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'cache-control', 'etag', 'content-type']) {
+    for (const header of [
+      'content-security-policy',
+      'x-content-type-options',
+      'referrer-policy',
+      'cache-control',
+      'etag',
+      'content-type',
+    ]) {
       expect([header, cached.headers[header]]).toEqual([header, rendered.headers[header]]);
     }
     expect(cached.headers['set-cookie']).toBeUndefined();
@@ -129,11 +148,16 @@ describe('cached public pages served before sessions', () => {
     const port = (server.address() as AddressInfo).port;
     const raw = (method: string, encoding?: string) =>
       new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-        const request = http.request({ host: '127.0.0.1', port, path: '/cycles', method, headers: encoding ? { 'accept-encoding': encoding } : {} }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
-        });
+        const request = http.request(
+          { host: '127.0.0.1', port, path: '/cycles', method, headers: encoding ? { 'accept-encoding': encoding } : {} },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => {
+              resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) });
+            });
+          },
+        );
         request.on('error', reject).end();
       });
     try {

@@ -3,7 +3,16 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
-import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeStocktaking, makeUpdate, unique } from './helpers/factories';
+import {
+  makeAction,
+  makeCountry,
+  makeCycle,
+  makeIndicatorValue,
+  makeReport,
+  makeStocktaking,
+  makeUpdate,
+  unique,
+} from './helpers/factories';
 
 describe('public transparency pages', () => {
   const database = useTestDatabase();
@@ -24,9 +33,21 @@ describe('public transparency pages', () => {
   async function memberWithHistory() {
     const country = await makeCountry(database.db);
     const commitmentsCycle = await makeCycle(database.db, { opens_on: '2031-01-01', due_on: '2031-03-31', closes_on: '2031-06-30' });
-    const progressCycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2032-01-01', due_on: '2032-03-31', closes_on: '2032-06-30' });
-    const laterCycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2033-01-01', due_on: '2033-03-31', closes_on: '2033-06-30' });
-    const commitments = await makeReport(database.db, country.code, commitmentsCycle.id, 'accepted', { submitted_at: '2031-03-01T10:00:00Z' });
+    const progressCycle = await makeCycle(database.db, {
+      kind: 'progress',
+      opens_on: '2032-01-01',
+      due_on: '2032-03-31',
+      closes_on: '2032-06-30',
+    });
+    const laterCycle = await makeCycle(database.db, {
+      kind: 'progress',
+      opens_on: '2033-01-01',
+      due_on: '2033-03-31',
+      closes_on: '2033-06-30',
+    });
+    const commitments = await makeReport(database.db, country.code, commitmentsCycle.id, 'accepted', {
+      submitted_at: '2031-03-01T10:00:00Z',
+    });
     const baseline = await makeStocktaking(database.db, commitments.id, 'PT2');
     const completedAction = await makeAction(database.db, commitments, { target_code: 'PT2', goal_code: '2.1' });
     const delayedAction = await makeAction(database.db, commitments, { target_code: 'PT4' });
@@ -37,7 +58,18 @@ describe('public transparency pages', () => {
     const pending = await makeReport(database.db, country.code, laterCycle.id, 'submitted');
     const pendingUpdate = await makeUpdate(database.db, pending, delayedAction.id, { status: 'completed', percent_complete: 100 });
     const pendingAction = await makeAction(database.db, pending, { target_code: 'PT4' });
-    return { country, commitmentsCycle, progressCycle, laterCycle, baseline, completedAction, delayedAction, completedUpdate, pendingUpdate, pendingAction };
+    return {
+      country,
+      commitmentsCycle,
+      progressCycle,
+      laterCycle,
+      baseline,
+      completedAction,
+      delayedAction,
+      completedUpdate,
+      pendingUpdate,
+      pendingAction,
+    };
   }
 
   describe('a member page', () => {
@@ -53,12 +85,20 @@ describe('public transparency pages', () => {
       const pt2 = $('#target-PT2').closest('section');
       expect(pt2.find('.baseline').text()).toContain(member.baseline.existing_measures);
       expect(pt2.find('.baseline').text()).toContain(member.baseline.gaps);
-      const completed = pt2.find('.action').filter((_, element) => $(element).find('.action__title').text() === member.completedAction.title);
+      const completed = pt2
+        .find('.action')
+        .filter((_, element) => $(element).find('.action__title').text() === member.completedAction.title);
       expect(completed.find('.tag').text()).toBe('Completed');
       expect(completed.text()).toContain(member.completedUpdate.narrative);
       expect(completed.text()).toContain('2.1');
       const pt4 = $('#target-PT4').closest('section');
-      expect(pt4.find('.action').filter((_, element) => $(element).text().includes(member.delayedAction.title)).find('.tag').text()).toBe('Delayed');
+      expect(
+        pt4
+          .find('.action')
+          .filter((_, element) => $(element).text().includes(member.delayedAction.title))
+          .find('.tag')
+          .text(),
+      ).toBe('Delayed');
       expect($('#target-PT1').closest('section').text()).toContain('No baseline published for this target.');
       expect($('#indicators').closest('section').text()).toContain('1,234');
       const history = $('#history').closest('section').find('tbody tr');
@@ -94,17 +134,31 @@ describe('public transparency pages', () => {
         expect(text).not.toContain('Draft baseline text');
       }
       const [own, other] = pages;
-      expect(own!.$('.action').filter((_, element) => own!.$(element).text().includes(member.delayedAction.title)).find('.tag').text()).toBe('Delayed');
-      expect(other!.text).toContain('has no published report yet');
-      expect(pages[4]!.$(`a[href="/countries/${member.country.code}"]`).closest('tr').text()).toContain('Not published');
+      expect(
+        own
+          .$('.action')
+          .filter((_, element) => own.$(element).text().includes(member.delayedAction.title))
+          .find('.tag')
+          .text(),
+      ).toBe('Delayed');
+      expect(other.text).toContain('has no published report yet');
+      expect(pages[4].$(`a[href="/countries/${member.country.code}"]`).closest('tr').text()).toContain('Not published');
     });
 
     it('shows a withdrawn action with its reason and stops counting it as pledged', async () => {
       const country = await makeCountry(database.db);
-      const first = await makeReport(database.db, country.code, (await makeCycle(database.db, { opens_on: '2035-01-01', due_on: '2035-02-01', closes_on: '2035-03-01' })).id);
+      const first = await makeReport(
+        database.db,
+        country.code,
+        (await makeCycle(database.db, { opens_on: '2035-01-01', due_on: '2035-02-01', closes_on: '2035-03-01' })).id,
+      );
       const kept = await makeAction(database.db, first);
       const dropped = await makeAction(database.db, first);
-      const second = await makeReport(database.db, country.code, (await makeCycle(database.db, { kind: 'progress', opens_on: '2036-01-01', due_on: '2036-02-01', closes_on: '2036-03-01' })).id);
+      const second = await makeReport(
+        database.db,
+        country.code,
+        (await makeCycle(database.db, { kind: 'progress', opens_on: '2036-01-01', due_on: '2036-02-01', closes_on: '2036-03-01' })).id,
+      );
       const reason = unique('Replaced by a national strategy');
       await database.db('actions').where({ id: dropped.id }).update({ withdrawn_in_report_id: second.id, withdrawal_reason: reason });
       await makeUpdate(database.db, second, kept.id, { status: 'completed', percent_complete: 100 });
@@ -117,34 +171,71 @@ describe('public transparency pages', () => {
 
       const overview = await page('/');
       const row = overview.$(`a[href="/countries/${country.code}"]`).closest('tr');
-      expect(row.find('td.num').map((_, cell) => overview.$(cell).text()).get().slice(0, 3)).toEqual(['1', '1', '0']);
+      expect(
+        row
+          .find('td.num')
+          .map((_, cell) => overview.$(cell).text())
+          .get()
+          .slice(0, 3),
+      ).toEqual(['1', '1', '0']);
     });
 
     it('draws progress by target as bars and indicators as line charts with the goal, each beside a table of the same numbers', async () => {
       const country = await makeCountry(database.db);
       const years = [2051, 2052, 2053];
       for (const [index, year] of years.entries()) {
-        const cycle = await makeCycle(database.db, { kind: index ? 'progress' : 'commitments', opens_on: `${year}-01-01`, due_on: `${year}-06-30`, closes_on: `${year}-12-31` });
+        const cycle = await makeCycle(database.db, {
+          kind: index ? 'progress' : 'commitments',
+          opens_on: `${year}-01-01`,
+          due_on: `${year}-06-30`,
+          closes_on: `${year}-12-31`,
+        });
         const report = await makeReport(database.db, country.code, cycle.id, 'accepted');
         await makeIndicatorValue(database.db, report.id, 'victims_identified', [1000, 1050, 1300][index]);
         if (index === 0) {
           await makeAction(database.db, report, { target_code: 'PT3' });
           const done = await makeAction(database.db, report, { target_code: 'PT3' });
-          const later = await makeCycle(database.db, { kind: 'progress', opens_on: '2060-01-01', due_on: '2060-06-30', closes_on: '2060-12-31' });
-          await makeUpdate(database.db, await makeReport(database.db, country.code, later.id, 'accepted'), done.id, { status: 'completed', percent_complete: 100 });
+          const later = await makeCycle(database.db, {
+            kind: 'progress',
+            opens_on: '2060-01-01',
+            due_on: '2060-06-30',
+            closes_on: '2060-12-31',
+          });
+          await makeUpdate(database.db, await makeReport(database.db, country.code, later.id, 'accepted'), done.id, {
+            status: 'completed',
+            percent_complete: 100,
+          });
         }
       }
 
       const { $ } = await page(`/countries/${country.code}`);
 
-      const pt3 = $('#progress-title').closest('section').find('tbody tr').filter((_, row) => $(row).find('th').text() === 'PT3');
-      expect(pt3.find('td.num').map((_, cell) => $(cell).text()).get()).toEqual(['1', '0', '0', '1']);
+      const pt3 = $('#progress-title')
+        .closest('section')
+        .find('tbody tr')
+        .filter((_, row) => $(row).find('th').text() === 'PT3');
+      expect(
+        pt3
+          .find('td.num')
+          .map((_, cell) => $(cell).text())
+          .get(),
+      ).toEqual(['1', '0', '0', '1']);
       expect(pt3.find('rect.stacked__completed').attr('width')).toBe('50');
       const chart = $('#indicator-victims_identified');
       expect(chart.find('circle')).toHaveLength(3);
       expect(chart.find('polyline.line-chart__goal')).toHaveLength(1);
       expect(chart.find('figcaption').text()).toContain('10% more every year');
-      const goals = chart.next('table').find('tbody tr').map((_, row) => $(row).find('td.num').map((__, cell) => $(cell).text()).get().join(' / ')).get();
+      const goals = chart
+        .next('table')
+        .find('tbody tr')
+        .map((_, row) =>
+          $(row)
+            .find('td.num')
+            .map((__, cell) => $(cell).text())
+            .get()
+            .join(' / '),
+        )
+        .get();
       expect(goals).toEqual(['1,000 / 1,000', '1,050 / 1,100', '1,300 / 1,210']);
     });
 
@@ -156,7 +247,16 @@ describe('public transparency pages', () => {
 
       const codes = await database.db('countries').pluck('code');
       const unused = ['QA', 'QB', 'QC', 'QD', 'QE', 'QF'].find((code) => !codes.includes(code));
-      for (const url of [`/countries/${unused}`, '/countries/FRA', '/countries/1', '/targets/PT5', '/targets/XX', '/cycles/no-such-cycle', '/cycles/Bad_Slug', '/no/such/page']) {
+      for (const url of [
+        `/countries/${unused}`,
+        '/countries/FRA',
+        '/countries/1',
+        '/targets/PT5',
+        '/targets/XX',
+        '/cycles/no-such-cycle',
+        '/cycles/Bad_Slug',
+        '/no/such/page',
+      ]) {
         const { response, $ } = await page(url);
         expect({ url, status: response.status }).toEqual({ url, status: 404 });
         expect($('h1').text()).toBe('Page not found');
@@ -173,15 +273,30 @@ describe('public transparency pages', () => {
 
       expect(response.status).toBe(200);
       const total = await database.db('countries').count<{ count: number }[]>('* as count').first();
-      expect($('#members').closest('section').find('tbody tr')).toHaveLength(Number(total!.count));
+      expect($('#members').closest('section').find('tbody tr')).toHaveLength(total!.count);
       const table = $('#members').closest('section');
       for (const code of ['FR', 'US', 'XK', 'VN', member.country.code]) expect(table.find(`a[href="/countries/${code}"]`)).toHaveLength(1);
       const row = $(`a[href="/countries/${member.country.code}"]`).closest('tr');
       expect(row.text()).toContain(member.progressCycle.title);
-      expect(row.find('td.num').map((_, cell) => $(cell).text()).get().slice(0, 3)).toEqual(['2', '1', '1']);
-      expect(row.find('td.matrix').map((_, cell) => $(cell).text()).get()).toEqual(['–', '1/1 completed under PT2', '–', '0/1 completed under PT4']);
+      expect(
+        row
+          .find('td.num')
+          .map((_, cell) => $(cell).text())
+          .get()
+          .slice(0, 3),
+      ).toEqual(['2', '1', '1']);
+      expect(
+        row
+          .find('td.matrix')
+          .map((_, cell) => $(cell).text())
+          .get(),
+      ).toEqual(['–', '1/1 completed under PT2', '–', '0/1 completed under PT4']);
 
-      const byTarget = await database.db('public_actions').select('target_code').count<{ target_code: string; count: number }[]>('* as count').groupBy('target_code');
+      const byTarget = await database
+        .db('public_actions')
+        .select('target_code')
+        .count<{ target_code: string; count: number }[]>('* as count')
+        .groupBy('target_code');
       const pt4 = $('a[href="/targets/PT4"]').closest('tr');
       expect(pt4.find('td.num').first().text()).toBe(String(byTarget.find((target) => target.target_code === 'PT4')?.count ?? 0));
     });
@@ -189,19 +304,35 @@ describe('public transparency pages', () => {
     it('filters and sorts the members table through the query string, and searches actions by word', async () => {
       const member = await memberWithHistory();
       const filtered = cheerio.load((await request(app).get('/?region=Europe&eu=no&target=PT2&status=completed&sort=pledged')).text);
-      const names = filtered('#members').closest('section').find('tbody th').map((_, cell) => filtered(cell).text()).get();
+      const names = filtered('#members')
+        .closest('section')
+        .find('tbody th')
+        .map((_, cell) => filtered(cell).text())
+        .get();
       expect(names).toContain(member.country.name);
       expect(names).not.toContain('France');
       expect(filtered('#sort option[selected]').val()).toBe('pledged');
       expect(filtered('#member-count').text()).toMatch(/Showing \d+ of \d+ members/);
       const none = cheerio.load((await request(app).get('/?region=Africa&target=PT2&status=completed')).text);
-      expect(none('#members').closest('section').find('tbody th').map((_, cell) => none(cell).text()).get()).not.toContain(member.country.name);
+      expect(
+        none('#members')
+          .closest('section')
+          .find('tbody th')
+          .map((_, cell) => none(cell).text())
+          .get(),
+      ).not.toContain(member.country.name);
       expect((await request(app).get('/?region=<script>&sort=../../etc')).status).toBe(200);
 
       const word = member.completedAction.title.split(' ')[1]!;
       const search = cheerio.load((await request(app).get(`/actions?q=${encodeURIComponent(word)}`)).text);
-      expect(search('.action__title').map((_, title) => search(title).text()).get()).toEqual([member.completedAction.title]);
+      expect(
+        search('.action__title')
+          .map((_, title) => search(title).text())
+          .get(),
+      ).toEqual([member.completedAction.title]);
       expect(search('main').text()).not.toContain(member.pendingAction.title);
+      // Each result names its member (the link was empty: a helper shadowed the field).
+      expect(search('.action .hint a').first().text()).toBe(member.country.name);
     });
 
     it('shows the members on a server-drawn world map, shaded by completed share, and names those too small to draw', async () => {
@@ -270,7 +401,9 @@ describe('public transparency pages', () => {
     expect(response.headers['content-type']).toBe('application/atom+xml; charset=utf-8');
     const $ = cheerio.load(response.text, { xml: true });
     expect($('feed').attr('xmlns')).toBe('http://www.w3.org/2005/Atom');
-    const titles = $('entry > title').map((_, title) => $(title).text()).get();
+    const titles = $('entry > title')
+      .map((_, title) => $(title).text())
+      .get();
     expect(titles.slice(0, 2)).toEqual([`${country.name}: ${newer.title} accepted`, `${country.name}: ${older.title} accepted`]);
     expect(titles.join()).not.toContain(draftCycle.title);
     expect(response.text).toContain('&lt;of&gt; &quot;quotes&quot; &amp; more');
@@ -289,7 +422,12 @@ describe('public transparency pages', () => {
       expect($('.goal-list').text()).toContain('2.1');
       expect($('.goal-list').text()).toContain('2.2');
       const section = $(`#country-${member.country.code}`).closest('section');
-      expect(section.find('.action__title').map((_, title) => $(title).text()).get()).toEqual([member.completedAction.title]);
+      expect(
+        section
+          .find('.action__title')
+          .map((_, title) => $(title).text())
+          .get(),
+      ).toEqual([member.completedAction.title]);
       expect((await page('/targets/pt2')).response.status).toBe(301);
     });
   });

@@ -17,7 +17,13 @@ describe('delegates filing reports', () => {
 
   async function delegateWithOpenCycle(kind: 'commitments' | 'progress' = 'commitments') {
     const country = await makeCountry(database.db);
-    const cycle = await makeCycle(database.db, { kind, state: 'open', opens_on: '2020-01-01', due_on: '2099-12-31', closes_on: '2099-12-31' });
+    const cycle = await makeCycle(database.db, {
+      kind,
+      state: 'open',
+      opens_on: '2020-01-01',
+      due_on: '2099-12-31',
+      closes_on: '2099-12-31',
+    });
     const delegate = await makeUser(database.db, { role: 'delegate', country_code: country.code });
     const agent = await signIn(app, delegate.email);
     const base = `/reports/${country.code}/${cycle.slug}`;
@@ -25,7 +31,8 @@ describe('delegates filing reports', () => {
   }
   const version = async (countryCode: string, cycleId: number) =>
     (await database.db('reports').where({ country_code: countryCode, cycle_id: cycleId }).first())?.version ?? 0;
-  const save = async (agent: Agent, base: string, path: string, fields: Record<string, unknown>) => postForm(agent, `${base}/edit`, `${base}/${path}`, fields);
+  const save = async (agent: Agent, base: string, path: string, fields: Record<string, unknown>) =>
+    postForm(agent, `${base}/edit`, `${base}/${path}`, fields);
 
   it('a delegate files a commitments report: baseline for every target, a pledged action, then submits it and it locks', async () => {
     const { country, cycle, agent, base } = await delegateWithOpenCycle();
@@ -36,7 +43,15 @@ describe('delegates filing reports', () => {
 
     expect((await save(agent, base, 'baseline', { version: 0, ...fullBaseline('Hotline in place') })).status).toBe(303);
     const title = unique('Train prosecutors');
-    const added = await save(agent, base, 'actions', { version: 1, title, target: 'PT2', goal: '2.1', body: 'Ministry of Justice', due_on: '2031-06-30', description: 'Yearly course' });
+    const added = await save(agent, base, 'actions', {
+      version: 1,
+      title,
+      target: 'PT2',
+      goal: '2.1',
+      body: 'Ministry of Justice',
+      due_on: '2031-06-30',
+      description: 'Yearly course',
+    });
     expect(added.status).toBe(303);
 
     const submitted = await save(agent, base, 'submit', { version: 2 });
@@ -57,7 +72,9 @@ describe('delegates filing reports', () => {
     expect(page('form[action$="/baseline"]')).toHaveLength(0);
     const refused = await save(agent, `/reports/${country.code}/${cycle.slug}`, 'baseline', { version: 3, ...fullBaseline('Changed') });
     expect(refused.status).toBe(409);
-    expect(await database.db('stocktaking_entries').where({ report_id: report.id }).pluck('existing_measures')).toContain('Hotline in place PT1');
+    expect(await database.db('stocktaking_entries').where({ report_id: report.id }).pluck('existing_measures')).toContain(
+      'Hotline in place PT1',
+    );
   });
 
   it('an incomplete report cannot be submitted, and the page names each missing item, linked to its field', async () => {
@@ -68,7 +85,9 @@ describe('delegates filing reports', () => {
 
     expect(response.status).toBe(422);
     const $ = cheerio.load(response.text);
-    const links = $('.error-summary a').map((_, link) => $(link).attr('href')).get();
+    const links = $('.error-summary a')
+      .map((_, link) => $(link).attr('href'))
+      .get();
     expect(links).toEqual(['#baseline-PT2-existing', '#baseline-PT3-existing', '#baseline-PT4-existing', '#new-action-title']);
     for (const link of links) expect($(link)).toHaveLength(1);
     expect((await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first()).state).toBe('draft');
@@ -78,13 +97,22 @@ describe('delegates filing reports', () => {
     const { country, agent, base } = await delegateWithOpenCycle();
     const description = unique('A long description the delegate typed');
 
-    const response = await save(agent, base, 'actions', { version: 0, title: '  ', target: 'PT9', goal: '4.2', due_on: '2031-02-30', description });
+    const response = await save(agent, base, 'actions', {
+      version: 0,
+      title: '  ',
+      target: 'PT9',
+      goal: '4.2',
+      due_on: '2031-02-30',
+      description,
+    });
 
     expect(response.status).toBe(422);
     const $ = cheerio.load(response.text);
-    expect($('.error-summary a').map((_, link) => $(link).attr('href')).get()).toEqual(
-      expect.arrayContaining(['#new-action-title', '#new-action-target', '#new-action-due_on']),
-    );
+    expect(
+      $('.error-summary a')
+        .map((_, link) => $(link).attr('href'))
+        .get(),
+    ).toEqual(expect.arrayContaining(['#new-action-title', '#new-action-target', '#new-action-due_on']));
     expect($('#new-action-description').text()).toBe(description);
     expect($('#new-action-due_on').val()).toBe('2031-02-30');
     expect($('#new-action-title-error').text()).toContain('Enter a title');
@@ -105,7 +133,13 @@ describe('delegates filing reports', () => {
     expect($('.panel--returned table').text()).toContain('First editor PT1');
     expect($('input[name="version"]').first().val()).toBe('2');
     expect(await version(country.code, cycle.id)).toBe(2);
-    expect(await database.db('stocktaking_entries').join('reports', 'reports.id', 'stocktaking_entries.report_id').where({ country_code: country.code }).pluck('existing_measures')).toContain('First editor PT1');
+    expect(
+      await database
+        .db('stocktaking_entries')
+        .join('reports', 'reports.id', 'stocktaking_entries.report_id')
+        .where({ country_code: country.code })
+        .pluck('existing_measures'),
+    ).toContain('First editor PT1');
   });
 
   it('two saves from the same version at the same moment: one wins, the other gets 409, nothing is lost silently', async () => {
@@ -114,50 +148,100 @@ describe('delegates filing reports', () => {
     const token = csrfTokenIn((await agent.get(`${base}/edit`)).text);
 
     const results = await Promise.all(
-      ['Alice', 'Bob'].map((who) => agent.post(`${base}/baseline`).type('form').send({ _csrf: token, version: 1, ...fullBaseline(who) })),
+      ['Alice', 'Bob'].map((who) =>
+        agent
+          .post(`${base}/baseline`)
+          .type('form')
+          .send({ _csrf: token, version: 1, ...fullBaseline(who) }),
+      ),
     );
 
     expect(results.map((result) => result.status).sort()).toEqual([303, 409]);
     const winner = results[0]!.status === 303 ? 'Alice' : 'Bob';
     expect(await version(country.code, cycle.id)).toBe(2);
-    const saved = await database.db('stocktaking_entries').join('reports', 'reports.id', 'stocktaking_entries.report_id').where({ country_code: country.code, cycle_id: cycle.id }).pluck('existing_measures');
+    const saved = await database
+      .db('stocktaking_entries')
+      .join('reports', 'reports.id', 'stocktaking_entries.report_id')
+      .where({ country_code: country.code, cycle_id: cycle.id })
+      .pluck('existing_measures');
     expect(saved.sort()).toEqual(['PT1', 'PT2', 'PT3', 'PT4'].map((target) => `${winner} ${target}`));
     expect(await database.db('audit_events').where({ country_code: country.code, verb: 'report.baseline_saved' })).toHaveLength(2);
   });
 
   it('a progress report needs an update for every action pledged in earlier accepted reports, and can withdraw one with a reason', async () => {
     const { country, cycle, agent, base } = await delegateWithOpenCycle('progress');
-    const earlier = await makeCycle(database.db, { opens_on: '2010-01-01', due_on: '2010-06-30', closes_on: '2010-12-31', state: 'closed' });
+    const earlier = await makeCycle(database.db, {
+      opens_on: '2010-01-01',
+      due_on: '2010-06-30',
+      closes_on: '2010-12-31',
+      state: 'closed',
+    });
     const accepted = await makeReport(database.db, country.code, earlier.id, 'accepted');
     const kept = await makeAction(database.db, accepted, { target_code: 'PT1' });
     const dropped = await makeAction(database.db, accepted, { target_code: 'PT3' });
 
-    await save(agent, base, 'indicators', { version: 0, 'indicators[victims_identified][value]': '150', 'indicators[victims_identified][note]': 'Police' });
+    await save(agent, base, 'indicators', {
+      version: 0,
+      'indicators[victims_identified][value]': '150',
+      'indicators[victims_identified][note]': 'Police',
+    });
     const incomplete = await save(agent, base, 'submit', { version: 1 });
     expect(incomplete.status).toBe(422);
-    expect(cheerio.load(incomplete.text)('.error-summary a').map((_, link) => cheerio.load(incomplete.text)(link).attr('href')).get()).toEqual([`#updates-a${kept.id}-status`, `#updates-a${dropped.id}-status`]);
+    expect(
+      cheerio
+        .load(incomplete.text)('.error-summary a')
+        .map((_, link) => cheerio.load(incomplete.text)(link).attr('href'))
+        .get(),
+    ).toEqual([`#updates-a${kept.id}-status`, `#updates-a${dropped.id}-status`]);
 
     const noReason = await save(agent, base, `actions/${dropped.id}/withdraw`, { version: 1, reason: ' ' });
     expect(noReason.status).toBe(422);
-    expect((await save(agent, base, `actions/${dropped.id}/withdraw`, { version: 1, reason: 'Merged into the national strategy' })).status).toBe(303);
-    const badPercent = await save(agent, base, 'updates', { version: 2, [`updates[a${kept.id}][status]`]: 'completed', [`updates[a${kept.id}][percent]`]: '40', [`updates[a${kept.id}][narrative]`]: 'Done' });
+    expect(
+      (await save(agent, base, `actions/${dropped.id}/withdraw`, { version: 1, reason: 'Merged into the national strategy' })).status,
+    ).toBe(303);
+    const badPercent = await save(agent, base, 'updates', {
+      version: 2,
+      [`updates[a${kept.id}][status]`]: 'completed',
+      [`updates[a${kept.id}][percent]`]: '40',
+      [`updates[a${kept.id}][narrative]`]: 'Done',
+    });
     expect(badPercent.status).toBe(422);
     expect(cheerio.load(badPercent.text)(`#updates-a${kept.id}-percent-error`).text()).toContain('100%');
-    expect((await save(agent, base, 'updates', { version: 2, [`updates[a${kept.id}][status]`]: 'completed', [`updates[a${kept.id}][percent]`]: '', [`updates[a${kept.id}][narrative]`]: 'Done' })).status).toBe(303);
+    expect(
+      (
+        await save(agent, base, 'updates', {
+          version: 2,
+          [`updates[a${kept.id}][status]`]: 'completed',
+          [`updates[a${kept.id}][percent]`]: '',
+          [`updates[a${kept.id}][narrative]`]: 'Done',
+        })
+      ).status,
+    ).toBe(303);
     expect((await save(agent, base, 'submit', { version: 3 })).status).toBe(303);
 
     const report = await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first();
     expect(report.state).toBe('submitted');
-    expect(await database.db('action_updates').where({ report_id: report.id }).select('action_id', 'status', 'percent_complete')).toEqual([{ action_id: kept.id, status: 'completed', percent_complete: 100 }]);
-    expect(await database.db('actions').where({ id: dropped.id }).first()).toMatchObject({ withdrawn_in_report_id: report.id, withdrawal_reason: 'Merged into the national strategy' });
-    expect(await database.db('indicator_values').where({ report_id: report.id }).first()).toMatchObject({ indicator_code: 'victims_identified', value: 150 });
+    expect(await database.db('action_updates').where({ report_id: report.id }).select('action_id', 'status', 'percent_complete')).toEqual([
+      { action_id: kept.id, status: 'completed', percent_complete: 100 },
+    ]);
+    expect(await database.db('actions').where({ id: dropped.id }).first()).toMatchObject({
+      withdrawn_in_report_id: report.id,
+      withdrawal_reason: 'Merged into the national strategy',
+    });
+    expect(await database.db('indicator_values').where({ report_id: report.id }).first()).toMatchObject({
+      indicator_code: 'victims_identified',
+      value: 150,
+    });
   });
 
   it('a closed or planned cycle locks the form and says why', async () => {
     const country = await makeCountry(database.db);
     const delegate = await makeUser(database.db, { role: 'delegate', country_code: country.code });
     const agent = await signIn(app, delegate.email);
-    for (const [state, reason] of [['closed', 'closed on'], ['planned', 'has not opened yet']] as const) {
+    for (const [state, reason] of [
+      ['closed', 'closed on'],
+      ['planned', 'has not opened yet'],
+    ] as const) {
       const cycle = await makeCycle(database.db, { state });
       const base = `/reports/${country.code}/${cycle.slug}`;
       const page = await agent.get(`${base}/edit`);

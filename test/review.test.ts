@@ -16,10 +16,17 @@ describe('the secretariat reviewing reports', () => {
   /** A country whose delegate has submitted a complete commitments report. */
   async function submittedReport(options: { due_on?: string } = {}) {
     const country = await makeCountry(database.db);
-    const cycle = await makeCycle(database.db, { state: 'open', opens_on: '2020-01-01', due_on: options.due_on ?? '2099-06-30', closes_on: '2099-12-31' });
+    const cycle = await makeCycle(database.db, {
+      state: 'open',
+      opens_on: '2020-01-01',
+      due_on: options.due_on ?? '2099-06-30',
+      closes_on: '2099-12-31',
+    });
     const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
     const base = `/reports/${country.code}/${cycle.slug}`;
-    const baseline = Object.fromEntries(['PT1', 'PT2', 'PT3', 'PT4'].map((target) => [`baseline[${target}][existing]`, unique(`Measures ${target}`)]));
+    const baseline = Object.fromEntries(
+      ['PT1', 'PT2', 'PT3', 'PT4'].map((target) => [`baseline[${target}][existing]`, unique(`Measures ${target}`)]),
+    );
     await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, ...baseline });
     const title = unique('Pledged action');
     await postForm(delegate, `${base}/edit`, `${base}/actions`, { version: 1, title, target: 'PT3', goal: '3.1' });
@@ -28,7 +35,8 @@ describe('the secretariat reviewing reports', () => {
     const staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
     return { country, cycle, delegate, staff, base, title, review: `/review/${country.code}/${cycle.slug}` };
   }
-  const reportRow = async (countryCode: string, cycleId: number) => database.db('reports').where({ country_code: countryCode, cycle_id: cycleId }).first();
+  const reportRow = async (countryCode: string, cycleId: number) =>
+    database.db('reports').where({ country_code: countryCode, cycle_id: cycleId }).first();
 
   it('the queue shows every member’s state, timeliness and the cycle’s rates', async () => {
     const { country, cycle, staff } = await submittedReport();
@@ -44,7 +52,11 @@ describe('the secretariat reviewing reports', () => {
 
     const latePage = cheerio.load((await staff.get(`/review?cycle=${late.cycle.slug}`)).text);
     expect(latePage(`a[href="/review/${late.country.code}/${late.cycle.slug}"]`).closest('tr').text()).toContain('Late');
-    expect(latePage('tbody tr').filter((_, tr) => latePage(tr).text().includes('France')).text()).toContain('Overdue');
+    expect(
+      latePage('tbody tr')
+        .filter((_, tr) => latePage(tr).text().includes('France'))
+        .text(),
+    ).toContain('Overdue');
   });
 
   it('accepting publishes the report on the public pages and records who did it', async () => {
@@ -77,8 +89,18 @@ describe('the secretariat reviewing reports', () => {
 
     const edit = cheerio.load((await delegate.get(`${base}/edit`)).text);
     expect(edit('#review-comment').text()).toContain(comment);
-    const fixed = Object.fromEntries(['PT1', 'PT2', 'PT3'].map((target) => [`baseline[${target}][existing]`, edit(`#baseline-${target}-existing`).text()]));
-    expect((await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 4, ...fixed, 'baseline[PT4][existing]': 'A hotline since 2010' })).status).toBe(303);
+    const fixed = Object.fromEntries(
+      ['PT1', 'PT2', 'PT3'].map((target) => [`baseline[${target}][existing]`, edit(`#baseline-${target}-existing`).text()]),
+    );
+    expect(
+      (
+        await postForm(delegate, `${base}/edit`, `${base}/baseline`, {
+          version: 4,
+          ...fixed,
+          'baseline[PT4][existing]': 'A hotline since 2010',
+        })
+      ).status,
+    ).toBe(303);
     expect((await reportRow(country.code, cycle.id)).state).toBe('draft');
     expect((await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: 5 })).status).toBe(303);
 
@@ -86,11 +108,22 @@ describe('the secretariat reviewing reports', () => {
     expect(reviewPage('#changes-title').closest('section').text()).toMatch(/Baseline PT4:\s*changed/);
     expect(reviewPage('#changes-title').closest('section').text()).toMatch(/Baseline PT1:\s*unchanged/);
     // Side by side: the returned version's text beside the new one.
-    const pt4 = reviewPage('caption:contains("Baseline: this report beside")').closest('table').find('tr').filter((_, row) => reviewPage(row).find('th').text().startsWith('PT4'));
+    const pt4 = reviewPage('caption:contains("Baseline: this report beside")')
+      .closest('table')
+      .find('tr')
+      .filter((_, row) => reviewPage(row).find('th').text().startsWith('PT4'));
     expect(pt4.find('td').first().text()).toMatch(/Measures PT4/);
     expect(pt4.find('td').last().text()).toContain('A hotline since 2010');
-    const versions = await database.db('report_submissions').join('reports', 'reports.id', 'report_submissions.report_id').where({ country_code: country.code }).orderBy('number').select('number', 'outcome');
-    expect(versions).toEqual([{ number: 1, outcome: 'returned' }, { number: 2, outcome: null }]);
+    const versions = await database
+      .db('report_submissions')
+      .join('reports', 'reports.id', 'report_submissions.report_id')
+      .where({ country_code: country.code })
+      .orderBy('number')
+      .select('number', 'outcome');
+    expect(versions).toEqual([
+      { number: 1, outcome: 'returned' },
+      { number: 2, outcome: null },
+    ]);
   });
 
   it('concurrent decisions on one report: exactly one transition and one audit row', async () => {
@@ -100,15 +133,29 @@ describe('the secretariat reviewing reports', () => {
     const otherPage = await other.get(review);
 
     const results = await Promise.all([
-      staff.post(`${review}/accept`).type('form').send({ _csrf: csrfTokenIn(page.text), version: 3 }),
-      other.post(`${review}/return`).type('form').send({ _csrf: csrfTokenIn(otherPage.text), version: 3, comment: 'Return it' }),
-      staff.post(`${review}/accept`).type('form').send({ _csrf: csrfTokenIn(page.text), version: 3 }),
+      staff
+        .post(`${review}/accept`)
+        .type('form')
+        .send({ _csrf: csrfTokenIn(page.text), version: 3 }),
+      other
+        .post(`${review}/return`)
+        .type('form')
+        .send({ _csrf: csrfTokenIn(otherPage.text), version: 3, comment: 'Return it' }),
+      staff
+        .post(`${review}/accept`)
+        .type('form')
+        .send({ _csrf: csrfTokenIn(page.text), version: 3 }),
     ]);
 
     expect(results.map((result) => result.status).sort()).toEqual([303, 409, 409]);
     const report = await reportRow(country.code, cycle.id);
     expect(report.version).toBe(4);
-    expect(await database.db('audit_events').whereIn('verb', ['report.accepted', 'report.returned']).andWhere({ entity_id: String(report.id) })).toHaveLength(1);
+    expect(
+      await database
+        .db('audit_events')
+        .whereIn('verb', ['report.accepted', 'report.returned'])
+        .andWhere({ entity_id: String(report.id) }),
+    ).toHaveLength(1);
   });
 
   it('concurrent submits of one report: exactly one submission', async () => {
@@ -148,7 +195,10 @@ describe('the secretariat reviewing reports', () => {
     expect(rowOf(unknownWithDraft).find('.tag--late')).toHaveLength(0);
 
     const exported = await staff.get(`/exports/submissions.csv?cycle=${cycle.slug}`);
-    const codes = exported.text.split('\r\n').slice(1).map((line) => line.split(',')[2]);
+    const codes = exported.text
+      .split('\r\n')
+      .slice(1)
+      .map((line) => line.split(',')[2]);
     expect(codes).toContain(founder.code);
     for (const member of [unknown, joinedLater, left]) expect(codes).not.toContain(member.code);
 

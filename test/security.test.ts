@@ -10,7 +10,7 @@ const PAYLOADS = [
   '<script>alert("xss-1")</script>',
   '<img src=x onerror=alert("xss-2")>',
   '"><svg onload=alert("xss-3")>',
-  "' onmouseover='alert(\"xss-4\")",
+  '\' onmouseover=\'alert("xss-4")',
   'javascript:alert("xss-5")',
   '</textarea><script>alert("xss-6")</script>',
   '{{constructor.constructor("alert(7)")()}}',
@@ -21,9 +21,13 @@ const payload = PAYLOADS.join(' ');
 function expectInert(html: string, where: string) {
   const $ = cheerio.load(html);
   expect({ where, scripts: $('script').length }).toEqual({ where, scripts: 0 });
-  const handlers = $('*').filter((_, element) => Object.keys((element as unknown as { attribs: Record<string, string> }).attribs ?? {}).some((name) => name.startsWith('on')));
+  const handlers = $('*').filter((_, element) =>
+    Object.keys((element as unknown as { attribs?: Record<string, string> }).attribs ?? {}).some((name) => name.startsWith('on')),
+  );
   expect({ where, handlers: handlers.length }).toEqual({ where, handlers: 0 });
-  const links = $('[href], [src], [action]').filter((_, element) => /^\s*javascript:/i.test($(element).attr('href') ?? $(element).attr('src') ?? $(element).attr('action') ?? ''));
+  const links = $('[href], [src], [action]').filter((_, element) =>
+    /^\s*javascript:/i.test($(element).attr('href') ?? $(element).attr('src') ?? $(element).attr('action') ?? ''),
+  );
   expect({ where, links: links.length }).toEqual({ where, links: 0 });
 }
 
@@ -42,26 +46,84 @@ describe('hostile input', () => {
     const admin = await signIn(app, (await makeUser(database.db, { role: 'admin' })).email);
 
     // An accepted commitments report, filled in through the forms.
-    const commitments = await makeCycle(database.db, { state: 'open', title: `Cycle ${payload}`, opens_on: '2020-01-01', due_on: '2099-06-30', closes_on: '2099-12-31' });
+    const commitments = await makeCycle(database.db, {
+      state: 'open',
+      title: `Cycle ${payload}`,
+      opens_on: '2020-01-01',
+      due_on: '2099-06-30',
+      closes_on: '2099-12-31',
+    });
     const base = `/reports/${country.code}/${commitments.slug}`;
-    const baseline = Object.fromEntries(['PT1', 'PT2', 'PT3', 'PT4'].flatMap((target) => [[`baseline[${target}][existing]`, payload], [`baseline[${target}][gaps]`, payload]]));
+    const baseline = Object.fromEntries(
+      ['PT1', 'PT2', 'PT3', 'PT4'].flatMap((target) => [
+        [`baseline[${target}][existing]`, payload],
+        [`baseline[${target}][gaps]`, payload],
+      ]),
+    );
     expect((await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, ...baseline })).status).toBe(303);
-    expect((await postForm(delegate, `${base}/edit`, `${base}/actions`, { version: 1, title: payload, target: 'PT1', body: payload, description: payload })).status).toBe(303);
-    expect((await postForm(delegate, `${base}/edit`, `${base}/indicators`, { version: 2, 'indicators[victims_identified][value]': '12', 'indicators[victims_identified][note]': payload })).status).toBe(303);
+    expect(
+      (
+        await postForm(delegate, `${base}/edit`, `${base}/actions`, {
+          version: 1,
+          title: payload,
+          target: 'PT1',
+          body: payload,
+          description: payload,
+        })
+      ).status,
+    ).toBe(303);
+    expect(
+      (
+        await postForm(delegate, `${base}/edit`, `${base}/indicators`, {
+          version: 2,
+          'indicators[victims_identified][value]': '12',
+          'indicators[victims_identified][note]': payload,
+        })
+      ).status,
+    ).toBe(303);
     expect((await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: 3 })).status).toBe(303);
     const review = `/review/${country.code}/${commitments.slug}`;
     expect((await postForm(staff, review, `${review}/return`, { version: 4, comment: payload })).status).toBe(303);
 
     // An accepted progress report with an update and a withdrawal, straight in the database.
-    const earlier = await makeCycle(database.db, { opens_on: '2010-01-01', due_on: '2010-06-30', closes_on: '2010-12-31', state: 'closed' });
+    const earlier = await makeCycle(database.db, {
+      opens_on: '2010-01-01',
+      due_on: '2010-06-30',
+      closes_on: '2010-12-31',
+      state: 'closed',
+    });
     const pledged = await makeReport(database.db, country.code, earlier.id, 'accepted');
     const action = await makeAction(database.db, pledged, { title: payload, description: payload, responsible_body: payload });
-    const progressCycle = await makeCycle(database.db, { kind: 'progress', state: 'open', opens_on: '2021-01-01', due_on: '2099-06-30', closes_on: '2099-12-31' });
+    const progressCycle = await makeCycle(database.db, {
+      kind: 'progress',
+      state: 'open',
+      opens_on: '2021-01-01',
+      due_on: '2099-06-30',
+      closes_on: '2099-12-31',
+    });
     const progressBase = `/reports/${country.code}/${progressCycle.slug}`;
-    expect((await postForm(delegate, `${progressBase}/edit`, `${progressBase}/updates`, { version: 0, [`updates[a${action.id}][status]`]: 'in_progress', [`updates[a${action.id}][narrative]`]: payload })).status).toBe(303);
+    expect(
+      (
+        await postForm(delegate, `${progressBase}/edit`, `${progressBase}/updates`, {
+          version: 0,
+          [`updates[a${action.id}][status]`]: 'in_progress',
+          [`updates[a${action.id}][narrative]`]: payload,
+        })
+      ).status,
+    ).toBe(303);
     const withdrawnAction = await makeAction(database.db, pledged, { title: `Second ${unique('a')}` });
-    expect((await postForm(delegate, `${progressBase}/edit`, `${progressBase}/actions/${withdrawnAction.id}/withdraw`, { version: 1, reason: payload })).status).toBe(303);
-    await database.db('reports').where({ country_code: country.code, cycle_id: progressCycle.id }).update({ state: 'accepted', submitted_at: new Date(), reviewed_at: new Date() });
+    expect(
+      (
+        await postForm(delegate, `${progressBase}/edit`, `${progressBase}/actions/${withdrawnAction.id}/withdraw`, {
+          version: 1,
+          reason: payload,
+        })
+      ).status,
+    ).toBe(303);
+    await database
+      .db('reports')
+      .where({ country_code: country.code, cycle_id: progressCycle.id })
+      .update({ state: 'accepted', submitted_at: new Date(), reviewed_at: new Date() });
 
     const pages: Array<[string, request.Response]> = [
       ['edit', await delegate.get(`${base}/edit`)],
@@ -101,8 +163,14 @@ describe('hostile input', () => {
 
     const responses = [
       await delegate.post(`${base}/baseline`).type('form').send(fields),
-      await delegate.post(`${base}/baseline`).type('form').send({ ...fields, _csrf: othersToken }),
-      await delegate.post(`${base}/baseline`).type('form').send({ ...fields, _csrf: '' }),
+      await delegate
+        .post(`${base}/baseline`)
+        .type('form')
+        .send({ ...fields, _csrf: othersToken }),
+      await delegate
+        .post(`${base}/baseline`)
+        .type('form')
+        .send({ ...fields, _csrf: '' }),
       await delegate.post(`${base}/baseline`).set('X-CSRF-Token', othersToken).type('form').send(fields),
       await request(app).post('/login').type('form').send({ email: 'x@example.org', password: 'whatever' }),
     ];
@@ -136,9 +204,21 @@ describe('hostile input', () => {
       expect({ path, fields, status: response.status }).toEqual({ path, fields, status: 422 });
     }
     const admin = await signIn(app, (await makeUser(database.db, { role: 'admin' })).email);
-    const invite = await postForm(admin, '/admin/users', '/admin/users', { email: 'mass@example.org', name: 'Mass', role: 'secretariat', country: '', version: '7', active: 'false' });
+    const invite = await postForm(admin, '/admin/users', '/admin/users', {
+      email: 'mass@example.org',
+      name: 'Mass',
+      role: 'secretariat',
+      country: '',
+      version: '7',
+      active: 'false',
+    });
     expect(invite.status).toBe(422);
-    const roleChange = await postForm(admin, '/admin/users', `/admin/users/${delegateUser.id}/role`, { role: 'delegate', country: country.code, active: 'false', email: 'new@example.org' });
+    const roleChange = await postForm(admin, '/admin/users', `/admin/users/${delegateUser.id}/role`, {
+      role: 'delegate',
+      country: country.code,
+      active: 'false',
+      email: 'new@example.org',
+    });
     expect(roleChange.status).toBe(422);
 
     const report = await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first();
@@ -159,7 +239,11 @@ describe('hostile input', () => {
     const base = `/reports/${mine.code}/${cycle.slug}`;
     await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, 'baseline[PT1][existing]': 'x' });
 
-    const edit = await postForm(delegate, `${base}/edit`, `${base}/actions/${theirAction.id}`, { version: 1, title: 'Hijacked', target: 'PT1' });
+    const edit = await postForm(delegate, `${base}/edit`, `${base}/actions/${theirAction.id}`, {
+      version: 1,
+      title: 'Hijacked',
+      target: 'PT1',
+    });
     const remove = await postForm(delegate, `${base}/edit`, `${base}/actions/${theirAction.id}/remove`, { version: 1 });
 
     expect([edit.status, remove.status]).toEqual([404, 404]);

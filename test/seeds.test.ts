@@ -1,8 +1,56 @@
 import { seedReferenceData } from '../src/db/seed';
 import { useTestDatabase } from './helpers/database';
 
-const FOUNDERS = ['AT', 'BE', 'BG', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE', 'GB',
-  'AL', 'AU', 'KH', 'HR', 'GE', 'GH', 'JP', 'MD', 'ME', 'NZ', 'NG', 'NO', 'PH', 'KR', 'RS', 'CH', 'TH', 'TR', 'UA', 'US', 'VN'];
+const FOUNDERS = [
+  'AT',
+  'BE',
+  'BG',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'HU',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'SE',
+  'GB',
+  'AL',
+  'AU',
+  'KH',
+  'HR',
+  'GE',
+  'GH',
+  'JP',
+  'MD',
+  'ME',
+  'NZ',
+  'NG',
+  'NO',
+  'PH',
+  'KR',
+  'RS',
+  'CH',
+  'TH',
+  'TR',
+  'UA',
+  'US',
+  'VN',
+];
 const LATER = ['AM', 'BA', 'CA', 'CR', 'IL', 'XK', 'MX'];
 
 describe('reference data seed', () => {
@@ -25,11 +73,22 @@ describe('reference data seed', () => {
   it('holds the four policy targets, their seven goals, the indicators and two cycles', async () => {
     expect((await database.db('policy_targets').orderBy('position')).map((target) => target.code)).toEqual(['PT1', 'PT2', 'PT3', 'PT4']);
     const goals = await database.db('operational_goals').orderBy('code');
-    expect(goals.map((goal) => `${goal.target_code}:${goal.code}`)).toEqual(['PT1:1.1', 'PT2:2.1', 'PT2:2.2', 'PT3:3.1', 'PT3:3.2', 'PT4:4.1', 'PT4:4.2']);
+    expect(goals.map((goal) => `${goal.target_code}:${goal.code}`)).toEqual([
+      'PT1:1.1',
+      'PT2:2.1',
+      'PT2:2.2',
+      'PT3:3.1',
+      'PT3:3.2',
+      'PT4:4.1',
+      'PT4:4.2',
+    ]);
     expect(goals.find((goal) => goal.code === '1.1')?.text).toMatch(/at least 10% yearly/);
     expect(await database.db('indicators').pluck('code')).toEqual(expect.arrayContaining(['victims_identified', 'takedown_median_hours']));
     const cycles = await database.db('cycles').orderBy('opens_on');
-    expect(cycles.map((cycle) => [cycle.slug, cycle.kind])).toEqual([['2013-commitments', 'commitments'], ['2014-progress', 'progress']]);
+    expect(cycles.map((cycle) => [cycle.slug, cycle.kind])).toEqual([
+      ['2013-commitments', 'commitments'],
+      ['2014-progress', 'progress'],
+    ]);
   });
 
   it('changes nothing when run again, and keeps an admin rename', async () => {

@@ -6,11 +6,12 @@ export type AdminUserRow = UserRow & { last_signed_in_at: Date | null };
 
 export type PendingInvitationRow = { id: number; email: string; name: string; role: Role; country_code: string | null; expires_at: Date };
 
-
 export function createAdminQueries(db: Database) {
   return {
     async listUsers(): Promise<AdminUserRow[]> {
-      return db('users').select('id', 'email', 'name', 'role', 'country_code', 'active', 'last_signed_in_at').orderBy([{ column: 'active', order: 'desc' }, { column: 'name' }]);
+      return db('users')
+        .select('id', 'email', 'name', 'role', 'country_code', 'active', 'last_signed_in_at')
+        .orderBy([{ column: 'active', order: 'desc' }, { column: 'name' }]);
     },
 
     async findUser(id: number, options: { forUpdate?: boolean } = {}): Promise<AdminUserRow | undefined> {
@@ -20,12 +21,18 @@ export function createAdminQueries(db: Database) {
 
     async emailInUse(email: string): Promise<boolean> {
       const user = await db('users').whereRaw('lower(email) = lower(?)', [email]).first('id');
-      const invitation = await db('invitations').whereRaw('lower(email) = lower(?)', [email]).whereNull('accepted_at').andWhere('expires_at', '>', db.fn.now()).first('id');
+      const invitation = await db('invitations')
+        .whereRaw('lower(email) = lower(?)', [email])
+        .whereNull('accepted_at')
+        .andWhere('expires_at', '>', db.fn.now())
+        .first('id');
       return Boolean(user || invitation);
     },
 
     async updateUser(id: number, fields: Partial<{ role: Role; country_code: string | null; active: boolean }>): Promise<void> {
-      await db('users').where({ id }).update({ ...fields, updated_at: db.fn.now() });
+      await db('users')
+        .where({ id })
+        .update({ ...fields, updated_at: db.fn.now() });
     },
 
     /** Ends every session of a user at once. */
@@ -35,10 +42,18 @@ export function createAdminQueries(db: Database) {
 
     async countActiveAdmins(): Promise<number> {
       const row = await db('users').where({ role: 'admin', active: true }).count<{ count: number }[]>('* as count').first();
-      return Number(row?.count ?? 0);
+      return row?.count ?? 0;
     },
 
-    async insertInvitation(invitation: { token_hash: string; email: string; name: string; role: Role; country_code: string | null; invited_by: number; expires_at: Date }): Promise<number> {
+    async insertInvitation(invitation: {
+      token_hash: string;
+      email: string;
+      name: string;
+      role: Role;
+      country_code: string | null;
+      invited_by: number;
+      expires_at: Date;
+    }): Promise<number> {
       const [row] = await db('invitations').insert(invitation).returning('id');
       return row.id as number;
     },
@@ -64,7 +79,9 @@ export function createAdminQueries(db: Database) {
     },
 
     async updateCountry(code: string, fields: Omit<CountryRow, 'code'>): Promise<void> {
-      await db('countries').where({ code }).update({ ...fields, updated_at: db.fn.now() });
+      await db('countries')
+        .where({ code })
+        .update({ ...fields, updated_at: db.fn.now() });
     },
 
     async listCycles(): Promise<CycleRow[]> {
@@ -81,7 +98,9 @@ export function createAdminQueries(db: Database) {
     },
 
     async updateCycle(slug: string, fields: Partial<Omit<CycleRow, 'id' | 'slug' | 'kind'>>): Promise<void> {
-      await db('cycles').where({ slug }).update({ ...fields, updated_at: db.fn.now() });
+      await db('cycles')
+        .where({ slug })
+        .update({ ...fields, updated_at: db.fn.now() });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { allow } from '../auth/guards';
+import { allow, signedIn } from '../auth/guards';
 import { isCountryCode, isCycleSlug, REGIONS, ROLES, type Role } from '../domain';
 import { countryName } from '../i18n';
 import { cycleMove } from '../reports/workflow';
@@ -7,23 +7,37 @@ import { fieldErrors, handleForm, noFields, type Redisplay } from '../web/forms'
 import { checkParams, isId } from '../web/params';
 import type { AdminService } from './service';
 import { INVITATION_DAYS } from './service';
-import { changeRoleSchema, cycleStateSchema, editCountrySchema, editCycleSchema, inviteSchema, newCountrySchema, newCycleSchema } from './validation';
-
+import {
+  changeRoleSchema,
+  cycleStateSchema,
+  editCountrySchema,
+  editCycleSchema,
+  inviteSchema,
+  newCountrySchema,
+  newCycleSchema,
+} from './validation';
 
 const ROLE_LABELS: Record<Role, string> = { delegate: 'msg.national_delegate', secretariat: 'msg.secretariat', admin: 'msg.administrator' };
 const ROLE_CHOICES = ROLES.map((role) => ({ value: role, label: ROLE_LABELS[role] }));
 
-const str = (value: unknown) => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
+const str = (value: unknown) =>
+  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 const choices = (list: Array<{ value: string; label: string }>, selected: string, blank?: string) => [
   ...(blank === undefined ? [] : [{ value: '', label: blank, selected: selected === '' }]),
   ...list.map((choice) => ({ ...choice, selected: choice.value === selected })),
 ];
 
 /** The values a form shows: what the user typed if it is the form being redisplayed, else the saved ones. */
-function formValues(redisplay: Redisplay | undefined, name: string, saved: Record<string, unknown>) {
+function formValues<K extends string>(redisplay: Redisplay | undefined, name: string, saved: Record<K, unknown>) {
   const typed = redisplay?.form === name ? redisplay.values : undefined;
-  const errors = redisplay?.form === name ? fieldErrors(redisplay.errors.map((error) => ({ ...error, field: error.field.replace(`${name}-`, '') }))) : {};
-  const values = Object.fromEntries(Object.keys(saved).map((key) => [key, typed ? str(typed[key]) : str(saved[key])]));
+  const errors =
+    redisplay?.form === name
+      ? fieldErrors(redisplay.errors.map((error) => ({ ...error, field: error.field.replace(`${name}-`, '') })))
+      : {};
+  const values = Object.fromEntries((Object.keys(saved) as K[]).map((key) => [key, typed ? str(typed[key]) : str(saved[key])])) as Record<
+    K,
+    string
+  >;
   return { values, errors, open: Boolean(typed) };
 }
 
@@ -41,18 +55,33 @@ export function adminRoutes(admin: AdminService): Router {
   // Users and invitations
 
   async function renderUsers(req: Request, res: Response, status: number, redisplay?: Redisplay) {
-    const page = await admin.usersPage(req.user!);
-    const countryChoices = page.countries.map((country) => ({ value: country.code, label: `${countryName(country.code, country.name, req.language)} (${country.code})` }));
+    const page = await admin.usersPage(signedIn(req));
+    const countryChoices = page.countries.map((country) => ({
+      value: country.code,
+      label: `${countryName(country.code, country.name, req.language)} (${country.code})`,
+    }));
     const invite = formValues(redisplay, 'invite', { email: '', name: '', role: 'delegate', country: '' });
     res.status(status).render('admin/users', {
       title: req.t('msg.users'),
       errors: redisplay?.errors ?? [],
-      invite: { ...invite, roleOptions: choices(ROLE_CHOICES, invite.values.role!), countryOptions: choices(countryChoices, invite.values.country!, 'msg.none_secretariat_and_admin') },
+      invite: {
+        ...invite,
+        roleOptions: choices(ROLE_CHOICES, invite.values.role),
+        countryOptions: choices(countryChoices, invite.values.country, 'msg.none_secretariat_and_admin'),
+      },
       invitationDays: INVITATION_DAYS,
       invitations: page.invitations,
       users: page.users.map((user) => {
         const form = formValues(redisplay, `user-${user.id}`, { role: user.role, country: user.country_code ?? '' });
-        return { ...user, isSelf: user.id === req.user!.id, form: { ...form, roleOptions: choices(ROLE_CHOICES, form.values.role!), countryOptions: choices(countryChoices, form.values.country!, 'msg.none_secretariat_and_admin') } };
+        return {
+          ...user,
+          isSelf: user.id === signedIn(req).id,
+          form: {
+            ...form,
+            roleOptions: choices(ROLE_CHOICES, form.values.role),
+            countryOptions: choices(countryChoices, form.values.country, 'msg.none_secretariat_and_admin'),
+          },
+        };
       }),
     });
   }
@@ -63,11 +92,16 @@ export function adminRoutes(admin: AdminService): Router {
     handleForm({
       form: () => 'invite',
       schema: inviteSchema,
-      run: (req, input) => admin.invite(req.user!, input, ctx(req)),
+      run: (req, input) => admin.invite(signedIn(req), input, ctx(req)),
       redisplay: renderUsers,
       done: (req, token) => ({
         url: '/admin/users',
-        flash: { kind: 'success', text: 'msg.invitation_created_send_link_person_works', params: { days: INVITATION_DAYS }, detail: `${req.protocol}://${req.get('host')}/invitations/${token}` },
+        flash: {
+          kind: 'success',
+          text: 'msg.invitation_created_send_link_person_works',
+          params: { days: INVITATION_DAYS },
+          detail: `${req.protocol}://${req.get('host')}/invitations/${token}`,
+        },
       }),
     }),
   );
@@ -76,18 +110,21 @@ export function adminRoutes(admin: AdminService): Router {
     handleForm({
       form: (req) => `user-${id(req)}`,
       schema: changeRoleSchema,
-      run: (req, input) => admin.changeRole(req.user!, id(req), input, ctx(req)),
+      run: (req, input) => admin.changeRole(signedIn(req), id(req), input, ctx(req)),
       redisplay: renderUsers,
       done: () => ({ url: '/admin/users', flash: { kind: 'success', text: 'msg.role_changed' } }),
     }),
   );
-  for (const [path, active, text] of [['deactivate', false, 'msg.user_deactivated_their_sessions_have_ended'], ['reactivate', true, 'msg.user_reactivated']] as const) {
+  for (const [path, active, text] of [
+    ['deactivate', false, 'msg.user_deactivated_their_sessions_have_ended'],
+    ['reactivate', true, 'msg.user_reactivated'],
+  ] as const) {
     router.post(
       `/admin/users/:id/${path}`,
       handleForm({
         form: (req) => `user-${id(req)}`,
         schema: noFields,
-        run: (req) => admin.setActive(req.user!, id(req), active, ctx(req)),
+        run: (req) => admin.setActive(signedIn(req), id(req), active, ctx(req)),
         redisplay: renderUsers,
         done: () => ({ url: '/admin/users', flash: { kind: 'success', text } }),
       }),
@@ -96,19 +133,35 @@ export function adminRoutes(admin: AdminService): Router {
 
   // Countries
 
-  const euChoices = [{ value: 'no', label: 'msg.no' }, { value: 'yes', label: 'msg.yes' }];
+  const euChoices = [
+    { value: 'no', label: 'msg.no' },
+    { value: 'yes', label: 'msg.yes' },
+  ];
 
   async function renderCountries(req: Request, res: Response, status: number, redisplay?: Redisplay) {
-    const page = await admin.countriesPage(req.user!);
+    const page = await admin.countriesPage(signedIn(req));
     const regionChoices = REGIONS.map((region) => ({ value: region, label: req.t(`region.${region}`) }));
     const add = formValues(redisplay, 'country', { code: '', name: '', region: 'Europe', eu_member: 'no', joined_on: '', left_on: '' });
     res.status(status).render('admin/countries', {
       title: req.t('msg.countries'),
       errors: redisplay?.errors ?? [],
-      add: { ...add, regionOptions: choices(regionChoices, add.values.region!), euOptions: choices(euChoices, add.values.eu_member!) },
+      add: { ...add, regionOptions: choices(regionChoices, add.values.region), euOptions: choices(euChoices, add.values.eu_member) },
       countries: page.countries.map((country) => {
-        const form = formValues(redisplay, `country-${country.code}`, { name: country.name, region: country.region, eu_member: country.eu_member ? 'yes' : 'no', joined_on: country.joined_on ?? '', left_on: country.left_on ?? '' });
-        return { ...country, form: { ...form, regionOptions: choices(regionChoices, form.values.region!), euOptions: choices(euChoices, form.values.eu_member!) } };
+        const form = formValues(redisplay, `country-${country.code}`, {
+          name: country.name,
+          region: country.region,
+          eu_member: country.eu_member ? 'yes' : 'no',
+          joined_on: country.joined_on ?? '',
+          left_on: country.left_on ?? '',
+        });
+        return {
+          ...country,
+          form: {
+            ...form,
+            regionOptions: choices(regionChoices, form.values.region),
+            euOptions: choices(euChoices, form.values.eu_member),
+          },
+        };
       }),
     });
   }
@@ -119,7 +172,7 @@ export function adminRoutes(admin: AdminService): Router {
     handleForm({
       form: () => 'country',
       schema: newCountrySchema,
-      run: (req, input) => admin.addCountry(req.user!, input, ctx(req)),
+      run: (req, input) => admin.addCountry(signedIn(req), input, ctx(req)),
       redisplay: renderCountries,
       done: () => ({ url: '/admin/countries', flash: { kind: 'success', text: 'msg.member_added' } }),
     }),
@@ -129,7 +182,7 @@ export function adminRoutes(admin: AdminService): Router {
     handleForm({
       form: (req) => `country-${countryCode(req)}`,
       schema: editCountrySchema,
-      run: (req, input) => admin.editCountry(req.user!, countryCode(req), input, ctx(req)),
+      run: (req, input) => admin.editCountry(signedIn(req), countryCode(req), input, ctx(req)),
       redisplay: renderCountries,
       done: () => ({ url: '/admin/countries', flash: { kind: 'success', text: 'msg.member_changed' } }),
     }),
@@ -137,18 +190,26 @@ export function adminRoutes(admin: AdminService): Router {
 
   // Cycles
 
-  const kindChoices = [{ value: 'progress', label: 'msg.progress_reports' }, { value: 'commitments', label: 'msg.stocktaking_and_commitments' }];
+  const kindChoices = [
+    { value: 'progress', label: 'msg.progress_reports' },
+    { value: 'commitments', label: 'msg.stocktaking_and_commitments' },
+  ];
 
   async function renderCycles(req: Request, res: Response, status: number, redisplay?: Redisplay) {
-    const page = await admin.cyclesPage(req.user!);
+    const page = await admin.cyclesPage(signedIn(req));
     const add = formValues(redisplay, 'cycle', { slug: '', title: '', kind: 'progress', opens_on: '', due_on: '', closes_on: '' });
     res.status(status).render('admin/cycles', {
       title: req.t('msg.reporting_cycles'),
       errors: redisplay?.errors ?? [],
-      add: { ...add, kindOptions: choices(kindChoices, add.values.kind!) },
+      add: { ...add, kindOptions: choices(kindChoices, add.values.kind) },
       cycles: page.cycles.map((cycle) => ({
         ...cycle,
-        form: formValues(redisplay, `cycle-${cycle.slug}`, { title: cycle.title, opens_on: cycle.opens_on, due_on: cycle.due_on, closes_on: cycle.closes_on }),
+        form: formValues(redisplay, `cycle-${cycle.slug}`, {
+          title: cycle.title,
+          opens_on: cycle.opens_on,
+          due_on: cycle.due_on,
+          closes_on: cycle.closes_on,
+        }),
         canOpen: cycleMove(cycle.state, 'open') !== null,
         canClose: cycleMove(cycle.state, 'closed') !== null,
       })),
@@ -161,7 +222,7 @@ export function adminRoutes(admin: AdminService): Router {
     handleForm({
       form: () => 'cycle',
       schema: newCycleSchema,
-      run: (req, input) => admin.createCycle(req.user!, input, ctx(req)),
+      run: (req, input) => admin.createCycle(signedIn(req), input, ctx(req)),
       redisplay: renderCycles,
       done: () => ({ url: '/admin/cycles', flash: { kind: 'success', text: 'msg.cycle_created_planned_open_when_delegates' } }),
     }),
@@ -171,7 +232,7 @@ export function adminRoutes(admin: AdminService): Router {
     handleForm({
       form: (req) => `cycle-${cycleSlug(req)}`,
       schema: editCycleSchema,
-      run: (req, input) => admin.editCycle(req.user!, cycleSlug(req), input, ctx(req)),
+      run: (req, input) => admin.editCycle(signedIn(req), cycleSlug(req), input, ctx(req)),
       redisplay: renderCycles,
       done: () => ({ url: '/admin/cycles', flash: { kind: 'success', text: 'msg.cycle_changed' } }),
     }),
@@ -181,9 +242,12 @@ export function adminRoutes(admin: AdminService): Router {
     handleForm({
       form: (req) => `state-${cycleSlug(req)}`,
       schema: cycleStateSchema,
-      run: (req, input) => admin.setCycleState(req.user!, cycleSlug(req), input.state, ctx(req)),
+      run: (req, input) => admin.setCycleState(signedIn(req), cycleSlug(req), input.state, ctx(req)),
       redisplay: renderCycles,
-      done: (req) => ({ url: '/admin/cycles', flash: { kind: 'success', text: 'msg.cycle_slug_updated', params: { slug: cycleSlug(req) } } }),
+      done: (req) => ({
+        url: '/admin/cycles',
+        flash: { kind: 'success', text: 'msg.cycle_slug_updated', params: { slug: cycleSlug(req) } },
+      }),
     }),
   );
 

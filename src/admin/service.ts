@@ -6,6 +6,7 @@ import { authorize } from '../auth/policy';
 import { hashToken } from '../auth/service';
 import type { CycleState } from '../domain';
 import { cycleMove, moveCycle, type CycleTransition } from '../reports/workflow';
+import { constraintOf } from '../db/pg-errors';
 import { sequentially, type Transactor } from '../db/transaction';
 import { AppError, notFound } from '../web/errors';
 import { FieldError } from '../web/forms';
@@ -21,10 +22,32 @@ const CYCLE_VERBS: Record<CycleTransition, string> = { open: 'cycle.opened', clo
 type Context = { ipAddress: string | null };
 
 export function createAdminService(transaction: Transactor) {
-  const audited = <T>(user: CurrentUser, context: Context, work: (queries: ReturnType<typeof createAdminQueries>, audit: (verb: string, entity: string, entityId: string | number, details: Record<string, unknown>, countryCode?: string | null) => Promise<void>) => Promise<T>) =>
+  const audited = <T>(
+    user: CurrentUser,
+    context: Context,
+    work: (
+      queries: ReturnType<typeof createAdminQueries>,
+      audit: (
+        verb: string,
+        entity: string,
+        entityId: string | number,
+        details: Record<string, unknown>,
+        countryCode?: string | null,
+      ) => Promise<void>,
+    ) => Promise<T>,
+  ) =>
     transaction((trx) =>
       work(createAdminQueries(trx), (verb, entity, entityId, details, countryCode = null) =>
-        recordAuditEvent(trx, { actorUserId: user.id, actorLabel: user.email, verb, entity, entityId, countryCode, details, ipAddress: context.ipAddress }),
+        recordAuditEvent(trx, {
+          actorUserId: user.id,
+          actorLabel: user.email,
+          verb,
+          entity,
+          entityId,
+          countryCode,
+          details,
+          ipAddress: context.ipAddress,
+        }),
       ),
     );
 
@@ -33,7 +56,11 @@ export function createAdminService(transaction: Transactor) {
       authorize(user, 'users.manage');
       return transaction(async (trx) => {
         const queries = createAdminQueries(trx);
-        const [users, invitations, countries] = await sequentially(() => queries.listUsers(), () => queries.listPendingInvitations(), () => queries.listCountries());
+        const [users, invitations, countries] = await sequentially(
+          () => queries.listUsers(),
+          () => queries.listPendingInvitations(),
+          () => queries.listCountries(),
+        );
         return { users, invitations, countries: countries.map((country) => ({ code: country.code, name: country.name })) };
       });
     },
@@ -43,11 +70,18 @@ export function createAdminService(transaction: Transactor) {
       authorize(user, 'users.manage');
       const token = randomBytes(32).toString('base64url');
       await audited(user, context, async (queries, audit) => {
-        if (input.country && !(await queries.findCountry(input.country))) throw new FieldError(422, 'unknown_country', 'country', 'msg.choose_country_from_list');
-        if (await queries.emailInUse(input.email)) throw new FieldError(409, 'email_taken', 'email', 'msg.e_mail_address_already_has_account');
+        if (input.country && !(await queries.findCountry(input.country)))
+          throw new FieldError(422, 'unknown_country', 'country', 'msg.choose_country_from_list');
+        if (await queries.emailInUse(input.email))
+          throw new FieldError(409, 'email_taken', 'email', 'msg.e_mail_address_already_has_account');
         const id = await queries.insertInvitation({
-          token_hash: hashToken(token), email: input.email, name: input.name, role: input.role, country_code: input.country,
-          invited_by: user.id, expires_at: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
+          token_hash: hashToken(token),
+          email: input.email,
+          name: input.name,
+          role: input.role,
+          country_code: input.country,
+          invited_by: user.id,
+          expires_at: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
         });
         await audit('invitation.created', 'invitation', id, { email: input.email, role: input.role }, input.country);
       });
@@ -59,10 +93,18 @@ export function createAdminService(transaction: Transactor) {
       await audited(user, context, async (queries, audit) => {
         const target = await queries.findUser(userId, { forUpdate: true });
         if (!target) throw notFound('user');
-        if (target.id === user.id && input.role !== 'admin') throw new FieldError(409, 'self_demotion', 'role', 'msg.cannot_take_away_own_admin_role');
-        if (input.country && !(await queries.findCountry(input.country))) throw new FieldError(422, 'unknown_country', 'country', 'msg.choose_country_from_list');
+        if (target.id === user.id && input.role !== 'admin')
+          throw new FieldError(409, 'self_demotion', 'role', 'msg.cannot_take_away_own_admin_role');
+        if (input.country && !(await queries.findCountry(input.country)))
+          throw new FieldError(422, 'unknown_country', 'country', 'msg.choose_country_from_list');
         await queries.updateUser(userId, { role: input.role, country_code: input.country });
-        await audit('user.role_changed', 'user', userId, { from: { role: target.role, country: target.country_code }, to: { role: input.role, country: input.country } }, input.country ?? target.country_code);
+        await audit(
+          'user.role_changed',
+          'user',
+          userId,
+          { from: { role: target.role, country: target.country_code }, to: { role: input.role, country: input.country } },
+          input.country ?? target.country_code,
+        );
       });
     },
 
@@ -75,7 +117,13 @@ export function createAdminService(transaction: Transactor) {
         if (!active && target.id === user.id) throw new AppError(409, 'self_deactivation', 'msg.cannot_deactivate_own_account');
         await queries.updateUser(userId, { active });
         const sessionsEnded = active ? 0 : await queries.deleteSessionsOf(userId);
-        await audit(active ? 'user.reactivated' : 'user.deactivated', 'user', userId, { email: target.email, sessions_ended: sessionsEnded }, target.country_code);
+        await audit(
+          active ? 'user.reactivated' : 'user.deactivated',
+          'user',
+          userId,
+          { email: target.email, sessions_ended: sessionsEnded },
+          target.country_code,
+        );
       });
     },
 
@@ -87,9 +135,11 @@ export function createAdminService(transaction: Transactor) {
     async addCountry(user: CurrentUser, input: z.output<typeof newCountrySchema>, context: Context) {
       authorize(user, 'countries.manage');
       await audited(user, context, async (queries, audit) => {
-        if (await queries.findCountry(input.code)) throw new FieldError(409, 'country_exists', 'code', 'msg.there_already_member_code_code', { code: input.code });
-        await queries.insertCountry(input).catch((error: { constraint?: string }) => {
-          if (error.constraint === 'countries_name_unique') throw new FieldError(409, 'name_taken', 'name', 'msg.another_member_already_has_name');
+        if (await queries.findCountry(input.code))
+          throw new FieldError(409, 'country_exists', 'code', 'msg.there_already_member_code_code', { code: input.code });
+        await queries.insertCountry(input).catch((error: unknown) => {
+          if (constraintOf(error) === 'countries_name_unique')
+            throw new FieldError(409, 'name_taken', 'name', 'msg.another_member_already_has_name');
           throw error;
         });
         await audit('country.added', 'country', input.code, { ...input }, input.code);
@@ -101,8 +151,9 @@ export function createAdminService(transaction: Transactor) {
       await audited(user, context, async (queries, audit) => {
         const before = await queries.findCountry(code);
         if (!before) throw notFound('member');
-        await queries.updateCountry(code, input).catch((error: { constraint?: string }) => {
-          if (error.constraint === 'countries_name_unique') throw new FieldError(409, 'name_taken', 'name', 'msg.another_member_already_has_name');
+        await queries.updateCountry(code, input).catch((error: unknown) => {
+          if (constraintOf(error) === 'countries_name_unique')
+            throw new FieldError(409, 'name_taken', 'name', 'msg.another_member_already_has_name');
           throw error;
         });
         await audit('country.changed', 'country', code, { before, after: input }, code);
@@ -117,7 +168,8 @@ export function createAdminService(transaction: Transactor) {
     async createCycle(user: CurrentUser, input: z.output<typeof newCycleSchema>, context: Context) {
       authorize(user, 'cycles.manage');
       await audited(user, context, async (queries, audit) => {
-        if (await queries.findCycle(input.slug)) throw new FieldError(409, 'cycle_exists', 'slug', 'msg.there_already_cycle_called_slug', { slug: input.slug });
+        if (await queries.findCycle(input.slug))
+          throw new FieldError(409, 'cycle_exists', 'slug', 'msg.there_already_cycle_called_slug', { slug: input.slug });
         await queries.insertCycle(input);
         await audit('cycle.created', 'cycle', input.slug, { ...input });
       });
@@ -129,7 +181,10 @@ export function createAdminService(transaction: Transactor) {
         const before = await queries.findCycle(slug, { forUpdate: true });
         if (!before) throw notFound('reporting cycle');
         await queries.updateCycle(slug, input);
-        await audit('cycle.changed', 'cycle', slug, { before: { title: before.title, opens_on: before.opens_on, due_on: before.due_on, closes_on: before.closes_on }, after: input });
+        await audit('cycle.changed', 'cycle', slug, {
+          before: { title: before.title, opens_on: before.opens_on, due_on: before.due_on, closes_on: before.closes_on },
+          after: input,
+        });
       });
     },
 

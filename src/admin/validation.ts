@@ -8,7 +8,7 @@ import { isRealDate } from '../web/forms';
 /** A required date; `field` names its messages (msg.enter_date.<field>, msg.real_date.<field>). */
 const date = (field: string) =>
   z
-    .string({ message: `msg.enter_date.${field}` })
+    .string({ error: `msg.enter_date.${field}` })
     .trim()
     .refine(isRealDate, `msg.real_date.${field}`);
 
@@ -20,7 +20,7 @@ const optionalDate = (field: string) =>
     .transform((value) => (value === '' ? null : value))
     .prefault('');
 
-const role = z.enum(ROLES, { message: 'msg.choose_a_role' });
+const role = z.enum(ROLES, { error: 'msg.choose_a_role' });
 const country = z
   .string()
   .trim()
@@ -30,15 +30,21 @@ const country = z
   .prefault('');
 
 /** A delegate belongs to a country; nobody else does. For every form that sets a role. */
-export const delegatesHaveACountry = <T extends { role: Role; country?: string | null }>(value: T, context: z.RefinementCtx) => {
-  if (isCountryBound(value.role) && !value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'msg.delegate_needs_country' });
-  if (!isCountryBound(value.role) && value.country) context.addIssue({ code: 'custom', path: ['country'], message: 'msg.only_delegates_belong_country_leave_country' });
+export const delegatesHaveACountry = (value: { role: Role; country?: string | null }, context: z.RefinementCtx) => {
+  if (isCountryBound(value.role) && !value.country)
+    context.addIssue({ code: 'custom', path: ['country'], message: 'msg.delegate_needs_country' });
+  if (!isCountryBound(value.role) && value.country)
+    context.addIssue({ code: 'custom', path: ['country'], message: 'msg.only_delegates_belong_country_leave_country' });
 };
 
 export const inviteSchema = z
   .object({
-    email: z.string().trim().max(254).pipe(z.email({ message: 'msg.enter_e_mail_address_like_name' })),
-    name: z.string({ message: 'msg.enter_the_person_name' }).trim().min(1, 'msg.enter_the_person_name').max(200),
+    email: z
+      .string()
+      .trim()
+      .max(254)
+      .pipe(z.email({ error: 'msg.enter_e_mail_address_like_name' })),
+    name: z.string({ error: 'msg.enter_the_person_name' }).trim().min(1, 'msg.enter_the_person_name').max(200),
     role,
     country,
   })
@@ -48,21 +54,23 @@ export const inviteSchema = z
 export const changeRoleSchema = z.object({ role, country }).strict().superRefine(delegatesHaveACountry);
 
 const cycleFields = {
-  title: z.string({ message: 'msg.enter_a_title' }).trim().min(1, 'msg.enter_a_title').max(200),
+  title: z.string({ error: 'msg.enter_a_title' }).trim().min(1, 'msg.enter_a_title').max(200),
   opens_on: date('opening'),
   due_on: date('due'),
   closes_on: date('closing'),
 };
 
 const datesInOrder = (cycle: { opens_on: string; due_on: string; closes_on: string }, context: z.RefinementCtx) => {
-  if (!(cycle.opens_on < cycle.due_on)) context.addIssue({ code: 'custom', path: ['due_on'], message: 'msg.due_date_must_come_after_opening' });
-  if (!(cycle.due_on <= cycle.closes_on)) context.addIssue({ code: 'custom', path: ['closes_on'], message: 'msg.closing_date_must_after_due_date' });
+  if (!(cycle.opens_on < cycle.due_on))
+    context.addIssue({ code: 'custom', path: ['due_on'], message: 'msg.due_date_must_come_after_opening' });
+  if (!(cycle.due_on <= cycle.closes_on))
+    context.addIssue({ code: 'custom', path: ['closes_on'], message: 'msg.closing_date_must_after_due_date' });
 };
 
 export const newCycleSchema = z
   .object({
     slug: z.string().trim().toLowerCase().regex(CYCLE_SLUG, 'msg.use_lower_case_letters_digits_hyphens').max(CYCLE_SLUG_MAX),
-    kind: z.enum(CYCLE_KINDS, { message: 'msg.choose_kind_cycle' }),
+    kind: z.enum(CYCLE_KINDS, { error: 'msg.choose_kind_cycle' }),
     ...cycleFields,
   })
   .strict()
@@ -70,12 +78,12 @@ export const newCycleSchema = z
 
 export const editCycleSchema = z.object(cycleFields).strict().superRefine(datesInOrder);
 
-export const cycleStateSchema = z.object({ state: z.enum(CYCLE_STATES, { message: 'msg.unknown_state' }) }).strict();
+export const cycleStateSchema = z.object({ state: z.enum(CYCLE_STATES, { error: 'msg.unknown_state' }) }).strict();
 
 const countryFields = {
-  name: z.string({ message: 'msg.enter_the_name' }).trim().min(1, 'msg.enter_the_name').max(200),
-  region: z.enum(REGIONS, { message: 'msg.choose_a_region' }),
-  eu_member: z.enum(['yes', 'no'], { message: 'msg.say_whether_was_eu_member_at' }).transform((value) => value === 'yes'),
+  name: z.string({ error: 'msg.enter_the_name' }).trim().min(1, 'msg.enter_the_name').max(200),
+  region: z.enum(REGIONS, { error: 'msg.choose_a_region' }),
+  eu_member: z.enum(['yes', 'no'], { error: 'msg.say_whether_was_eu_member_at' }).transform((value) => value === 'yes'),
   joined_on: optionalDate('joining'),
   left_on: optionalDate('leaving'),
 };

@@ -47,7 +47,18 @@ export const AUDIT_PAGE_SIZE = 100;
 export async function listAuditEvents(db: Database, filter: AuditFilter): Promise<AuditRow[]> {
   const query = db('audit_events as e')
     .leftJoin('users as u', 'u.id', 'e.actor_user_id')
-    .select('e.id', 'e.at', 'e.actor_label', 'u.name as actor_name', 'e.verb', 'e.entity', 'e.entity_id', 'e.country_code', 'e.details', 'e.ip_address')
+    .select(
+      'e.id',
+      'e.at',
+      'e.actor_label',
+      'u.name as actor_name',
+      'e.verb',
+      'e.entity',
+      'e.entity_id',
+      'e.country_code',
+      'e.details',
+      'e.ip_address',
+    )
     .orderBy('e.id', 'desc')
     .limit(AUDIT_PAGE_SIZE);
   if (filter.actor) {

@@ -11,11 +11,24 @@ const day = z.string().refine(isRealDate);
 const filterSchema = z
   .object({
     actor: z.string().trim().max(200).optional(),
-    country: z.string().trim().toUpperCase().regex(/^([A-Z]{2})?$/).optional(),
-    verb: z.string().trim().regex(/^([a-z][a-z_.]*)?$/).optional(),
+    country: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^([A-Z]{2})?$/)
+      .optional(),
+    verb: z
+      .string()
+      .trim()
+      .regex(/^([a-z][a-z_.]*)?$/)
+      .optional(),
     from: day.or(z.literal('')).optional(),
     to: day.or(z.literal('')).optional(),
-    before: z.string().regex(/^\d{1,18}$/).transform(Number).optional(),
+    before: z
+      .string()
+      .regex(/^\d{1,18}$/)
+      .transform(Number)
+      .optional(),
   })
   .strict();
 
@@ -25,10 +38,18 @@ export function auditRoutes(audit: AuditLog): Router {
   router.get('/audit', allow('audit.read'), async (req, res) => {
     const parsed = filterSchema.safeParse(req.query);
     if (!parsed.success) throw new AppError(400, 'bad_filter', 'msg.filter_not_valid_use_form_choose');
-    const filter = Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== '' && value !== undefined));
+    const filter = Object.fromEntries(
+      Object.entries(parsed.data as Record<string, string | number | undefined>).filter(([, value]) => value !== '' && value !== undefined),
+    );
     const [events, verbs] = await Promise.all([audit.list(filter), audit.verbs()]);
     const last = events[events.length - 1];
-    const nextQuery = events.length === AUDIT_PAGE_SIZE && last ? new URLSearchParams({ ...Object.fromEntries(Object.entries(filter).map(([key, value]) => [key, String(value)])), before: String(last.id) }).toString() : null;
+    const nextQuery =
+      events.length === AUDIT_PAGE_SIZE && last
+        ? new URLSearchParams({
+            ...Object.fromEntries(Object.entries(filter).map(([key, value]) => [key, String(value)])),
+            before: String(last.id),
+          }).toString()
+        : null;
     res.render('audit/list', {
       title: req.t('msg.audit_log'),
       filter,

@@ -17,8 +17,11 @@ const { csrfSynchronisedProtection, generateToken } = csrfSync({
  */
 export const csrfProtection: RequestHandler = (req, res, next) => {
   csrfSynchronisedProtection(req, res, (error?: unknown) => {
-    if (error) return next(error);
-    if (req.session?.userId !== undefined) res.locals.csrfToken = generateToken(req);
+    if (error) {
+      next(error);
+      return;
+    }
+    if (req.session.userId !== undefined) res.locals.csrfToken = generateToken(req);
     next();
   });
 };

@@ -13,7 +13,7 @@ export type CurrentUser = {
 export type CurrentUserLookup = (id: number) => Promise<CurrentUser | undefined>;
 
 /** Hours after sign-in when a session ends however active it is. */
-export const ABSOLUTE_SESSION_HOURS = 12;
+const ABSOLUTE_SESSION_HOURS = 12;
 
 /**
  * Loads the signed-in user from the database on every request, so a deactivated user or
@@ -21,13 +21,21 @@ export const ABSOLUTE_SESSION_HOURS = 12;
  */
 export function loadCurrentUser(findActiveUser: CurrentUserLookup): RequestHandler {
   return async (req, res, next) => {
-    const { userId, signedInAt } = req.session ?? {};
-    if (userId === undefined) return next();
+    const { userId, signedInAt } = req.session;
+    if (userId === undefined) {
+      next();
+      return;
+    }
     const expired = !signedInAt || Date.now() - signedInAt > ABSOLUTE_SESSION_HOURS * 3600_000;
     const user = expired ? undefined : await findActiveUser(userId);
     if (!user) {
-      await new Promise<void>((resolve) => req.session.regenerate(() => resolve()));
-      return next();
+      await new Promise<void>((resolve) =>
+        req.session.regenerate(() => {
+          resolve();
+        }),
+      );
+      next();
+      return;
     }
     req.user = user;
     res.locals.currentUser = user;

@@ -1,4 +1,5 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+import type { CurrentUser } from './current-user';
 import { authorize, roleAllows, type PolicyAction } from './policy';
 
 /**
@@ -11,11 +12,18 @@ export const allow =
   (req, res, next) => {
     if (!req.user) {
       const back = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
-      return res.redirect(303, `/login${back}`);
+      res.redirect(303, `/login${back}`);
+      return;
     }
     if (!roleAllows(req.user, action)) authorize(req.user, action);
     next();
   };
+
+/** The signed-in user of a request that passed `allow`; a route without that guard is a bug, answered 500. */
+export function signedIn(req: Request): CurrentUser {
+  if (!req.user) throw new Error(`${req.method} ${req.path} needs allow(…) before it reads the user`);
+  return req.user;
+}
 
 /** Only relative paths on this site are followed after sign-in (no open redirect). */
 export function safeNextPath(next: unknown): string | null {

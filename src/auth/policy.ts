@@ -38,9 +38,6 @@ export const POLICY_ACTIONS = Object.keys(POLICY) as PolicyAction[];
 
 const ruleOf = (action: PolicyAction): Rule => POLICY[action];
 
-/** Actions about one country's data: a delegate may only act on their own country. */
-export const isCountryScoped = (action: PolicyAction) => ruleOf(action).ownCountry === true;
-
 /**
  * Why a visitor may not do something, or null when they may:
  * - `sign_in`: nobody is signed in;
@@ -48,7 +45,11 @@ export const isCountryScoped = (action: PolicyAction) => ruleOf(action).ownCount
  *   exist for them, so the answer does not even confirm it exists);
  * - `forbidden`: the role does not allow it.
  */
-export function refusal(user: Actor | undefined, action: PolicyAction, subject?: CountrySubject): 'sign_in' | 'not_found' | 'forbidden' | null {
+export function refusal(
+  user: Actor | undefined,
+  action: PolicyAction,
+  subject?: CountrySubject,
+): 'sign_in' | 'not_found' | 'forbidden' | null {
   if (!user) return 'sign_in';
   const rule = ruleOf(action);
   if (rule.ownCountry && user.role === 'delegate' && (!subject || user.countryCode !== subject.countryCode)) return 'not_found';
@@ -63,7 +64,8 @@ export function refusal(user: Actor | undefined, action: PolicyAction, subject?:
  */
 export const roleAllows = (user: Actor, action: PolicyAction): boolean => ruleOf(action).roles.includes(user.role);
 
-export const can = (user: Actor | undefined, action: PolicyAction, subject?: CountrySubject): boolean => refusal(user, action, subject) === null;
+export const can = (user: Actor | undefined, action: PolicyAction, subject?: CountrySubject): boolean =>
+  refusal(user, action, subject) === null;
 
 /** Throws the refusal as the error its page shows: 404 for another country, 403 for a wrong role. */
 export function authorize(user: Actor | undefined, action: PolicyAction, subject?: CountrySubject): void {

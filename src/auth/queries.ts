@@ -33,20 +33,30 @@ export function createAuthQueries(db: Database) {
     },
 
     /** Failed sign-ins in the window, for this address of e-mail and for this network address. */
-    async countRecentFailures(email: string, ipAddress: string | null, windowMinutes: number): Promise<{ account: number; address: number }> {
+    async countRecentFailures(
+      email: string,
+      ipAddress: string | null,
+      windowMinutes: number,
+    ): Promise<{ account: number; address: number }> {
       const since = db.raw(`now() - make_interval(mins => ?)`, [windowMinutes]);
       const [account, address] = await sequentially(
-        () => db('audit_events')
-          .where('verb', 'auth.sign_in_failed')
-          .andWhereRaw("lower(details ->> 'email') = lower(?)", [email])
-          .andWhere('at', '>', since)
-          .count<{ count: number }[]>('* as count')
-          .first(),
-        () => ipAddress
-          ? db('audit_events').where({ verb: 'auth.sign_in_failed', ip_address: ipAddress }).andWhere('at', '>', since).count<{ count: number }[]>('* as count').first()
-          : Promise.resolve({ count: 0 }),
+        () =>
+          db('audit_events')
+            .where('verb', 'auth.sign_in_failed')
+            .andWhereRaw("lower(details ->> 'email') = lower(?)", [email])
+            .andWhere('at', '>', since)
+            .count<{ count: number }[]>('* as count')
+            .first(),
+        () =>
+          ipAddress
+            ? db('audit_events')
+                .where({ verb: 'auth.sign_in_failed', ip_address: ipAddress })
+                .andWhere('at', '>', since)
+                .count<{ count: number }[]>('* as count')
+                .first()
+            : Promise.resolve({ count: 0 }),
       );
-      return { account: Number(account?.count ?? 0), address: Number(address?.count ?? 0) };
+      return { account: account?.count ?? 0, address: address?.count ?? 0 };
     },
 
     async findInvitation(tokenHash: string, options: { forUpdate?: boolean } = {}): Promise<InvitationRow | undefined> {

@@ -1,3 +1,4 @@
+import { promisify } from 'node:util';
 import { Router, type Request, type Response } from 'express';
 import { fieldErrors, formFields, handleForm, noFields, text, type Redisplay } from '../web/forms';
 import { formToken } from './csrf';
@@ -7,16 +8,18 @@ import type { AuthService } from './service';
 import { setPasswordSchema, signInSchema } from './service';
 import { SESSION_COOKIE } from './session';
 
-
 export function authRoutes(auth: AuthService): Router {
   const router = Router();
 
   router.get('/login', (req, res) => {
-    if (req.user) return res.redirect(303, homePath(req.user));
+    if (req.user) {
+      res.redirect(303, homePath(req.user));
+      return;
+    }
     res.render('auth/login', { title: req.t('msg.sign_in'), csrfToken: formToken(req), next: safeNextPath(req.query.next), values: {} });
   });
 
-  const renderLogin = (req: Request, res: Response, status: number, redisplay?: Redisplay) =>
+  const renderLogin = (req: Request, res: Response, status: number, redisplay?: Redisplay) => {
     res.status(status).render('auth/login', {
       title: req.t('msg.sign_in'),
       csrfToken: formToken(req),
@@ -25,9 +28,13 @@ export function authRoutes(auth: AuthService): Router {
       errors: redisplay?.errors ?? [],
       fieldErrors: fieldErrors(redisplay?.errors ?? []),
     });
+  };
 
   router.get('/login', (req, res) => {
-    if (req.user) return res.redirect(303, homePath(req.user));
+    if (req.user) {
+      res.redirect(303, homePath(req.user));
+      return;
+    }
     renderLogin(req, res, 200);
   });
 
@@ -41,10 +48,10 @@ export function authRoutes(auth: AuthService): Router {
       redisplay: renderLogin,
       done: async (req, user) => {
         // A new session id at sign-in, so a session id planted before cannot be used after.
-        await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+        await promisify(req.session.regenerate.bind(req.session))();
         req.session.userId = user.id;
         req.session.signedInAt = Date.now();
-        await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+        await promisify(req.session.save.bind(req.session))();
         return { url: safeNextPath(formFields(req).next) ?? homePath(user) };
       },
     }),
@@ -56,9 +63,15 @@ export function authRoutes(auth: AuthService): Router {
       form: () => 'logout',
       schema: noFields,
       run: async (req) => (req.user ? auth.recordSignOut(req.user, { ipAddress: req.ip ?? null }) : undefined),
-      redisplay: (_req, res) => res.redirect(303, '/'),
+      redisplay: (_req, res) => {
+        res.redirect(303, '/');
+      },
       done: async (req, _user, res) => {
-        await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+        await new Promise<void>((resolve) =>
+          req.session.destroy(() => {
+            resolve();
+          }),
+        );
         res.clearCookie(SESSION_COOKIE, { path: '/' });
         return { url: '/' };
       },
@@ -69,7 +82,13 @@ export function authRoutes(auth: AuthService): Router {
     const invitation = await auth.openInvitation(String(req.params.token));
     res.set('Cache-Control', 'no-store');
     const errors = redisplay?.errors ?? [];
-    res.status(status).render('auth/invitation', { title: req.t('msg.set_your_password'), invitation, csrfToken: formToken(req), errors, fieldErrors: fieldErrors(errors) });
+    res.status(status).render('auth/invitation', {
+      title: req.t('msg.set_your_password'),
+      invitation,
+      csrfToken: formToken(req),
+      errors,
+      fieldErrors: fieldErrors(errors),
+    });
   };
 
   router.get('/invitations/:token', (req, res) => renderInvitation(req, res, 200));

@@ -19,8 +19,15 @@ const UNKNOWN_USER_HASH = hashPassword('no user has this password: it only costs
 
 export const signInSchema = z
   .object({
-    email: z.string({ message: 'msg.enter_e_mail_address' }).trim().min(1, 'msg.enter_e_mail_address').max(254, 'msg.enter_correct_e_mail_address_password'),
-    password: z.string({ message: 'msg.enter_your_password' }).min(1, 'msg.enter_your_password').max(PASSWORD_MAX_LENGTH, 'msg.enter_correct_e_mail_address_password'),
+    email: z
+      .string({ error: 'msg.enter_e_mail_address' })
+      .trim()
+      .min(1, 'msg.enter_e_mail_address')
+      .max(254, 'msg.enter_correct_e_mail_address_password'),
+    password: z
+      .string({ error: 'msg.enter_your_password' })
+      .min(1, 'msg.enter_your_password')
+      .max(PASSWORD_MAX_LENGTH, 'msg.enter_correct_e_mail_address_password'),
     /** Where to go after signing in: checked by safeNextPath, never followed as it is. */
     next: z.string().optional(),
   })
@@ -37,7 +44,7 @@ export const setPasswordSchema = z
     username: z.string().optional(),
   })
   .strict()
-  .refine((form) => form.password === form.confirm, { path: ['confirm'], message: 'msg.two_passwords_are_not_same' });
+  .refine((form) => form.password === form.confirm, { path: ['confirm'], error: 'msg.two_passwords_are_not_same' });
 
 export type RequestContext = { ipAddress: string | null };
 
@@ -50,12 +57,18 @@ export function createAuthService(transaction: Transactor) {
      * the same answer; after too many failures the account and the address are throttled.
      */
     async signIn(email: string, password: string, context: RequestContext): Promise<CurrentUser> {
-      const failures = await transaction((trx) => createAuthQueries(trx).countRecentFailures(email, context.ipAddress, THROTTLE.windowMinutes));
+      const failures = await transaction((trx) =>
+        createAuthQueries(trx).countRecentFailures(email, context.ipAddress, THROTTLE.windowMinutes),
+      );
       if (failures.account >= THROTTLE.perAccount || failures.address >= THROTTLE.perAddress) {
         await transaction((trx) =>
           recordAuditEvent(trx, {
-            actorUserId: null, actorLabel: 'anonymous', verb: 'auth.sign_in_throttled', entity: 'session',
-            details: { email: email.toLowerCase() }, ipAddress: context.ipAddress,
+            actorUserId: null,
+            actorLabel: 'anonymous',
+            verb: 'auth.sign_in_throttled',
+            entity: 'session',
+            details: { email: email.toLowerCase() },
+            ipAddress: context.ipAddress,
           }),
         );
         throw new FieldError(429, 'too_many_attempts', 'email', 'error.too_many_attempts', { minutes: THROTTLE.windowMinutes });
@@ -68,8 +81,12 @@ export function createAuthService(transaction: Transactor) {
       if (!user || !valid || !user.active) {
         await transaction((trx) =>
           recordAuditEvent(trx, {
-            actorUserId: null, actorLabel: 'anonymous', verb: 'auth.sign_in_failed', entity: 'session',
-            details: { email: email.toLowerCase() }, ipAddress: context.ipAddress,
+            actorUserId: null,
+            actorLabel: 'anonymous',
+            verb: 'auth.sign_in_failed',
+            entity: 'session',
+            details: { email: email.toLowerCase() },
+            ipAddress: context.ipAddress,
           }),
         );
         throw new FieldError(401, 'bad_credentials', 'email', 'msg.enter_correct_e_mail_address_password');
@@ -77,8 +94,12 @@ export function createAuthService(transaction: Transactor) {
       return transaction(async (trx) => {
         await createAuthQueries(trx).recordSignIn(user.id);
         await recordAuditEvent(trx, {
-          actorUserId: user.id, actorLabel: user.email, verb: 'auth.signed_in', entity: 'session',
-          countryCode: user.country_code, ipAddress: context.ipAddress,
+          actorUserId: user.id,
+          actorLabel: user.email,
+          verb: 'auth.signed_in',
+          entity: 'session',
+          countryCode: user.country_code,
+          ipAddress: context.ipAddress,
         });
         return { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };
       });
@@ -87,8 +108,12 @@ export function createAuthService(transaction: Transactor) {
     async recordSignOut(user: CurrentUser, context: RequestContext): Promise<void> {
       await transaction((trx) =>
         recordAuditEvent(trx, {
-          actorUserId: user.id, actorLabel: user.email, verb: 'auth.signed_out', entity: 'session',
-          countryCode: user.countryCode, ipAddress: context.ipAddress,
+          actorUserId: user.id,
+          actorLabel: user.email,
+          verb: 'auth.signed_out',
+          entity: 'session',
+          countryCode: user.countryCode,
+          ipAddress: context.ipAddress,
         }),
       );
     },
@@ -111,12 +136,22 @@ export function createAuthService(transaction: Transactor) {
           throw new AppError(409, 'email_taken', 'msg.account_e_mail_address_already_exists');
         }
         const user = await createUserQueries(trx).insert({
-          email: invitation.email, name: invitation.name, role: invitation.role, country_code: invitation.country_code, password_hash: passwordHash,
+          email: invitation.email,
+          name: invitation.name,
+          role: invitation.role,
+          country_code: invitation.country_code,
+          password_hash: passwordHash,
         });
         await queries.markInvitationAccepted(invitation.id, user.id);
         await recordAuditEvent(trx, {
-          actorUserId: user.id, actorLabel: user.email, verb: 'invitation.accepted', entity: 'user', entityId: user.id,
-          countryCode: invitation.country_code, details: { role: invitation.role }, ipAddress: context.ipAddress,
+          actorUserId: user.id,
+          actorLabel: user.email,
+          verb: 'invitation.accepted',
+          entity: 'user',
+          entityId: user.id,
+          countryCode: invitation.country_code,
+          details: { role: invitation.role },
+          ipAddress: context.ipAddress,
         });
         return { email: user.email };
       });
@@ -124,7 +159,6 @@ export function createAuthService(transaction: Transactor) {
   };
 }
 
-const invitationGone = () =>
-  new AppError(410, 'invitation_gone', 'msg.invitation_link_has_expired_has_already');
+const invitationGone = () => new AppError(410, 'invitation_gone', 'msg.invitation_link_has_expired_has_already');
 
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -2,7 +2,7 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import type { RequestHandler } from 'express';
 
-export const IDLE_TIMEOUT_MINUTES = 30;
+const IDLE_TIMEOUT_MINUTES = 30;
 export const SESSION_COOKIE = 'alliance.sid';
 
 export type SessionStore = session.Store & { close?: () => void };

@@ -53,7 +53,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (runningPid !== null) {
     if (await answers(urlFor('postgres'))) {
       options.log(`reusing the PostgreSQL server already running on ${options.dataDir} (pid ${runningPid})`);
-      return { urlFor, createDatabaseIfMissing, stop: async () => undefined };
+      return { urlFor, createDatabaseIfMissing, stop: () => Promise.resolve() };
     }
     throw new Error(
       `A PostgreSQL server (pid ${runningPid}) holds ${options.dataDir} but does not answer on port ${options.port}. ` +
@@ -73,8 +73,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // No Unix socket: the system's socket folder may not be ours to write, and TCP on
     // the loopback interface is all the app uses.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message: unknown) => options.log(String(message).trim()),
-    onError: (error: unknown) => options.log(`embedded PostgreSQL: ${String(error)}`),
+    onLog: (message: unknown) => {
+      options.log(String(message).trim());
+    },
+    onError: (error: unknown) => {
+      options.log(`embedded PostgreSQL: ${String(error)}`);
+    },
   });
 
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {

@@ -10,7 +10,7 @@ export type DatabaseOptions = {
   statementTimeoutMs: number;
 };
 
-export const defaultDatabaseOptions: DatabaseOptions = {
+const defaultDatabaseOptions: DatabaseOptions = {
   poolMax: 10,
   acquireTimeoutMs: 5000,
   statementTimeoutMs: 15000,

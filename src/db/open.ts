@@ -28,7 +28,9 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
       dataDir,
       port: config.embeddedPostgresPort,
       persistent: true,
-      log: (message) => logger.debug({ source: 'postgres' }, message),
+      log: (message) => {
+        logger.debug({ source: 'postgres' }, message);
+      },
     });
     await embedded.createDatabaseIfMissing(EMBEDDED_DATABASE);
     url = embedded.urlFor(EMBEDDED_DATABASE);

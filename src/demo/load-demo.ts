@@ -36,7 +36,8 @@ export async function loadDemoData(db: Database): Promise<string[]> {
       if (existing) continue;
 
       // Every third country submitted its commitments late.
-      const commitmentsSubmitted = countryIndex % 3 === 2 ? '2013-05-21T10:00:00Z' : `2013-04-${String(10 + countryIndex).padStart(2, '0')}T10:00:00Z`;
+      const commitmentsSubmitted =
+        countryIndex % 3 === 2 ? '2013-05-21T10:00:00Z' : `2013-04-${String(10 + countryIndex).padStart(2, '0')}T10:00:00Z`;
       const commitments = await insertReport(trx, plan.code, commitmentsId, plan.commitments, commitmentsSubmitted, '2013-06-14T09:00:00Z');
       for (const [target, baseline] of Object.entries(demoBaselines)) {
         await trx('stocktaking_entries').insert({
@@ -67,9 +68,16 @@ export async function loadDemoData(db: Database): Promise<string[]> {
       await insertIndicators(trx, commitments, countryIndex, 0);
 
       if (plan.progress) {
-        const progress = await insertReport(trx, plan.code, progressId, plan.progress, `2014-07-${String(14 + countryIndex).padStart(2, '0')}T10:00:00Z`, '2014-08-20T09:00:00Z');
+        const progress = await insertReport(
+          trx,
+          plan.code,
+          progressId,
+          plan.progress,
+          `2014-07-${String(14 + countryIndex).padStart(2, '0')}T10:00:00Z`,
+          '2014-08-20T09:00:00Z',
+        );
         for (const [actionIndex, actionId] of actionIds.entries()) {
-          const pattern = progressPattern[(actionIndex + countryIndex) % progressPattern.length]!;
+          const pattern = progressPattern[(actionIndex + countryIndex) % progressPattern.length] ?? progressPattern[0];
           await trx('action_updates').insert({
             report_id: progress,
             action_id: actionId,
@@ -83,7 +91,10 @@ export async function loadDemoData(db: Database): Promise<string[]> {
           // One withdrawal, so the public pages show what that looks like.
           await trx('actions')
             .where({ id: actionIds[actionIds.length - 1] })
-            .update({ withdrawn_in_report_id: progress, withdrawal_reason: demoText('Merged into the national strategy adopted in 2014.') });
+            .update({
+              withdrawn_in_report_id: progress,
+              withdrawal_reason: demoText('Merged into the national strategy adopted in 2014.'),
+            });
         }
         await insertIndicators(trx, progress, countryIndex, 1);
       }
@@ -100,7 +111,14 @@ export async function loadDemoData(db: Database): Promise<string[]> {
   });
 }
 
-async function insertReport(trx: Database, countryCode: string, cycleId: number, state: string, submittedAt: string, reviewedAt: string): Promise<number> {
+async function insertReport(
+  trx: Database,
+  countryCode: string,
+  cycleId: number,
+  state: string,
+  submittedAt: string,
+  reviewedAt: string,
+): Promise<number> {
   const submitted = state !== 'draft';
   const reviewed = state === 'accepted' || state === 'returned';
   const [row] = await trx('reports')
@@ -121,7 +139,17 @@ async function insertReport(trx: Database, countryCode: string, cycleId: number,
 async function insertIndicators(trx: Database, reportId: number, countryIndex: number, year: number): Promise<void> {
   const victimsBase = 40 + countryIndex * 17;
   await trx('indicator_values').insert([
-    { report_id: reportId, indicator_code: 'victims_identified', value: Math.round(victimsBase * (1 + 0.12 * year)), note: demoText('National police figures.') },
-    { report_id: reportId, indicator_code: 'takedown_median_hours', value: 96 - year * (20 + countryIndex), note: demoText('Hotline statistics.') },
+    {
+      report_id: reportId,
+      indicator_code: 'victims_identified',
+      value: Math.round(victimsBase * (1 + 0.12 * year)),
+      note: demoText('National police figures.'),
+    },
+    {
+      report_id: reportId,
+      indicator_code: 'takedown_median_hours',
+      value: 96 - year * (20 + countryIndex),
+      note: demoText('Hotline statistics.'),
+    },
   ]);
 }

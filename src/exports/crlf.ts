@@ -27,12 +27,14 @@ export class CrlfRecords extends Transform {
       else if (byte === LF && !quoted) recordEnds += 1;
     }
     this.inQuotes = quoted;
-    if (recordEnds === 0) return this.gather(chunk, callback);
+    if (recordEnds === 0) {
+      this.gather(chunk, callback);
+      return;
+    }
     const output = Buffer.allocUnsafe(chunk.length + recordEnds);
     quoted = start;
     let at = 0;
-    for (let index = 0; index < chunk.length; index += 1) {
-      const byte = chunk[index]!;
+    for (const byte of chunk) {
       if (byte === QUOTE) quoted = !quoted;
       else if (byte === LF && !quoted) output[at++] = CR;
       output[at++] = byte;
@@ -52,7 +54,8 @@ export class CrlfRecords extends Transform {
       const whole = Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
-      return callback(null, whole);
+      callback(null, whole);
+      return;
     }
     callback();
   }

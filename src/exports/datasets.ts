@@ -2,12 +2,12 @@
 // them. One definition serves the secretariat's exports (every report, with filters)
 // and the public open data (accepted reports only), as CSV or JSON.
 
-export type ColumnType = 'string' | 'integer' | 'number' | 'date' | 'datetime' | 'boolean';
+type ColumnType = 'string' | 'integer' | 'number' | 'date' | 'datetime' | 'boolean';
 export type Column = { name: string; type: ColumnType; description: string };
 
 export type ExportFilters = { cycle?: string; country?: string; target?: string; state?: 'draft' | 'submitted' | 'returned' | 'accepted' };
 
-export type QueryOptions = {
+type QueryOptions = {
   filters: ExportFilters;
   /** Only what the public may see: accepted reports. */
   publicOnly: boolean;

@@ -20,18 +20,32 @@ const HEADER = ACTION_COLUMNS.map((column) => column.name);
 /** Undoes the export's formula guard: a leading apostrophe before = + - @ tab CR LF. */
 const unguard = (value: string) => (/^'[=+@\t\r\n-]/.test(value) ? value.slice(1) : value);
 
-
 export function readActionsCsv(text: string, reference: ReferenceData): { actions: ImportedAction[]; problems: ImportProblem[] } {
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{
+      record: string[];
+      info: { lines: number };
+    }>;
   } catch (error) {
-    return { actions: [], problems: [{ line: (error as { lines?: number }).lines ?? 1, message: 'msg.file_not_valid_csv_reason', params: { reason: (error as Error).message } }] };
+    return {
+      actions: [],
+      problems: [
+        {
+          line: (error as { lines?: number }).lines ?? 1,
+          message: 'msg.file_not_valid_csv_reason',
+          params: { reason: (error as Error).message },
+        },
+      ],
+    };
   }
   const [header, ...rows] = records;
   if (!header) return { actions: [], problems: [{ line: 1, message: 'msg.the_file_is_empty' }] };
   if (header.record.join(',') !== HEADER.join(',')) {
-    return { actions: [], problems: [{ line: 1, message: 'msg.header_must_exactly_one_actions_csv', params: { header: HEADER.join(',') } }] };
+    return {
+      actions: [],
+      problems: [{ line: 1, message: 'msg.header_must_exactly_one_actions_csv', params: { header: HEADER.join(',') } }],
+    };
   }
   const actions: ImportedAction[] = [];
   const problems: ImportProblem[] = [];
@@ -39,7 +53,11 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
     // info.lines is the line the record ends on; a record may span lines (quoted line breaks).
     const line = info.lines;
     if (record.length !== HEADER.length) {
-      problems.push({ line, message: 'msg.expected_expected_columns_found_found', params: { expected: HEADER.length, found: record.length } });
+      problems.push({
+        line,
+        message: 'msg.expected_expected_columns_found_found',
+        params: { expected: HEADER.length, found: record.length },
+      });
       continue;
     }
     const value = (name: string) => unguard(record[HEADER.indexOf(name)] ?? '');
@@ -52,7 +70,12 @@ export function readActionsCsv(text: string, reference: ReferenceData): { action
     const before = problems.length;
     if (!reference.countries.has(country)) problems.push({ line, message: 'msg.unknown_country_country', params: { country } });
     if (!reference.targets.has(target)) problems.push({ line, message: 'msg.unknown_policy_target_target_use_pt1', params: { target } });
-    if (goal && reference.goals.get(goal) !== target) problems.push({ line, message: target ? 'msg.operational_goal_goal_not_goal_target_2' : 'msg.operational_goal_goal_not_goal_target', params: { goal, target } });
+    if (goal && reference.goals.get(goal) !== target)
+      problems.push({
+        line,
+        message: target ? 'msg.operational_goal_goal_not_goal_target_2' : 'msg.operational_goal_goal_not_goal_target',
+        params: { goal, target },
+      });
     if (!title.trim()) problems.push({ line, message: 'msg.the_title_is_missing' });
     if (title.length > 300) problems.push({ line, message: 'msg.title_longer_than_300_characters' });
     if (due && !isRealDate(due)) problems.push({ line, message: 'msg.due_not_date_use_yyyy_mm', params: { due } });

@@ -7,7 +7,11 @@ export function createExportQueries(db: Database) {
       const countries: string[] = await db('countries').pluck('code');
       const targets: string[] = await db('policy_targets').pluck('code');
       const goals: Array<{ code: string; target_code: string }> = await db('operational_goals').select('code', 'target_code');
-      return { countries: new Set(countries), targets: new Set(targets), goals: new Map(goals.map((goal) => [goal.code, goal.target_code])) };
+      return {
+        countries: new Set(countries),
+        targets: new Set(targets),
+        goals: new Map(goals.map((goal) => [goal.code, goal.target_code])),
+      };
     },
 
     async filterChoices(): Promise<{ cycles: Array<{ slug: string; title: string }>; countries: Array<{ code: string; name: string }> }> {

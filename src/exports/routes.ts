@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
-import { allow } from '../auth/guards';
+import { allow, signedIn } from '../auth/guards';
 import { REPORT_STATES, TARGET_CODES } from '../domain';
 import { varyByLanguage } from '../i18n';
 import { AppError, notFound } from '../web/errors';
@@ -11,7 +11,10 @@ import { filterSchema, importSchema, type ExportService } from './service';
 const MAX_UPLOAD_BYTES = 5_000_000;
 
 /** Parses the import form's file upload; mounted before CSRF so the token in it is seen. */
-export const importUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } }).single('file');
+export const importUpload = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 },
+}).single('file');
 
 const csvHeaders = (res: Response, filename: string) => {
   res.set('Content-Type', 'text/csv; charset=utf-8');
@@ -24,7 +27,6 @@ function parseFilters(query: unknown) {
   return parsed.data;
 }
 
-
 export function exportRoutes(exportsService: ExportService): Router {
   const router = Router();
   const exporters = allow('data.export');
@@ -33,7 +35,9 @@ export function exportRoutes(exportsService: ExportService): Router {
   router.get('/exports', exporters, async (req, res) => {
     const filters = parseFilters(req.query);
     const choices = await exportsService.filterChoices();
-    const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== undefined) as Array<[string, string]>).toString();
+    const query = new URLSearchParams(
+      Object.entries(filters).flatMap(([name, value]: [string, string | undefined]) => (value === undefined ? [] : [[name, value]])),
+    ).toString();
     res.render('exports/index', {
       title: req.t('msg.exports'),
       filters,
@@ -41,7 +45,10 @@ export function exportRoutes(exportsService: ExportService): Router {
       countries: choices.countries.map((country) => ({ ...country, selected: country.code === filters.country })),
       targets: TARGET_CODES.map((code) => ({ code, selected: code === filters.target })),
       states: REPORT_STATES.map((state) => ({ state, selected: state === filters.state })),
-      files: DATASETS.filter((dataset) => dataset.staff).map((dataset) => ({ ...dataset, href: `/exports/${dataset.name}.csv${query ? `?${query}` : ''}` })),
+      files: DATASETS.filter((dataset) => dataset.staff).map((dataset) => ({
+        ...dataset,
+        href: `/exports/${dataset.name}.csv${query ? `?${query}` : ''}`,
+      })),
     });
   });
 
@@ -52,7 +59,13 @@ export function exportRoutes(exportsService: ExportService): Router {
       title: req.t('msg.import_actions'),
       cycles: cycles.map((cycle) => ({ ...cycle, selected: cycle.slug === redisplay?.values.cycle })),
       errors: redisplay?.errors ?? [],
-      ...(checked && { result: checked.result, problems: checked.result.problems, ready: checked.result.problems.length === 0, csv64: checked.csv64, cycle: redisplay?.values.cycle }),
+      ...(checked && {
+        result: checked.result,
+        problems: checked.result.problems,
+        ready: checked.result.problems.length === 0,
+        csv64: checked.csv64,
+        cycle: redisplay?.values.cycle,
+      }),
     });
   };
 
@@ -71,29 +84,42 @@ export function exportRoutes(exportsService: ExportService): Router {
       run: async (req, input) => {
         const text = req.file ? req.file.buffer.toString('utf8') : Buffer.from(input.csv64 ?? '', 'base64').toString('utf8');
         if (!text.trim()) throw new FieldError(422, 'no_file', 'file', 'msg.choose_csv_file_actions_csv_format');
-        const result = await exportsService.importActions(req.user!, input.cycle, text, { apply: input.confirm === '1' }, { ipAddress: req.ip ?? null });
+        const result = await exportsService.importActions(
+          signedIn(req),
+          input.cycle,
+          text,
+          { apply: input.confirm === '1' },
+          { ipAddress: req.ip ?? null },
+        );
         return { result, csv64: Buffer.from(text, 'utf8').toString('base64') };
       },
       redisplay: renderImport,
       done: (req, checked) =>
         checked.result.applied
-          ? { url: `/review?cycle=${String(formFields(req).cycle)}`, flash: { kind: 'success', text: 'msg.imported_total_actions_into_reports_draft', params: { total: checked.result.total, reports: checked.result.countries.length } } }
+          ? {
+              url: `/review?cycle=${String(formFields(req).cycle)}`,
+              flash: {
+                kind: 'success',
+                text: 'msg.imported_total_actions_into_reports_draft',
+                params: { total: checked.result.total, reports: checked.result.countries.length },
+              },
+            }
           : { status: checked.result.problems.length ? 422 : 200, result: checked },
     }),
   );
 
   router.get('/exports/:file', exporters, async (req, res) => {
-    const match = /^([a-z]+)\.csv$/.exec(String(req.params.file));
-    if (!match) throw notFound('export');
+    const name = /^([a-z]+)\.csv$/.exec(String(req.params.file))?.[1];
+    if (!name) throw notFound('export');
     const filters = parseFilters(req.query);
     res.set('Cache-Control', 'no-store');
-    csvHeaders(res, `${match[1]}.csv`);
-    await exportsService.download(req.user!, match[1]!, filters, res, { ipAddress: req.ip ?? null });
+    csvHeaders(res, `${name}.csv`);
+    await exportsService.download(signedIn(req), name, filters, res, { ipAddress: req.ip ?? null });
   });
 
   // Open data: public, accepted reports only, cacheable and conditional.
 
-  router.get('/open-data', async (req, res) => {
+  router.get('/open-data', (req, res) => {
     res.set('Cache-Control', 'public, max-age=300');
     varyByLanguage(res);
     res.render('exports/open-data', { title: req.t('openData.title'), datasets: DATASETS.filter((dataset) => dataset.public) });
@@ -142,12 +168,13 @@ export function exportRoutes(exportsService: ExportService): Router {
   });
 
   router.get('/open-data/:file', async (req, res) => {
-    const match = /^([a-z]+)\.(csv|json)$/.exec(String(req.params.file));
-    if (!match || !DATASETS.some((dataset) => dataset.public && dataset.name === match[1])) throw notFound('dataset');
+    const [, name, format] = /^([a-z]+)\.(csv|json)$/.exec(req.params.file) ?? [];
+    if (!name || !(format === 'csv' || format === 'json') || !DATASETS.some((dataset) => dataset.public && dataset.name === name))
+      throw notFound('dataset');
     if (await notModified(req, res)) return;
-    if (match[2] === 'csv') csvHeaders(res, `${match[1]}.csv`);
+    if (format === 'csv') csvHeaders(res, `${name}.csv`);
     else res.set('Content-Type', 'application/json; charset=utf-8');
-    await exportsService.openData(match[1]!, match[2] as 'csv' | 'json', res);
+    await exportsService.openData(name, format, res);
   });
 
   return router;

@@ -14,7 +14,12 @@ import { readActionsCsv, type ImportProblem } from './import';
 import { createExportQueries } from './queries';
 import { streamCsv, streamJson } from './stream';
 
-const optional = <T extends z.ZodType>(schema: T) => z.literal('').transform(() => undefined).or(schema).optional();
+const optional = <T extends z.ZodType>(schema: T) =>
+  z
+    .literal('')
+    .transform(() => undefined)
+    .or(schema)
+    .optional();
 
 export const filterSchema = z
   .object({
@@ -28,15 +33,18 @@ export const filterSchema = z
 
 export const importSchema = z
   .object({
-    cycle: z.string({ message: 'msg.choose_cycle_import_into' }).refine(isCycleSlug, 'msg.choose_cycle_import_into'),
+    cycle: z.string({ error: 'msg.choose_cycle_import_into' }).refine(isCycleSlug, 'msg.choose_cycle_import_into'),
     // The checked file, sent back base64-encoded so that no line break changes on the way.
-    csv64: z.string().max(7_000_000, 'msg.file_larger_than_5_mb').regex(/^[A-Za-z0-9+/=]*$/, 'msg.checked_file_was_damaged_check_again').optional(),
+    csv64: z
+      .string()
+      .max(7_000_000, 'msg.file_larger_than_5_mb')
+      .regex(/^[A-Za-z0-9+/=]*$/, 'msg.checked_file_was_damaged_check_again')
+      .optional(),
     confirm: z.literal('1').optional(),
   })
   .strict();
 
 type Context = { ipAddress: string | null };
-
 
 export function createExportService(db: Database, streams: pg.Pool) {
   const queries = createExportQueries(db);
@@ -54,8 +62,14 @@ export function createExportService(db: Database, streams: pg.Pool) {
       const { bom, ...queryFilters } = filters;
       await db.transaction((trx) =>
         recordAuditEvent(trx, {
-          actorUserId: user.id, actorLabel: user.email, verb: 'export.downloaded', entity: 'export', entityId: `${name}.csv`,
-          countryCode: queryFilters.country ?? null, ipAddress: context.ipAddress, details: { file: `${name}.csv`, filters: queryFilters, bom: Boolean(bom) },
+          actorUserId: user.id,
+          actorLabel: user.email,
+          verb: 'export.downloaded',
+          entity: 'export',
+          entityId: `${name}.csv`,
+          countryCode: queryFilters.country ?? null,
+          ipAddress: context.ipAddress,
+          details: { file: `${name}.csv`, filters: queryFilters, bom: Boolean(bom) },
         }),
       );
       await streamCsv(streams, dataset.query({ filters: queryFilters, publicOnly: false, forCsv: true }), out, { bom: Boolean(bom) });
@@ -87,7 +101,13 @@ export function createExportService(db: Database, streams: pg.Pool) {
      * cycle; with apply, creates its actions in each country's draft report, all in one
      * transaction, or nothing at all.
      */
-    async importActions(user: CurrentUser, cycleSlug: string, text: string, options: { apply: boolean }, context: Context): Promise<{ problems: ImportProblem[]; countries: Array<{ code: string; actions: number }>; total: number; applied: boolean }> {
+    async importActions(
+      user: CurrentUser,
+      cycleSlug: string,
+      text: string,
+      options: { apply: boolean },
+      context: Context,
+    ): Promise<{ problems: ImportProblem[]; countries: Array<{ code: string; actions: number }>; total: number; applied: boolean }> {
       authorize(user, 'data.import');
       const { actions, problems } = readActionsCsv(text, await queries.referenceData());
       return db.transaction(async (trx) => {
@@ -98,12 +118,17 @@ export function createExportService(db: Database, streams: pg.Pool) {
         // The cycle's lock is the workflow's, as for a delegate's save: nothing is
         // imported into a cycle that is not open.
         const cycleBlocked = blockedBy('import', { cycle, report: undefined });
-        if (cycleBlocked) problems.push({ line: 1, message: blockedMessage(cycleBlocked).key, params: blockedMessage(cycleBlocked).params });
+        if (cycleBlocked)
+          problems.push({ line: 1, message: blockedMessage(cycleBlocked).key, params: blockedMessage(cycleBlocked).params });
         for (const code of codes) {
           const report = await reports.findReport(code, cycle.id, { forUpdate: true });
-          if (!cycleBlocked && blockedBy('import', { cycle, report })) {
-            const line = actions.find((action) => action.country_code === code)!.line;
-            problems.push({ line, message: 'msg.country_report_cycle_state_actions_can', params: { country: code, cycle: cycle.title, state: report!.state } });
+          const first = actions.find((action) => action.country_code === code);
+          if (!cycleBlocked && first && report && blockedBy('import', { cycle, report })) {
+            problems.push({
+              line: first.line,
+              message: 'msg.country_report_cycle_state_actions_can',
+              params: { country: code, cycle: cycle.title, state: report.state },
+            });
           }
         }
         problems.sort((a, b) => a.line - b.line);
@@ -119,8 +144,14 @@ export function createExportService(db: Database, streams: pg.Pool) {
           }
           await moveReport(reports, report, 'import');
           await recordAuditEvent(trx, {
-            actorUserId: user.id, actorLabel: user.email, verb: 'report.actions_imported', entity: 'report', entityId: report.id,
-            countryCode: code, ipAddress: context.ipAddress, details: { cycle: cycleSlug, actions: own.length },
+            actorUserId: user.id,
+            actorLabel: user.email,
+            verb: 'report.actions_imported',
+            entity: 'report',
+            entityId: report.id,
+            countryCode: code,
+            ipAddress: context.ipAddress,
+            details: { cycle: cycleSlug, actions: own.length },
           });
         }
         return { problems, countries, total: actions.length, applied: true };

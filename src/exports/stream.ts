@@ -16,7 +16,13 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 export type Query = { sql: string; bindings: Array<string | number> };
 
 export function createStreamPool(connectionString: string, logger?: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true, application_name: 'alliance-tracker-exports' });
+  const pool = new pg.Pool({
+    connectionString,
+    max: 4,
+    idleTimeoutMillis: 10_000,
+    allowExitOnIdle: true,
+    application_name: 'alliance-tracker-exports',
+  });
   pool.on('error', (error) => logger?.warn({ err: error }, 'export connection lost'));
   return pool;
 }
@@ -36,7 +42,8 @@ async function streaming(pool: pg.Pool, out: Writable, work: (client: pg.PoolCli
   } finally {
     out.off('close', onClose);
     // A connection interrupted mid-stream is not reused.
-    client.release(aborted ? new Error('client went away') : undefined);
+    // (`aborted` is set by the close listener while work() runs.)
+    client.release((aborted as boolean) ? new Error('client went away') : undefined);
   }
 }
 

@@ -9,11 +9,11 @@ import { perHeaderValue } from '../web/per-header-value';
 // one key per phrase; English is the fallback for a key a language lacks. What members
 // wrote (report texts) is never translated.
 
-export const LANGUAGES = ['en', 'fr', 'de'] as const;
+const LANGUAGES = ['en', 'fr', 'de'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 /** Each language named in itself, for the switch. */
-export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', fr: 'Français', de: 'Deutsch' };
+const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', fr: 'Français', de: 'Deutsch' };
 
 export const LANGUAGE_COOKIE = 'lang';
 const COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${LANGUAGE_COOKIE}=(${LANGUAGES.join('|')})(?:;|$)`);
@@ -41,21 +41,29 @@ export type Translate = TFunction;
 /** One value per language, made on first use (formatters, translators, name lists). */
 export const perLanguage = <T>(make: (language: Language) => T) => {
   const made = new Map<Language, T>();
-  return (language: Language): T => made.get(language) ?? made.set(language, make(language)).get(language)!;
+  return (language: Language): T => {
+    if (!made.has(language)) made.set(language, make(language));
+    return made.get(language) as T;
+  };
 };
 
 export const translator: (language: Language) => Translate = perLanguage((language) => i18n.getFixedT(language));
 
 // Dates, numbers and percentages as each language writes them.
 
-const dateFormat = perLanguage((language) => new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }));
+const dateFormat = perLanguage(
+  (language) =>
+    new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
+);
 const numberFormat = perLanguage((language) => new Intl.NumberFormat(language === 'en' ? 'en-GB' : language, { maximumFractionDigits: 2 }));
-const percentFormat = perLanguage((language) => new Intl.NumberFormat(language === 'en' ? 'en-GB' : language, { style: 'percent', maximumFractionDigits: 0 }));
+const percentFormat = perLanguage(
+  (language) => new Intl.NumberFormat(language === 'en' ? 'en-GB' : language, { style: 'percent', maximumFractionDigits: 0 }),
+);
 
 /** 'YYYY-MM-DD' (a calendar day) or a Date (an instant) as "5 December 2012", "5 décembre 2012", "5. Dezember 2012". */
 export function formatDate(value: unknown, language: Language = 'en'): string {
   if (value === null || value === undefined || value === '') return '';
-  const date = value instanceof Date ? value : new Date(`${String(value)}T00:00:00Z`);
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(`${value}T00:00:00Z`) : new Date(NaN);
   return Number.isNaN(date.getTime()) ? '' : dateFormat(language).format(date);
 }
 
@@ -96,7 +104,8 @@ export function translateMessage(language: Language, key: string, params: Record
   return i18n.t(key, { ...localisedParams(language, params), lng: language, defaultValue: key });
 }
 
-export const isLanguage = (value: unknown): value is Language => typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+export const isLanguage = (value: unknown): value is Language =>
+  typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 
 const negotiateLanguage = perHeaderValue(
   'accept-language',
@@ -108,7 +117,7 @@ const negotiateLanguage = perHeaderValue(
 );
 
 /** The reader's language: the one they chose with the switch, else the best their browser asks for, else English. */
-export function languageOf(req: Request): Language {
+function languageOf(req: Request): Language {
   const chosen = COOKIE_PATTERN.exec(req.headers.cookie ?? '')?.[1];
   if (isLanguage(chosen)) return chosen;
   return negotiateLanguage(req);

@@ -35,7 +35,8 @@ const round = (value: number) => Math.round(value * 100) / 100;
  * line: the first value growing by goalGrowth each cycle (goal 1.1: +10% a year).
  */
 export function indicatorLine(values: number[], goalGrowth: number | null) {
-  const goal = goalGrowth === null || values.length === 0 ? [] : values.map((_, index) => values[0]! * (1 + goalGrowth) ** index);
+  const [first] = values;
+  const goal = goalGrowth === null || first === undefined ? [] : values.map((_, index) => first * (1 + goalGrowth) ** index);
   const all = [...values, ...goal];
   const min = Math.min(0, ...all);
   const max = Math.max(1, ...all);

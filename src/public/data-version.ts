@@ -51,7 +51,10 @@ export function createDataVersion(options: Options): DataVersion {
     clearInterval(check);
     connection.end().catch(() => undefined);
     if (closed) return;
-    options.logger?.warn({ err: error }, 'public data version: listening connection lost; reading the version per request until it is back');
+    options.logger?.warn(
+      { err: error },
+      'public data version: listening connection lost; reading the version per request until it is back',
+    );
     retry = setTimeout(listen, retryMs);
     retry.unref();
   };
@@ -78,8 +81,12 @@ export function createDataVersion(options: Options): DataVersion {
       latest = Math.max(latest, Number(message.payload));
       if (version !== undefined) version = Math.max(version, latest);
     });
-    connection.on('error', (error) => lost(connection, error));
-    connection.on('end', () => lost(connection));
+    connection.on('error', (error) => {
+      lost(connection, error);
+    });
+    connection.on('end', () => {
+      lost(connection);
+    });
     try {
       await connection.connect();
       await connection.query(`listen ${CHANNEL}`);
@@ -91,7 +98,9 @@ export function createDataVersion(options: Options): DataVersion {
           (read) => {
             if (client === connection) version = Math.max(version ?? 0, read);
           },
-          (error: Error) => lost(connection, error),
+          (error: unknown) => {
+            lost(connection, error as Error);
+          },
         );
       }, checkEveryMs);
       check.unref();

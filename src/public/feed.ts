@@ -1,7 +1,10 @@
 import type { Labels } from '../i18n/labels';
 
-const escapeXml = (text: string) =>
-  text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[character]!);
+/** The five characters XML escapes. */
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Text safe inside XML elements and attributes (the feed, the map's SVG). */
+export const escapeXml = (text: string) => text.replace(/[&<>"']/g, (character) => XML_ENTITIES[character] ?? character);
 
 export type FeedEntry = { id: number; country_code: string; country_name: string; cycle_title: string; accepted_at: Date; actions: number };
 

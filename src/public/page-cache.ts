@@ -32,16 +32,17 @@ export function createPageCache(maxEntries = 500) {
     set(key: string, page: CachedPage): CachedPage {
       entries.delete(key);
       entries.set(key, page);
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      // A Map iterates in insertion order: the first key is the least recently used.
+      const oldest = entries.keys().next();
+      if (entries.size > maxEntries && !oldest.done) entries.delete(oldest.value);
       return page;
     },
   };
 }
 
-export type PageCache = ReturnType<typeof createPageCache>;
-
 /** A weak ETag of the data version and the page's path: the same for every instance. */
-export const etagFor = (path: string, version: number) => `W/"${version}-${createHash('sha1').update(path).digest('base64url').slice(0, 16)}"`;
+export const etagFor = (path: string, version: number) =>
+  `W/"${version}-${createHash('sha1').update(path).digest('base64url').slice(0, 16)}"`;
 
 const acceptsGzip = perHeaderValue('accept-encoding', (req) => req.acceptsEncodings('gzip', 'identity') === 'gzip', false);
 

@@ -14,7 +14,6 @@ export type MemberSummaryRow = CountryRow & {
   actions_delayed: number;
 };
 
-
 export type TargetProgressRow = TargetRow & {
   actions: number;
   completed: number;
@@ -49,7 +48,13 @@ export type PublicReportRow = {
   accepted_at: Date;
 };
 
-export type BaselineRow = { target_code: string; existing_measures: string; gaps: string; cycle_title: string; text_language: string | null };
+export type BaselineRow = {
+  target_code: string;
+  existing_measures: string;
+  gaps: string;
+  cycle_title: string;
+  text_language: string | null;
+};
 
 export type IndicatorValueRow = {
   indicator_code: string;
@@ -61,7 +66,6 @@ export type IndicatorValueRow = {
   note: string;
   text_language: string | null;
 };
-
 
 export type CycleMemberRow = CountryRow & { submitted_at: Date | null; accepted_at: Date | null };
 
@@ -95,7 +99,10 @@ export function createPublicQueries(db: Database) {
 
     /** How many public actions each member has per target and latest status. */
     async listActionFacets(): Promise<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; count: number }>> {
-      return db('public_actions').select('country_code', 'target_code', 'latest_status').count<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; count: number }>>('* as count').groupBy('country_code', 'target_code', 'latest_status');
+      return db('public_actions')
+        .select('country_code', 'target_code', 'latest_status')
+        .count<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; count: number }>>('* as count')
+        .groupBy('country_code', 'target_code', 'latest_status');
     },
 
     /** Public actions whose title or description hold all the words searched for. */
@@ -103,7 +110,10 @@ export function createPublicQueries(db: Database) {
       return db('public_actions as pa')
         .join('countries as c', 'c.code', 'pa.country_code')
         .select('pa.*', 'c.name as country_name')
-        .whereRaw("to_tsvector('simple', pa.title || ' ' || pa.description || ' ' || pa.responsible_body) @@ websearch_to_tsquery('simple', ?)", [words])
+        .whereRaw(
+          "to_tsvector('simple', pa.title || ' ' || pa.description || ' ' || pa.responsible_body) @@ websearch_to_tsquery('simple', ?)",
+          [words],
+        )
         .orderBy([{ column: 'c.name' }, { column: 'pa.target_code' }, { column: 'pa.id' }])
         .limit(200);
     },
@@ -136,10 +146,7 @@ export function createPublicQueries(db: Database) {
     },
 
     async findCountry(code: string): Promise<CountryRow | undefined> {
-      return db('countries')
-        .select('code', 'name', 'region', 'eu_member', 'joined_on', 'left_on')
-        .where({ code })
-        .first();
+      return db('countries').select('code', 'name', 'region', 'eu_member', 'joined_on', 'left_on').where({ code }).first();
     },
 
     async listAcceptedReports(countryCode: string): Promise<PublicReportRow[]> {
@@ -173,18 +180,40 @@ export function createPublicQueries(db: Database) {
       return db('indicator_values as v')
         .join('public_reports as pr', 'pr.id', 'v.report_id')
         .join('indicators as i', 'i.code', 'v.indicator_code')
-        .select('v.indicator_code', 'i.name as indicator_name', 'i.unit', 'pr.cycle_slug', 'pr.cycle_title', 'v.value', 'v.note', 'pr.text_language')
+        .select(
+          'v.indicator_code',
+          'i.name as indicator_name',
+          'i.unit',
+          'pr.cycle_slug',
+          'pr.cycle_title',
+          'v.value',
+          'v.note',
+          'pr.text_language',
+        )
         .where('pr.country_code', countryCode)
         .orderBy([{ column: 'i.code' }, { column: 'pr.cycle_opens_on' }]);
     },
 
     /** The most recently accepted reports, for the Atom feed. */
-    async listRecentlyAccepted(limit: number): Promise<Array<{ id: number; country_code: string; country_name: string; cycle_slug: string; cycle_title: string; accepted_at: Date; actions: number }>> {
+    async listRecentlyAccepted(limit: number): Promise<
+      Array<{
+        id: number;
+        country_code: string;
+        country_name: string;
+        cycle_slug: string;
+        cycle_title: string;
+        accepted_at: Date;
+        actions: number;
+      }>
+    > {
       return db('public_reports as pr')
         .join('countries as c', 'c.code', 'pr.country_code')
         .select('pr.id', 'pr.country_code', 'c.name as country_name', 'pr.cycle_slug', 'pr.cycle_title', 'pr.accepted_at')
         .select(db.raw('(select count(*) from actions a where a.pledged_in_report_id = pr.id)::int as actions'))
-        .orderBy([{ column: 'pr.accepted_at', order: 'desc' }, { column: 'pr.id', order: 'desc' }])
+        .orderBy([
+          { column: 'pr.accepted_at', order: 'desc' },
+          { column: 'pr.id', order: 'desc' },
+        ])
         .limit(limit);
     },
 

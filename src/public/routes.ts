@@ -19,7 +19,8 @@ const SORTS: Array<NonNullable<MemberFilters['sort']>> = ['name', 'joined', 'ple
 
 /** The members table's filters from the query string; a value that is not a choice is ignored. */
 function memberFilters(query: Request['query']): MemberFilters {
-  const pick = <T extends string>(value: unknown, allowed: readonly T[]) => (typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : undefined);
+  const pick = <T extends string>(value: unknown, allowed: readonly T[]) =>
+    typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
   return {
     region: pick(query.region, REGIONS),
     eu: pick(query.eu, ['yes', 'no'] as const),
@@ -31,13 +32,32 @@ function memberFilters(query: Request['query']): MemberFilters {
 
 function filterChoices(filters: MemberFilters, labels: Labels) {
   const { t } = labels;
-  const options = (list: Array<[string, string]>, selected: string | undefined) => list.map(([value, label]) => ({ value, label, selected: value === selected }));
+  const options = (list: Array<[string, string]>, selected: string | undefined) =>
+    list.map(([value, label]) => ({ value, label, selected: value === selected }));
   return {
-    regionOptions: options(REGIONS.map((region) => [region, labels.region(region)]), filters.region),
-    euOptions: options([['yes', t('overview.euYes')], ['no', t('overview.euNo')]], filters.eu),
-    targetOptions: options(TARGET_CODES.map((code) => [code, code]), filters.target),
-    statusOptions: options(STATUSES.map((status) => [status, labels.status(status)]), filters.status),
-    sortOptions: options(SORTS.map((sort) => [sort, t(`overview.sort.${sort}`)]), filters.sort ?? 'name'),
+    regionOptions: options(
+      REGIONS.map((region) => [region, labels.region(region)]),
+      filters.region,
+    ),
+    euOptions: options(
+      [
+        ['yes', t('overview.euYes')],
+        ['no', t('overview.euNo')],
+      ],
+      filters.eu,
+    ),
+    targetOptions: options(
+      TARGET_CODES.map((code) => [code, code]),
+      filters.target,
+    ),
+    statusOptions: options(
+      STATUSES.map((status) => [status, labels.status(status)]),
+      filters.status,
+    ),
+    sortOptions: options(
+      SORTS.map((sort) => [sort, t(`overview.sort.${sort}`)]),
+      filters.sort ?? 'name',
+    ),
   };
 }
 
@@ -51,7 +71,10 @@ function filterChoices(filters: MemberFilters, labels: Labels) {
  * them early, before sessions and user lookups, while a LISTEN connection vouches for the
  * version; `routes` renders them (and serves them when the version must be read).
  */
-export function publicSite(service: PublicService, options: { cacheSeconds: number; logger: Logger }): { cachedPages: RequestHandler; routes: Router } {
+export function publicSite(
+  service: PublicService,
+  options: { cacheSeconds: number; logger: Logger },
+): { cachedPages: RequestHandler; routes: Router } {
   const { cacheSeconds, logger } = options;
   const router = Router();
   const cache = createPageCache();
@@ -59,21 +82,39 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
   const keyOf = (req: Request) => `${req.language} ${req.originalUrl}`;
 
   const cachedPages: RequestHandler = (req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) return next();
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) {
+      next();
+      return;
+    }
     const version = service.version.known();
     const page = version === undefined ? undefined : cache.get(keyOf(req), version);
-    if (!page) return next();
+    if (!page) {
+      next();
+      return;
+    }
     const started = performance.now();
     const id = assignRequestId(req, res);
     sendPublic(req, res, cacheSeconds, page.etag, page);
     // The same access log line as pino-http writes for every other request.
     if (logger.isLevelEnabled('info')) {
-      logger.info({ req: { id, method: req.method, url: req.originalUrl }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) }, 'request completed');
+      logger.info(
+        {
+          req: { id, method: req.method, url: req.originalUrl },
+          res: { statusCode: res.statusCode },
+          responseTime: Math.round(performance.now() - started),
+        },
+        'request completed',
+      );
     }
   };
 
   const render = (res: Response, view: string, locals: Record<string, unknown>) =>
-    new Promise<string>((resolve, reject) => res.render(view, locals, (error: Error | null, html?: string) => (error ? reject(error) : resolve(html!))));
+    new Promise<string>((resolve, reject) => {
+      res.render(view, locals, (error: Error | null, html?: string) => {
+        if (error) reject(error);
+        else resolve(html ?? '');
+      });
+    });
 
   /**
    * The version is read before the data, so a page is never older than the version it is
@@ -109,7 +150,10 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
       const code = String(req.params.code);
       if (!pattern.test(code)) throw notFound(what);
       const upper = code.toUpperCase();
-      if (upper !== code) return res.redirect(301, req.originalUrl.replace(code, upper));
+      if (upper !== code) {
+        res.redirect(301, req.originalUrl.replace(code, upper));
+        return;
+      }
       next();
     };
 
@@ -117,7 +161,16 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
     '/',
     page(async (req) => {
       const [data, map] = await Promise.all([service.overview(req.language, memberFilters(req.query)), service.worldMap(req.language)]);
-      return { view: 'public/overview', locals: { title: req.t('overview.title'), ...data, ...filterChoices(data.filters, labelsFor(req.language)), notOnMap: map.notDrawn, mapFills: FILLS } };
+      return {
+        view: 'public/overview',
+        locals: {
+          title: req.t('overview.title'),
+          ...data,
+          ...filterChoices(data.filters, labelsFor(req.language)),
+          notOnMap: map.notDrawn,
+          mapFills: FILLS,
+        },
+      };
     }),
   );
 
@@ -125,11 +178,23 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
     '/actions',
     page(async (req) => {
       const words = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
-      return { view: 'public/search', locals: { title: words ? req.t('search.titleFor', { words }) : req.t('search.title'), ...(await service.searchActions(req.language, words)) } };
+      return {
+        view: 'public/search',
+        locals: {
+          title: words ? req.t('search.titleFor', { words }) : req.t('search.title'),
+          ...(await service.searchActions(req.language, words)),
+        },
+      };
     }),
   );
 
-  router.get('/countries', page(async (req) => ({ view: 'public/countries', locals: { title: req.t('members.title'), ...(await service.listCountries(req.language)) } })));
+  router.get(
+    '/countries',
+    page(async (req) => ({
+      view: 'public/countries',
+      locals: { title: req.t('members.title'), ...(await service.listCountries(req.language)) },
+    })),
+  );
 
   router.get(
     '/countries/:code',
@@ -149,16 +214,26 @@ export function publicSite(service: PublicService, options: { cacheSeconds: numb
     }),
   );
 
-  router.get('/map.svg', cached('image/svg+xml; charset=utf-8', async (req) => (await service.worldMap(req.language)).svg));
+  router.get(
+    '/map.svg',
+    cached('image/svg+xml; charset=utf-8', async (req) => (await service.worldMap(req.language)).svg),
+  );
 
   // The feed's links are absolute, so its copies are kept per site address.
   const siteOf = (req: Request) => `${req.protocol}://${req.get('host')}`;
   router.get(
     '/feed.atom',
-    cached('application/atom+xml; charset=utf-8', async (req) => atomFeed(siteOf(req), await service.recentlyAccepted(), labelsFor(req.language)), (req) => siteOf(req) + keyOf(req)),
+    cached(
+      'application/atom+xml; charset=utf-8',
+      async (req) => atomFeed(siteOf(req), await service.recentlyAccepted(), labelsFor(req.language)),
+      (req) => siteOf(req) + keyOf(req),
+    ),
   );
 
-  router.get('/cycles', page(async (req) => ({ view: 'public/cycles', locals: { title: req.t('cycles.title'), ...(await service.listCycles(req.language)) } })));
+  router.get(
+    '/cycles',
+    page(async (req) => ({ view: 'public/cycles', locals: { title: req.t('cycles.title'), ...(await service.listCycles(req.language)) } })),
+  );
 
   router.get(
     '/cycles/:slug',

@@ -39,8 +39,6 @@ function memberOrder(sort: NonNullable<MemberFilters['sort']>, labels: Labels): 
   }
 }
 
-export type ActionView = ReturnType<typeof actionView>;
-
 function actionView(row: PublicActionRow, labels: Labels) {
   return {
     id: row.id,
@@ -62,7 +60,11 @@ function actionView(row: PublicActionRow, labels: Labels) {
 }
 
 function targetHeading(target: TargetRow, labels: Labels) {
-  return { code: target.code, title: labels.targetTitle(target.code, target.title), description: labels.targetDescription(target.code, target.description) };
+  return {
+    code: target.code,
+    title: labels.targetTitle(target.code, target.title),
+    description: labels.targetDescription(target.code, target.description),
+  };
 }
 
 function cycleView(cycle: CycleRow, labels: Labels) {
@@ -86,19 +88,42 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
 
     async overview(language: Language, filters: MemberFilters = {}) {
       const labels = labelsFor(language);
-      const [allMembers, targets, facets] = await Promise.all([queries.listMemberSummaries(), queries.listTargetProgress(), queries.listActionFacets()]);
-      const has = (code: string, test: (facet: (typeof facets)[number]) => boolean) => facets.some((facet) => facet.country_code === code && test(facet));
+      const [allMembers, targets, facets] = await Promise.all([
+        queries.listMemberSummaries(),
+        queries.listTargetProgress(),
+        queries.listActionFacets(),
+      ]);
+      const has = (code: string, test: (facet: (typeof facets)[number]) => boolean) =>
+        facets.some((facet) => facet.country_code === code && test(facet));
       const members = allMembers
         .filter((member) => !filters.region || member.region === filters.region)
         .filter((member) => !filters.eu || member.eu_member === (filters.eu === 'yes'))
-        .filter((member) => !filters.target || has(member.code, (facet) => facet.target_code === filters.target && facet.latest_status !== 'withdrawn'))
-        .filter((member) => !filters.status || has(member.code, (facet) => facet.latest_status === filters.status && (!filters.target || facet.target_code === filters.target)))
+        .filter(
+          (member) =>
+            !filters.target || has(member.code, (facet) => facet.target_code === filters.target && facet.latest_status !== 'withdrawn'),
+        )
+        .filter(
+          (member) =>
+            !filters.status ||
+            has(
+              member.code,
+              (facet) => facet.latest_status === filters.status && (!filters.target || facet.target_code === filters.target),
+            ),
+        )
         .sort(memberOrder(filters.sort ?? 'name', labels));
       const perTarget = (code: string, target: string) => {
-        const own = facets.filter((facet) => facet.country_code === code && facet.target_code === target && facet.latest_status !== 'withdrawn');
+        const own = facets.filter(
+          (facet) => facet.country_code === code && facet.target_code === target && facet.latest_status !== 'withdrawn',
+        );
         const total = own.reduce((sum, facet) => sum + facet.count, 0);
         const completed = own.filter((facet) => facet.latest_status === 'completed').reduce((sum, facet) => sum + facet.count, 0);
-        return { target, total, completed, percent: total ? Math.round((completed / total) * 100) : null, level: total ? Math.min(4, Math.floor((completed / total) * 5)) : null };
+        return {
+          target,
+          total,
+          completed,
+          percent: total ? Math.round((completed / total) * 100) : null,
+          level: total ? Math.min(4, Math.floor((completed / total) * 5)) : null,
+        };
       };
       const current = members.filter((member) => member.left_on === null);
       const actionsPledged = targets.reduce((sum, target) => sum + target.actions, 0);
@@ -159,7 +184,12 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       const actions = words ? await queries.searchActions(words) : [];
       return {
         words,
-        actions: actions.map((action) => ({ ...actionView(action, labels), countryCode: action.country_code, countryName: labels.country(action.country_code, action.country_name), targetCode: action.target_code })),
+        actions: actions.map((action) => ({
+          ...actionView(action, labels),
+          countryCode: action.country_code,
+          memberName: labels.country(action.country_code, action.country_name),
+          targetCode: action.target_code,
+        })),
       };
     },
 
@@ -168,20 +198,22 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       const members = await queries.listMemberSummaries();
       const regions = [...new Set(members.map((member) => member.region))].map((region) => ({ region, name: labels.region(region) }));
       return {
-        regions: regions.sort((a, b) => labels.compareNames(a.name, b.name)).map(({ region, name }) => ({
-          name,
-          countries: members
-            .filter((member) => member.region === region)
-            .map((member) => ({ ...member, name: labels.country(member.code, member.name) }))
-            .sort((a, b) => labels.compareNames(a.name, b.name))
-            .map((member) => ({
-              code: member.code,
-              name: member.name,
-              euMember: member.eu_member,
-              leftOn: member.left_on,
-              actionsPledged: member.actions_pledged,
-            })),
-        })),
+        regions: regions
+          .sort((a, b) => labels.compareNames(a.name, b.name))
+          .map(({ region, name }) => ({
+            name,
+            countries: members
+              .filter((member) => member.region === region)
+              .map((member) => ({ ...member, name: labels.country(member.code, member.name) }))
+              .sort((a, b) => labels.compareNames(a.name, b.name))
+              .map((member) => ({
+                code: member.code,
+                name: member.name,
+                euMember: member.eu_member,
+                leftOn: member.left_on,
+                actionsPledged: member.actions_pledged,
+              })),
+          })),
       };
     },
 
@@ -219,7 +251,14 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
           const entry = baseline.find((row) => row.target_code === target.code);
           return {
             ...targetHeading(target, labels),
-            baseline: entry ? { existingMeasures: entry.existing_measures, gaps: entry.gaps, cycleTitle: entry.cycle_title, textLang: entry.text_language } : null,
+            baseline: entry
+              ? {
+                  existingMeasures: entry.existing_measures,
+                  gaps: entry.gaps,
+                  cycleTitle: entry.cycle_title,
+                  textLang: entry.text_language,
+                }
+              : null,
             actions: actions.filter((action) => action.target_code === target.code).map((action) => actionView(action, labels)),
             bar: statusBar(actions.filter((action) => action.target_code === target.code).map((action) => action.latest_status)),
           };
@@ -228,7 +267,10 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
           const values = indicatorValues.filter((value) => value.indicator_code === indicatorCode);
           // Goal 1.1 asks for at least 10% more identified victims every year.
           const growth = indicatorCode === 'victims_identified' ? 0.1 : null;
-          const chart = indicatorLine(values.map((value) => value.value), growth);
+          const chart = indicatorLine(
+            values.map((value) => value.value),
+            growth,
+          );
           return {
             code: indicatorCode,
             name: labels.indicatorName(indicatorCode, values[0]?.indicator_name ?? ''),
@@ -260,11 +302,17 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       return {
         target: targetHeading(target, labels),
         otherTargets: targets.filter((other) => other.code !== code).map((other) => targetHeading(other, labels)),
-        goals: goals.filter((goal) => goal.target_code === code).map((goal) => ({ code: goal.code, text: labels.goal(goal.code, goal.text), confirmed: goal.text_confirmed })),
+        goals: goals
+          .filter((goal) => goal.target_code === code)
+          .map((goal) => ({ code: goal.code, text: labels.goal(goal.code, goal.text), confirmed: goal.text_confirmed })),
         actionCount: actions.length,
         countries: countryCodes.map((countryCode) => {
           const own = actions.filter((action) => action.country_code === countryCode);
-          return { code: countryCode, name: labels.country(countryCode, own[0]?.country_name ?? countryCode), actions: own.map((action) => actionView(action, labels)) };
+          return {
+            code: countryCode,
+            name: labels.country(countryCode, own[0]?.country_name ?? countryCode),
+            actions: own.map((action) => actionView(action, labels)),
+          };
         }),
       };
     },
@@ -290,13 +338,13 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
         reportedCount: reported.length,
         members: members
           .map((member) => ({
-          code: member.code,
-          name: labels.country(member.code, member.name),
-          published: member.accepted_at !== null,
-          submittedAt: member.submitted_at,
-          acceptedAt: member.accepted_at,
-          onTime: member.submitted_at ? submittedOnTime(member.submitted_at, cycle.due_on) : null,
-        }))
+            code: member.code,
+            name: labels.country(member.code, member.name),
+            published: member.accepted_at !== null,
+            submittedAt: member.submitted_at,
+            acceptedAt: member.accepted_at,
+            onTime: member.submitted_at ? submittedOnTime(member.submitted_at, cycle.due_on) : null,
+          }))
           .sort((a, b) => labels.compareNames(a.name, b.name)),
       };
     },

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { isoNumeric } from '../../seeds/iso-numeric';
+import { escapeXml } from './feed';
 
 // The members on a world map, drawn on the server as SVG (no JavaScript in the page).
 // Country outlines come from world-atlas (Natural Earth 1:110m); d3-geo projects them.
@@ -16,13 +18,25 @@ let shapes: Promise<Shape[]> | undefined;
 async function loadShapes(): Promise<Shape[]> {
   // d3-geo is an ES module only: loaded with import(), once.
   const { geoEqualEarth, geoPath } = await import('d3-geo');
-  const atlas = require('world-atlas/countries-110m.json') as Topology<{ countries: GeometryCollection<{ name: string }> }>;
+  const atlas = JSON.parse(readFileSync(require.resolve('world-atlas/countries-110m.json'), 'utf8')) as Topology<{
+    countries: GeometryCollection<{ name: string }>;
+  }>;
   const countries = feature(atlas, atlas.objects.countries) as FeatureCollection<Geometry, { name: string }>;
-  const projection = geoEqualEarth().fitExtent([[4, 4], [WIDTH - 4, HEIGHT - 4]], { type: 'Sphere' });
+  const projection = geoEqualEarth().fitExtent(
+    [
+      [4, 4],
+      [WIDTH - 4, HEIGHT - 4],
+    ],
+    { type: 'Sphere' },
+  );
   const path = geoPath(projection);
   return countries.features
     .filter((shape: Feature<Geometry, { name: string }>) => shape.properties.name !== 'Antarctica')
-    .map((shape: Feature<Geometry, { name: string }>) => ({ id: String(shape.id ?? ''), name: shape.properties.name, d: path(shape) ?? '' }));
+    .map((shape: Feature<Geometry, { name: string }>) => ({
+      id: String(shape.id ?? ''),
+      name: shape.properties.name,
+      d: path(shape) ?? '',
+    }));
 }
 
 /** Not a member, member without a published report, then five steps of completed share. */
@@ -42,14 +56,13 @@ export async function worldMapSvg(label: string, members: MapMember[]): Promise<
     if (shape) byShape.set(shape, member);
     else notDrawn.push(member);
   }
-  const escape = (text: string) => text.replace(/[&<>"]/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[character]!);
   const paths = outlines.map((outline) => {
     const member = byShape.get(outline);
-    const fill = !member ? FILLS.other : member.level === null ? FILLS.none : FILLS.levels[member.level]!;
-    return `<path fill="${fill}" d="${outline.d}">${member ? `<title>${escape(member.name)}</title>` : ''}</path>`;
+    const fill = !member ? FILLS.other : member.level === null ? FILLS.none : (FILLS.levels[member.level] ?? FILLS.none);
+    return `<path fill="${fill}" d="${outline.d}">${member ? `<title>${escapeXml(member.name)}</title>` : ''}</path>`;
   });
   // Presentation attributes, not a <style> element: the strict CSP applies to this file too.
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" stroke="#fff" stroke-width="0.5" role="img" aria-label="${escape(label)}">
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" stroke="#fff" stroke-width="0.5" role="img" aria-label="${escapeXml(label)}">
 ${paths.join('\n')}
 </svg>`;
   return { svg, notDrawn };

@@ -1,13 +1,46 @@
 import type { Database } from '../db/knex';
-import type { ActionFields, ActionRow, CycleRow, IndicatorRow, IndicatorValueRow, ReportRow, StocktakingRow, TargetRow, UpdateRow } from '../db/rows';
+import type {
+  ActionFields,
+  ActionRow,
+  CycleRow,
+  IndicatorRow,
+  IndicatorValueRow,
+  ReportRow,
+  StocktakingRow,
+  TargetRow,
+  UpdateRow,
+} from '../db/rows';
 import type { ReportState } from '../domain';
 
 /** An action carried into a progress report, with the cycle it was pledged in. */
 export type CarriedActionRow = ActionRow & { pledged_in_cycle_title: string };
 
-const REPORT_COLUMNS = ['id', 'country_code', 'cycle_id', 'state', 'version', 'submitted_at', 'reviewed_at', 'review_comment', 'updated_at', 'text_language'];
+const REPORT_COLUMNS = [
+  'id',
+  'country_code',
+  'cycle_id',
+  'state',
+  'version',
+  'submitted_at',
+  'reviewed_at',
+  'review_comment',
+  'updated_at',
+  'text_language',
+];
 const CYCLE_COLUMNS = ['id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state'];
-const ACTION_COLUMNS = ['a.id', 'a.country_code', 'a.target_code', 'a.goal_code', 'a.title', 'a.description', 'a.responsible_body', 'a.due_on', 'a.pledged_in_report_id', 'a.withdrawn_in_report_id', 'a.withdrawal_reason'];
+const ACTION_COLUMNS = [
+  'a.id',
+  'a.country_code',
+  'a.target_code',
+  'a.goal_code',
+  'a.title',
+  'a.description',
+  'a.responsible_body',
+  'a.due_on',
+  'a.pledged_in_report_id',
+  'a.withdrawn_in_report_id',
+  'a.withdrawal_reason',
+];
 
 export function createReportQueries(db: Database) {
   return {
@@ -42,7 +75,17 @@ export function createReportQueries(db: Database) {
       await db('reports').where({ id: reportId }).update({ text_language: textLanguage });
     },
 
-    async touchReport(reportId: number, fields: Partial<{ state: ReportState; submitted_at: Date; submitted_by: number; reviewed_at: Date; reviewed_by: number; review_comment: string | null }>): Promise<ReportRow> {
+    async touchReport(
+      reportId: number,
+      fields: Partial<{
+        state: ReportState;
+        submitted_at: Date;
+        submitted_by: number;
+        reviewed_at: Date;
+        reviewed_by: number;
+        review_comment: string | null;
+      }>,
+    ): Promise<ReportRow> {
       const [row] = await db('reports')
         .where({ id: reportId })
         .update({ ...fields, version: db.raw('version + 1'), updated_at: db.fn.now() })
@@ -51,7 +94,10 @@ export function createReportQueries(db: Database) {
     },
 
     async listStocktaking(reportId: number): Promise<StocktakingRow[]> {
-      return db('stocktaking_entries').select('target_code', 'existing_measures', 'gaps').where({ report_id: reportId }).orderBy('target_code');
+      return db('stocktaking_entries')
+        .select('target_code', 'existing_measures', 'gaps')
+        .where({ report_id: reportId })
+        .orderBy('target_code');
     },
 
     async saveStocktaking(reportId: number, entries: StocktakingRow[]): Promise<void> {
@@ -96,12 +142,16 @@ export function createReportQueries(db: Database) {
     },
 
     async insertAction(countryCode: string, reportId: number, fields: ActionFields): Promise<ActionRow> {
-      const [row] = await db('actions').insert({ country_code: countryCode, pledged_in_report_id: reportId, ...fields }).returning('*');
+      const [row] = await db('actions')
+        .insert({ country_code: countryCode, pledged_in_report_id: reportId, ...fields })
+        .returning('*');
       return row as ActionRow;
     },
 
     async updateAction(actionId: number, fields: ActionFields): Promise<void> {
-      await db('actions').where({ id: actionId }).update({ ...fields, updated_at: db.fn.now() });
+      await db('actions')
+        .where({ id: actionId })
+        .update({ ...fields, updated_at: db.fn.now() });
     },
 
     async deleteAction(actionId: number): Promise<void> {
@@ -109,7 +159,9 @@ export function createReportQueries(db: Database) {
     },
 
     async setWithdrawal(actionId: number, reportId: number | null, reason: string | null): Promise<void> {
-      await db('actions').where({ id: actionId }).update({ withdrawn_in_report_id: reportId, withdrawal_reason: reason, updated_at: db.fn.now() });
+      await db('actions')
+        .where({ id: actionId })
+        .update({ withdrawn_in_report_id: reportId, withdrawal_reason: reason, updated_at: db.fn.now() });
     },
 
     async listUpdates(reportId: number): Promise<UpdateRow[]> {
@@ -154,27 +206,62 @@ export function createReportQueries(db: Database) {
       return db('operational_goals').select('code', 'target_code', 'text').orderBy('code');
     },
 
-    async insertSubmission(submission: { report_id: number; submitted_at: Date; submitted_by: number; late: boolean; content: unknown }): Promise<void> {
-      const next = await db('report_submissions').where({ report_id: submission.report_id }).max<{ max: number | null }>('number as max').first();
+    async insertSubmission(submission: {
+      report_id: number;
+      submitted_at: Date;
+      submitted_by: number;
+      late: boolean;
+      content: unknown;
+    }): Promise<void> {
+      const next = await db('report_submissions')
+        .where({ report_id: submission.report_id })
+        .max<{ max: number | null }>('number as max')
+        .first();
       await db('report_submissions').insert({ ...submission, number: (next?.max ?? 0) + 1, content: JSON.stringify(submission.content) });
     },
 
-    async recordReviewOfLatestSubmission(reportId: number, review: { outcome: 'accepted' | 'returned'; reviewed_at: Date; reviewed_by: number; review_comment: string | null }): Promise<void> {
+    async recordReviewOfLatestSubmission(
+      reportId: number,
+      review: { outcome: 'accepted' | 'returned'; reviewed_at: Date; reviewed_by: number; review_comment: string | null },
+    ): Promise<void> {
       const latest = db('report_submissions').where({ report_id: reportId }).max('number');
       await db('report_submissions').where({ report_id: reportId }).andWhere('number', latest).update(review);
     },
 
-    async listSubmissions(reportId: number): Promise<Array<{ number: number; submitted_at: Date; late: boolean; outcome: string | null; reviewed_at: Date | null; review_comment: string | null; submitted_by_name: string | null; reviewed_by_name: string | null }>> {
+    async listSubmissions(reportId: number): Promise<
+      Array<{
+        number: number;
+        submitted_at: Date;
+        late: boolean;
+        outcome: string | null;
+        reviewed_at: Date | null;
+        review_comment: string | null;
+        submitted_by_name: string | null;
+        reviewed_by_name: string | null;
+      }>
+    > {
       return db('report_submissions as s')
         .leftJoin('users as submitter', 'submitter.id', 's.submitted_by')
         .leftJoin('users as reviewer', 'reviewer.id', 's.reviewed_by')
-        .select('s.number', 's.submitted_at', 's.late', 's.outcome', 's.reviewed_at', 's.review_comment', 'submitter.name as submitted_by_name', 'reviewer.name as reviewed_by_name')
+        .select(
+          's.number',
+          's.submitted_at',
+          's.late',
+          's.outcome',
+          's.reviewed_at',
+          's.review_comment',
+          'submitter.name as submitted_by_name',
+          'reviewer.name as reviewed_by_name',
+        )
         .where('s.report_id', reportId)
         .orderBy('s.number', 'desc');
     },
 
     /** The country's accepted report in the latest cycle before this one, if any. */
-    async findPreviousAccepted(countryCode: string, cycle: CycleRow): Promise<(ReportRow & { cycle_title: string; cycle_kind: string }) | undefined> {
+    async findPreviousAccepted(
+      countryCode: string,
+      cycle: CycleRow,
+    ): Promise<(ReportRow & { cycle_title: string; cycle_kind: string }) | undefined> {
       return db('reports as r')
         .join('cycles as c', 'c.id', 'r.cycle_id')
         .select(REPORT_COLUMNS.map((column) => `r.${column}`))

@@ -1,13 +1,21 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { allow } from '../auth/guards';
+import { allow, signedIn } from '../auth/guards';
 import { can, homePath } from '../auth/policy';
 import { isCountryCode, isCycleSlug } from '../domain';
 import { countryName } from '../i18n';
 import { handleForm, type Redisplay } from '../web/forms';
 import { checkParams, isId } from '../web/params';
 import type { ReportService } from './service';
-import { actionSchema, baselineSchema, indicatorsSchema, textLanguageSchema, updatesSchema, versionOnlySchema, withdrawSchema } from './validation';
+import {
+  actionSchema,
+  baselineSchema,
+  indicatorsSchema,
+  textLanguageSchema,
+  updatesSchema,
+  versionOnlySchema,
+  withdrawSchema,
+} from './validation';
 import { reportView } from './view-model';
 
 const ctx = (req: Request) => ({ ipAddress: req.ip ?? null });
@@ -22,22 +30,26 @@ export function reportRoutes(reports: ReportService): Router {
 
   const actionId = (req: Request) => Number(req.params.actionId);
   const editUrl = (req: Request) => `/reports/${String(req.params.code)}/${String(req.params.cycle)}/edit`;
-  const pageTitle = (req: Request, page: Awaited<ReturnType<ReportService['reportPage']>>) => `${countryName(page.country.code, page.country.name, req.language)}: ${page.cycle.title}`;
+  const pageTitle = (req: Request, page: Awaited<ReturnType<ReportService['reportPage']>>) =>
+    `${countryName(page.country.code, page.country.name, req.language)}: ${page.cycle.title}`;
 
   router.get('/reports', async (req, res) => {
-    if (!can(req.user, 'reports.list')) return res.redirect(303, homePath(req.user!));
-    res.render('reports/list', { title: req.t('msg.your_country_reports'), ...(await reports.listForDelegate(req.user!)) });
+    if (!can(req.user, 'reports.list')) {
+      res.redirect(303, homePath(signedIn(req)));
+      return;
+    }
+    res.render('reports/list', { title: req.t('msg.your_country_reports'), ...(await reports.listForDelegate(signedIn(req))) });
   });
 
   async function renderEdit(req: Request, res: Response, status: number, redisplay?: Redisplay) {
     const { code, cycle } = reportParams(req);
-    const page = await reports.reportPage(req.user!, code, cycle);
+    const page = await reports.reportPage(signedIn(req), code, cycle);
     res.status(status).render('reports/edit', { title: pageTitle(req, page), ...reportView(page, req.language, redisplay) });
   }
 
   router.get('/reports/:code/:cycle', async (req, res) => {
     const { code, cycle } = reportParams(req);
-    const page = await reports.reportPage(req.user!, code, cycle);
+    const page = await reports.reportPage(signedIn(req), code, cycle);
     res.render('reports/show', { title: pageTitle(req, page), ...reportView(page, req.language) });
   });
 
@@ -48,7 +60,12 @@ export function reportRoutes(reports: ReportService): Router {
    * the page is shown again (422, or 409 for a stale version) with what was typed.
    * The baseline, updates and indicators forms name their fields after their own name.
    */
-  function save<S extends z.ZodType>(form: (req: Request) => string, schema: S, run: (req: Request, input: z.output<S>) => Promise<unknown>, anchor: (req: Request) => string) {
+  function save<S extends z.ZodType>(
+    form: (req: Request) => string,
+    schema: S,
+    run: (req: Request, input: z.output<S>) => Promise<unknown>,
+    anchor: (req: Request) => string,
+  ) {
     return handleForm({
       form,
       prefix: (req) => (['baseline', 'updates', 'indicators'].includes(form(req)) ? '' : `${form(req)}-`),
@@ -59,29 +76,89 @@ export function reportRoutes(reports: ReportService): Router {
     });
   }
 
-  const on = (req: Request) => [req.user!, String(req.params.code), String(req.params.cycle)] as const;
+  const on = (req: Request) => [signedIn(req), String(req.params.code), String(req.params.cycle)] as const;
 
-  router.post('/reports/:code/:cycle/language', save(() => 'language', textLanguageSchema, (req, input) => reports.saveTextLanguage(...on(req), input, ctx(req)), () => 'language'));
-  router.post('/reports/:code/:cycle/baseline', save(() => 'baseline', baselineSchema, (req, input) => reports.saveBaseline(...on(req), input, ctx(req)), () => 'baseline'));
-  router.post('/reports/:code/:cycle/actions', save(() => 'new-action', actionSchema, (req, input) => reports.addAction(...on(req), input, ctx(req)), () => 'actions'));
+  router.post(
+    '/reports/:code/:cycle/language',
+    save(
+      () => 'language',
+      textLanguageSchema,
+      (req, input) => reports.saveTextLanguage(...on(req), input, ctx(req)),
+      () => 'language',
+    ),
+  );
+  router.post(
+    '/reports/:code/:cycle/baseline',
+    save(
+      () => 'baseline',
+      baselineSchema,
+      (req, input) => reports.saveBaseline(...on(req), input, ctx(req)),
+      () => 'baseline',
+    ),
+  );
+  router.post(
+    '/reports/:code/:cycle/actions',
+    save(
+      () => 'new-action',
+      actionSchema,
+      (req, input) => reports.addAction(...on(req), input, ctx(req)),
+      () => 'actions',
+    ),
+  );
   router.post(
     '/reports/:code/:cycle/actions/:actionId',
-    save((req) => `action-${actionId(req)}`, actionSchema, (req, input) => reports.updateAction(...on(req), actionId(req), input, ctx(req)), (req) => `action-${actionId(req)}`),
+    save(
+      (req) => `action-${actionId(req)}`,
+      actionSchema,
+      (req, input) => reports.updateAction(...on(req), actionId(req), input, ctx(req)),
+      (req) => `action-${actionId(req)}`,
+    ),
   );
   router.post(
     '/reports/:code/:cycle/actions/:actionId/remove',
-    save((req) => `remove-${actionId(req)}`, versionOnlySchema, (req, input) => reports.removeAction(...on(req), actionId(req), input.version, ctx(req)), () => 'actions'),
+    save(
+      (req) => `remove-${actionId(req)}`,
+      versionOnlySchema,
+      (req, input) => reports.removeAction(...on(req), actionId(req), input.version, ctx(req)),
+      () => 'actions',
+    ),
   );
-  router.post('/reports/:code/:cycle/updates', save(() => 'updates', updatesSchema, (req, input) => reports.saveUpdates(...on(req), input, ctx(req)), () => 'updates'));
+  router.post(
+    '/reports/:code/:cycle/updates',
+    save(
+      () => 'updates',
+      updatesSchema,
+      (req, input) => reports.saveUpdates(...on(req), input, ctx(req)),
+      () => 'updates',
+    ),
+  );
   router.post(
     '/reports/:code/:cycle/actions/:actionId/withdraw',
-    save((req) => `withdraw-${actionId(req)}`, withdrawSchema, (req, input) => reports.withdrawAction(...on(req), actionId(req), input, ctx(req)), (req) => `carried-${actionId(req)}`),
+    save(
+      (req) => `withdraw-${actionId(req)}`,
+      withdrawSchema,
+      (req, input) => reports.withdrawAction(...on(req), actionId(req), input, ctx(req)),
+      (req) => `carried-${actionId(req)}`,
+    ),
   );
   router.post(
     '/reports/:code/:cycle/actions/:actionId/reinstate',
-    save((req) => `reinstate-${actionId(req)}`, versionOnlySchema, (req, input) => reports.undoWithdrawal(...on(req), actionId(req), input.version, ctx(req)), (req) => `carried-${actionId(req)}`),
+    save(
+      (req) => `reinstate-${actionId(req)}`,
+      versionOnlySchema,
+      (req, input) => reports.undoWithdrawal(...on(req), actionId(req), input.version, ctx(req)),
+      (req) => `carried-${actionId(req)}`,
+    ),
   );
-  router.post('/reports/:code/:cycle/indicators', save(() => 'indicators', indicatorsSchema, (req, input) => reports.saveIndicators(...on(req), input, ctx(req)), () => 'indicators'));
+  router.post(
+    '/reports/:code/:cycle/indicators',
+    save(
+      () => 'indicators',
+      indicatorsSchema,
+      (req, input) => reports.saveIndicators(...on(req), input, ctx(req)),
+      () => 'indicators',
+    ),
+  );
 
   router.post(
     '/reports/:code/:cycle/submit',
@@ -90,7 +167,10 @@ export function reportRoutes(reports: ReportService): Router {
       schema: versionOnlySchema,
       run: (req, input) => reports.submit(...on(req), input.version, ctx(req)),
       redisplay: renderEdit,
-      done: (req) => ({ url: `/reports/${String(req.params.code)}/${String(req.params.cycle)}`, flash: { kind: 'success', text: 'msg.report_has_been_submitted_secretariat_will' } }),
+      done: (req) => ({
+        url: `/reports/${String(req.params.code)}/${String(req.params.cycle)}`,
+        flash: { kind: 'success', text: 'msg.report_has_been_submitted_secretariat_will' },
+      }),
     }),
   );
 

@@ -3,11 +3,11 @@ import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
 import { authorize, can } from '../auth/policy';
 import type { ActionRow, CycleRow, ReportRow } from '../db/rows';
+import { isUniqueViolation } from '../db/pg-errors';
 import { sequentially, type Transactor } from '../db/transaction';
 import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
 import { AppError, notFound } from '../web/errors';
 import { FormRefusal } from '../web/forms';
-import { translateMessage } from '../i18n';
 import { createReportQueries, type ReportQueries } from './queries';
 import type { SubmissionContent } from './submission';
 import type { actionSchema, baselineSchema, indicatorsSchema, textLanguageSchema, updatesSchema } from './validation';
@@ -35,8 +35,7 @@ export class StaleVersionError extends FormRefusal {
 }
 
 /** Why a report cannot be edited now, or null when it can: the workflow's word on a save. */
-export const lockReason = (cycle: CycleRow, report: ReportRow | undefined): Blocked | null => blockedBy('save', { cycle, report });
-
+const lockReason = (cycle: CycleRow, report: ReportRow | undefined): Blocked | null => blockedBy('save', { cycle, report });
 
 export type ReportContent = Awaited<ReturnType<typeof loadContent>>;
 
@@ -57,13 +56,17 @@ export async function loadContent(queries: ReportQueries, countryCode: string, c
 export type MissingItem = { message: string; params: Record<string, string>; field: string };
 
 /** What stops the report from being submitted, each with the field that fixes it. */
-export function missingItems(cycle: CycleRow, content: ReportContent, targets: Array<{ code: string; title: string }>): MissingItem[] {
+function missingItems(cycle: CycleRow, content: ReportContent, targets: Array<{ code: string; title: string }>): MissingItem[] {
   const missing: MissingItem[] = [];
   if (cycle.kind === 'commitments') {
     for (const target of targets) {
       const entry = content.stocktaking.find((row) => row.target_code === target.code);
       if (!entry?.existing_measures) {
-        missing.push({ message: 'msg.describe_measures_already_place_code_title', params: { code: target.code, title: target.title }, field: `baseline-${target.code}-existing` });
+        missing.push({
+          message: 'msg.describe_measures_already_place_code_title',
+          params: { code: target.code, title: target.title },
+          field: `baseline-${target.code}-existing`,
+        });
       }
     }
     if (content.pledged.length === 0) missing.push({ message: 'msg.pledge_at_least_one_action', params: {}, field: 'new-action-title' });
@@ -83,7 +86,9 @@ export function snapshot(content: ReportContent): SubmissionContent {
   return {
     baseline: content.stocktaking,
     pledged: content.pledged.map(actionFields),
-    withdrawn: content.carried.filter((action) => action.withdrawn_in_report_id !== null).map((action) => ({ id: action.id, reason: action.withdrawal_reason })),
+    withdrawn: content.carried
+      .filter((action) => action.withdrawn_in_report_id !== null)
+      .map((action) => ({ id: action.id, reason: action.withdrawal_reason })),
     updates: content.updates,
     indicators: content.indicatorValues,
   };
@@ -99,13 +104,27 @@ const actionFields = (action: ActionRow) => ({
   description: action.description,
 });
 
-type EditWork = (context: { queries: ReportQueries; report: ReportRow; cycle: CycleRow; countryCode: string }) => Promise<{ verb: string; details?: Record<string, unknown>; entityId?: number }>;
+type EditWork = (context: {
+  queries: ReportQueries;
+  report: ReportRow;
+  cycle: CycleRow;
+  countryCode: string;
+}) => Promise<{ verb: string; details?: Record<string, unknown>; entityId?: number }>;
 
 export function createReportService(transaction: Transactor) {
   /** Loads country, cycle and report for a user, or throws 404 when they may not see it. */
-  async function locate(queries: ReportQueries, user: CurrentUser, countryCode: string, cycleSlug: string, options: { forUpdate?: boolean } = {}) {
+  async function locate(
+    queries: ReportQueries,
+    user: CurrentUser,
+    countryCode: string,
+    cycleSlug: string,
+    options: { forUpdate?: boolean } = {},
+  ) {
     authorize(user, 'report.view', { countryCode });
-    const [country, cycle] = await sequentially(() => queries.findCountry(countryCode), () => queries.findCycle(cycleSlug));
+    const [country, cycle] = await sequentially(
+      () => queries.findCountry(countryCode),
+      () => queries.findCycle(cycleSlug),
+    );
     if (!country || !cycle) throw notFound('report');
     const report = await queries.findReport(countryCode, cycle.id, options);
     return { country, cycle, report };
@@ -116,7 +135,14 @@ export function createReportService(transaction: Transactor) {
    * report on its first save, returns a returned report to draft, bumps the version
    * and writes the audit event, all in one transaction.
    */
-  async function edit(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, context: RequestContext, work: EditWork): Promise<ReportRow> {
+  async function edit(
+    user: CurrentUser,
+    countryCode: string,
+    cycleSlug: string,
+    expectedVersion: number,
+    context: RequestContext,
+    work: EditWork,
+  ): Promise<ReportRow> {
     return transaction(async (trx) => {
       const queries = createReportQueries(trx);
       authorizeMove(user, 'save', countryCode);
@@ -128,8 +154,8 @@ export function createReportService(transaction: Transactor) {
       if (!report) {
         if (expectedVersion !== 0) throw new StaleVersionError();
         // Two first saves at once: the unique (country, cycle) index lets one through.
-        report = await queries.insertReport(countryCode, located.cycle.id).catch((error: { code?: string }) => {
-          if (error.code === '23505') throw new StaleVersionError();
+        report = await queries.insertReport(countryCode, located.cycle.id).catch((error: unknown) => {
+          if (isUniqueViolation(error)) throw new StaleVersionError();
           throw error;
         });
       } else if (report.version !== expectedVersion) {
@@ -139,8 +165,13 @@ export function createReportService(transaction: Transactor) {
       // A report created by this save starts at version 1; any later save bumps it.
       const updated = created ? report : await moveReport(queries, report, 'save');
       await recordAuditEvent(trx, {
-        actorUserId: user.id, actorLabel: user.email, verb: change.verb, entity: change.entityId ? 'action' : 'report',
-        entityId: change.entityId ?? report.id, countryCode, ipAddress: context.ipAddress,
+        actorUserId: user.id,
+        actorLabel: user.email,
+        verb: change.verb,
+        entity: change.entityId ? 'action' : 'report',
+        entityId: change.entityId ?? report.id,
+        countryCode,
+        ipAddress: context.ipAddress,
         details: { cycle: cycleSlug, report_id: report.id, version: updated.version, ...change.details },
       });
       return updated;
@@ -148,7 +179,14 @@ export function createReportService(transaction: Transactor) {
   }
 
   /** The action must belong to this report (pledged here) or be carried into it. */
-  async function ownAction(queries: ReportQueries, report: ReportRow, cycle: CycleRow, countryCode: string, actionId: number, allowed: 'pledged' | 'carried') {
+  async function ownAction(
+    queries: ReportQueries,
+    report: ReportRow,
+    cycle: CycleRow,
+    countryCode: string,
+    actionId: number,
+    allowed: 'pledged' | 'carried',
+  ) {
     const action = await queries.findAction(actionId);
     if (!action || action.country_code !== countryCode) throw notFound('action');
     if (allowed === 'pledged' && action.pledged_in_report_id !== report.id) throw notFound('action');
@@ -163,10 +201,15 @@ export function createReportService(transaction: Transactor) {
     /** The reports of the user's country, one row per cycle that is not just planned. */
     async listForDelegate(user: CurrentUser) {
       authorize(user, 'reports.list');
-      const countryCode = user.countryCode!;
+      // The policy lists reports only for a delegate bound to a country.
+      const countryCode = user.countryCode ?? '';
       return transaction(async (trx) => {
         const queries = createReportQueries(trx);
-        const [country, cycles, reports] = await sequentially(() => queries.findCountry(countryCode), () => queries.listCycles(), () => queries.listReportsOfCountry(countryCode));
+        const [country, cycles, reports] = await sequentially(
+          () => queries.findCountry(countryCode),
+          () => queries.listCycles(),
+          () => queries.listReportsOfCountry(countryCode),
+        );
         return {
           country,
           cycles: cycles.map((cycle) => {
@@ -204,7 +247,15 @@ export function createReportService(transaction: Transactor) {
         const state = report?.state ?? 'not_started';
         return {
           country,
-          cycle: { slug: cycle.slug, title: cycle.title, kind: cycle.kind, state: cycle.state, dueOn: cycle.due_on, closesOn: cycle.closes_on, isCommitments: cycle.kind === 'commitments' },
+          cycle: {
+            slug: cycle.slug,
+            title: cycle.title,
+            kind: cycle.kind,
+            state: cycle.state,
+            dueOn: cycle.due_on,
+            closesOn: cycle.closes_on,
+            isCommitments: cycle.kind === 'commitments',
+          },
           report: {
             exists: Boolean(report),
             state,
@@ -234,13 +285,23 @@ export function createReportService(transaction: Transactor) {
     async saveBaseline(user: CurrentUser, code: string, slug: string, input: z.output<typeof baselineSchema>, context: RequestContext) {
       return edit(user, code, slug, input.version, context, async ({ queries, report, cycle }) => {
         if (cycle.kind !== 'commitments') throw new AppError(409, 'wrong_cycle', 'msg.baseline_part_commitments_cycle_only');
-        const entries = Object.entries(input.baseline).map(([target, entry]) => ({ target_code: targetCode.parse(target), existing_measures: entry?.existing ?? '', gaps: entry?.gaps ?? '' }));
+        const entries = Object.entries(input.baseline).map(([target, entry]) => ({
+          target_code: targetCode.parse(target),
+          existing_measures: entry.existing,
+          gaps: entry.gaps,
+        }));
         await queries.saveStocktaking(report.id, entries);
         return { verb: 'report.baseline_saved', details: { targets: entries.map((entry) => entry.target_code) } };
       });
     },
 
-    async saveTextLanguage(user: CurrentUser, code: string, slug: string, input: z.output<typeof textLanguageSchema>, context: RequestContext) {
+    async saveTextLanguage(
+      user: CurrentUser,
+      code: string,
+      slug: string,
+      input: z.output<typeof textLanguageSchema>,
+      context: RequestContext,
+    ) {
       return edit(user, code, slug, input.version, context, async ({ queries, report }) => {
         await queries.setTextLanguage(report.id, input.text_language);
         return { verb: 'report.language_set', details: { text_language: input.text_language } };
@@ -254,7 +315,14 @@ export function createReportService(transaction: Transactor) {
       });
     },
 
-    async updateAction(user: CurrentUser, code: string, slug: string, actionId: number, input: z.output<typeof actionSchema>, context: RequestContext) {
+    async updateAction(
+      user: CurrentUser,
+      code: string,
+      slug: string,
+      actionId: number,
+      input: z.output<typeof actionSchema>,
+      context: RequestContext,
+    ) {
       return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
         await ownAction(queries, report, cycle, countryCode, actionId, 'pledged');
         await queries.updateAction(actionId, toActionFields(input));
@@ -284,14 +352,26 @@ export function createReportService(transaction: Transactor) {
             continue;
           }
           const percent = update.status === 'completed' ? 100 : update.percent;
-          await queries.saveUpdate(report.id, countryCode, { action_id: action.id, status: update.status, percent_complete: percent, narrative: update.narrative });
+          await queries.saveUpdate(report.id, countryCode, {
+            action_id: action.id,
+            status: update.status,
+            percent_complete: percent,
+            narrative: update.narrative,
+          });
           saved.push(action.id);
         }
         return { verb: 'report.updates_saved', details: { actions: saved } };
       });
     },
 
-    async withdrawAction(user: CurrentUser, code: string, slug: string, actionId: number, input: { version: number; reason: string }, context: RequestContext) {
+    async withdrawAction(
+      user: CurrentUser,
+      code: string,
+      slug: string,
+      actionId: number,
+      input: { version: number; reason: string },
+      context: RequestContext,
+    ) {
       return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
         if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.actions_are_withdrawn_progress_report');
         const action = await ownAction(queries, report, cycle, countryCode, actionId, 'carried');
@@ -301,7 +381,14 @@ export function createReportService(transaction: Transactor) {
       });
     },
 
-    async undoWithdrawal(user: CurrentUser, code: string, slug: string, actionId: number, expectedVersion: number, context: RequestContext) {
+    async undoWithdrawal(
+      user: CurrentUser,
+      code: string,
+      slug: string,
+      actionId: number,
+      expectedVersion: number,
+      context: RequestContext,
+    ) {
       return edit(user, code, slug, expectedVersion, context, async ({ queries, report, cycle, countryCode }) => {
         const action = await ownAction(queries, report, cycle, countryCode, actionId, 'carried');
         if (action.withdrawn_in_report_id !== report.id) throw new AppError(409, 'not_withdrawn', 'msg.action_not_withdrawn_report');
@@ -341,10 +428,22 @@ export function createReportService(transaction: Transactor) {
         const now = new Date();
         const late = now.toISOString().slice(0, 10) > cycle.due_on;
         const updated = await moveReport(queries, report, 'submit', { submitted_at: now, submitted_by: user.id });
-        await queries.insertSubmission({ report_id: report.id, submitted_at: now, submitted_by: user.id, late, content: snapshot(content) });
+        await queries.insertSubmission({
+          report_id: report.id,
+          submitted_at: now,
+          submitted_by: user.id,
+          late,
+          content: snapshot(content),
+        });
         await recordAuditEvent(trx, {
-          actorUserId: user.id, actorLabel: user.email, verb: 'report.submitted', entity: 'report', entityId: report.id,
-          countryCode, ipAddress: context.ipAddress, details: { cycle: cycleSlug, version: updated.version, late },
+          actorUserId: user.id,
+          actorLabel: user.email,
+          verb: 'report.submitted',
+          entity: 'report',
+          entityId: report.id,
+          countryCode,
+          ipAddress: context.ipAddress,
+          details: { cycle: cycleSlug, version: updated.version, late },
         });
         return updated;
       });
@@ -353,9 +452,14 @@ export function createReportService(transaction: Transactor) {
 }
 
 /** A submission of a report that is not complete: each missing item, linked to the field that fixes it. */
-export class IncompleteReportError extends FormRefusal {
+class IncompleteReportError extends FormRefusal {
   constructor(missing: MissingItem[]) {
-    super(422, 'incomplete_report', missing.map((item) => ({ field: item.field, message: item.message, params: item.params })), { absolute: true });
+    super(
+      422,
+      'incomplete_report',
+      missing.map((item) => ({ field: item.field, message: item.message, params: item.params })),
+      { absolute: true },
+    );
   }
 }
 

@@ -6,26 +6,30 @@ import { isRealDate } from '../web/forms';
 // Form schemas for the report pages. Every schema is strict: a field the form does not
 // have (country, state, role, version of another report...) is refused, never used.
 
-const version = z.coerce.number({ message: 'msg.form_out_date_reload_page' }).int().min(0);
+const version = z.coerce.number({ error: 'msg.form_out_date_reload_page' }).int().min(0);
 
 /** Optional text of at most `max` characters; `field` names its messages (msg.not_text.<field>, msg.too_long.<field>). */
-const optionalText = (max: number, field: string) => z.string({ message: `msg.not_text.${field}` }).trim().max(max, `msg.too_long.${field}`).default('');
+const optionalText = (max: number, field: string) =>
+  z
+    .string({ error: `msg.not_text.${field}` })
+    .trim()
+    .max(max, `msg.too_long.${field}`)
+    .default('');
 
 const isoDate = z
   .string()
   .trim()
   .refine((value) => value === '' || isRealDate(value), {
-    message: 'msg.enter_real_date_example_2014_12',
+    error: 'msg.enter_real_date_example_2014_12',
   })
   .transform((value) => (value === '' ? null : value));
-
 
 export const baselineSchema = z
   .object({
     version,
     baseline: z
       .partialRecord(
-        z.enum(TARGET_CODES, { message: 'msg.unknown_policy_target' }),
+        z.enum(TARGET_CODES, { error: 'msg.unknown_policy_target' }),
         z.object({ existing: optionalText(10_000, 'existing'), gaps: optionalText(10_000, 'gaps') }).strict(),
       )
       .default({}),
@@ -35,8 +39,8 @@ export const baselineSchema = z
 export const actionSchema = z
   .object({
     version,
-    title: z.string({ message: 'msg.enter_a_title' }).trim().min(1, 'msg.enter_title_action').max(300, 'msg.title_must_300_characters_fewer'),
-    target: z.enum(TARGET_CODES, { message: 'msg.choose_policy_target_action_serves' }),
+    title: z.string({ error: 'msg.enter_a_title' }).trim().min(1, 'msg.enter_title_action').max(300, 'msg.title_must_300_characters_fewer'),
+    target: z.enum(TARGET_CODES, { error: 'msg.choose_policy_target_action_serves' }),
     goal: z
       .string()
       .trim()
@@ -50,9 +54,8 @@ export const actionSchema = z
   .strict()
   .refine((action) => action.goal === null || action.goal.startsWith(action.target.slice(2)), {
     path: ['goal'],
-    message: 'msg.operational_goal_must_belong_chosen_policy',
+    error: 'msg.operational_goal_must_belong_chosen_policy',
   });
-
 
 const percent = z
   .string()
@@ -70,14 +73,14 @@ export const updatesSchema = z
         z.string().regex(/^a\d{1,9}$/, 'msg.unknown_action'),
         z
           .object({
-            status: z.enum(REPORTED_STATUSES, { message: 'msg.choose_status_2' }).or(z.literal('').transform(() => null)),
+            status: z.enum(REPORTED_STATUSES, { error: 'msg.choose_status_2' }).or(z.literal('').transform(() => null)),
             percent: percent.prefault(''),
             narrative: optionalText(5_000, 'narrative'),
           })
           .strict()
           .refine((update) => update.status !== 'completed' || update.percent === null || update.percent === 100, {
             path: ['percent'],
-            message: 'msg.completed_action_100_complete',
+            error: 'msg.completed_action_100_complete',
           }),
       )
       .default({}),
@@ -87,7 +90,11 @@ export const updatesSchema = z
 export const withdrawSchema = z
   .object({
     version,
-    reason: z.string({ message: 'msg.give_the_reason' }).trim().min(1, 'msg.give_reason_withdrawing_action').max(2_000, 'msg.reason_must_2_000_characters_fewer'),
+    reason: z
+      .string({ error: 'msg.give_the_reason' })
+      .trim()
+      .min(1, 'msg.give_reason_withdrawing_action')
+      .max(2_000, 'msg.reason_must_2_000_characters_fewer'),
   })
   .strict();
 
@@ -119,7 +126,7 @@ export const textLanguageSchema = z
   .object({
     version,
     text_language: z
-      .enum(['', ...TEXT_LANGUAGES], { message: 'msg.choose_language_from_list_not_stated' })
+      .enum(['', ...TEXT_LANGUAGES], { error: 'msg.choose_language_from_list_not_stated' })
       .default('')
       .transform((value) => (value === '' ? null : value)),
   })

@@ -15,7 +15,8 @@ type ReportPage = Awaited<ReturnType<ReportService['reportPage']>>;
 /** The form being shown again: its name (baseline, new-action, action-12, updates, withdraw-12, indicators, submit), the raw input, what went wrong. */
 export type FormOverride = Redisplay;
 
-const str = (value: unknown): string => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
+const str = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 const field = (values: unknown, ...path: string[]): string => {
   let current: unknown = values;
   for (const key of path) current = current && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined;
@@ -31,7 +32,10 @@ export function reportView(page: ReportPage, language: Language, override?: Form
   const errorsById = fieldErrors(override?.errors ?? []);
   const mine = (form: string) => (override?.form === form ? override.values : undefined);
   const labels = labelsFor(language);
-  const targetChoices = page.targets.map((target) => ({ value: target.code, label: `${target.code}: ${labels.targetTitle(target.code, target.title)}` }));
+  const targetChoices = page.targets.map((target) => ({
+    value: target.code,
+    label: `${target.code}: ${labels.targetTitle(target.code, target.title)}`,
+  }));
   const goalChoices = page.goals.map((goal) => {
     const text = labels.goal(goal.code, goal.text);
     return { value: goal.code, label: `${goal.code} ${text.length > 90 ? `${text.slice(0, 88)}…` : text}` };
@@ -39,13 +43,32 @@ export function reportView(page: ReportPage, language: Language, override?: Form
   const statusChoices = REPORTED_STATUSES.map((status) => ({ value: status, label: statusLabel(status) }));
   const targetTitle = (code: string) => labels.targetTitle(code, page.targets.find((target) => target.code === code)?.title ?? code);
 
-  const actionForm = (name: string, saved: { title: string; target_code: string; goal_code: string | null; responsible_body: string; due_on: string | null; description: string } | undefined) => {
+  const actionForm = (
+    name: string,
+    saved:
+      | {
+          title: string;
+          target_code: string;
+          goal_code: string | null;
+          responsible_body: string;
+          due_on: string | null;
+          description: string;
+        }
+      | undefined,
+  ) => {
     const typed = mine(name);
     const value = (key: string, savedValue: string | null | undefined) => (typed ? field(typed, key) : str(savedValue));
     const error = (key: string) => errorsById[`${name}-${key}`];
     return {
       name,
-      errors: { title: error('title'), target: error('target'), goal: error('goal'), body: error('body'), dueOn: error('due_on'), description: error('description') },
+      errors: {
+        title: error('title'),
+        target: error('target'),
+        goal: error('goal'),
+        body: error('body'),
+        dueOn: error('due_on'),
+        description: error('description'),
+      },
       title: value('title', saved?.title),
       targetOptions: options(targetChoices, value('target', saved?.target_code), 'msg.choose_a_policy_target'),
       goalOptions: options(goalChoices, value('goal', saved?.goal_code), 'msg.none'),
@@ -125,7 +148,11 @@ export function reportView(page: ReportPage, language: Language, override?: Form
 
   const typedLanguage = mine('language');
   const textLanguage = {
-    options: options(textLanguageChoices(language), typedLanguage ? field(typedLanguage, 'text_language') : str(page.report.textLanguage), 'msg.not_stated'),
+    options: options(
+      textLanguageChoices(language),
+      typedLanguage ? field(typedLanguage, 'text_language') : str(page.report.textLanguage),
+      'msg.not_stated',
+    ),
     error: errorsById['language-text_language'],
     name: page.report.textLanguage ? textLanguageName(page.report.textLanguage, language) : null,
   };
@@ -147,7 +174,8 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     newAction: actionForm('new-action', undefined),
     errors,
     // A stale submission has nothing of its own to compare: its message says what to do.
-    conflict: override?.conflict && override.form !== 'submit' ? { form: override.form, changes: conflictChanges(page, override, labels) } : null,
+    conflict:
+      override?.conflict && override.form !== 'submit' ? { form: override.form, changes: conflictChanges(page, override, labels) } : null,
     missing: page.missing.map(withTargetTitle),
   };
 }
@@ -162,19 +190,24 @@ function conflictChanges(page: ReportPage, override: FormOverride, labels: Label
     if (str(saved).trim() !== str(yours).trim()) changes.push({ label, params, saved: str(saved), yours: str(yours) });
   };
   // A status is shown by its name; anything else the form held, as typed.
-  const statusName = (status: unknown) => ((UPDATE_STATUSES as readonly unknown[]).includes(status) ? labels.status(status as UpdateStatus) : str(status));
+  const statusName = (status: unknown) =>
+    (UPDATE_STATUSES as readonly unknown[]).includes(status) ? labels.status(status as UpdateStatus) : str(status);
   const values = override.values;
   if (override.form === 'baseline') {
     for (const target of page.targets) {
       const saved = page.content.stocktaking.find((row) => row.target_code === target.code);
-      compare('msg.code_measures_in_place', saved?.existing_measures, field(values, 'baseline', target.code, 'existing'), { code: target.code });
+      compare('msg.code_measures_in_place', saved?.existing_measures, field(values, 'baseline', target.code, 'existing'), {
+        code: target.code,
+      });
       compare('msg.code_gaps', saved?.gaps, field(values, 'baseline', target.code, 'gaps'), { code: target.code });
     }
   } else if (override.form === 'updates') {
     for (const action of page.content.carried) {
       const saved = page.content.updates.find((update) => update.action_id === action.id);
       const id = `a${action.id}`;
-      compare('msg.title_status', saved ? statusName(saved.status) : '', statusName(field(values, 'updates', id, 'status')), { title: action.title });
+      compare('msg.title_status', saved ? statusName(saved.status) : '', statusName(field(values, 'updates', id, 'status')), {
+        title: action.title,
+      });
       compare('msg.title_percent_complete', saved?.percent_complete, field(values, 'updates', id, 'percent'), { title: action.title });
       compare('msg.title_narrative', saved?.narrative, field(values, 'updates', id, 'narrative'), { title: action.title });
     }

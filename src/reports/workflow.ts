@@ -40,7 +40,7 @@ export type ReportTransition = keyof typeof REPORT_TRANSITIONS;
  * Why a move is not allowed now: a code, whose sentence is msg.workflow.<code> in the
  * locale files, and the values it names (a calendar day or an instant as `date`).
  */
-export type BlockedCode = 'cycle_planned' | 'cycle_closed' | 'report_submitted' | 'report_accepted' | 'not_submitted' | 'not_started';
+type BlockedCode = 'cycle_planned' | 'cycle_closed' | 'report_submitted' | 'report_accepted' | 'not_submitted' | 'not_started';
 export type Blocked = { code: BlockedCode; date: string | Date | null; state?: ReportStage };
 
 /** A refusal as a page says it: its sentence msg.workflow.<code> and the values it names. */
@@ -58,15 +58,16 @@ export const blockedError = (blocked: Blocked) => {
   return new AppError(409, blocked.code, key, params);
 };
 
-type Situation = { cycle: Pick<CycleRow, 'state' | 'opens_on' | 'closes_on'>; report: Pick<ReportRow, 'state' | 'submitted_at' | 'reviewed_at'> | undefined };
+type Situation = {
+  cycle: Pick<CycleRow, 'state' | 'opens_on' | 'closes_on'>;
+  report: Pick<ReportRow, 'state' | 'submitted_at' | 'reviewed_at'> | undefined;
+};
 
 /** Why the cycle or the report's state forbids the move, or null when it may happen. */
 export function blockedBy(transition: ReportTransition, { cycle, report }: Situation): Blocked | null {
   const rule: Transition = REPORT_TRANSITIONS[transition];
   if (!rule.cycle.includes(cycle.state)) {
-    return cycle.state === 'planned'
-      ? { code: 'cycle_planned', date: cycle.opens_on }
-      : { code: 'cycle_closed', date: cycle.closes_on };
+    return cycle.state === 'planned' ? { code: 'cycle_planned', date: cycle.opens_on } : { code: 'cycle_closed', date: cycle.closes_on };
   }
   const stage: ReportStage = report?.state ?? 'not_started';
   if (rule.from.includes(stage)) return null;
@@ -81,10 +82,17 @@ export function blockedBy(transition: ReportTransition, { cycle, report }: Situa
 }
 
 /** Whether the user may make the move on this country's report: throws the policy's 403/404. */
-export const authorizeMove = (user: Actor, transition: ReportTransition, countryCode: string) => authorize(user, REPORT_TRANSITIONS[transition].policy, { countryCode });
+export const authorizeMove = (user: Actor, transition: ReportTransition, countryCode: string) => {
+  authorize(user, REPORT_TRANSITIONS[transition].policy, { countryCode });
+};
 
 /** The one writer of a report's state: the transition's target state, with the version bumped. */
-export function moveReport(queries: ReportQueries, report: ReportRow, transition: ReportTransition, fields: Parameters<ReportQueries['touchReport']>[1] = {}): Promise<ReportRow> {
+export function moveReport(
+  queries: ReportQueries,
+  report: ReportRow,
+  transition: ReportTransition,
+  fields: Parameters<ReportQueries['touchReport']>[1] = {},
+): Promise<ReportRow> {
   return queries.touchReport(report.id, { ...fields, state: REPORT_TRANSITIONS[transition].to });
 }
 
@@ -105,7 +113,11 @@ export function cycleMove(from: CycleState, to: CycleState): CycleTransition | n
 }
 
 /** The one writer of a cycle's state. */
-export async function moveCycle(queries: Pick<AdminQueries, 'updateCycle'>, slug: string, transition: CycleTransition): Promise<CycleState> {
+export async function moveCycle(
+  queries: Pick<AdminQueries, 'updateCycle'>,
+  slug: string,
+  transition: CycleTransition,
+): Promise<CycleState> {
   const to = CYCLE_TRANSITIONS[transition].to;
   await queries.updateCycle(slug, { state: to });
   return to;

@@ -17,27 +17,43 @@ export type QueueRow = {
   expected: boolean;
 };
 
-
 export function createReviewQueries(db: Database) {
   return {
     /** Every member expected in the cycle, and anyone with a report in it, with the report's state. */
     async listQueue(cycle: Pick<CycleRow, 'id' | 'due_on'>): Promise<QueueRow[]> {
-      return db('countries as c')
-        .leftJoin('reports as r', function joinCycle() {
-          this.on('r.country_code', 'c.code').andOn('r.cycle_id', db.raw('?', [cycle.id]));
-        })
-        .leftJoin('users as reviewer', 'reviewer.id', 'r.reviewed_by')
-        .select('c.code', 'c.name', 'r.id as report_id', 'r.state', 'r.version', 'r.submitted_at', 'r.reviewed_at', 'reviewer.name as reviewer_name')
-        // On time is judged by the first submission; demo and imported reports have no
-        // frozen versions, so their own submission date stands in.
-        .select(db.raw('coalesce((select min(s.submitted_at) from report_submissions s where s.report_id = r.id), r.submitted_at) as first_submitted_at'))
-        .select(db.raw('expected_to_report(c.joined_on, c.left_on, ?) as expected', [cycle.due_on]))
-        .where((where) => where.whereNotNull('r.id').orWhereRaw('expected_to_report(c.joined_on, c.left_on, ?)', [cycle.due_on]))
-        .orderBy('c.name');
+      return (
+        db('countries as c')
+          .leftJoin('reports as r', function joinCycle() {
+            this.on('r.country_code', 'c.code').andOn('r.cycle_id', db.raw('?', [cycle.id]));
+          })
+          .leftJoin('users as reviewer', 'reviewer.id', 'r.reviewed_by')
+          .select(
+            'c.code',
+            'c.name',
+            'r.id as report_id',
+            'r.state',
+            'r.version',
+            'r.submitted_at',
+            'r.reviewed_at',
+            'reviewer.name as reviewer_name',
+          )
+          // On time is judged by the first submission; demo and imported reports have no
+          // frozen versions, so their own submission date stands in.
+          .select(
+            db.raw(
+              'coalesce((select min(s.submitted_at) from report_submissions s where s.report_id = r.id), r.submitted_at) as first_submitted_at',
+            ),
+          )
+          .select(db.raw('expected_to_report(c.joined_on, c.left_on, ?) as expected', [cycle.due_on]))
+          .where((where) => where.whereNotNull('r.id').orWhereRaw('expected_to_report(c.joined_on, c.left_on, ?)', [cycle.due_on]))
+          .orderBy('c.name')
+      );
     },
 
     /** The most recent returned version of a report, as it was submitted. */
-    async findLastReturnedSubmission(reportId: number): Promise<{ number: number; content: SubmissionContent; review_comment: string } | undefined> {
+    async findLastReturnedSubmission(
+      reportId: number,
+    ): Promise<{ number: number; content: SubmissionContent; review_comment: string } | undefined> {
       const row = await db('report_submissions')
         .select('number', 'content', 'review_comment')
         .where({ report_id: reportId, outcome: 'returned' })
@@ -47,5 +63,3 @@ export function createReviewQueries(db: Database) {
     },
   };
 }
-
-export type ReviewQueries = ReturnType<typeof createReviewQueries>;

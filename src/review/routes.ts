@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { allow } from '../auth/guards';
+import { allow, signedIn } from '../auth/guards';
 import { isCountryCode, isCycleSlug } from '../domain';
 import { countryName } from '../i18n';
 import type { ReportService } from '../reports/service';
@@ -16,15 +16,21 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
 
   router.get('/review', async (req, res) => {
     const slug = isCycleSlug(req.query.cycle) ? req.query.cycle : undefined;
-    res.render('review/queue', { title: req.t('msg.review'), ...(await review.queue(req.user!, slug)) });
+    res.render('review/queue', { title: req.t('msg.review'), ...(await review.queue(signedIn(req), slug)) });
   });
 
   async function renderReport(req: Request, res: Response, status: number, redisplay?: Redisplay) {
     const { code, cycle } = reportParams(req);
-    const [page, comparison] = await Promise.all([reports.reportPage(req.user!, code, cycle), review.comparison(req.user!, code, cycle)]);
+    const [page, comparison] = await Promise.all([
+      reports.reportPage(signedIn(req), code, cycle),
+      review.comparison(signedIn(req), code, cycle),
+    ]);
     const errors = redisplay?.errors ?? [];
     res.status(status).render('review/report', {
-      title: req.t('review.pageTitle', { country: countryName(page.country.code, page.country.name, req.language), cycle: page.cycle.title }),
+      title: req.t('review.pageTitle', {
+        country: countryName(page.country.code, page.country.name, req.language),
+        cycle: page.cycle.title,
+      }),
       ...reportView(page, req.language),
       comparison,
       comment: redisplay?.form === 'return' && typeof redisplay.values.comment === 'string' ? redisplay.values.comment : '',
@@ -43,7 +49,7 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
     handleForm({
       form: () => 'accept',
       schema: acceptSchema,
-      run: (req, input) => review.accept(req.user!, String(req.params.code), String(req.params.cycle), input.version, context(req)),
+      run: (req, input) => review.accept(signedIn(req), String(req.params.code), String(req.params.cycle), input.version, context(req)),
       redisplay: renderReport,
       done: (req) => ({ url: backToQueue(req), flash: { kind: 'success', text: 'msg.report_accepted_now_published_public_pages' } }),
     }),
@@ -54,7 +60,8 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
     handleForm({
       form: () => 'return',
       schema: returnSchema,
-      run: (req, input) => review.returnReport(req.user!, String(req.params.code), String(req.params.cycle), input.version, input.comment, context(req)),
+      run: (req, input) =>
+        review.returnReport(signedIn(req), String(req.params.code), String(req.params.cycle), input.version, input.comment, context(req)),
       redisplay: renderReport,
       done: (req) => ({ url: backToQueue(req), flash: { kind: 'success', text: 'msg.report_returned_country_comment' } }),
     }),

@@ -9,7 +9,7 @@ import type { SubmissionContent } from '../reports/submission';
 import type { UpdateStatus } from '../domain';
 import { loadContent, snapshot, stageLabel, statusLabel, StaleVersionError, type RequestContext } from '../reports/service';
 import { blockedBy, blockedError, moveReport } from '../reports/workflow';
-import { AppError, notFound } from '../web/errors';
+import { notFound } from '../web/errors';
 import { createReviewQueries } from './queries';
 
 // The secretariat's side: who has reported in a cycle, on time or late, and the decision
@@ -19,7 +19,11 @@ import { createReviewQueries } from './queries';
 export const returnSchema = z
   .object({
     version: z.coerce.number().int().min(0),
-    comment: z.string({ message: 'msg.explain_what_country_must_change' }).trim().min(1, 'msg.explain_what_country_must_change').max(5_000, 'msg.comment_must_5_000_characters_fewer'),
+    comment: z
+      .string({ error: 'msg.explain_what_country_must_change' })
+      .trim()
+      .min(1, 'msg.explain_what_country_must_change')
+      .max(5_000, 'msg.comment_must_5_000_characters_fewer'),
   })
   .strict();
 
@@ -55,7 +59,15 @@ export function createReviewService(transaction: Transactor) {
             submittedAt: row.submitted_at,
             firstSubmittedAt: firstSubmitted,
             expected: row.expected,
-            timeliness: firstSubmitted ? (onTime ? 'msg.on_time' : 'msg.late') : !row.expected ? 'msg.not_expected_cycle' : overdue ? 'msg.overdue' : 'msg.not_due_yet',
+            timeliness: firstSubmitted
+              ? onTime
+                ? 'msg.on_time'
+                : 'msg.late'
+              : !row.expected
+                ? 'msg.not_expected_cycle'
+                : overdue
+                  ? 'msg.overdue'
+                  : 'msg.not_due_yet',
             late: firstSubmitted ? !onTime : overdue,
             reviewedAt: row.reviewed_at,
             reviewerName: row.reviewer_name,
@@ -71,7 +83,14 @@ export function createReviewService(transaction: Transactor) {
           cycles: cycles.map((row) => ({ slug: row.slug, title: row.title, selected: row.slug === cycle.slug })),
           cycle: { slug: cycle.slug, title: cycle.title, state: cycle.state, dueOn: cycle.due_on },
           members,
-          counts: { expected: expected.length, notStarted: count('not_started'), draft: count('draft'), submitted: count('submitted'), returned: count('returned'), accepted: count('accepted') },
+          counts: {
+            expected: expected.length,
+            notStarted: count('not_started'),
+            draft: count('draft'),
+            submitted: count('submitted'),
+            returned: count('returned'),
+            accepted: count('accepted'),
+          },
           reportingRate: share(submitted.length, expected.length),
           onTimeRate: share(onTime.length, submitted.length),
         };
@@ -92,13 +111,15 @@ export function createReviewService(transaction: Transactor) {
         const current = await contentOf(reports, countryCode, cycle, report);
         const returned = await createReviewQueries(trx).findLastReturnedSubmission(report.id);
         let previous: SubmissionContent | null = returned?.content ?? null;
-        let previousLabel = returned ? `the version returned to the country (version ${returned.number})` : null;
+        let previousLabel: { message: string; params: Record<string, string | number> } | null = returned
+          ? { message: 'msg.compared.returned_version', params: { number: returned.number } }
+          : null;
         if (!previous) {
           const accepted = await reports.findPreviousAccepted(countryCode, cycle);
-          if (accepted) {
-            const acceptedCycle = (await reports.listCycles()).find((row) => row.id === accepted.cycle_id)!;
+          const acceptedCycle = accepted && (await reports.listCycles()).find((row) => row.id === accepted.cycle_id);
+          if (accepted && acceptedCycle) {
             previous = await contentOf(reports, countryCode, acceptedCycle, accepted);
-            previousLabel = `the previous accepted report (${accepted.cycle_title})`;
+            previousLabel = { message: 'msg.compared.previous_accepted', params: { cycle: accepted.cycle_title } };
           }
         }
         return { previousLabel, changes: compare(current, previous), reviewable: report.state === 'submitted', version: report.version };
@@ -109,13 +130,27 @@ export function createReviewService(transaction: Transactor) {
       return decide(user, countryCode, cycleSlug, expectedVersion, context, { outcome: 'accepted', comment: null });
     },
 
-    async returnReport(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, comment: string, context: RequestContext) {
+    async returnReport(
+      user: CurrentUser,
+      countryCode: string,
+      cycleSlug: string,
+      expectedVersion: number,
+      comment: string,
+      context: RequestContext,
+    ) {
       return decide(user, countryCode, cycleSlug, expectedVersion, context, { outcome: 'returned', comment });
     },
   };
 
   /** One review decision: only on a submitted report, only once (the row is locked). */
-  async function decide(user: CurrentUser, countryCode: string, cycleSlug: string, expectedVersion: number, context: RequestContext, decision: { outcome: 'accepted' | 'returned'; comment: string | null }) {
+  async function decide(
+    user: CurrentUser,
+    countryCode: string,
+    cycleSlug: string,
+    expectedVersion: number,
+    context: RequestContext,
+    decision: { outcome: 'accepted' | 'returned'; comment: string | null },
+  ) {
     const transition = decision.outcome === 'accepted' ? 'accept' : 'return';
     authorize(user, 'review.decide');
     return transaction(async (trx) => {
@@ -127,11 +162,25 @@ export function createReviewService(transaction: Transactor) {
       if (blocked) throw blockedError(blocked);
       if (report.version !== expectedVersion) throw new StaleVersionError('msg.report_changed_while_were_reading_check');
       const now = new Date();
-      const updated = await moveReport(reports, report, transition, { reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });
-      await reports.recordReviewOfLatestSubmission(report.id, { outcome: decision.outcome, reviewed_at: now, reviewed_by: user.id, review_comment: decision.comment });
+      const updated = await moveReport(reports, report, transition, {
+        reviewed_at: now,
+        reviewed_by: user.id,
+        review_comment: decision.comment,
+      });
+      await reports.recordReviewOfLatestSubmission(report.id, {
+        outcome: decision.outcome,
+        reviewed_at: now,
+        reviewed_by: user.id,
+        review_comment: decision.comment,
+      });
       await recordAuditEvent(trx, {
-        actorUserId: user.id, actorLabel: user.email, verb: decision.outcome === 'accepted' ? 'report.accepted' : 'report.returned',
-        entity: 'report', entityId: report.id, countryCode, ipAddress: context.ipAddress,
+        actorUserId: user.id,
+        actorLabel: user.email,
+        verb: decision.outcome === 'accepted' ? 'report.accepted' : 'report.returned',
+        entity: 'report',
+        entityId: report.id,
+        countryCode,
+        ipAddress: context.ipAddress,
         details: { cycle: cycleSlug, version: updated.version, ...(decision.comment ? { comment: decision.comment } : {}) },
       });
       return updated;
@@ -144,7 +193,11 @@ async function contentOf(reports: ReportQueries, countryCode: string, cycle: Cyc
   const content = await loadContent(reports, countryCode, cycle, report);
   return {
     ...snapshot(content),
-    carried: content.carried.map((action) => ({ id: action.id, title: action.title, withdrawn: action.withdrawn_in_report_id === report.id })),
+    carried: content.carried.map((action) => ({
+      id: action.id,
+      title: action.title,
+      withdrawn: action.withdrawn_in_report_id === report.id,
+    })),
   };
 }
 
@@ -155,7 +208,8 @@ const updateState = (update: { status: UpdateStatus; percent_complete: number | 
 });
 
 function compare(current: Awaited<ReturnType<typeof contentOf>>, previous: SubmissionContent | null) {
-  const changed = (now: unknown, before: unknown) => previous !== null && String(now ?? '') !== String(before ?? '');
+  const changed = (now: string | number | undefined, before: string | number | undefined) =>
+    previous !== null && String(now ?? '') !== String(before ?? '');
   return {
     baseline: current.baseline.map((entry) => {
       const before = previous?.baseline.find((row) => row.target_code === entry.target_code);
@@ -166,7 +220,10 @@ function compare(current: Awaited<ReturnType<typeof contentOf>>, previous: Submi
         before: before ? { existing: before.existing_measures, gaps: before.gaps } : null,
       };
     }),
-    newActions: current.pledged.map((action) => ({ title: action.title, isNew: previous !== null && !previous.pledged.some((row) => row.id === action.id) })),
+    newActions: current.pledged.map((action) => ({
+      title: action.title,
+      isNew: previous !== null && !previous.pledged.some((row) => row.id === action.id),
+    })),
     updates: current.carried.map((action) => {
       const now = current.updates.find((update) => update.action_id === action.id);
       const before = previous?.updates.find((update) => update.action_id === action.id);
@@ -175,7 +232,10 @@ function compare(current: Awaited<ReturnType<typeof contentOf>>, previous: Submi
         withdrawn: action.withdrawn,
         now: now ? updateState(now) : { label: action.withdrawn ? statusLabel('withdrawn') : 'msg.no_update', percent: null },
         before: before ? updateState(before) : previous ? { label: 'msg.no_update', percent: null } : null,
-        changed: changed(now ? `${now.status}|${now.percent_complete}|${now.narrative}` : '', before ? `${before.status}|${before.percent_complete}|${before.narrative}` : ''),
+        changed: changed(
+          now ? `${now.status}|${now.percent_complete}|${now.narrative}` : '',
+          before ? `${before.status}|${before.percent_complete}|${before.narrative}` : '',
+        ),
       };
     }),
     indicators: current.indicators.map((value) => {

@@ -13,7 +13,13 @@ export function createUserQueries(db: Database) {
     async countryExists(code: string): Promise<boolean> {
       return (await db('countries').where({ code }).first('code')) !== undefined;
     },
-    async insert(user: { email: string; name: string; role: Role; country_code: string | null; password_hash: string | null }): Promise<UserRow> {
+    async insert(user: {
+      email: string;
+      name: string;
+      role: Role;
+      country_code: string | null;
+      password_hash: string | null;
+    }): Promise<UserRow> {
       const [row] = await db('users').insert(user).returning(['id', 'email', 'name', 'role', 'country_code', 'active']);
       return row as UserRow;
     },

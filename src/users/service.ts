@@ -4,22 +4,22 @@ import { COUNTRY_CODE, ROLES } from '../domain';
 import { recordAuditEvent } from '../audit/queries';
 import { hashPassword, passwordProblem } from '../auth/passwords';
 import type { Transactor } from '../db/transaction';
+import { isUniqueViolation } from '../db/pg-errors';
 import { translateMessage } from '../i18n';
 import { AppError } from '../web/errors';
 import { createUserQueries } from './queries';
 import type { UserRow } from '../db/rows';
 
-export const newUserSchema = z
+const newUserSchema = z
   .object({
-    email: z.string().trim().max(254).pipe(z.email({ message: 'msg.enter_e_mail_address_like_name' })),
-    name: z.string().trim().min(1, 'Enter a name.').max(200),
-    role: z.enum(ROLES, { message: 'The role must be delegate, secretariat or admin.' }),
-    country: z
+    email: z
       .string()
       .trim()
-      .toUpperCase()
-      .regex(COUNTRY_CODE, 'The country is a two-letter code such as FR.')
-      .optional(),
+      .max(254)
+      .pipe(z.email({ error: 'msg.enter_e_mail_address_like_name' })),
+    name: z.string().trim().min(1, 'Enter a name.').max(200),
+    role: z.enum(ROLES, { error: 'The role must be delegate, secretariat or admin.' }),
+    country: z.string().trim().toUpperCase().regex(COUNTRY_CODE, 'The country is a two-letter code such as FR.').optional(),
     password: z.string(),
   })
   .strict()
@@ -29,16 +29,17 @@ export const newUserSchema = z
     if (problem) context.addIssue({ code: 'custom', path: ['password'], message: problem });
   });
 
-export type NewUser = z.input<typeof newUserSchema>;
 export type Actor = { userId: number | null; label: string };
 
 export function createUserService(transaction: Transactor) {
   return {
     /** Creates an active user with a password (used by the CLI for the first admin). */
-    async addUser(input: NewUser, actor: Actor): Promise<UserRow> {
+    async addUser(input: Record<string, unknown>, actor: Actor): Promise<UserRow> {
       const parsed = newUserSchema.safeParse(input);
       if (!parsed.success) {
-        throw new AppError(422, 'invalid_user', 'error.invalid_user', { problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${translateMessage('en', issue.message)}`).join('\n') });
+        throw new AppError(422, 'invalid_user', 'error.invalid_user', {
+          problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${translateMessage('en', issue.message)}`).join('\n'),
+        });
       }
       const user = parsed.data;
       const passwordHash = await hashPassword(user.password);
@@ -52,9 +53,9 @@ export function createUserService(transaction: Transactor) {
         }
         const created = await users
           .insert({ email: user.email, name: user.name, role: user.role, country_code: user.country ?? null, password_hash: passwordHash })
-          .catch((error: { code?: string }) => {
+          .catch((error: unknown) => {
             // Two requests for one address at once: the unique index decides.
-            if (error.code === '23505') throw new AppError(409, 'email_taken', 'error.user_exists', { email: user.email });
+            if (isUniqueViolation(error)) throw new AppError(409, 'email_taken', 'error.user_exists', { email: user.email });
             throw error;
           });
         await recordAuditEvent(trx, {

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { translator } from '../i18n';
+import { translator, type Language } from '../i18n';
 import { errorMessage } from './error-messages';
 import { AppError, notFound } from './errors';
 
@@ -27,12 +27,16 @@ function classify(error: unknown): AppError {
     return new AppError(403, 'csrf_token_invalid', 'msg.form_has_expired_was_not_sent');
   }
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return status === 413 ? new AppError(413, 'too_large', 'msg.what_sent_too_large') : new AppError(status, 'bad_request', 'msg.request_could_not_understood');
+    return status === 413
+      ? new AppError(413, 'too_large', 'msg.what_sent_too_large')
+      : new AppError(status, 'bad_request', 'msg.request_could_not_understood');
   }
   return new AppError(500, 'internal_error', 'msg.something_went_wrong_our_side_has');
 }
 
-export const notFoundHandler: RequestHandler = (_req, _res, next) => next(notFound());
+export const notFoundHandler: RequestHandler = (_req, _res, next) => {
+  next(notFound());
+};
 
 /** The one error handler: logs with the request id, renders a friendly page, never a stack trace. */
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
@@ -46,12 +50,12 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   res.status(appError.status).set('Cache-Control', 'no-store');
   if (appError.status === 503) res.set('Retry-After', '30');
   // An error before useLanguage ran (none expected) is told in English.
-  const language = req.language ?? 'en';
+  const language = (req.language as Language | undefined) ?? 'en';
   const t = translator(language);
   res.render('error', {
     title: t(appError.status === 404 ? 'error.notFoundTitle' : appError.status >= 500 ? 'error.serverTitle' : 'error.requestTitle'),
     status: appError.status,
     message: errorMessage(appError, language),
-    requestId: String(req.id),
+    requestId: typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : '',
   });
 };

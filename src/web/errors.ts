@@ -21,5 +21,6 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: 'page' | 'member' | 'policy target' | 'reporting cycle' | 'report' | 'language' | 'action' | 'user' | 'export' | 'dataset' = 'page') =>
-  new AppError(404, 'not_found', 'error.not_found', { what });
+export const notFound = (
+  what: 'page' | 'member' | 'policy target' | 'reporting cycle' | 'report' | 'language' | 'action' | 'user' | 'export' | 'dataset' = 'page',
+) => new AppError(404, 'not_found', 'error.not_found', { what });

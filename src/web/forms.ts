@@ -40,7 +40,7 @@ export class FieldError extends FormRefusal {
 }
 
 /** zod issues as the error summary lists them: the field's id and a message key. */
-export function formErrors(error: z.ZodError, prefix = ''): FormError[] {
+function formErrors(error: z.ZodError, prefix = ''): FormError[] {
   return error.issues.map((issue) => ({ field: `${prefix}${issue.path.join('-') || 'form'}`, message: issue.message }));
 }
 

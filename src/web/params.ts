@@ -12,6 +12,8 @@ export const isId = (value: string) => /^\d{1,9}$/.test(value);
  */
 export function checkParams(router: Router, checks: Record<string, [test: (value: string) => boolean, what: What]>): void {
   for (const [name, [test, what]] of Object.entries(checks)) {
-    router.param(name, (_req, _res, next, value: unknown) => next(typeof value === 'string' && test(value) ? undefined : notFound(what)));
+    router.param(name, (_req, _res, next, value: unknown) => {
+      next(typeof value === 'string' && test(value) ? undefined : notFound(what));
+    });
   }
 }

@@ -5,7 +5,12 @@ import type { Request } from 'express';
  * handful): what `negotiate` made of a value is remembered, at most `limit` values.
  * A request without the header gets `absent`.
  */
-export function perHeaderValue<T>(header: 'accept-language' | 'accept-encoding', negotiate: (req: Request) => T, absent: T, limit = 1000): (req: Request) => T {
+export function perHeaderValue<T>(
+  header: 'accept-language' | 'accept-encoding',
+  negotiate: (req: Request) => T,
+  absent: T,
+  limit = 1000,
+): (req: Request) => T {
   const seen = new Map<string, T>();
   return (req) => {
     const value = req.headers[header];

@@ -1,17 +1,30 @@
 import type { HelperOptions } from 'handlebars';
-import { countryName, formatDate, formatNumber, formatPercent, isLanguage, languageSwitch, translateMessage, translator, type Language } from '../i18n';
+import {
+  countryName,
+  formatDate,
+  formatNumber,
+  formatPercent,
+  isLanguage,
+  languageSwitch,
+  translateMessage,
+  translator,
+  type Language,
+} from '../i18n';
 
 // Handlebars helpers: formatting and translation only. Anything with a rule in it
 // belongs in a service. Each takes the page's language from the view's root (`lang`,
 // set by useLanguage); Handlebars passes its options object last.
 
+/** A value the view passed, if it is text. */
+const textOr = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
+
 const languageOfView = (options: HelperOptions): Language => {
-  const lang = (options?.data?.root as { lang?: unknown } | undefined)?.lang;
+  const lang = (options.data as { root?: { lang?: unknown } } | undefined)?.root?.lang;
   return isLanguage(lang) ? lang : 'en';
 };
 
 /** An instant as "2014-07-31 14:05:09" in UTC, for logs. */
-export function isoTime(value: unknown): string {
+function isoTime(value: unknown): string {
   return value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 19) : '';
 }
 
@@ -28,12 +41,23 @@ export const viewHelpers = {
    */
   msg: (message: unknown, ...rest: unknown[]) => {
     const options = rest.pop() as HelperOptions;
-    const given = message && typeof message === 'object' ? (message as { message?: unknown; params?: Record<string, unknown> }) : { message, params: undefined };
-    const params = { ...given.params, ...((rest[0] as Record<string, unknown> | undefined) ?? {}), ...(options.hash as Record<string, unknown>) };
+    const given =
+      message && typeof message === 'object'
+        ? (message as { message?: unknown; params?: Record<string, unknown> })
+        : { message, params: undefined };
+    const params = {
+      ...given.params,
+      ...((rest[0] as Record<string, unknown> | undefined) ?? {}),
+      ...(options.hash as Record<string, unknown>),
+    };
     return typeof given.message === 'string' ? translateMessage(languageOfView(options), given.message, params) : '';
   },
   /** {{#each (languageSwitch)}}: the language switch of the page. */
-  languageSwitch: (options: HelperOptions) => languageSwitch(languageOfView(options), String((options.data.root as { currentUrl?: unknown }).currentUrl ?? '/')),
+  languageSwitch: (options: HelperOptions) =>
+    languageSwitch(
+      languageOfView(options),
+      textOr((options.data as { root?: { currentUrl?: unknown } } | undefined)?.root?.currentUrl, '/'),
+    ),
   /** {{countryName code name}}: a member's name in the page's language. */
   countryName: (code: string, recordedName: string, options: HelperOptions) => countryName(code, recordedName, languageOfView(options)),
   eq: (a: unknown, b: unknown) => a === b,

@@ -16,8 +16,8 @@ describeInBrowser('the reporting journey in Chromium', () => {
     browser = await launchBrowser();
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await browser.close();
+    await server.close();
   });
 
   /** A fresh browser session (no cookies), as another person at another desk. */
@@ -37,7 +37,13 @@ describeInBrowser('the reporting journey in Chromium', () => {
 
   it('admin invites a delegate, who files a report; the secretariat returns it, the delegate fixes it, the secretariat accepts, the public sees it', async () => {
     const country = await makeCountry(database.db);
-    const cycle = await makeCycle(database.db, { state: 'open', title: unique('Commitments'), opens_on: '2020-01-01', due_on: '2099-06-30', closes_on: '2099-12-31' });
+    const cycle = await makeCycle(database.db, {
+      state: 'open',
+      title: unique('Commitments'),
+      opens_on: '2020-01-01',
+      due_on: '2099-06-30',
+      closes_on: '2099-12-31',
+    });
     const admin = await makeUser(database.db, { role: 'admin' });
     const secretariat = await makeUser(database.db, { role: 'secretariat' });
     const delegateEmail = `delegate-${Date.now()}@example.org`;

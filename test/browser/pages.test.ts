@@ -12,8 +12,21 @@ import { translator, type Language } from '../../src/i18n';
 // again in French and German (other words, other lengths, lang on every page).
 
 const PUBLIC_PAGES = [
-  '/', '/countries', '/countries/FR', '/countries/RO', '/targets/PT1', '/targets/PT2', '/targets/PT3', '/targets/PT4',
-  '/cycles', '/cycles/2013-commitments', '/cycles/2014-progress', '/open-data', '/open-data/dictionary', '/login', '/no-such-page',
+  '/',
+  '/countries',
+  '/countries/FR',
+  '/countries/RO',
+  '/targets/PT1',
+  '/targets/PT2',
+  '/targets/PT3',
+  '/targets/PT4',
+  '/cycles',
+  '/cycles/2013-commitments',
+  '/cycles/2014-progress',
+  '/open-data',
+  '/open-data/dictionary',
+  '/login',
+  '/no-such-page',
 ];
 
 const validator = new HtmlValidate({
@@ -37,8 +50,8 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     browser = await launchBrowser();
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await browser.close();
+    await server.close();
   });
 
   async function check(page: Page, path: string, language: Language = 'en'): Promise<string[]> {
@@ -48,11 +61,12 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     if (lang !== language) problems.push(`${path}: lang="${lang}", expected ${language}`);
     if (!response || (response.status() >= 400 && path !== '/no-such-page')) problems.push(`${path}: status ${response?.status()}`);
     const report = await validator.validateString(await response!.text());
-    for (const result of report.results) for (const message of result.messages) problems.push(`${path}: html ${message.ruleId} ${message.message} (line ${message.line})`);
+    for (const result of report.results)
+      for (const message of result.messages) problems.push(`${path}: html ${message.ruleId} ${message.message} (line ${message.line})`);
     problems.push(...(await accessibilityViolations(page)));
     // Keyboard users: the first Tab lands on the skip link, which leads to the main content.
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    const focused = await page.evaluate(() => document.activeElement?.textContent.trim());
     if (focused !== translator(language)('site.skip')) problems.push(`${path}: first Tab focuses "${focused}", not the skip link`);
     return problems;
   }
@@ -68,7 +82,10 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
 
   it('public pages in French and German, as the browser asks', async () => {
     const problems: string[] = [];
-    for (const [language, locale] of [['fr', 'fr-BE'], ['de', 'de-AT']] as const) {
+    for (const [language, locale] of [
+      ['fr', 'fr-BE'],
+      ['de', 'de-AT'],
+    ] as const) {
       const context = await browser.newContext({ bypassCSP: true, baseURL: server.url, locale });
       const page = await context.newPage();
       for (const path of PUBLIC_PAGES) problems.push(...(await check(page, path, language)));
@@ -93,7 +110,13 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
   }, 60_000);
 
   it('signed-in pages of a delegate, the secretariat and an admin', async () => {
-    const cycle = await makeCycle(database.db, { state: 'open', kind: 'progress', opens_on: '2020-01-01', due_on: '2099-06-30', closes_on: '2099-12-31' });
+    const cycle = await makeCycle(database.db, {
+      state: 'open',
+      kind: 'progress',
+      opens_on: '2020-01-01',
+      due_on: '2099-06-30',
+      closes_on: '2099-12-31',
+    });
     const people = {
       delegate: await makeUser(database.db, { role: 'delegate', country_code: 'FR' }),
       secretariat: await makeUser(database.db, { role: 'secretariat' }),
@@ -101,7 +124,16 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     };
     const pages: Record<keyof typeof people, string[]> = {
       delegate: ['/reports', `/reports/FR/${cycle.slug}/edit`, '/reports/FR/2013-commitments', '/reports/FR/2014-progress'],
-      secretariat: ['/review', '/review?cycle=2014-progress', '/review/GH/2014-progress', '/review/JP/2014-progress', '/exports', '/exports/import', '/audit', '/admin/cycles'],
+      secretariat: [
+        '/review',
+        '/review?cycle=2014-progress',
+        '/review/GH/2014-progress',
+        '/review/JP/2014-progress',
+        '/exports',
+        '/exports/import',
+        '/audit',
+        '/admin/cycles',
+      ],
       admin: ['/admin/users', '/admin/countries'],
     };
     const problems: string[] = [];

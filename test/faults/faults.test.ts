@@ -12,23 +12,46 @@ const readyz = async (url: string) => (await fetch(`${url}/readyz`, { signal: Ab
  * report must have its frozen version and its audit row.
  */
 async function expectReportsWhole(cluster: Cluster, cycle: string) {
-  const reports = await cluster.db('reports as r').join('cycles as c', 'c.id', 'r.cycle_id').where('c.slug', cycle).select('r.id', 'r.state', 'r.version', 'r.country_code');
+  const reports = await cluster
+    .db('reports as r')
+    .join('cycles as c', 'c.id', 'r.cycle_id')
+    .where('c.slug', cycle)
+    .select('r.id', 'r.state', 'r.version', 'r.country_code');
   for (const report of reports) {
     const markers = await cluster.db('stocktaking_entries').where({ report_id: report.id }).pluck('existing_measures');
     expect(new Set(markers.map((marker: string) => marker.replace(/ PT\d$/, ''))).size).toBeLessThanOrEqual(1);
     if (markers.length) expect(markers).toHaveLength(4);
-    const edits = await cluster.db('audit_events').whereRaw("(details ->> 'report_id')::int = ?", [report.id]).whereNot('verb', 'report.submitted').count<{ count: number }[]>('* as count').first();
-    const submitted = await cluster.db('audit_events').where({ verb: 'report.submitted', entity_id: String(report.id) }).count<{ count: number }[]>('* as count').first();
+    const edits = await cluster
+      .db('audit_events')
+      .whereRaw("(details ->> 'report_id')::int = ?", [report.id])
+      .whereNot('verb', 'report.submitted')
+      .count<{ count: number }[]>('* as count')
+      .first();
+    const submitted = await cluster
+      .db('audit_events')
+      .where({ verb: 'report.submitted', entity_id: String(report.id) })
+      .count<{ count: number }[]>('* as count')
+      .first();
     const frozen = await cluster.db('report_submissions').where({ report_id: report.id }).count<{ count: number }[]>('* as count').first();
-    expect({ report: report.id, version: report.version }).toEqual({ report: report.id, version: Number(edits!.count) + Number(submitted!.count) });
-    expect(Number(frozen!.count)).toBe(Number(submitted!.count));
-    expect(report.state === 'submitted').toBe(Number(submitted!.count) === 1);
+    expect({ report: report.id, version: report.version }).toEqual({
+      report: report.id,
+      version: edits!.count + submitted!.count,
+    });
+    expect(frozen!.count).toBe(submitted!.count);
+    expect(report.state === 'submitted').toBe(submitted!.count === 1);
   }
   return reports;
 }
 
 /** One delegate saving the baseline again and again, and submitting once it is complete. */
-async function delegateLoop(base: string, email: string, code: string, cycle: string, stop: () => boolean, acknowledged: Map<string, number>) {
+async function delegateLoop(
+  base: string,
+  email: string,
+  code: string,
+  cycle: string,
+  stop: () => boolean,
+  acknowledged: Map<string, number>,
+) {
   const client = new Client(base);
   await client.signIn(email);
   const edit = `/reports/${code}/${cycle}/edit`;
@@ -42,11 +65,15 @@ async function delegateLoop(base: string, email: string, code: string, cycle: st
       if (saved.status === 303) acknowledged.set(code, round);
       if (round === 3) {
         const again = await client.request(edit);
-        await client.request(`/reports/${code}/${cycle}/actions`, { form: { _csrf: tokenIn(again.text), version: String(versionIn(again.text)), title: `Action ${code}`, target: 'PT1' } });
+        await client.request(`/reports/${code}/${cycle}/actions`, {
+          form: { _csrf: tokenIn(again.text), version: String(versionIn(again.text)), title: `Action ${code}`, target: 'PT1' },
+        });
       }
       if (round === 6) {
         const again = await client.request(edit);
-        await client.request(`/reports/${code}/${cycle}/submit`, { form: { _csrf: tokenIn(again.text), version: String(versionIn(again.text)) } });
+        await client.request(`/reports/${code}/${cycle}/submit`, {
+          form: { _csrf: tokenIn(again.text), version: String(versionIn(again.text)) },
+        });
       }
     } catch {
       return; // the server went away
@@ -81,7 +108,14 @@ describe('faults', () => {
       expect(await readyz(restarted.url)).toBe(200);
       await expectReportsWhole(cluster, cycle);
       for (const [code, round] of acknowledged) {
-        const marker: string = (await cluster.db('stocktaking_entries as s').join('reports as r', 'r.id', 's.report_id').join('cycles as c', 'c.id', 'r.cycle_id').where({ 'c.slug': cycle, 'r.country_code': code, 's.target_code': 'PT1' }).first('s.existing_measures')).existing_measures;
+        const marker: string = (
+          await cluster
+            .db('stocktaking_entries as s')
+            .join('reports as r', 'r.id', 's.report_id')
+            .join('cycles as c', 'c.id', 'r.cycle_id')
+            .where({ 'c.slug': cycle, 'r.country_code': code, 's.target_code': 'PT1' })
+            .first('s.existing_measures')
+        ).existing_measures;
         expect(Number(/-(\d+) PT1$/.exec(marker)![1])).toBeGreaterThanOrEqual(round);
       }
     } finally {
@@ -108,10 +142,14 @@ describe('faults', () => {
     await sleep(1500);
     // A slow request in flight when the signal comes.
     const inFlight = new Promise<number>((resolve, reject) => {
-      http.get(`${app.url}/open-data/updates.json`, { agent: false }, (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode!));
-      }).on('error', reject);
+      http
+        .get(`${app.url}/open-data/updates.json`, { agent: false }, (response) => {
+          response.resume();
+          response.on('end', () => {
+            resolve(response.statusCode!);
+          });
+        })
+        .on('error', reject);
     });
     await sleep(20);
     const signalled = Date.now();
@@ -135,7 +173,9 @@ describe('faults', () => {
       expect(await readyz(app.url)).toBe(200);
       expect((await fetch(`${app.url}/countries`)).status).toBe(200);
 
-      await cluster.db.raw("select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'alliance-tracker%' and pid <> pg_backend_pid()");
+      await cluster.db.raw(
+        "select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'alliance-tracker%' and pid <> pg_backend_pid()",
+      );
       await waitFor(async () => (await readyz(app.url)) === 200 && (await fetch(`${app.url}/countries`)).status === 200, 5000);
 
       await cluster.db.destroy();
@@ -161,7 +201,9 @@ describe('faults', () => {
       try {
         const started = Date.now();
         // Searches nobody made before are not cached yet: each needs the database.
-        const responses = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => fetch(`${app.url}/actions?q=hung-${n}`, { signal: AbortSignal.timeout(15_000) })));
+        const responses = await Promise.all(
+          [1, 2, 3, 4, 5, 6].map((n) => fetch(`${app.url}/actions?q=hung-${n}`, { signal: AbortSignal.timeout(15_000) })),
+        );
         const elapsed = Date.now() - started;
         expect(responses.map((response) => response.status)).toEqual([503, 503, 503, 503, 503, 503]);
         expect(await responses[0]!.text()).toContain('try again');

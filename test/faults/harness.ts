@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import pg from 'pg';
 import { hashPassword } from '../../src/auth/passwords';
 import { createDatabase, type Database } from '../../src/db/knex';
 import { migrateToLatest } from '../../src/db/migrate';
@@ -14,8 +13,7 @@ import { freePort } from '../helpers/net';
 // The fault tests break things on purpose: each starts its own PostgreSQL cluster and
 // runs the compiled app (dist/) as a child process it can kill, pause and restart.
 
-export const PASSWORD = 'fault test passphrase';
-
+const PASSWORD = 'fault test passphrase';
 
 export type Cluster = {
   url: string;
@@ -30,14 +28,19 @@ export type Cluster = {
 
 export async function startCluster(): Promise<Cluster> {
   const dataDir = path.join(projectRoot, '.data', `faults-${process.pid}-${randomBytes(3).toString('hex')}`);
-  const controller = spawn(process.execPath, [path.join(__dirname, 'cluster-process.js'), dataDir, String(await freePort())], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: controller.stdout! });
-  const nextLine = () => new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    controller.once('exit', () => reject(new Error('the PostgreSQL controller exited')));
+  const controller = spawn(process.execPath, [path.join(__dirname, 'cluster-process.js'), dataDir, String(await freePort())], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
+  const lines = readline.createInterface({ input: controller.stdout });
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      controller.once('exit', () => {
+        reject(new Error('the PostgreSQL controller exited'));
+      });
+    });
   const command = async (word: string, answer: string) => {
-    controller.stdin!.write(`${word}\n`);
+    controller.stdin.write(`${word}\n`);
     const line = await nextLine();
     if (line !== answer) throw new Error(`expected ${answer}, got ${line}`);
   };
@@ -67,8 +70,11 @@ export async function startCluster(): Promise<Cluster> {
     },
     async destroy() {
       await db.destroy().catch(() => undefined);
-      controller.stdin!.write('exit\n');
-      await new Promise((resolve) => (controller.exitCode === null ? controller.once('exit', resolve) : resolve(null)));
+      controller.stdin.write('exit\n');
+      await new Promise((resolve) => {
+        if (controller.exitCode === null) controller.once('exit', resolve);
+        else resolve(null);
+      });
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(`${dataDir}.password`, { force: true });
     },
@@ -86,9 +92,13 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      resolve(code);
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 200; attempt += 1) {
     if (child.exitCode !== null) throw new Error(`The app exited early:\n${output}`);
@@ -99,13 +109,32 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
 }
 
 /** A delegate of a new country, with an open commitments cycle to report in. */
-export async function makeDelegates(db: Database, count: number): Promise<{ cycle: string; delegates: Array<{ code: string; email: string }> }> {
+export async function makeDelegates(
+  db: Database,
+  count: number,
+): Promise<{ cycle: string; delegates: Array<{ code: string; email: string }> }> {
   const hash = await hashPassword(PASSWORD);
   const slug = `faults-${randomBytes(3).toString('hex')}`;
-  await db('cycles').insert({ slug, title: 'Fault cycle', kind: 'commitments', opens_on: '2020-01-01', due_on: '2099-06-30', closes_on: '2099-12-31', state: 'open' });
+  await db('cycles').insert({
+    slug,
+    title: 'Fault cycle',
+    kind: 'commitments',
+    opens_on: '2020-01-01',
+    due_on: '2099-06-30',
+    closes_on: '2099-12-31',
+    state: 'open',
+  });
   const codes: string[] = await db('countries').orderBy('code').limit(count).pluck('code');
   const delegates = codes.map((code) => ({ code, email: `delegate-${code.toLowerCase()}@example.org` }));
-  await db('users').insert(delegates.map((delegate) => ({ email: delegate.email, name: `Delegate ${delegate.code}`, role: 'delegate', country_code: delegate.code, password_hash: hash })));
+  await db('users').insert(
+    delegates.map((delegate) => ({
+      email: delegate.email,
+      name: `Delegate ${delegate.code}`,
+      role: 'delegate',
+      country_code: delegate.code,
+      password_hash: hash,
+    })),
+  );
   return { cycle: slug, delegates };
 }
 
@@ -114,7 +143,10 @@ export class Client {
   private cookie = '';
   constructor(private readonly base: string) {}
 
-  async request(pathname: string, options: { method?: string; form?: Record<string, string> } = {}): Promise<{ status: number; text: string; location: string | null }> {
+  async request(
+    pathname: string,
+    options: { method?: string; form?: Record<string, string> } = {},
+  ): Promise<{ status: number; text: string; location: string | null }> {
     const response = await fetch(`${this.base}${pathname}`, {
       method: options.method ?? (options.form ? 'POST' : 'GET'),
       redirect: 'manual',
@@ -136,5 +168,3 @@ export class Client {
 
 export const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 export const versionIn = (html: string) => Number(/name="version" value="(\d+)"/.exec(html)?.[1] ?? 0);
-
-export const adminPool = (url: string) => new pg.Pool({ connectionString: url, max: 2 });

@@ -30,7 +30,7 @@ export function buildTestApp(database: { db: Database; url: string }, options: {
     },
   });
   const app = createApp(services, {
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     production: options.production ?? false,
     cacheViews: true,
     publicCacheSeconds: 60,

@@ -7,8 +7,8 @@ import { createHttpServer } from '../../src/app';
 // Browser tests drive Debian's Chromium through playwright-core. Without Chromium they
 // are skipped on a developer's machine (with a note), but never in CI: .ci/run installs it.
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const chromiumAvailable = existsSync(CHROMIUM);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const chromiumAvailable = existsSync(CHROMIUM);
 if (!chromiumAvailable) {
   if (process.env.CI) throw new Error(`Chromium is required in CI for the browser tests: not found at ${CHROMIUM}.`);
   process.stdout.write(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
@@ -18,20 +18,32 @@ if (!chromiumAvailable) {
 export const describeInBrowser = chromiumAvailable ? describe : describe.skip;
 
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
 }
 
 /** Serves the app on a free loopback port; returns its base URL and a close function. */
-export async function serve(app: Express, timeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 }): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serve(
+  app: Express,
+  timeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 },
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createHttpServer(app, timeouts).listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  await new Promise<void>((resolve) =>
+    server.once('listening', () => {
+      resolve();
+    }),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -44,11 +56,15 @@ type AxeViolation = { id: string; impact: string; help: string; nodes: Array<{ t
 export async function accessibilityViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } })
+      .axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
     return result.violations;
   });
-  return violations.map((violation) => `${page.url()}: ${violation.id} (${violation.impact}) ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+  return violations.map(
+    (violation) =>
+      `${page.url()}: ${violation.id} (${violation.impact}) ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+  );
 }
 
 /**

@@ -25,7 +25,7 @@ function databaseUrl(name: string): string {
  * A database of this test file's own: a copy of the migrated and seeded template
  * (or an empty one, for migration tests). Drop it in afterAll.
  */
-export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
+async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const name = `alliance_t_${process.env.ALLIANCE_TEST_RUN}_${randomBytes(4).toString('hex')}`;
   await admin((client) =>
     client.query(

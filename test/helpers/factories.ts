@@ -10,7 +10,10 @@ export const unique = (prefix: string) => `${prefix} ${++sequence}-${randomBytes
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
-export async function makeCountry(db: Database, overrides: Partial<{ name: string; region: string; eu_member: boolean; joined_on: string | null; left_on: string | null }> = {}) {
+export async function makeCountry(
+  db: Database,
+  overrides: Partial<{ name: string; region: string; eu_member: boolean; joined_on: string | null; left_on: string | null }> = {},
+) {
   // Try random two-letter codes until one is free (the seed uses only 55 of 676).
   for (;;) {
     const code = LETTERS[Math.floor(Math.random() * 26)]! + LETTERS[Math.floor(Math.random() * 26)]!;
@@ -25,18 +28,40 @@ export async function makeCountry(db: Database, overrides: Partial<{ name: strin
 
 export async function makeCycle(
   db: Database,
-  overrides: Partial<{ kind: 'commitments' | 'progress'; state: 'planned' | 'open' | 'closed'; opens_on: string; due_on: string; closes_on: string; title: string }> = {},
+  overrides: Partial<{
+    kind: 'commitments' | 'progress';
+    state: 'planned' | 'open' | 'closed';
+    opens_on: string;
+    due_on: string;
+    closes_on: string;
+    title: string;
+  }> = {},
 ) {
   const slug = `test-${++sequence}-${randomBytes(3).toString('hex')}`;
   const [row] = await db('cycles')
-    .insert({ slug, title: unique('Test cycle'), kind: 'commitments', state: 'open', opens_on: '2030-01-01', due_on: '2030-06-30', closes_on: '2030-12-31', ...overrides })
+    .insert({
+      slug,
+      title: unique('Test cycle'),
+      kind: 'commitments',
+      state: 'open',
+      opens_on: '2030-01-01',
+      due_on: '2030-06-30',
+      closes_on: '2030-12-31',
+      ...overrides,
+    })
     .returning('*');
   return row as { id: number; slug: string; title: string; kind: string; due_on: string };
 }
 
 export type ReportState = 'draft' | 'submitted' | 'returned' | 'accepted';
 
-export async function makeReport(db: Database, countryCode: string, cycleId: number, state: ReportState = 'accepted', overrides: Partial<{ submitted_at: string }> = {}) {
+export async function makeReport(
+  db: Database,
+  countryCode: string,
+  cycleId: number,
+  state: ReportState = 'accepted',
+  overrides: Partial<{ submitted_at: string }> = {},
+) {
   const submitted = state !== 'draft';
   const reviewed = state === 'accepted' || state === 'returned';
   const [row] = await db('reports')
@@ -52,9 +77,20 @@ export async function makeReport(db: Database, countryCode: string, cycleId: num
   return row as { id: number; country_code: string; cycle_id: number; state: ReportState };
 }
 
-export async function makeStocktaking(db: Database, reportId: number, targetCode: string, overrides: Partial<{ existing_measures: string; gaps: string }> = {}) {
+export async function makeStocktaking(
+  db: Database,
+  reportId: number,
+  targetCode: string,
+  overrides: Partial<{ existing_measures: string; gaps: string }> = {},
+) {
   const [row] = await db('stocktaking_entries')
-    .insert({ report_id: reportId, target_code: targetCode, existing_measures: unique('Existing measure'), gaps: unique('Gap'), ...overrides })
+    .insert({
+      report_id: reportId,
+      target_code: targetCode,
+      existing_measures: unique('Existing measure'),
+      gaps: unique('Gap'),
+      ...overrides,
+    })
     .returning('*');
   return row as { id: number; existing_measures: string; gaps: string };
 }
@@ -62,7 +98,14 @@ export async function makeStocktaking(db: Database, reportId: number, targetCode
 export async function makeAction(
   db: Database,
   report: { id: number; country_code: string },
-  overrides: Partial<{ target_code: string; goal_code: string | null; title: string; description: string; responsible_body: string; due_on: string }> = {},
+  overrides: Partial<{
+    target_code: string;
+    goal_code: string | null;
+    title: string;
+    description: string;
+    responsible_body: string;
+    due_on: string;
+  }> = {},
 ) {
   const [row] = await db('actions')
     .insert({
@@ -86,13 +129,23 @@ export async function makeUpdate(
   overrides: Partial<{ status: string; percent_complete: number | null; narrative: string }> = {},
 ) {
   const [row] = await db('action_updates')
-    .insert({ report_id: report.id, action_id: actionId, country_code: report.country_code, status: 'in_progress', percent_complete: 50, narrative: unique('Narrative'), ...overrides })
+    .insert({
+      report_id: report.id,
+      action_id: actionId,
+      country_code: report.country_code,
+      status: 'in_progress',
+      percent_complete: 50,
+      narrative: unique('Narrative'),
+      ...overrides,
+    })
     .returning('*');
   return row as { id: number; status: string; narrative: string };
 }
 
 export async function makeIndicatorValue(db: Database, reportId: number, indicatorCode = 'victims_identified', value = 120) {
-  const [row] = await db('indicator_values').insert({ report_id: reportId, indicator_code: indicatorCode, value, note: unique('Source') }).returning('*');
+  const [row] = await db('indicator_values')
+    .insert({ report_id: reportId, indicator_code: indicatorCode, value, note: unique('Source') })
+    .returning('*');
   return row as { id: number; note: string };
 }
 
@@ -101,7 +154,13 @@ let testPasswordHash: Promise<string> | undefined;
 
 export async function makeUser(
   db: Database,
-  overrides: Partial<{ role: 'delegate' | 'secretariat' | 'admin'; country_code: string | null; active: boolean; email: string; name: string }> = {},
+  overrides: Partial<{
+    role: 'delegate' | 'secretariat' | 'admin';
+    country_code: string | null;
+    active: boolean;
+    email: string;
+    name: string;
+  }> = {},
 ) {
   testPasswordHash ??= hashPassword(TEST_PASSWORD);
   const role = overrides.role ?? 'delegate';

@@ -16,7 +16,10 @@ export function csrfTokenIn(html: string): string {
 export async function signIn(app: Express, email: string, password = TEST_PASSWORD): Promise<Agent> {
   const agent = request.agent(app);
   const form = await agent.get('/login');
-  const response = await agent.post('/login').type('form').send({ email, password, _csrf: csrfTokenIn(form.text) });
+  const response = await agent
+    .post('/login')
+    .type('form')
+    .send({ email, password, _csrf: csrfTokenIn(form.text) });
   if (response.status !== 303) throw new Error(`Sign-in failed for ${email}: ${response.status}`);
   return agent;
 }
@@ -24,5 +27,8 @@ export async function signIn(app: Express, email: string, password = TEST_PASSWO
 /** Posts a form the way a browser would: with the CSRF token from the page at formUrl. */
 export async function postForm(agent: Agent, formUrl: string, action: string, fields: Record<string, unknown>) {
   const page = await agent.get(formUrl);
-  return agent.post(action).type('form').send({ _csrf: csrfTokenIn(page.text), ...fields });
+  return agent
+    .post(action)
+    .type('form')
+    .send({ _csrf: csrfTokenIn(page.text), ...fields });
 }

@@ -21,10 +21,9 @@ function fromUrl(url: string): TestServer {
       parsed.pathname = `/${encodeURIComponent(database)}`;
       return parsed.toString();
     },
-    stop: async () => undefined,
+    stop: () => Promise.resolve(),
   };
 }
-
 
 export async function startTestServer(): Promise<TestServer> {
   const configured = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -32,7 +31,7 @@ export async function startTestServer(): Promise<TestServer> {
   const dataDir = path.join(projectRoot, '.data', `test-postgres-${process.pid}`);
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, log: () => undefined });
   return {
-    urlFor: server.urlFor,
+    urlFor: (name: string) => server.urlFor(name),
     async stop() {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });

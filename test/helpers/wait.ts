@@ -4,7 +4,12 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    if (await Promise.resolve().then(check).catch(() => false)) return Date.now() - started;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return Date.now() - started;
     await sleep(everyMs);
   }
   throw new Error(`not within ${timeoutMs} ms`);
