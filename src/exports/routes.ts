@@ -36,7 +36,9 @@ export function exportRoutes(exportsService: ExportService): Router {
     const filters = parseFilters(req.query);
     const choices = await exportsService.filterChoices();
     const query = new URLSearchParams(
-      Object.entries(filters).flatMap(([name, value]: [string, string | undefined]) => (value === undefined ? [] : [[name, value]])),
+      Object.entries(filters).flatMap(([name, value]: [string, string | undefined]): Array<[string, string]> =>
+        value === undefined ? [] : [[name, value]],
+      ),
     ).toString();
     res.render('exports/index', {
       title: req.t('msg.exports'),
