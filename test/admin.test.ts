@@ -4,7 +4,7 @@ import request from 'supertest';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import { makeCountry, makeCycle, makeUser, unique } from './helpers/factories';
-import { postForm, signIn, type Agent } from './helpers/session';
+import { csrfTokenIn, postForm, signIn, type Agent } from './helpers/session';
 
 describe('administration', () => {
   const database = useTestDatabase();
@@ -133,6 +133,33 @@ describe('administration', () => {
     expect((await postForm(admin, '/admin/users', `/admin/users/${adminId}/deactivate`, {})).status).toBe(409);
     expect((await postForm(admin, '/admin/users', `/admin/users/${adminId}/role`, { role: 'secretariat', country: '' })).status).toBe(409);
     expect(await database.db('users').where({ id: adminId }).first()).toMatchObject({ role: 'admin', active: true });
+  });
+
+  it('users: two admins removing each other at once leave one admin; the last admin can be neither demoted nor deactivated', async () => {
+    const first = await makeUser(database.db, { role: 'admin' });
+    const second = await makeUser(database.db, { role: 'admin' });
+    const [one, two] = [await signIn(app, first.email), await signIn(app, second.email)];
+    // Only these two may manage users during this test; the others are restored after it.
+    const others = await database.db('users').where({ role: 'admin', active: true }).whereNotIn('id', [first.id, second.id]).pluck('id');
+    await database.db('users').whereIn('id', others).update({ active: false });
+    try {
+      const tokens = await Promise.all([one, two].map(async (agent) => csrfTokenIn((await agent.get('/admin/users')).text)));
+      const demotions = await Promise.all([
+        one.post(`/admin/users/${second.id}/role`).type('form').send({ _csrf: tokens[0], role: 'secretariat', country: '' }),
+        two.post(`/admin/users/${first.id}/role`).type('form').send({ _csrf: tokens[1], role: 'secretariat', country: '' }),
+      ]);
+
+      expect(demotions.map((response) => response.status).sort()).toEqual([303, 409]);
+      const refused = demotions.find((response) => response.status === 409)!;
+      expect(cheerio.load(refused.text)('.error-summary').text()).toContain('Nobody else could manage users then');
+      const remaining = await database.db('users').whereIn('id', [first.id, second.id]).andWhere({ role: 'admin', active: true });
+      expect(remaining).toHaveLength(1);
+      const last = remaining[0].id === first.id ? one : two;
+      expect((await postForm(last, '/admin/users', `/admin/users/${remaining[0].id}/deactivate`, {})).status).toBe(409);
+      expect(await database.db('users').where({ id: remaining[0].id }).first()).toMatchObject({ role: 'admin', active: true });
+    } finally {
+      await database.db('users').whereIn('id', others).update({ active: true });
+    }
   });
 
   it('the audit log filters by actor, country, verb and date', async () => {

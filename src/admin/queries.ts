@@ -1,6 +1,6 @@
 import type { Database } from '../db/knex';
 import type { CountryRow, CycleRow, UserRow } from '../db/rows';
-import type { Role } from '../domain';
+import type { CycleState, Role } from '../domain';
 
 export type AdminUserRow = UserRow & { last_signed_in_at: Date | null };
 
@@ -40,9 +40,19 @@ export function createAdminQueries(db: Database) {
       return db('sessions').whereRaw("(sess ->> 'userId')::integer = ?", [userId]).delete();
     },
 
-    async countActiveAdmins(): Promise<number> {
-      const row = await db('users').where({ role: 'admin', active: true }).count<{ count: number }[]>('* as count').first();
-      return row?.count ?? 0;
+    /**
+     * Locks the active users with one of these roles until the transaction ends, and
+     * returns their ids: two admins changing each other at once then take turns, and the
+     * second sees what the first did.
+     */
+    async lockActiveUsersWithRole(roles: readonly Role[]): Promise<number[]> {
+      const rows: Array<{ id: number }> = await db('users')
+        .select('id')
+        .whereIn('role', roles)
+        .andWhere({ active: true })
+        .orderBy('id')
+        .forUpdate();
+      return rows.map((row) => row.id);
     },
 
     async insertInvitation(invitation: {
@@ -97,10 +107,15 @@ export function createAdminQueries(db: Database) {
       await db('cycles').insert({ ...cycle, state: 'planned' });
     },
 
-    async updateCycle(slug: string, fields: Partial<Omit<CycleRow, 'id' | 'slug' | 'kind'>>): Promise<void> {
+    async updateCycle(slug: string, fields: Pick<CycleRow, 'title' | 'opens_on' | 'due_on' | 'closes_on'>): Promise<void> {
       await db('cycles')
         .where({ slug })
         .update({ ...fields, updated_at: db.fn.now() });
+    },
+
+    /** A cycle's state: only the workflow moves it (reports/workflow.ts). */
+    async setCycleState(slug: string, state: CycleState): Promise<void> {
+      await db('cycles').where({ slug }).update({ state, updated_at: db.fn.now() });
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
-import { authorize } from '../auth/policy';
+import { authorize, roleAllows, rolesAllowed } from '../auth/policy';
 import { hashToken } from '../auth/service';
 import type { CycleState } from '../domain';
 import { cycleMove, moveCycle, type CycleTransition } from '../reports/workflow';
@@ -16,6 +16,9 @@ import type { changeRoleSchema, editCountrySchema, editCycleSchema, inviteSchema
 // Users, countries and cycles. Every change is one transaction with its audit event.
 
 export const INVITATION_DAYS = 7;
+
+/** Whether this user is the only active one left who may manage users. */
+const isLastManager = (managers: number[], userId: number) => managers.length === 1 && managers[0] === userId;
 
 const CYCLE_VERBS: Record<CycleTransition, string> = { open: 'cycle.opened', close: 'cycle.closed', plan: 'cycle.planned' };
 
@@ -91,10 +94,13 @@ export function createAdminService(transaction: Transactor) {
     async changeRole(user: CurrentUser, userId: number, input: z.output<typeof changeRoleSchema>, context: Context) {
       authorize(user, 'users.manage');
       await audited(user, context, async (queries, audit) => {
+        const managers = await queries.lockActiveUsersWithRole(rolesAllowed('users.manage'));
         const target = await queries.findUser(userId, { forUpdate: true });
         if (!target) throw notFound('user');
-        if (target.id === user.id && input.role !== 'admin')
+        if (target.id === user.id && !roleAllows({ role: input.role, countryCode: input.country }, 'users.manage'))
           throw new FieldError(409, 'self_demotion', 'role', 'msg.cannot_take_away_own_admin_role');
+        if (isLastManager(managers, target.id) && !roleAllows({ role: input.role, countryCode: input.country }, 'users.manage'))
+          throw new FieldError(409, 'last_admin', 'role', 'msg.last_admin');
         if (input.country && !(await queries.findCountry(input.country)))
           throw new FieldError(422, 'unknown_country', 'country', 'msg.choose_country_from_list');
         await queries.updateUser(userId, { role: input.role, country_code: input.country });
@@ -112,9 +118,11 @@ export function createAdminService(transaction: Transactor) {
     async setActive(user: CurrentUser, userId: number, active: boolean, context: Context) {
       authorize(user, 'users.manage');
       await audited(user, context, async (queries, audit) => {
+        const managers = await queries.lockActiveUsersWithRole(rolesAllowed('users.manage'));
         const target = await queries.findUser(userId, { forUpdate: true });
         if (!target) throw notFound('user');
         if (!active && target.id === user.id) throw new AppError(409, 'self_deactivation', 'msg.cannot_deactivate_own_account');
+        if (!active && isLastManager(managers, target.id)) throw new AppError(409, 'last_admin', 'msg.last_admin');
         await queries.updateUser(userId, { active });
         const sessionsEnded = active ? 0 : await queries.deleteSessionsOf(userId);
         await audit(

@@ -75,6 +75,9 @@ export function authorize(user: Actor | undefined, action: PolicyAction, subject
   throw new AppError(403, 'forbidden', ruleOf(action).refused ?? 'msg.account_does_not_give_access_page');
 }
 
+/** The roles the policy allows an action, whatever the country (for queries that count who may). */
+export const rolesAllowed = (action: PolicyAction): readonly Role[] => ruleOf(action).roles;
+
 /** Delegates act for one country; the secretariat and admins for none in particular. */
 export const isCountryBound = (role: Role): boolean => role === 'delegate';
 

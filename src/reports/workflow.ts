@@ -114,11 +114,11 @@ export function cycleMove(from: CycleState, to: CycleState): CycleTransition | n
 
 /** The one writer of a cycle's state. */
 export async function moveCycle(
-  queries: Pick<AdminQueries, 'updateCycle'>,
+  queries: Pick<AdminQueries, 'setCycleState'>,
   slug: string,
   transition: CycleTransition,
 ): Promise<CycleState> {
   const to = CYCLE_TRANSITIONS[transition].to;
-  await queries.updateCycle(slug, { state: to });
+  await queries.setCycleState(slug, to);
   return to;
 }
