@@ -3,7 +3,7 @@ import { allow, signedIn } from '../auth/guards';
 import { isCountryCode, isCycleSlug, REGIONS, ROLES, type Role } from '../domain';
 import { countryName } from '../i18n';
 import { cycleMove } from '../reports/workflow';
-import { fieldErrors, handleForm, noFields, type Redisplay } from '../web/forms';
+import { fieldErrors, fieldText, handleForm, noFields, type Redisplay } from '../web/forms';
 import { checkParams, isId } from '../web/params';
 import type { AdminService } from './service';
 import { INVITATION_DAYS } from './service';
@@ -20,8 +20,6 @@ import {
 const ROLE_LABELS: Record<Role, string> = { delegate: 'msg.national_delegate', secretariat: 'msg.secretariat', admin: 'msg.administrator' };
 const ROLE_CHOICES = ROLES.map((role) => ({ value: role, label: ROLE_LABELS[role] }));
 
-const str = (value: unknown) =>
-  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 const choices = (list: Array<{ value: string; label: string }>, selected: string, blank?: string) => [
   ...(blank === undefined ? [] : [{ value: '', label: blank, selected: selected === '' }]),
   ...list.map((choice) => ({ ...choice, selected: choice.value === selected })),
@@ -34,10 +32,9 @@ function formValues<K extends string>(redisplay: Redisplay | undefined, name: st
     redisplay?.form === name
       ? fieldErrors(redisplay.errors.map((error) => ({ ...error, field: error.field.replace(`${name}-`, '') })))
       : {};
-  const values = Object.fromEntries((Object.keys(saved) as K[]).map((key) => [key, typed ? str(typed[key]) : str(saved[key])])) as Record<
-    K,
-    string
-  >;
+  const values = Object.fromEntries(
+    (Object.keys(saved) as K[]).map((key) => [key, typed ? fieldText(typed[key]) : fieldText(saved[key])]),
+  ) as Record<K, string>;
   return { values, errors, open: Boolean(typed) };
 }
 

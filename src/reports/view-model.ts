@@ -1,7 +1,7 @@
 import type { Language } from '../i18n';
 import { labelsFor, type Labels } from '../i18n/labels';
 import { textLanguageChoices, textLanguageName } from '../i18n/text-languages';
-import { fieldErrors, type FormError, type Redisplay } from '../web/forms';
+import { fieldErrors, fieldText, type FormError, type Redisplay } from '../web/forms';
 import type { ReportService } from './service';
 import { statusLabel } from './service';
 import { REPORTED_STATUSES, UPDATE_STATUSES, type UpdateStatus } from '../domain';
@@ -15,12 +15,10 @@ type ReportPage = Awaited<ReturnType<ReportService['reportPage']>>;
 /** The form being shown again: its name (baseline, new-action, action-12, updates, withdraw-12, indicators, submit), the raw input, what went wrong. */
 export type FormOverride = Redisplay;
 
-const str = (value: unknown): string =>
-  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 const field = (values: unknown, ...path: string[]): string => {
   let current: unknown = values;
   for (const key of path) current = current && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined;
-  return str(current);
+  return fieldText(current);
 };
 
 function options(choices: Array<{ value: string; label: string }>, selected: string, blank?: string) {
@@ -57,7 +55,7 @@ export function reportView(page: ReportPage, language: Language, override?: Form
       | undefined,
   ) => {
     const typed = mine(name);
-    const value = (key: string, savedValue: string | null | undefined) => (typed ? field(typed, key) : str(savedValue));
+    const value = (key: string, savedValue: string | null | undefined) => (typed ? field(typed, key) : fieldText(savedValue));
     const error = (key: string) => errorsById[`${name}-${key}`];
     return {
       name,
@@ -84,8 +82,8 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     return {
       code: target.code,
       title: targetTitle(target.code),
-      existing: typed ? field(typed, 'baseline', target.code, 'existing') : str(saved?.existing_measures),
-      gaps: typed ? field(typed, 'baseline', target.code, 'gaps') : str(saved?.gaps),
+      existing: typed ? field(typed, 'baseline', target.code, 'existing') : fieldText(saved?.existing_measures),
+      gaps: typed ? field(typed, 'baseline', target.code, 'gaps') : fieldText(saved?.gaps),
       existingError: errorsById[`baseline-${target.code}-existing`],
       gapsError: errorsById[`baseline-${target.code}-gaps`],
     };
@@ -108,7 +106,7 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     const saved = page.content.updates.find((update) => update.action_id === action.id);
     const typed = mine('updates');
     const withdrawTyped = mine(`withdraw-${action.id}`);
-    const status = typed ? field(typed, 'updates', `a${action.id}`, 'status') : str(saved?.status);
+    const status = typed ? field(typed, 'updates', `a${action.id}`, 'status') : fieldText(saved?.status);
     return {
       id: action.id,
       title: action.title,
@@ -120,8 +118,8 @@ export function reportView(page: ReportPage, language: Language, override?: Form
       withdrawalReason: action.withdrawal_reason,
       statusLabel: saved ? statusLabel(saved.status) : 'msg.no_update_yet',
       statusOptions: options(statusChoices, status, 'msg.choose_a_status'),
-      percent: typed ? field(typed, 'updates', `a${action.id}`, 'percent') : str(saved?.percent_complete),
-      narrative: typed ? field(typed, 'updates', `a${action.id}`, 'narrative') : str(saved?.narrative),
+      percent: typed ? field(typed, 'updates', `a${action.id}`, 'percent') : fieldText(saved?.percent_complete),
+      narrative: typed ? field(typed, 'updates', `a${action.id}`, 'narrative') : fieldText(saved?.narrative),
       savedStatus: saved?.status,
       withdrawReason: withdrawTyped ? field(withdrawTyped, 'reason') : '',
       withdrawOpen: Boolean(withdrawTyped),
@@ -139,8 +137,8 @@ export function reportView(page: ReportPage, language: Language, override?: Form
       code: indicator.code,
       name: labels.indicatorName(indicator.code, indicator.name),
       unit: labels.indicatorUnit(indicator.code, indicator.unit),
-      value: typed ? field(typed, 'indicators', indicator.code, 'value') : str(saved?.value),
-      note: typed ? field(typed, 'indicators', indicator.code, 'note') : str(saved?.note),
+      value: typed ? field(typed, 'indicators', indicator.code, 'value') : fieldText(saved?.value),
+      note: typed ? field(typed, 'indicators', indicator.code, 'note') : fieldText(saved?.note),
       valueError: errorsById[`indicators-${indicator.code}-value`],
       noteError: errorsById[`indicators-${indicator.code}-note`],
     };
@@ -150,7 +148,7 @@ export function reportView(page: ReportPage, language: Language, override?: Form
   const textLanguage = {
     options: options(
       textLanguageChoices(language),
-      typedLanguage ? field(typedLanguage, 'text_language') : str(page.report.textLanguage),
+      typedLanguage ? field(typedLanguage, 'text_language') : fieldText(page.report.textLanguage),
       'msg.not_stated',
     ),
     error: errorsById['language-text_language'],
@@ -187,11 +185,12 @@ type Change = { label: string; params: Record<string, string>; saved: string; yo
 function conflictChanges(page: ReportPage, override: FormOverride, labels: Labels): Change[] {
   const changes: Change[] = [];
   const compare = (label: string, saved: unknown, yours: unknown, params: Record<string, string> = {}) => {
-    if (str(saved).trim() !== str(yours).trim()) changes.push({ label, params, saved: str(saved), yours: str(yours) });
+    if (fieldText(saved).trim() !== fieldText(yours).trim())
+      changes.push({ label, params, saved: fieldText(saved), yours: fieldText(yours) });
   };
   // A status is shown by its name; anything else the form held, as typed.
   const statusName = (status: unknown) =>
-    (UPDATE_STATUSES as readonly unknown[]).includes(status) ? labels.status(status as UpdateStatus) : str(status);
+    (UPDATE_STATUSES as readonly unknown[]).includes(status) ? labels.status(status as UpdateStatus) : fieldText(status);
   const values = override.values;
   if (override.form === 'baseline') {
     for (const target of page.targets) {

@@ -54,6 +54,10 @@ export function fieldErrors(errors: FormError[]): Record<string, FormError> {
 /** A form whose button is all there is (sign out, deactivate). */
 export const noFields = z.object({}).strict();
 
+/** A value as a form field shows it: text as it is, a number or boolean written out, anything else empty. */
+export const fieldText = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+
 /** A single text field from a parsed body: strings only; anything else counts as absent. */
 export const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
