@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
-import { loadDemoData } from './demo/load-demo';
+import { loadDemoData, PRACTICE_CYCLE } from './demo/load-demo';
 import { migrateToLatest } from './db/migrate';
 import { openDatabase, type OpenedDatabase } from './db/open';
 import { seedReferenceData } from './db/seed';
@@ -16,7 +16,7 @@ Commands:
   seed         insert missing reference data (members, targets, goals, cycles)
   user add     create a user; the password is read from standard input
                  --email E --name N --role delegate|secretariat|admin [--country CC] --password-stdin
-  demo         load demonstration reports so the public pages have content
+  demo         load demonstration reports so the public pages have content, and open a practice cycle
 
 Without DATABASE_URL the embedded PostgreSQL under DATA_DIR is used.`;
 
@@ -87,7 +87,8 @@ export async function runCli(argv: string[], input: CliInput): Promise<string> {
       case 'demo': {
         await seedReferenceData(database.db);
         const filled = await loadDemoData(database.db);
-        return filled.length ? `Demo reports loaded for ${filled.join(', ')}.` : 'The demo reports were already there: nothing added.';
+        const loaded = filled.length ? `Demo reports loaded for ${filled.join(', ')}.` : 'The demo reports were already there: nothing added.';
+        return `${loaded} The cycle ${PRACTICE_CYCLE} is open for practice reports.`;
       }
       default:
         await seedReferenceData(database.db);

@@ -1,8 +1,10 @@
 import * as cheerio from 'cheerio';
 import request from 'supertest';
-import { loadDemoData } from '../src/demo/load-demo';
+import { loadDemoData, PRACTICE_CYCLE } from '../src/demo/load-demo';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
+import { makeUser } from './helpers/factories';
+import { signIn } from './helpers/session';
 
 describe('demo data', () => {
   const database = useTestDatabase();
@@ -26,7 +28,18 @@ describe('demo data', () => {
       expect((await request(app).get(`/countries/${code}`)).text).toContain('has no published report yet');
     }
 
+    // A delegate can start at once: the practice cycle is open, with France's earlier pledges carried into it.
+    const practice = await database.db('cycles').where({ slug: PRACTICE_CYCLE }).first();
+    expect(practice).toMatchObject({ state: 'open', kind: 'progress' });
+    const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: 'FR' })).email);
+    const reports = cheerio.load((await delegate.get('/reports')).text);
+    expect(reports(`a[href="/reports/FR/${PRACTICE_CYCLE}/edit"]`)).toHaveLength(1);
+    const edit = cheerio.load((await delegate.get(`/reports/FR/${PRACTICE_CYCLE}/edit`)).text);
+    expect(edit('#lock-reason')).toHaveLength(0);
+    expect(edit('[id^="updates-a"][id$="-status"]').length).toBeGreaterThan(5);
+
     expect(await loadDemoData(database.db)).toEqual([]);
+    expect(await database.db('cycles').where({ slug: PRACTICE_CYCLE })).toHaveLength(1);
     expect(await database.db('reports').whereIn('country_code', filled).count<{ count: number }[]>('* as count').first()).toEqual({
       count: 18,
     });

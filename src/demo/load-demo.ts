@@ -4,6 +4,8 @@ import { DEMO_LABEL, demoActions, demoBaselines, demoCountries } from '../../see
 
 const COMMITMENTS = '2013-commitments';
 const PROGRESS = '2014-progress';
+/** An open progress cycle to practise in: every earlier accepted pledge is carried into it. */
+export const PRACTICE_CYCLE = 'demo-practice-progress';
 
 // Deterministic variety: the n-th action of the n-th country gets these.
 const progressPattern = [
@@ -100,15 +102,39 @@ export async function loadDemoData(db: Database): Promise<string[]> {
       }
       filled.push(plan.code);
     }
+    const practice = await openPracticeCycle(trx);
     await recordAuditEvent(trx, {
       actorUserId: null,
       actorLabel: 'cli',
       verb: 'demo.loaded',
       entity: 'demo',
-      details: { countries: filled, label: DEMO_LABEL },
+      details: { countries: filled, label: DEMO_LABEL, ...(practice ? { opened: PRACTICE_CYCLE } : {}) },
     });
     return filled;
   });
+}
+
+/**
+ * Adds the practice cycle, open from a week ago until three months from today, so that
+ * a delegate can file a progress report at once. Nothing happens when it already exists.
+ * Returns whether it was added.
+ */
+async function openPracticeCycle(trx: Database): Promise<boolean> {
+  const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+  const added = await trx('cycles')
+    .insert({
+      slug: PRACTICE_CYCLE,
+      title: demoText('Progress reports, practice cycle'),
+      kind: 'progress',
+      opens_on: day(-7),
+      due_on: day(60),
+      closes_on: day(90),
+      state: 'open',
+    })
+    .onConflict('slug')
+    .ignore()
+    .returning('id');
+  return added.length > 0;
 }
 
 async function insertReport(
