@@ -87,7 +87,9 @@ export async function runCli(argv: string[], input: CliInput): Promise<string> {
       case 'demo': {
         await seedReferenceData(database.db);
         const filled = await loadDemoData(database.db);
-        const loaded = filled.length ? `Demo reports loaded for ${filled.join(', ')}.` : 'The demo reports were already there: nothing added.';
+        const loaded = filled.length
+          ? `Demo reports loaded for ${filled.join(', ')}.`
+          : 'The demo reports were already there: nothing added.';
         return `${loaded} The cycle ${PRACTICE_CYCLE} is open for practice reports.`;
       }
       default:
