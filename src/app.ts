@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { engine } from 'express-handlebars';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -15,7 +15,8 @@ import { reportRoutes } from './reports/routes';
 import { reviewRoutes } from './review/routes';
 import { adminRoutes } from './admin/routes';
 import { auditRoutes } from './audit/routes';
-import { exportRoutes, importUpload } from './exports/routes';
+import { exportRoutes } from './exports/routes';
+import { IMPORT_PATH } from './exports/upload';
 import { sessionMiddleware, type SessionStore } from './auth/session';
 import { flashMessages } from './web/flash';
 import type { Services } from './services';
@@ -36,8 +37,9 @@ export type AppOptions = {
   trustProxy: boolean | number | string;
 };
 
-// Invitation tokens are secrets: keep them out of the logs.
-const redactUrl = (url: string) => url.replace(/^\/invitations\/[^/?#]+/, '/invitations/[redacted]');
+// Invitation tokens and CSRF tokens in an address (the import's) are secrets: keep them out of the logs.
+const redactUrl = (url: string) =>
+  url.replace(/^\/invitations\/[^/?#]+/, '/invitations/[redacted]').replace(/([?&]_csrf=)[^&#]*/, '$1[redacted]');
 
 /**
  * The HTTP server for the app. Slow or stalled clients (slowloris) are cut off after the
@@ -116,9 +118,12 @@ export function createApp(services: Services, options: AppOptions): Express {
   app.use(healthRoutes(services.health));
   app.use(languageRoutes({ production: options.production }));
 
-  // The import confirmation carries the checked file back: a larger form, on that path only.
-  app.post('/exports/import', express.urlencoded({ extended: false, limit: '6mb', parameterLimit: 10 }), importUpload);
-  app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 5000 }));
+  // Forms are small; the import reads its own body, after sign-in and the CSRF check (exports/upload.ts).
+  const forms: RequestHandler = express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 5000 });
+  app.use((req, res, next) => {
+    if (req.path === IMPORT_PATH) next();
+    else forms(req, res, next);
+  });
   app.use(sessionMiddleware(options.sessionStore, options.sessionSecret, options.production));
   app.use(csrfProtection);
   app.use(loadCurrentUser(services.currentUser));

@@ -1,16 +1,22 @@
+import http from 'node:http';
 import { PassThrough } from 'node:stream';
 import * as cheerio from 'cheerio';
 import { parse } from 'csv-parse/sync';
 import type { Express } from 'express';
 import request from 'supertest';
+import { ACTION_COLUMNS } from '../src/exports/datasets';
 import { createStreamPool, streamCsv } from '../src/exports/stream';
 import { buildTestApp } from './helpers/app';
+import { serve } from './helpers/browser';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeUpdate, makeUser, unique } from './helpers/factories';
 import { csrfTokenIn, signIn, type Agent } from './helpers/session';
 
 const TRICKY = 'Quote "here", comma, newline\nsecond line; Türkiye, Côte d’Ivoire, 日本';
 const INJECTIONS = ['=HYPERLINK("http://evil.example")', '+1+1', '-2+3', '@SUM(A1)', '\tTabbed', '\rCarriage', '\nNewline'];
+
+/** The import's forms carry their CSRF token in the address, so it is checked before the file is read. */
+const importUrl = (token: string) => `/exports/import?_csrf=${encodeURIComponent(token)}`;
 
 const rows = (text: string) => parse<Record<string, string>>(text, { columns: true, bom: true });
 const download = (agent: Agent, url: string) =>
@@ -218,10 +224,9 @@ describe('exports and open data', () => {
     async function importFile(cycle: string, csv: string, confirm = false) {
       const page = await staff.get('/exports/import');
       const token = csrfTokenIn(page.text);
-      if (confirm) return staff.post('/exports/import').type('form').send({ _csrf: token, cycle, csv64: csv, confirm: '1' });
+      if (confirm) return staff.post(importUrl(token)).type('form').send({ cycle, csv64: csv, confirm: '1' });
       return staff
-        .post('/exports/import')
-        .field('_csrf', token)
+        .post(importUrl(token))
         .field('cycle', cycle)
         .attach('file', Buffer.from(csv), { filename: 'actions.csv', contentType: 'text/csv' });
     }
@@ -314,16 +319,15 @@ describe('exports and open data', () => {
         const token = csrfTokenIn(page.text);
 
         const check = await staff
-          .post('/exports/import')
-          .field('_csrf', token)
+          .post(importUrl(token))
           .field('cycle', cycle.slug)
           .attach('file', Buffer.from(csv), { filename: 'actions.csv', contentType: 'text/csv' });
         expect(check.status).toBe(422);
         expect(cheerio.load(check.text)('tbody tr').first().text()).toContain(message);
         const confirmed = await staff
-          .post('/exports/import')
+          .post(importUrl(token))
           .type('form')
-          .send({ _csrf: token, cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
+          .send({ cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
 
         expect(confirmed.status).toBe(422);
         expect(await database.db('actions').where({ pledged_in_report_id: draft.id })).toHaveLength(0);
@@ -341,13 +345,117 @@ describe('exports and open data', () => {
       const csv = [header, `,${country.code},,PT1,,${unique('Late pledge')},,,,,,,,,,`].join('\r\n');
       const page = await staff.get('/exports/import');
       const response = await staff
-        .post('/exports/import')
+        .post(importUrl(csrfTokenIn(page.text)))
         .type('form')
-        .send({ _csrf: csrfTokenIn(page.text), cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
+        .send({ cycle: cycle.slug, csv64: Buffer.from(csv).toString('base64'), confirm: '1' });
       expect(response.status).toBe(422);
       expect(cheerio.load(response.text)('tbody').text()).toContain(
         `${country.code}'s report for ${cycle.title} is Submitted, waiting for review: actions can only be imported into a draft.`,
       );
+      expect(await database.db('actions').where({ country_code: country.code })).toHaveLength(0);
+    });
+  });
+
+  describe('import uploads', () => {
+    const header = ACTION_COLUMNS.map((column) => column.name).join(',');
+    /** A raw multipart upload announcing `declared` bytes but sending only the first 64 KiB: the answer must not wait for the rest. */
+    async function answerBeforeBody(agentCookie: string | undefined, path: string, declared: number) {
+      const server = await serve(app);
+      try {
+        const url = new URL(path, server.url);
+        return await new Promise<{ status: number; location?: string }>((resolve, reject) => {
+          const req = http.request(url, {
+            method: 'POST',
+            headers: {
+              'Content-Type': 'multipart/form-data; boundary=x',
+              'Content-Length': String(declared),
+              ...(agentCookie ? { Cookie: agentCookie } : {}),
+            },
+          });
+          req.on('response', (res) => {
+            resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+            res.resume();
+            req.destroy();
+          });
+          // The server may close the connection once it has answered: not a failure here.
+          req.on('error', (error) => {
+            if (!error.message.includes('socket hang up')) reject(error);
+          });
+          req.write(`--x\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n${'x'.repeat(64 * 1024)}`);
+        });
+      } finally {
+        await server.close();
+      }
+    }
+
+    it('refuses anonymous visitors, delegates and a wrong CSRF token before reading the body', async () => {
+      const size = 4_900_000;
+      // An anonymous visitor has no session, hence no valid token: refused by the CSRF check.
+      expect((await answerBeforeBody(undefined, '/exports/import', size)).status).toBe(403);
+      const delegate = await makeUser(database.db, { role: 'delegate', country_code: 'FR' });
+      const delegateAgent = await signIn(app, delegate.email);
+      const delegateCookie = (await delegateAgent.get('/reports')).request.cookies;
+      expect((await answerBeforeBody(delegateCookie, '/exports/import', size)).status).toBe(403);
+      const staffCookie = (await staff.get('/exports/import')).request.cookies;
+      expect((await answerBeforeBody(staffCookie, '/exports/import?_csrf=forged', size)).status).toBe(403);
+    });
+
+    it('answers 413 to a file over 5 MB and 400 to a cut-off or odd upload, with a page that says so', async () => {
+      const token = csrfTokenIn((await staff.get('/exports/import')).text);
+      const cycle = await makeCycle(database.db, { state: 'open' });
+      const tooBig = await staff
+        .post(importUrl(token))
+        .field('cycle', cycle.slug)
+        .attach('file', Buffer.alloc(5_100_000, 'a'), { filename: 'big.csv', contentType: 'text/csv' });
+      expect(tooBig.status).toBe(413);
+      expect(cheerio.load(tooBig.text)('main').text()).toContain('larger than 5 MB');
+      const declared = await answerBeforeBody((await staff.get('/exports/import')).request.cookies, importUrl(token), 50_000_000);
+      expect(declared.status).toBe(413);
+      const twoFiles = await staff
+        .post(importUrl(token))
+        .field('cycle', cycle.slug)
+        .attach('file', Buffer.from(header), { filename: 'a.csv', contentType: 'text/csv' })
+        .attach('file', Buffer.from(header), { filename: 'b.csv', contentType: 'text/csv' });
+      expect(twoFiles.status).toBe(400);
+      const cutOff = await staff
+        .post(importUrl(token))
+        .set('Content-Type', 'multipart/form-data; boundary=x')
+        .send(
+          `--x\r\nContent-Disposition: form-data; name="cycle"\r\n\r\n${cycle.slug}\r\n--x\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n${header}`,
+        );
+      expect(cutOff.status).toBe(400);
+      expect(cheerio.load(cutOff.text)('main').text()).toContain('choose the file again');
+    });
+
+    it('checks a huge file of one-character lines quickly: stops at 10,000 rows, lists 100 problems and counts the rest', async () => {
+      const cycle = await makeCycle(database.db, { state: 'open' });
+      const csv = `${header}\n${'x\n'.repeat(1_600_000)}`;
+      const token = csrfTokenIn((await staff.get('/exports/import')).text);
+      const started = Date.now();
+      const response = await staff
+        .post(importUrl(token))
+        .field('cycle', cycle.slug)
+        .attach('file', Buffer.from(csv), { filename: 'a.csv', contentType: 'text/csv' });
+      const elapsed = Date.now() - started;
+      expect(response.status).toBe(422);
+      const $ = cheerio.load(response.text);
+      expect($('tbody tr')).toHaveLength(101);
+      expect($('main').text()).toContain('more than 10000 actions');
+      expect($('main').text()).toMatch(/and 9\d{3} more problems not listed/);
+      process.stdout.write(`1.6 million one-character lines checked in ${elapsed} ms\n`);
+    });
+
+    it('refuses a file that is not UTF-8, saying how to save it', async () => {
+      const cycle = await makeCycle(database.db, { state: 'open' });
+      const country = await makeCountry(database.db);
+      const latin1 = Buffer.from(`${header}\r\n,${country.code},,PT1,,Pr\xe9vention,,,,,,,,,,\r\n`, 'latin1');
+      const token = csrfTokenIn((await staff.get('/exports/import')).text);
+      const response = await staff
+        .post(importUrl(token))
+        .field('cycle', cycle.slug)
+        .attach('file', latin1, { filename: 'a.csv', contentType: 'text/csv' });
+      expect(response.status).toBe(422);
+      expect(cheerio.load(response.text)('tbody').text()).toContain('not UTF-8 text');
       expect(await database.db('actions').where({ country_code: country.code })).toHaveLength(0);
     });
   });

@@ -1,10 +1,14 @@
 import { csrfSync } from 'csrf-sync';
 import type { Request, RequestHandler } from 'express';
+import { IMPORT_PATH } from '../exports/upload';
 
-// Synchroniser tokens kept in the session; every form sends its token as `_csrf`.
+// Synchroniser tokens kept in the session; every form sends its token as `_csrf`. The
+// import's forms send it in their address, so it is checked before their (large) body is
+// read; the logs leave it out (see app.ts).
 const { csrfSynchronisedProtection, generateToken } = csrfSync({
   getTokenFromRequest: (req) => {
-    const token = (req.body as Record<string, unknown> | undefined)?._csrf;
+    const token =
+      req.path === IMPORT_PATH ? (req.query as Record<string, unknown>)._csrf : (req.body as Record<string, unknown> | undefined)?._csrf;
     return typeof token === 'string' ? token : undefined;
   },
   errorConfig: { statusCode: 403, message: 'msg.form_has_expired_go_back_reload', code: 'EBADCSRFTOKEN' },

@@ -1,4 +1,6 @@
-import { parse } from 'csv-parse/sync';
+import { pipeline, Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parse } from 'csv-parse';
 import type { ActionFields } from '../db/rows';
 import { targetCode } from '../domain';
 import { isRealDate } from '../web/forms';
@@ -10,8 +12,15 @@ import { ACTION_COLUMNS } from './datasets';
 
 export type ImportedAction = ActionFields & { line: number; country_code: string };
 
-/** What is wrong on a line: an English message with {{placeholders}} filled from params. */
+/** What is wrong on a line: a message key and the values it names. */
 export type ImportProblem = { line: number; message: string; params?: Record<string, string | number> };
+
+/** The most actions one file may hold: more is refused (a commitments file has a few hundred). */
+export const MAX_IMPORT_ROWS = 10_000;
+/** The most problems listed; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 100;
+
+export type ImportCheck = { actions: ImportedAction[]; problems: ImportProblem[]; unlisted: number };
 
 export type ReferenceData = { countries: Set<string>; targets: Set<string>; goals: Map<string, string> };
 
@@ -20,77 +29,137 @@ const HEADER = ACTION_COLUMNS.map((column) => column.name);
 /** Undoes the export's formula guard: a leading apostrophe before = + - @ tab CR LF. */
 const unguard = (value: string) => (/^'[=+@\t\r\n-]/.test(value) ? value.slice(1) : value);
 
-export function readActionsCsv(text: string, reference: ReferenceData): { actions: ImportedAction[]; problems: ImportProblem[] } {
-  let records: Array<{ record: string[]; info: { lines: number } }>;
+/**
+ * How much of the file is parsed before other requests get their turn: small, because a
+ * file of one-character lines is thousands of malformed records per slice, each costly.
+ */
+const SLICE_BYTES = 2 * 1024;
+
+/**
+ * The file as UTF-8 text in slices, refusing anything else (a spreadsheet's Latin-1 "é"
+ * would otherwise turn into U+FFFD), with a turn of the event loop between slices.
+ */
+async function* utf8Slices(source: Readable): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for await (const chunk of source) {
+    const bytes = chunk as Buffer;
+    for (let start = 0; start < bytes.length; start += SLICE_BYTES) {
+      yield decoder.decode(bytes.subarray(start, start + SLICE_BYTES), { stream: true });
+      await nextTurn();
+    }
+  }
+  yield decoder.decode();
+}
+
+/**
+ * Reads a file in exactly the actions.csv format from a stream and checks every row, a
+ * chunk at a time, yielding to the event loop between chunks so other requests go on.
+ * It stops at the first MAX_IMPORT_ROWS actions, lists the first MAX_LISTED_PROBLEMS
+ * problems and counts the rest.
+ */
+export async function readActionsCsv(source: Readable, reference: ReferenceData): Promise<ImportCheck> {
+  const actions: ImportedAction[] = [];
+  const problems: ImportProblem[] = [];
+  let unlisted = 0;
+  const problem = (entry: ImportProblem) => {
+    if (problems.length < MAX_LISTED_PROBLEMS) problems.push(entry);
+    else unlisted += 1;
+  };
+  // pipeline() destroys every stage when one fails or when reading stops early.
+  const parser = pipeline(
+    Readable.from(utf8Slices(source)),
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
+    () => undefined,
+  );
+  let rows = 0;
+  let header: string[] | undefined;
   try {
-    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{
-      record: string[];
-      info: { lines: number };
-    }>;
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = record;
+        if (record.join(',') !== HEADER.join(',')) {
+          problem({ line: 1, message: 'msg.header_must_exactly_one_actions_csv', params: { header: HEADER.join(',') } });
+          break;
+        }
+        continue;
+      }
+      rows += 1;
+      if (rows > MAX_IMPORT_ROWS) {
+        // Listed whatever the count: it is why the rest was not read.
+        problems.push({ line: info.lines, message: 'msg.import.too_many_rows', params: { max: MAX_IMPORT_ROWS } });
+        break;
+      }
+      checkRow(record, info.lines, reference, problem, actions);
+    }
   } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
+      return { actions: [], problems: [{ line: 1, message: 'msg.import.not_utf8' }], unlisted: 0 };
+    }
+    const lines = (error as { lines?: unknown }).lines;
     return {
       actions: [],
       problems: [
         {
-          line: (error as { lines?: number }).lines ?? 1,
+          line: typeof lines === 'number' ? lines : 1,
           message: 'msg.file_not_valid_csv_reason',
           params: { reason: (error as Error).message },
         },
       ],
+      unlisted: 0,
     };
+  } finally {
+    parser.destroy();
+    source.destroy();
   }
-  const [header, ...rows] = records;
-  if (!header) return { actions: [], problems: [{ line: 1, message: 'msg.the_file_is_empty' }] };
-  if (header.record.join(',') !== HEADER.join(',')) {
-    return {
-      actions: [],
-      problems: [{ line: 1, message: 'msg.header_must_exactly_one_actions_csv', params: { header: HEADER.join(',') } }],
-    };
+  if (!header) return { actions: [], problems: [{ line: 1, message: 'msg.the_file_is_empty' }], unlisted: 0 };
+  if (rows === 0 && problems.length === 0) problem({ line: 2, message: 'msg.file_has_header_but_no_actions' });
+  return { actions, problems, unlisted };
+}
+
+/** Checks one row: its problems, or the action it describes. */
+function checkRow(
+  record: string[],
+  line: number,
+  reference: ReferenceData,
+  problem: (entry: ImportProblem) => void,
+  actions: ImportedAction[],
+) {
+  if (record.length !== HEADER.length) {
+    problem({ line, message: 'msg.expected_expected_columns_found_found', params: { expected: HEADER.length, found: record.length } });
+    return;
   }
-  const actions: ImportedAction[] = [];
-  const problems: ImportProblem[] = [];
-  for (const { record, info } of rows) {
-    // info.lines is the line the record ends on; a record may span lines (quoted line breaks).
-    const line = info.lines;
-    if (record.length !== HEADER.length) {
-      problems.push({
-        line,
-        message: 'msg.expected_expected_columns_found_found',
-        params: { expected: HEADER.length, found: record.length },
-      });
-      continue;
-    }
-    const value = (name: string) => unguard(record[HEADER.indexOf(name)] ?? '');
-    const country = value('country_code').trim().toUpperCase();
-    const target = value('target_code').trim().toUpperCase();
-    const goal = value('goal_code').trim();
-    // Text is kept exactly as written (only codes are tidied), so a re-import reproduces it.
-    const title = value('title');
-    const due = value('due_on').trim();
-    const before = problems.length;
-    if (!reference.countries.has(country)) problems.push({ line, message: 'msg.unknown_country_country', params: { country } });
-    if (!reference.targets.has(target)) problems.push({ line, message: 'msg.unknown_policy_target_target_use_pt1', params: { target } });
-    if (goal && reference.goals.get(goal) !== target)
-      problems.push({
-        line,
-        message: target ? 'msg.operational_goal_goal_not_goal_target_2' : 'msg.operational_goal_goal_not_goal_target',
-        params: { goal, target },
-      });
-    if (!title.trim()) problems.push({ line, message: 'msg.the_title_is_missing' });
-    if (title.length > 300) problems.push({ line, message: 'msg.title_longer_than_300_characters' });
-    if (due && !isRealDate(due)) problems.push({ line, message: 'msg.due_not_date_use_yyyy_mm', params: { due } });
-    if (problems.length > before) continue;
-    actions.push({
+  const value = (name: string) => unguard(record[HEADER.indexOf(name)] ?? '');
+  const country = value('country_code').trim().toUpperCase();
+  const target = value('target_code').trim().toUpperCase();
+  const goal = value('goal_code').trim();
+  // Text is kept exactly as written (only codes are tidied), so a re-import reproduces it.
+  const title = value('title');
+  const due = value('due_on').trim();
+  const found: ImportProblem[] = [];
+  const refuse = (entry: ImportProblem) => found.push(entry);
+  if (!reference.countries.has(country)) refuse({ line, message: 'msg.unknown_country_country', params: { country } });
+  if (!reference.targets.has(target)) refuse({ line, message: 'msg.unknown_policy_target_target_use_pt1', params: { target } });
+  if (goal && reference.goals.get(goal) !== target)
+    refuse({
       line,
-      country_code: country,
-      target_code: targetCode.parse(target),
-      goal_code: goal || null,
-      title,
-      description: value('description'),
-      responsible_body: value('responsible_body'),
-      due_on: due || null,
+      message: target ? 'msg.operational_goal_goal_not_goal_target_2' : 'msg.operational_goal_goal_not_goal_target',
+      params: { goal, target },
     });
+  if (!title.trim()) refuse({ line, message: 'msg.the_title_is_missing' });
+  if (title.length > 300) refuse({ line, message: 'msg.title_longer_than_300_characters' });
+  if (due && !isRealDate(due)) refuse({ line, message: 'msg.due_not_date_use_yyyy_mm', params: { due } });
+  if (found.length > 0) {
+    found.forEach(problem);
+    return;
   }
-  if (rows.length === 0) problems.push({ line: 2, message: 'msg.file_has_header_but_no_actions' });
-  return { actions, problems };
+  actions.push({
+    line,
+    country_code: country,
+    target_code: targetCode.parse(target),
+    goal_code: goal || null,
+    title,
+    description: value('description'),
+    responsible_body: value('responsible_body'),
+    due_on: due || null,
+  });
 }

@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
-import multer from 'multer';
 import { allow, signedIn } from '../auth/guards';
 import { REPORT_STATES, TARGET_CODES } from '../domain';
 import { varyByLanguage } from '../i18n';
@@ -7,14 +8,7 @@ import { AppError, notFound } from '../web/errors';
 import { FieldError, formFields, handleForm, type Redisplay } from '../web/forms';
 import { DATASETS } from './datasets';
 import { filterSchema, importSchema, type ExportService } from './service';
-
-const MAX_UPLOAD_BYTES = 5_000_000;
-
-/** Parses the import form's file upload; mounted before CSRF so the token in it is seen. */
-export const importUpload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 },
-}).single('file');
+import { IMPORT_PATH, importBody } from './upload';
 
 const csvHeaders = (res: Response, filename: string) => {
   res.set('Content-Type', 'text/csv; charset=utf-8');
@@ -78,22 +72,24 @@ export function exportRoutes(exportsService: ExportService): Router {
    * problem by line); the confirmation sends the checked file back and imports it.
    */
   router.post(
-    '/exports/import',
+    IMPORT_PATH,
     importers,
+    ...importBody,
     handleForm({
       form: () => 'import',
       schema: importSchema,
       run: async (req, input) => {
-        const text = req.file ? req.file.buffer.toString('utf8') : Buffer.from(input.csv64 ?? '', 'base64').toString('utf8');
-        if (!text.trim()) throw new FieldError(422, 'no_file', 'file', 'msg.choose_csv_file_actions_csv_format');
+        // At most MAX_UPLOAD_BYTES (upload.ts): read whole, for the check page to send it back.
+        const file = req.file ? await readFile(req.file.path) : Buffer.from(input.csv64 ?? '', 'base64');
+        if (!file.toString('latin1').trim()) throw new FieldError(422, 'no_file', 'file', 'msg.choose_csv_file_actions_csv_format');
         const result = await exportsService.importActions(
           signedIn(req),
           input.cycle,
-          text,
+          Readable.from([file]),
           { apply: input.confirm === '1' },
           { ipAddress: req.ip ?? null },
         );
-        return { result, csv64: Buffer.from(text, 'utf8').toString('base64') };
+        return { result, csv64: file.toString('base64') };
       },
       redisplay: renderImport,
       done: (req, checked) =>

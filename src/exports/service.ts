@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type pg from 'pg';
 import { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
@@ -104,12 +104,18 @@ export function createExportService(db: Database, streams: pg.Pool) {
     async importActions(
       user: CurrentUser,
       cycleSlug: string,
-      text: string,
+      file: Readable,
       options: { apply: boolean },
       context: Context,
-    ): Promise<{ problems: ImportProblem[]; countries: Array<{ code: string; actions: number }>; total: number; applied: boolean }> {
+    ): Promise<{
+      problems: ImportProblem[];
+      unlisted: number;
+      countries: Array<{ code: string; actions: number }>;
+      total: number;
+      applied: boolean;
+    }> {
       authorize(user, 'data.import');
-      const { actions, problems } = readActionsCsv(text, await queries.referenceData());
+      const { actions, problems, unlisted } = await readActionsCsv(file, await queries.referenceData());
       return db.transaction(async (trx) => {
         const reports = createReportQueries(trx);
         const cycle = await reports.findCycle(cycleSlug);
@@ -133,7 +139,7 @@ export function createExportService(db: Database, streams: pg.Pool) {
         }
         problems.sort((a, b) => a.line - b.line);
         const countries = codes.map((code) => ({ code, actions: actions.filter((action) => action.country_code === code).length }));
-        if (problems.length > 0 || !options.apply) return { problems, countries, total: actions.length, applied: false };
+        if (problems.length > 0 || !options.apply) return { problems, unlisted, countries, total: actions.length, applied: false };
 
         for (const code of codes) {
           const report = (await reports.findReport(code, cycle.id, { forUpdate: true })) ?? (await reports.insertReport(code, cycle.id));
@@ -154,7 +160,7 @@ export function createExportService(db: Database, streams: pg.Pool) {
             details: { cycle: cycleSlug, actions: own.length },
           });
         }
-        return { problems, countries, total: actions.length, applied: true };
+        return { problems, unlisted, countries, total: actions.length, applied: true };
       });
     },
   };

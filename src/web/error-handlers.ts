@@ -48,6 +48,9 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     return;
   }
   res.status(appError.status).set('Cache-Control', 'no-store');
+  // A refusal before the body was read (an upload refused by the CSRF or role check): close
+  // the connection rather than read and discard the rest of the body.
+  if (!req.complete) res.set('Connection', 'close');
   if (appError.status === 503) res.set('Retry-After', '30');
   // An error before useLanguage ran (none expected) is told in English.
   const language = (req.language as Language | undefined) ?? 'en';

@@ -74,6 +74,8 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await page.getByLabel('New password').fill(delegatePassword);
     await page.getByLabel('Type the password again').fill(delegatePassword);
     await clickAndLoad(page, page.getByRole('button', { name: 'Set password' }));
+    // The confirmation is on the sign-in page the form redirects to: wait until it shows.
+    await page.getByText('Your password is set').waitFor();
     expect(await page.getByText('Your password is set').count()).toBe(1);
     await signIn(page, delegateEmail, delegatePassword);
     await check(page);
