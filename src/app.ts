@@ -22,6 +22,7 @@ import { flashMessages } from './web/flash';
 import type { Services } from './services';
 import { errorHandler, notFoundHandler } from './web/error-handlers';
 import { viewHelpers } from './web/view-helpers';
+import { refuseNulInQuery } from './web/nul';
 import { assignRequestId } from './web/request-id';
 import { useLanguage } from './i18n';
 import { languageRoutes } from './i18n/routes';
@@ -124,6 +125,7 @@ export function createApp(services: Services, options: AppOptions): Express {
     if (req.path === IMPORT_PATH) next();
     else forms(req, res, next);
   });
+  app.use(refuseNulInQuery);
   app.use(sessionMiddleware(options.sessionStore, options.sessionSecret, options.production));
   app.use(csrfProtection);
   app.use(loadCurrentUser(services.currentUser));

@@ -4,7 +4,10 @@ import { translateMessage } from '../src/i18n';
 describe('passwords', () => {
   it('refuse short, common and one-character passwords, and accept long passphrases untruncated', () => {
     // passwordProblem gives the key of its message; here in English.
-    const problem = (password: string) => translateMessage('en', passwordProblem(password)!);
+    const problem = (password: string) => {
+      const found = passwordProblem(password);
+      return found && translateMessage('en', found.message, found.params);
+    };
     expect(problem('short')).toMatch(/at least 8/);
     expect(problem('Password1')).toMatch(/too common/);
     expect(problem('aaaaaaaaaaaa')).toMatch(/too easy/);

@@ -83,12 +83,23 @@ const COMMON_PASSWORDS = new Set([
   '1qaz2wsx',
 ]);
 
-/** Why a password cannot be used, or null when it can. */
-export function passwordProblem(password: string): string | null {
-  if (password.length < PASSWORD_MIN_LENGTH) return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
-  if (password.length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'msg.password_too_common_choose_one_harder';
-  if (new Set(password).size < 3) return 'msg.password_too_easy_guess_use_more';
+export type PasswordProblem = { message: string; params?: Record<string, number> };
+
+/**
+ * Why a password cannot be used, or null when it can: too short or too long, common,
+ * made of one or two characters, or holding the account's e-mail address (or its name
+ * part), which is the first thing an attacker tries.
+ */
+export function passwordProblem(password: string, email?: string): PasswordProblem | null {
+  if (password.length < PASSWORD_MIN_LENGTH) return { message: 'msg.password.too_short', params: { min: PASSWORD_MIN_LENGTH } };
+  if (password.length > PASSWORD_MAX_LENGTH) return { message: 'msg.password.too_long', params: { max: PASSWORD_MAX_LENGTH } };
+  if (COMMON_PASSWORDS.has(password.toLowerCase())) return { message: 'msg.password_too_common_choose_one_harder' };
+  if (new Set(password).size < 3) return { message: 'msg.password_too_easy_guess_use_more' };
+  const folded = password.normalize('NFKC').toLowerCase();
+  const address = email?.normalize('NFKC').toLowerCase() ?? '';
+  const local = address.split('@')[0] ?? '';
+  if (address && (folded.includes(address) || (local.length >= 4 && folded.includes(local))))
+    return { message: 'msg.password.contains_email' };
   return null;
 }
 

@@ -33,6 +33,17 @@ export function createAuthQueries(db: Database) {
     },
 
     /** Failed sign-ins in the window, for this address of e-mail and for this network address. */
+    /** Whether a throttled burst for this address and account is already in the log. */
+    async throttleRecorded(email: string, ipAddress: string | null, windowMinutes: number): Promise<boolean> {
+      const row = await db('audit_events')
+        .where('verb', 'auth.sign_in_throttled')
+        .andWhereRaw("lower(details ->> 'email') = lower(?)", [email])
+        .andWhere((where) => (ipAddress === null ? where.whereNull('ip_address') : where.where('ip_address', ipAddress)))
+        .andWhere('at', '>', db.raw(`now() - make_interval(mins => ?)`, [windowMinutes]))
+        .first('id');
+      return row !== undefined;
+    },
+
     async countRecentFailures(
       email: string,
       ipAddress: string | null,

@@ -37,7 +37,7 @@ export const setPasswordSchema = z
   .object({
     password: z.string().superRefine((password, context) => {
       const problem = passwordProblem(password);
-      if (problem) context.addIssue({ code: 'custom', message: problem });
+      if (problem) context.addIssue({ code: 'custom', message: problem.message, params: problem.params });
     }),
     confirm: z.string(),
     /** The address, sent along for password managers; the invitation decides whose password it is. */
@@ -61,16 +61,20 @@ export function createAuthService(transaction: Transactor) {
         createAuthQueries(trx).countRecentFailures(email, context.ipAddress, THROTTLE.windowMinutes),
       );
       if (failures.account >= THROTTLE.perAccount || failures.address >= THROTTLE.perAddress) {
-        await transaction((trx) =>
-          recordAuditEvent(trx, {
+        // One audit row per throttled burst (account and address), not one per attempt:
+        // anonymous clients must not be able to fill the append-only log.
+        await transaction(async (trx) => {
+          const queries = createAuthQueries(trx);
+          if (await queries.throttleRecorded(email, context.ipAddress, THROTTLE.windowMinutes)) return;
+          await recordAuditEvent(trx, {
             actorUserId: null,
             actorLabel: 'anonymous',
             verb: 'auth.sign_in_throttled',
             entity: 'session',
             details: { email: email.toLowerCase() },
             ipAddress: context.ipAddress,
-          }),
-        );
+          });
+        });
         throw new FieldError(429, 'too_many_attempts', 'email', 'error.too_many_attempts', { minutes: THROTTLE.windowMinutes });
       }
 
@@ -132,6 +136,8 @@ export function createAuthService(transaction: Transactor) {
         const queries = createAuthQueries(trx);
         const invitation = await queries.findInvitation(hashToken(token), { forUpdate: true });
         if (!invitation || invitation.accepted_at || invitation.expires_at.getTime() < Date.now()) throw invitationGone();
+        if (passwordProblem(password, invitation.email))
+          throw new FieldError(422, 'password_contains_email', 'password', 'msg.password.contains_email');
         if (await queries.findCredentials(invitation.email)) {
           throw new AppError(409, 'email_taken', 'msg.account_e_mail_address_already_exists');
         }

@@ -10,15 +10,15 @@ import { ACTION_COLUMNS } from './datasets';
 // that describe a pledge are used; identifiers, states and statuses in the file are
 // ignored, because an import creates new actions in a draft report.
 
-export type ImportedAction = ActionFields & { line: number; country_code: string };
+type ImportedAction = ActionFields & { line: number; country_code: string };
 
 /** What is wrong on a line: a message key and the values it names. */
 export type ImportProblem = { line: number; message: string; params?: Record<string, string | number> };
 
 /** The most actions one file may hold: more is refused (a commitments file has a few hundred). */
-export const MAX_IMPORT_ROWS = 10_000;
+const MAX_IMPORT_ROWS = 10_000;
 /** The most problems listed; the rest are counted. */
-export const MAX_LISTED_PROBLEMS = 100;
+const MAX_LISTED_PROBLEMS = 100;
 
 export type ImportCheck = { actions: ImportedAction[]; problems: ImportProblem[]; unlisted: number };
 
@@ -126,6 +126,10 @@ function checkRow(
 ) {
   if (record.length !== HEADER.length) {
     problem({ line, message: 'msg.expected_expected_columns_found_found', params: { expected: HEADER.length, found: record.length } });
+    return;
+  }
+  if (record.some((cell) => cell.includes('\0'))) {
+    problem({ line, message: 'msg.import.nul_byte' });
     return;
   }
   const value = (name: string) => unguard(record[HEADER.indexOf(name)] ?? '');

@@ -5,6 +5,7 @@ import { allow, signedIn } from '../auth/guards';
 import { REPORT_STATES, TARGET_CODES } from '../domain';
 import { varyByLanguage } from '../i18n';
 import { AppError, notFound } from '../web/errors';
+import { cacheForPublic } from '../web/cache';
 import { FieldError, formFields, handleForm, type Redisplay } from '../web/forms';
 import { DATASETS } from './datasets';
 import { filterSchema, importSchema, type ExportService } from './service';
@@ -118,13 +119,13 @@ export function exportRoutes(exportsService: ExportService): Router {
   // Open data: public, accepted reports only, cacheable and conditional.
 
   router.get('/open-data', (req, res) => {
-    res.set('Cache-Control', 'public, max-age=300');
+    cacheForPublic(req, res, 300);
     varyByLanguage(res);
     res.render('exports/open-data', { title: req.t('openData.title'), datasets: DATASETS.filter((dataset) => dataset.public) });
   });
 
   router.get('/open-data/dictionary', (req, res) => {
-    res.set('Cache-Control', 'public, max-age=3600');
+    cacheForPublic(req, res, 3600);
     varyByLanguage(res);
     res.render('exports/dictionary', { title: req.t('openData.dictionaryTitle'), datasets: DATASETS });
   });
@@ -134,7 +135,7 @@ export function exportRoutes(exportsService: ExportService): Router {
     const version = await exportsService.publicDataVersion();
     res.set('ETag', version.etag);
     res.set('Last-Modified', version.lastModified.toUTCString());
-    res.set('Cache-Control', 'public, max-age=300');
+    cacheForPublic(req, res, 300);
     if (req.fresh) {
       res.status(304).end();
       return true;

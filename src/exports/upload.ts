@@ -10,7 +10,7 @@ import { AppError } from '../web/errors';
 // read from there as a stream; a few imports at a time per instance.
 
 export const IMPORT_PATH = '/exports/import';
-export const MAX_UPLOAD_BYTES = 5_000_000;
+const MAX_UPLOAD_BYTES = 5_000_000;
 /** The confirmation carries the file base64-encoded (a third larger) and a few short fields. */
 const MAX_CONFIRM_BYTES = Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
 const MAX_CONCURRENT_IMPORTS = 2;

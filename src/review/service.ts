@@ -22,8 +22,9 @@ export const returnSchema = z
     comment: z
       .string({ error: 'msg.explain_what_country_must_change' })
       .trim()
-      .min(1, 'msg.explain_what_country_must_change')
-      .max(5_000, 'msg.comment_must_5_000_characters_fewer'),
+      .max(5_000, 'msg.comment_must_5_000_characters_fewer')
+      // Something a person can read: not only spaces, zero-width or other invisible characters.
+      .refine((text) => text.replace(/[\p{Cf}\p{Z}\s]/gu, '').length > 0, 'msg.explain_what_country_must_change'),
   })
   .strict();
 

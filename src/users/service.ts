@@ -25,8 +25,8 @@ const newUserSchema = z
   .strict()
   .superRefine(delegatesHaveACountry)
   .superRefine((user, context) => {
-    const problem = passwordProblem(user.password);
-    if (problem) context.addIssue({ code: 'custom', path: ['password'], message: problem });
+    const problem = passwordProblem(user.password, user.email);
+    if (problem) context.addIssue({ code: 'custom', path: ['password'], message: problem.message, params: problem.params });
   });
 
 export type Actor = { userId: number | null; label: string };
@@ -38,7 +38,11 @@ export function createUserService(transaction: Transactor) {
       const parsed = newUserSchema.safeParse(input);
       if (!parsed.success) {
         throw new AppError(422, 'invalid_user', 'error.invalid_user', {
-          problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${translateMessage('en', issue.message)}`).join('\n'),
+          problems: parsed.error.issues
+            .map(
+              (issue) => `${issue.path.join('.')}: ${translateMessage('en', issue.message, issue.code === 'custom' ? issue.params : {})}`,
+            )
+            .join('\n'),
         });
       }
       const user = parsed.data;

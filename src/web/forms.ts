@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { SessionData } from 'express-session';
 import { z } from 'zod';
 import { AppError, type MessageParams } from './errors';
+import { nulPath, withoutNul } from './nul';
 
 // The one way a form post is handled: parse the fields with the form's zod schema, call
 // the service, then either redirect with a flash message (post/redirect/get) or show the
@@ -41,7 +42,11 @@ export class FieldError extends FormRefusal {
 
 /** zod issues as the error summary lists them: the field's id and a message key. */
 function formErrors(error: z.ZodError, prefix = ''): FormError[] {
-  return error.issues.map((issue) => ({ field: `${prefix}${issue.path.join('-') || 'form'}`, message: issue.message }));
+  return error.issues.map((issue) => ({
+    field: `${prefix}${issue.path.join('-') || 'form'}`,
+    message: issue.message,
+    ...(issue.code === 'custom' && issue.params ? { params: issue.params as MessageParams } : {}),
+  }));
 }
 
 /** The first message per field, for the message shown beside each field. */
@@ -96,6 +101,15 @@ export function handleForm<S extends z.ZodType, R>(spec: FormSpec<S, R>): Reques
     const values = formFields(req);
     const form = spec.form(req);
     const prefix = spec.prefix ? spec.prefix(req) : `${form}-`;
+    const nul = nulPath(values);
+    if (nul !== null) {
+      // Shown again without the NUL characters, everything else as typed.
+      return spec.redisplay(req, res, 422, {
+        form,
+        values: withoutNul(values) as Record<string, unknown>,
+        errors: [{ field: `${prefix}${nul || 'form'}`, message: 'msg.nul_in_field' }],
+      });
+    }
     const parsed = spec.schema.safeParse(values);
     if (!parsed.success) return spec.redisplay(req, res, 422, { form, values, errors: formErrors(parsed.error, prefix) });
     let result: R;
