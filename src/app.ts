@@ -35,7 +35,7 @@ export type AppOptions = {
   sessionStore: SessionStore;
   sessionSecret: string;
   /** Express' trust proxy setting, so req.ip is the client's address behind a proxy. */
-  trustProxy: boolean | number | string;
+  trustProxy: false | number | string;
 };
 
 // Invitation tokens and CSRF tokens in an address (the import's) are secrets: keep them out of the logs.

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -19,10 +20,20 @@ const environmentSchema = z.object({
   PUBLIC_CACHE_SECONDS: z.coerce.number().int().min(0).default(60),
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  // Which proxies' X-Forwarded-For and X-Forwarded-Proto to believe: none, a number of
+  // hops, or the proxies' addresses. Never `true`: that believes any client's invented address.
   TRUST_PROXY: z
     .string()
     .default('false')
-    .transform((value) => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
+    .refine(
+      (value) => value !== 'true',
+      'true would trust an X-Forwarded-For header any client can invent: give the number of proxies in front of the app (1) or their addresses',
+    )
+    .refine(
+      (value) => value === 'false' || /^([1-9]|10)$/.test(value) || value.split(',').every((entry) => isProxyAddress(entry.trim())),
+      'use false, a number of proxies from 1 to 10, or a comma-separated list of proxy addresses (10.0.0.1, 10.0.0.0/8, loopback)',
+    )
+    .transform((value): false | number | string => (value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
 });
 
 export type Config = {
@@ -41,12 +52,21 @@ export type Config = {
   sessionSecret: string;
   logLevel: string;
   publicCacheSeconds: number;
-  trustProxy: boolean | number | string;
+  /** Express' trust proxy: false, a hop count, or the proxies' addresses; never true. */
+  trustProxy: false | number | string;
   /** Slow clients: time allowed to send the headers, and the whole request. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
 };
 
 export class ConfigError extends Error {}
+
+/** An address or subnet Express can trust as a proxy: an IP, a CIDR range, or one of its names. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, bits, extra] = entry.split('/');
+  if (extra !== undefined || !address || isIP(address) === 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
+}
 
 /** Parses the environment once; throws a ConfigError that names every bad variable. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {

@@ -31,4 +31,16 @@ describe('configuration', () => {
       expect((error as Error).message).toMatch(/SESSION_SECRET/);
     }
   });
+
+  it('trusts a proxy only as told: never any client (true), a hop count, or the proxies’ addresses', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(
+      /TRUST_PROXY: true would trust an X-Forwarded-For header any client can invent/,
+    );
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 10.0.0.0/8, loopback, ::1' }).trustProxy).toBe('10.0.0.1, 10.0.0.0/8, loopback, ::1');
+    for (const bad of ['yes', '0', '11', '10.0.0.300', '10.0.0.0/33', 'proxy.example.org']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+    }
+  });
 });

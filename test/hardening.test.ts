@@ -4,7 +4,7 @@ import request from 'supertest';
 import { THROTTLE } from '../src/auth/service';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
-import { makeCountry, makeCycle, makeReport, makeUser, unique } from './helpers/factories';
+import { makeCountry, makeCycle, makeReport, makeUser, TEST_PASSWORD, unique } from './helpers/factories';
 import { csrfTokenIn, postForm, signIn } from './helpers/session';
 
 // What a hostile test of the running app broke, each fixed at its root (see issue 14).
@@ -105,5 +105,34 @@ describe('hardening', () => {
     expect(invisible.status).toBe(422);
     expect(cheerio.load(invisible.text)('#return-comment-error').text()).toContain('Explain what the country must change');
     expect((await database.db('reports').where({ id: report.id }).first()).state).toBe('submitted');
+  });
+
+  it('believes X-Forwarded-For only from the trusted hops: an address a client invents is not the one counted', async () => {
+    const failedFrom = async (proxied: Express, forwarded: string) => {
+      const email = `${unique('nobody').replace(/\W/g, '')}@example.org`;
+      const agent = request.agent(proxied);
+      const token = csrfTokenIn((await agent.get('/login')).text);
+      await agent.post('/login').set('X-Forwarded-For', forwarded).type('form').send({ _csrf: token, email, password: 'not the password' });
+      return (await database.db('audit_events').where({ verb: 'auth.sign_in_failed' }).whereRaw("details ->> 'email' = ?", [email]).first())
+        .ip_address;
+    };
+    // One proxy in front: the address it appended (the last) is the client's; the invented one before it is ignored.
+    expect(await failedFrom(buildTestApp(database, { trustProxy: 1 }), '203.0.113.9, 198.51.100.7')).toBe('198.51.100.7');
+    // No proxy trusted: the header is ignored altogether.
+    expect(await failedFrom(buildTestApp(database, { trustProxy: false }), '203.0.113.9')).toMatch(/127\.0\.0\.1|::1|::ffff:127\.0\.0\.1/);
+  });
+
+  it('counts failures against the account whatever the spelling of its address (a dotted capital I, case, compatibility forms)', async () => {
+    const user = await makeUser(database.db, { email: `victim-${Date.now()}@example.org` });
+    const spellings = [user.email.replace('i', '\u0130'), user.email.toUpperCase(), user.email.replace('e', '\uff45')];
+    const agent = request.agent(app);
+    const attempt = async (email: string, password: string) => {
+      const token = csrfTokenIn((await agent.get('/login')).text);
+      return agent.post('/login').type('form').send({ _csrf: token, email, password });
+    };
+    for (let index = 0; index < THROTTLE.perAccount; index += 1)
+      await attempt(spellings[index % spellings.length]!, `wrong password ${index}`);
+    const rightPassword = await attempt(user.email, TEST_PASSWORD);
+    expect(rightPassword.status).toBe(429);
   });
 });

@@ -33,28 +33,25 @@ export function createAuthQueries(db: Database) {
     },
 
     /** Failed sign-ins in the window, for this address of e-mail and for this network address. */
-    /** Whether a throttled burst for this address and account is already in the log. */
-    async throttleRecorded(email: string, ipAddress: string | null, windowMinutes: number): Promise<boolean> {
+    /** Whether a throttled burst for this throttle key and address is already in the log. */
+    async throttleRecorded(key: string, ipAddress: string | null, windowMinutes: number): Promise<boolean> {
       const row = await db('audit_events')
         .where('verb', 'auth.sign_in_throttled')
-        .andWhereRaw("lower(details ->> 'email') = lower(?)", [email])
+        .andWhereRaw("details ->> 'key' = ?", [key])
         .andWhere((where) => (ipAddress === null ? where.whereNull('ip_address') : where.where('ip_address', ipAddress)))
         .andWhere('at', '>', db.raw(`now() - make_interval(mins => ?)`, [windowMinutes]))
         .first('id');
       return row !== undefined;
     },
 
-    async countRecentFailures(
-      email: string,
-      ipAddress: string | null,
-      windowMinutes: number,
-    ): Promise<{ account: number; address: number }> {
+    /** Failed sign-ins in the window under this throttle key (see signIn), and from this address. */
+    async countRecentFailures(key: string, ipAddress: string | null, windowMinutes: number): Promise<{ account: number; address: number }> {
       const since = db.raw(`now() - make_interval(mins => ?)`, [windowMinutes]);
       const [account, address] = await sequentially(
         () =>
           db('audit_events')
             .where('verb', 'auth.sign_in_failed')
-            .andWhereRaw("lower(details ->> 'email') = lower(?)", [email])
+            .andWhereRaw("details ->> 'key' = ?", [key])
             .andWhere('at', '>', since)
             .count<{ count: number }[]>('* as count')
             .first(),

@@ -48,6 +48,9 @@ export const setPasswordSchema = z
 
 export type RequestContext = { ipAddress: string | null };
 
+/** An e-mail address as the throttle keys it: Unicode compatibility forms folded (NFKC), lower case. */
+const normaliseEmail = (email: string) => email.trim().normalize('NFKC').toLowerCase();
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createAuthService(transaction: Transactor) {
@@ -57,28 +60,38 @@ export function createAuthService(transaction: Transactor) {
      * the same answer; after too many failures the account and the address are throttled.
      */
     async signIn(email: string, password: string, context: RequestContext): Promise<CurrentUser> {
+      // The address as typed (PostgreSQL folds its case) or in its compatibility form
+      // (full-width letters): either way, the account it means.
+      const user = await transaction(async (trx) => {
+        const queries = createAuthQueries(trx);
+        return (await queries.findCredentials(email)) ?? (await queries.findCredentials(normaliseEmail(email)));
+      });
+      // Failures count against the account the address resolves to, however it was spelt
+      // (case, a dotted capital I, compatibility characters), else against the address as
+      // normalised once here: one key, compared as it is, never re-folded by SQL.
+      const spelt = normaliseEmail(email);
+      const key = user ? `user:${user.id}` : `email:${spelt}`;
       const failures = await transaction((trx) =>
-        createAuthQueries(trx).countRecentFailures(email, context.ipAddress, THROTTLE.windowMinutes),
+        createAuthQueries(trx).countRecentFailures(key, context.ipAddress, THROTTLE.windowMinutes),
       );
       if (failures.account >= THROTTLE.perAccount || failures.address >= THROTTLE.perAddress) {
         // One audit row per throttled burst (account and address), not one per attempt:
         // anonymous clients must not be able to fill the append-only log.
         await transaction(async (trx) => {
           const queries = createAuthQueries(trx);
-          if (await queries.throttleRecorded(email, context.ipAddress, THROTTLE.windowMinutes)) return;
+          if (await queries.throttleRecorded(key, context.ipAddress, THROTTLE.windowMinutes)) return;
           await recordAuditEvent(trx, {
             actorUserId: null,
             actorLabel: 'anonymous',
             verb: 'auth.sign_in_throttled',
             entity: 'session',
-            details: { email: email.toLowerCase() },
+            details: { email: spelt, key },
             ipAddress: context.ipAddress,
           });
         });
         throw new FieldError(429, 'too_many_attempts', 'email', 'error.too_many_attempts', { minutes: THROTTLE.windowMinutes });
       }
 
-      const user = await transaction((trx) => createAuthQueries(trx).findCredentials(email));
       const valid = user?.password_hash
         ? await verifyPassword(user.password_hash, password)
         : (await verifyPassword(await UNKNOWN_USER_HASH, password), false);
@@ -89,7 +102,7 @@ export function createAuthService(transaction: Transactor) {
             actorLabel: 'anonymous',
             verb: 'auth.sign_in_failed',
             entity: 'session',
-            details: { email: email.toLowerCase() },
+            details: { email: spelt, key },
             ipAddress: context.ipAddress,
           }),
         );

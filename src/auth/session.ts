@@ -31,7 +31,8 @@ export function sessionMiddleware(store: SessionStore, secret: string, productio
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    proxy: production,
+    // Whether the connection is HTTPS comes from Express' one trust proxy setting (req.secure),
+    // so X-Forwarded-Proto counts only from a trusted proxy.
     cookie: { httpOnly: true, sameSite: 'lax', secure: production, maxAge: IDLE_TIMEOUT_MINUTES * 60_000, path: '/' },
   });
 }

@@ -19,7 +19,10 @@ export const servicesOf = (app: Express): Services => servicesOfApp.get(app)!;
  * of learning it from notifications a moment after each commit: tests write with the
  * factories and read at once, and must not race the notification.
  */
-export function buildTestApp(database: { db: Database; url: string }, options: { production?: boolean; listen?: boolean } = {}) {
+export function buildTestApp(
+  database: { db: Database; url: string },
+  options: { production?: boolean; listen?: boolean; trustProxy?: false | number | string } = {},
+) {
   const sessionStore = createSessionStore(database.url, { pruneExpired: false });
   const services = createServices(database.db, { connectionString: database.url, listenForPublicChanges: options.listen ?? false });
   opened.push({
@@ -37,7 +40,7 @@ export function buildTestApp(database: { db: Database; url: string }, options: {
     sessionStore,
     sessionSecret: 'test-session-secret-that-is-long-enough',
     // Lets tests speak for other client addresses through X-Forwarded-For.
-    trustProxy: 'loopback',
+    trustProxy: options.trustProxy ?? 'loopback',
   });
   servicesOfApp.set(app, services);
   return app;
