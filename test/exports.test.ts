@@ -1,10 +1,12 @@
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import * as cheerio from 'cheerio';
 import { parse } from 'csv-parse/sync';
-import type { Express } from 'express';
+import type { Express, Request, Response } from 'express';
 import request from 'supertest';
 import { ACTION_COLUMNS } from '../src/exports/datasets';
+import { fewDownloadsPerAddress } from '../src/exports/routes';
 import { createStreamPool, streamCsv } from '../src/exports/stream';
 import { buildTestApp } from './helpers/app';
 import { serve } from './helpers/browser';
@@ -458,6 +460,40 @@ describe('exports and open data', () => {
       expect(cheerio.load(response.text)('tbody').text()).toContain('not UTF-8 text');
       expect(await database.db('actions').where({ country_code: country.code })).toHaveLength(0);
     });
+  });
+
+  it('a client that stops reading is cut off: its query is cancelled and its connection freed', async () => {
+    const pool = createStreamPool(database.url);
+    // A response that takes a little and then never drains, like a client that reads nothing.
+    const out = new Writable({ highWaterMark: 1024, write: () => undefined });
+    const sql = "select g, repeat('x', 200) as filler from generate_series(1, 5000000) g";
+    const streaming = streamCsv(pool, { sql, bindings: [] }, out, { bom: false, stalledAfterMs: 500 }).catch((error: unknown) => error);
+    const running = async () =>
+      (
+        await database.db.raw(
+          "select count(*)::int as count from pg_stat_activity where query like '%generate_series(1, 5000000)%' and pid <> pg_backend_pid()",
+        )
+      ).rows[0].count;
+
+    expect(String(await streaming)).toMatch(/stopped reading|close|cancel/i);
+    expect(out.destroyed).toBe(true);
+    for (let attempt = 0; attempt < 20 && (await running()) > 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await running()).toBe(0);
+    await pool.end();
+  });
+
+  it('one address may run two downloads at once; a third is told to wait, until one has finished', () => {
+    const response = () => Object.assign(new EventEmitter(), {}) as unknown as Response;
+    const requestFrom = (ip: string) => ({ ip }) as Request;
+    const next = jest.fn();
+    const [first, second] = [response(), response()];
+    fewDownloadsPerAddress(requestFrom('198.51.100.4'), first, next);
+    fewDownloadsPerAddress(requestFrom('198.51.100.4'), second, next);
+    expect(() => fewDownloadsPerAddress(requestFrom('198.51.100.4'), response(), next)).toThrow(expect.objectContaining({ status: 429 }));
+    fewDownloadsPerAddress(requestFrom('203.0.113.8'), response(), next);
+    first.emit('close');
+    fewDownloadsPerAddress(requestFrom('198.51.100.4'), response(), next);
+    expect(next).toHaveBeenCalledTimes(4);
   });
 
   it('a client that goes away mid-download stops the query on the server', async () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { allow, signedIn } from '../auth/guards';
 import { REPORT_STATES, TARGET_CODES } from '../domain';
 import { varyByLanguage } from '../i18n';
@@ -14,6 +14,25 @@ import { IMPORT_PATH, importBody } from './upload';
 const csvHeaders = (res: Response, filename: string) => {
   res.set('Content-Type', 'text/csv; charset=utf-8');
   res.set('Content-Disposition', `attachment; filename="${filename}"`);
+};
+
+/** Downloads one address may have running at once: the stream pool is small and shared. */
+const DOWNLOADS_PER_ADDRESS = 2;
+const downloading = new Map<string, number>();
+
+/** A third simultaneous download from one address is refused (429, try again shortly). */
+export const fewDownloadsPerAddress: RequestHandler = (req, res, next) => {
+  const address = req.ip ?? '';
+  const running = downloading.get(address) ?? 0;
+  if (running >= DOWNLOADS_PER_ADDRESS)
+    throw new AppError(429, 'too_many_downloads', 'msg.too_many_downloads', { max: DOWNLOADS_PER_ADDRESS });
+  downloading.set(address, running + 1);
+  res.once('close', () => {
+    const left = (downloading.get(address) ?? 1) - 1;
+    if (left > 0) downloading.set(address, left);
+    else downloading.delete(address);
+  });
+  next();
 };
 
 function parseFilters(query: unknown) {
@@ -107,7 +126,7 @@ export function exportRoutes(exportsService: ExportService): Router {
     }),
   );
 
-  router.get('/exports/:file', exporters, async (req, res) => {
+  router.get('/exports/:file', exporters, fewDownloadsPerAddress, async (req, res) => {
     const name = /^([a-z]+)\.csv$/.exec(String(req.params.file))?.[1];
     if (!name) throw notFound('export');
     const filters = parseFilters(req.query);
@@ -166,8 +185,8 @@ export function exportRoutes(exportsService: ExportService): Router {
     });
   });
 
-  router.get('/open-data/:file', async (req, res) => {
-    const [, name, format] = /^([a-z]+)\.(csv|json)$/.exec(req.params.file) ?? [];
+  router.get('/open-data/:file', fewDownloadsPerAddress, async (req, res) => {
+    const [, name, format] = /^([a-z]+)\.(csv|json)$/.exec(String(req.params.file)) ?? [];
     if (!name || !(format === 'csv' || format === 'json') || !DATASETS.some((dataset) => dataset.public && dataset.name === name))
       throw notFound('dataset');
     if (await notModified(req, res)) return;

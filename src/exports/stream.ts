@@ -19,6 +19,9 @@ export function createStreamPool(connectionString: string, logger?: Logger): pg.
   const pool = new pg.Pool({
     connectionString,
     max: 4,
+    // All four busy (downloads in progress): a fifth waits briefly, then gets a 503 with
+    // Retry-After rather than hanging (see web/error-handlers).
+    connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 10_000,
     allowExitOnIdle: true,
     application_name: 'alliance-tracker-exports',
@@ -27,7 +30,53 @@ export function createStreamPool(connectionString: string, logger?: Logger): pg.
   return pool;
 }
 
-async function streaming(pool: pg.Pool, out: Writable, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+/** How long a download waits for a client that reads nothing before cutting it off. */
+const STALLED_AFTER_MS = 30_000;
+
+/**
+ * Cuts off a client that stops reading: while the response cannot take more (it waits for
+ * 'drain'), a clock runs; past `stalledAfterMs` the response is destroyed, which cancels
+ * the query and frees the connection (see streaming). Returns the function that stops it.
+ */
+function cutOffWhenStalled(out: Writable, stalledAfterMs: number): () => void {
+  let since = Date.now();
+  const progressed = () => (since = Date.now());
+  out.on('drain', progressed);
+  const check = setInterval(
+    () => {
+      if (!out.writableNeedDrain) since = Date.now();
+      else if (Date.now() - since > stalledAfterMs) out.destroy(new Error('the client stopped reading'));
+    },
+    Math.min(1000, stalledAfterMs / 2),
+  );
+  check.unref();
+  return () => {
+    clearInterval(check);
+    out.off('drain', progressed);
+  };
+}
+
+/** Resolves when the response can take more, rejects when it is gone. */
+const drained = (out: Writable) =>
+  new Promise<void>((resolve, reject) => {
+    const onDrain = () => {
+      out.off('close', onClose);
+      resolve();
+    };
+    const onClose = () => {
+      out.off('drain', onDrain);
+      reject(new Error('the client went away'));
+    };
+    out.once('drain', onDrain);
+    out.once('close', onClose);
+  });
+
+async function streaming(
+  pool: pg.Pool,
+  out: Writable,
+  stalledAfterMs: number,
+  work: (client: pg.PoolClient) => Promise<void>,
+): Promise<void> {
   const client = await pool.connect();
   const pid = (client as unknown as { processID: number }).processID;
   let aborted = false;
@@ -37,9 +86,11 @@ async function streaming(pool: pg.Pool, out: Writable, work: (client: pg.PoolCli
     pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
   };
   out.once('close', onClose);
+  const stopWatching = cutOffWhenStalled(out, stalledAfterMs);
   try {
     await work(client);
   } finally {
+    stopWatching();
     out.off('close', onClose);
     // A connection interrupted mid-stream is not reused.
     // (`aborted` is set by the close listener while work() runs.)
@@ -57,8 +108,13 @@ function inline(query: Query): string {
 }
 
 /** COPY (query) TO STDOUT as RFC 4180 CSV: header row, CRLF record ends, UTF-8, optional BOM. */
-export async function streamCsv(pool: pg.Pool, query: Query, out: Writable, options: { bom: boolean }): Promise<void> {
-  await streaming(pool, out, async (client) => {
+export async function streamCsv(
+  pool: pg.Pool,
+  query: Query,
+  out: Writable,
+  options: { bom: boolean; stalledAfterMs?: number },
+): Promise<void> {
+  await streaming(pool, out, options.stalledAfterMs ?? STALLED_AFTER_MS, async (client) => {
     if (options.bom) out.write(BOM);
     const copy = client.query(copyTo(`copy (${inline(query)}) to stdout with (format csv, header true, encoding 'UTF8')`));
     await pipeline(copy, new CrlfRecords(), out);
@@ -69,7 +125,7 @@ export async function streamCsv(pool: pg.Pool, query: Query, out: Writable, opti
 export async function streamJson(pool: pg.Pool, query: Query, out: Writable): Promise<void> {
   let position = 0;
   const sql = query.sql.replace(/\?/g, () => `$${++position}`);
-  await streaming(pool, out, async (client) => {
+  await streaming(pool, out, STALLED_AFTER_MS, async (client) => {
     const rows = client.query(new QueryStream(sql, query.bindings, { batchSize: 1000 }));
     // Rows are gathered into blocks of about 64 KiB: one write per row would be a system call per row.
     let block = '[';
@@ -78,7 +134,7 @@ export async function streamJson(pool: pg.Pool, query: Query, out: Writable): Pr
       block += `${first ? '' : ','}\n${JSON.stringify(row)}`;
       first = false;
       if (block.length >= 65_536) {
-        if (!out.write(block)) await new Promise((resolve) => out.once('drain', resolve));
+        if (!out.write(block)) await drained(out);
         block = '';
       }
     }

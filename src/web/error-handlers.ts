@@ -52,6 +52,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   // the connection rather than read and discard the rest of the body.
   if (!req.complete) res.set('Connection', 'close');
   if (appError.status === 503) res.set('Retry-After', '30');
+  if (appError.status === 429) res.set('Retry-After', '10');
   // An error before useLanguage ran (none expected) is told in English.
   const language = (req.language as Language | undefined) ?? 'en';
   const t = translator(language);
