@@ -484,7 +484,7 @@ describe('exports and open data', () => {
 
   it('one address may run two downloads at once; a third is told to wait, until one has finished', () => {
     const response = () => Object.assign(new EventEmitter(), {}) as unknown as Response;
-    const requestFrom = (ip: string) => ({ ip }) as Request;
+    const requestFrom = (ip: string) => Object.assign(new EventEmitter(), { ip }) as unknown as Request;
     const next = jest.fn();
     const [first, second] = [response(), response()];
     fewDownloadsPerAddress(requestFrom('198.51.100.4'), first, next);
