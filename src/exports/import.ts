@@ -26,8 +26,11 @@ export type ReferenceData = { countries: Set<string>; targets: Set<string>; goal
 
 const HEADER = ACTION_COLUMNS.map((column) => column.name);
 
-/** Undoes the export's formula guard: a leading apostrophe before = + - @ tab CR LF. */
-const unguard = (value: string) => (/^'[=+@\t\r\n-]/.test(value) ? value.slice(1) : value);
+/**
+ * Undoes the export's formula guard: the one apostrophe it put before = + - @ tab CR LF
+ * or before an apostrophe the member typed (csv_safe in the database).
+ */
+const unguard = (value: string) => (/^'[=+@\t\r\n'-]/.test(value) ? value.slice(1) : value);
 
 /**
  * How much of the file is parsed before other requests get their turn: small, because a
