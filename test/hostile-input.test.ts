@@ -56,6 +56,8 @@ const FIELD_NAMES = [
   'x[0][1][2][3][4][5][6][7]',
   'version[]',
   'title[a]',
+  'q',
+  'sort',
 ];
 
 const value = fc.oneof(
@@ -156,6 +158,7 @@ describe('hostile input', () => {
       [request.agent(app), '/countries'],
       [request.agent(app), '/login'],
       [request.agent(app), '/open-data/actions.csv'],
+      [request.agent(app), '/actions'],
       [staff, '/review'],
       [staff, '/audit'],
       [staff, '/exports'],
@@ -169,6 +172,25 @@ describe('hostile input', () => {
         }),
         { numRuns: 20 },
       );
+    }
+  });
+
+  it('answers every NUL character, wherever it is, with a 4xx that says so: in an address, a form field, a field name', async () => {
+    for (const url of ['/actions?q=%00', '/?region=%00', '/countries?sort=a%00b', '/actions?q%00=x']) {
+      const response = await request(app).get(url);
+      expect({ url, status: response.status }).toEqual({ url, status: 400 });
+    }
+    const token = csrfTokenIn((await delegate.get(`${base}/edit`)).text);
+    for (const fields of [
+      { title: 'a\u0000b', target: 'PT1' },
+      { 'tit\u0000le': 'x', target: 'PT1' },
+      { title: 'ok', target: 'PT1', description: '\u0000' },
+    ]) {
+      const response = await delegate
+        .post(`${base}/actions`)
+        .type('form')
+        .send({ _csrf: token, version: '0', ...fields });
+      expect({ fields, status: response.status }).toEqual({ fields, status: 422 });
     }
   });
 
