@@ -239,7 +239,7 @@ export function adminRoutes(admin: AdminService): Router {
     handleForm({
       form: (req) => `state-${cycleSlug(req)}`,
       schema: cycleStateSchema,
-      run: (req, input) => admin.setCycleState(signedIn(req), cycleSlug(req), input.state, ctx(req)),
+      run: (req, input) => admin.changeCycleState(signedIn(req), cycleSlug(req), input.state, ctx(req)),
       redisplay: renderCycles,
       done: (req) => ({
         url: '/admin/cycles',

@@ -197,7 +197,7 @@ export function createAdminService(transaction: Transactor) {
     },
 
     /** Opening lets delegates draft and submit; closing locks every report of the cycle. */
-    async setCycleState(user: CurrentUser, slug: string, state: CycleState, context: Context) {
+    async changeCycleState(user: CurrentUser, slug: string, state: CycleState, context: Context) {
       authorize(user, 'cycles.manage');
       await audited(user, context, async (queries, audit) => {
         const cycle = await queries.findCycle(slug, { forUpdate: true });
