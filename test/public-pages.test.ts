@@ -244,6 +244,14 @@ describe('public transparency pages', () => {
       const redirect = await request(app).get(`/countries/${country.code.toLowerCase()}`);
       expect(redirect.status).toBe(301);
       expect(redirect.headers.location).toBe(`/countries/${country.code}`);
+      // A code whose letters also stand in the path ("ri" in "countries") is replaced where it is.
+      await database
+        .db('countries')
+        .insert({ code: 'RI', name: unique('Riland'), region: 'Europe', eu_member: false })
+        .onConflict('code')
+        .ignore();
+      expect((await request(app).get('/countries/ri?x=1')).headers.location).toBe('/countries/RI?x=1');
+      expect((await request(app).get('/targets/pt1')).headers.location).toBe('/targets/PT1');
 
       const codes = await database.db('countries').pluck('code');
       const unused = ['QA', 'QB', 'QC', 'QD', 'QE', 'QF'].find((code) => !codes.includes(code));

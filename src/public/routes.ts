@@ -151,7 +151,10 @@ export function publicSite(
       if (!pattern.test(code)) throw notFound(what);
       const upper = code.toUpperCase();
       if (upper !== code) {
-        res.redirect(301, req.originalUrl.replace(code, upper));
+        // The code is the path's last segment: replace it there, not wherever its letters
+        // first appear ("/countries/ri" must not become "/countRIes/ri").
+        const [path = '', query] = req.originalUrl.split(/\?(.*)/s, 2);
+        res.redirect(301, `${path.replace(/[^/]+$/, upper)}${query === undefined ? '' : `?${query}`}`);
         return;
       }
       next();
