@@ -38,9 +38,9 @@ export type AppOptions = {
   trustProxy: false | number | string;
 };
 
-// Invitation tokens and CSRF tokens in an address (the import's) are secrets: keep them out of the logs.
+// Invitation and password-reset tokens, and CSRF tokens in an address (the import's) are secrets: keep them out of the logs.
 const redactUrl = (url: string) =>
-  url.replace(/^\/invitations\/[^/?#]+/, '/invitations/[redacted]').replace(/([?&]_csrf=)[^&#]*/, '$1[redacted]');
+  url.replace(/^\/(invitations|password-reset)\/[^/?#]+/, '/$1/[redacted]').replace(/([?&]_csrf=)[^&#]*/, '$1[redacted]');
 
 /**
  * The HTTP server for the app. Slow or stalled clients (slowloris) are cut off after the

@@ -16,6 +16,8 @@ Commands:
   seed         insert missing reference data (members, targets, goals, cycles)
   user add     create a user; the password is read from standard input
                  --email E --name N --role delegate|secretariat|admin [--country CC] --password-stdin
+  user invite  mail a person an invitation to choose their own password (prints the link too)
+                 --email E --name N --role delegate|secretariat|admin [--country CC] [--language en|fr|de]
   demo         load demonstration reports so the public pages have content, and open a practice cycle
 
 Without DATABASE_URL the embedded PostgreSQL under DATA_DIR is used.`;
@@ -38,16 +40,18 @@ async function readPassword(stdin: CliInput['stdin']): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
+/** Who a new account or an invitation is for. */
+const PERSON_OPTIONS = {
+  email: { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string' },
+  country: { type: 'string' },
+} as const;
+
 async function userAdd(database: OpenedDatabase, args: string[], stdin: CliInput['stdin']): Promise<string> {
   const { values } = parseArgs({
     args,
-    options: {
-      email: { type: 'string' },
-      name: { type: 'string' },
-      role: { type: 'string' },
-      country: { type: 'string' },
-      'password-stdin': { type: 'boolean' },
-    },
+    options: { ...PERSON_OPTIONS, 'password-stdin': { type: 'boolean' } },
     strict: true,
   });
   if (!values['password-stdin']) throw new UsageError('user add reads the password from standard input: pass --password-stdin.');
@@ -63,13 +67,29 @@ async function userAdd(database: OpenedDatabase, args: string[], stdin: CliInput
   return `Created ${user.role} ${user.email} (id ${user.id})${user.country_code ? ` for ${user.country_code}` : ''}.`;
 }
 
+async function userInvite(database: OpenedDatabase, args: string[], publicUrl: string): Promise<string> {
+  const { values } = parseArgs({
+    args,
+    options: { ...PERSON_OPTIONS, language: { type: 'string', default: 'en' } },
+    strict: true,
+  });
+  for (const required of ['email', 'name', 'role'] as const) {
+    if (!values[required]) throw new UsageError(`user invite needs --${required}.`);
+  }
+  const users = createUserService(transactorFor(database.db));
+  const link = await users.invite({ ...values, country: values.country ?? '' }, { userId: null, label: 'cli' }, publicUrl);
+  return `Invitation for ${values.email} written to the outbox (sent when SMTP_URL is set; else read it at /admin/outbox).
+Its link, if you send it yourself: ${link}`;
+}
+
 /** Runs one command; resolves with what to print, rejects with what went wrong. */
 export async function runCli(argv: string[], input: CliInput): Promise<string> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help') return USAGE;
   const known = ['migrate', 'seed', 'user', 'demo'];
   if (!known.includes(command)) throw new UsageError(`Unknown command "${command}".`);
-  if (command === 'user' && rest[0] !== 'add') throw new UsageError('The user command has one sub-command: user add.');
+  if (command === 'user' && rest[0] !== 'add' && rest[0] !== 'invite')
+    throw new UsageError('The user command has two sub-commands: user add and user invite.');
   if (command !== 'user' && rest.length > 0) throw new UsageError(`${command} takes no arguments.`);
 
   const config = loadConfig(input.env);
@@ -94,7 +114,9 @@ export async function runCli(argv: string[], input: CliInput): Promise<string> {
       }
       default:
         await seedReferenceData(database.db);
-        return await userAdd(database, rest.slice(1), input.stdin);
+        return rest[0] === 'invite'
+          ? await userInvite(database, rest.slice(1), config.publicUrl)
+          : await userAdd(database, rest.slice(1), input.stdin);
     }
   } finally {
     await database.close();

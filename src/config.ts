@@ -34,6 +34,16 @@ const environmentSchema = z.object({
       'use false, a number of proxies from 1 to 10, or a comma-separated list of proxy addresses (10.0.0.1, 10.0.0.0/8, loopback)',
     )
     .transform((value): false | number | string => (value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
+  // Where people reach the site: every link in a mail starts with it (never with a request's Host header).
+  PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: 'PUBLIC_URL must be the http(s) address people open the site at, e.g. https://tracker.example.org',
+    })
+    .optional(),
+  // Unset: mail stays in the outbox, for admins to read at /admin/outbox.
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must look like smtp://user:password@host:587 or smtps://…' }).optional(),
+  MAIL_FROM: z.string().min(3).default('Alliance tracker <no-reply@localhost>'),
 });
 
 export type Config = {
@@ -56,6 +66,10 @@ export type Config = {
   trustProxy: false | number | string;
   /** Slow clients: time allowed to send the headers, and the whole request. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /** The site's address as people open it, without a trailing slash. */
+  publicUrl: string;
+  /** Without smtpUrl, mail is kept in the outbox and not sent. */
+  mail: { smtpUrl: string | undefined; from: string };
 };
 
 export class ConfigError extends Error {}
@@ -83,6 +97,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     if (!values.DATABASE_URL) {
       throw new ConfigError('Refusing to start in production without DATABASE_URL: the embedded PostgreSQL is for local use only.');
     }
+    if (!values.PUBLIC_URL) {
+      throw new ConfigError('Refusing to start in production without PUBLIC_URL: the links in mails must point to the site people use.');
+    }
   }
   return {
     env: values.NODE_ENV,
@@ -101,5 +118,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     publicCacheSeconds: values.PUBLIC_CACHE_SECONDS,
     trustProxy: values.TRUST_PROXY,
     http: { headersTimeoutMs: values.HEADERS_TIMEOUT_MS, requestTimeoutMs: values.REQUEST_TIMEOUT_MS },
+    publicUrl: (values.PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
+    mail: { smtpUrl: values.SMTP_URL, from: values.MAIL_FROM },
   };
 }

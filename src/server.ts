@@ -6,8 +6,11 @@ import { seedReferenceData } from './db/seed';
 import { createLogger } from './logger';
 import { createServices } from './services';
 import { createSessionStore } from './auth/session';
+import { createMailSender, smtpTransport } from './mail/sender';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How often the outbox is looked at for mail due. */
+const MAIL_INTERVAL_MS = 5_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,7 +21,24 @@ async function main(): Promise<void> {
   logger.info({ migrations, seeded }, 'database ready');
 
   const sessionStore = createSessionStore(database.url, { pruneExpired: true });
-  const services = createServices(database.db, { connectionString: database.url, logger });
+  const services = createServices(database.db, {
+    connectionString: database.url,
+    publicUrl: config.publicUrl,
+    mailConfigured: config.mail.smtpUrl !== undefined,
+    logger,
+  });
+  // Without an SMTP server, mail waits in the outbox (admins read it at /admin/outbox).
+  const mailSender =
+    config.mail.smtpUrl === undefined
+      ? undefined
+      : createMailSender({
+          db: database.db,
+          transport: smtpTransport(config.mail.smtpUrl),
+          from: config.mail.from,
+          logger,
+          messageIdDomain: new URL(config.publicUrl).hostname,
+        });
+  mailSender?.start(MAIL_INTERVAL_MS);
   const app = createApp(services, {
     logger,
     production: config.env === 'production',
@@ -57,6 +77,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       clearTimeout(force);
       sessionStore.close?.();
+      await mailSender?.stop();
       await services.close();
       await database.close().catch((error: unknown) => {
         logger.error({ err: error }, 'error while closing the database');

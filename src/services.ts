@@ -16,7 +16,18 @@ import type { Logger } from './logger';
 import { listAuditEvents, listAuditVerbs, type AuditFilter } from './audit/queries';
 
 /** Every service of the app, built once from the database handle. */
-export function createServices(db: Database, options: { connectionString: string; logger?: Logger; listenForPublicChanges?: boolean }) {
+export function createServices(
+  db: Database,
+  options: {
+    connectionString: string;
+    /** The site's address as people open it: links in mails start with it. */
+    publicUrl: string;
+    /** Whether an SMTP server sends the outbox (else admins read it at /admin/outbox). */
+    mailConfigured: boolean;
+    logger?: Logger;
+    listenForPublicChanges?: boolean;
+  },
+) {
   const transaction = transactorFor(db);
   const publicQueries = createPublicQueries(db);
   const publicDataVersion = createDataVersion({
@@ -28,10 +39,10 @@ export function createServices(db: Database, options: { connectionString: string
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(publicQueries, publicDataVersion),
-    auth: createAuthService(transaction),
+    auth: createAuthService(transaction, { publicUrl: options.publicUrl }),
     reports: createReportService(transaction),
     review: createReviewService(transaction),
-    admin: createAdminService(transaction),
+    admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
     exports: createExportService(db, createStreamPool(options.connectionString, options.logger)),
     audit: { list: (filter: AuditFilter) => listAuditEvents(db, filter), verbs: () => listAuditVerbs(db) },
     currentUser: async (id: number): Promise<CurrentUser | undefined> => {

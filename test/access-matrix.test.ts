@@ -42,6 +42,7 @@ const cases: Case[] = [
   { method: 'GET', path: () => '/exports/import', action: 'data.import', allowed: 200 },
   { method: 'GET', path: () => '/admin/users', action: 'users.manage', allowed: 200 },
   { method: 'GET', path: () => '/admin/countries', action: 'countries.manage', allowed: 200 },
+  { method: 'GET', path: () => '/admin/outbox', action: 'mail.read', allowed: 200 },
   { method: 'GET', path: () => '/admin/cycles', action: 'cycles.manage', allowed: 200 },
   {
     method: 'POST',
@@ -94,7 +95,13 @@ const cases: Case[] = [
   {
     method: 'POST',
     path: () => '/admin/users',
-    body: () => ({ email: `${unique('x').replace(/\W/g, '')}@example.org`, name: 'New Person', role: 'secretariat', country: '' }),
+    body: () => ({
+      email: `${unique('x').replace(/\W/g, '')}@example.org`,
+      name: 'New Person',
+      role: 'secretariat',
+      country: '',
+      language: 'fr',
+    }),
     action: 'users.manage',
     allowed: 303,
   },
@@ -174,7 +181,7 @@ describe('access matrix: every route for every kind of visitor', () => {
       (select string_agg(concat_ws(',', id, state, version, review_comment), ';' order by id) from reports),
       (select string_agg(concat_ws(',', id, existing_measures), ';' order by id) from stocktaking_entries),
       (select string_agg(concat_ws(',', id, title), ';' order by id) from actions),
-      (select count(*) from invitations), (select count(*) from cycles), (select count(*) from countries),
+      (select count(*) from invitations), (select count(*) from outbox), (select count(*) from cycles), (select count(*) from countries),
       (select string_agg(concat_ws(',', id, role, active), ';' order by id) from users),
       (select count(*) from audit_events where verb not like 'auth.%'))) as digest`);
     return rows[0].digest as string;

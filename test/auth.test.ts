@@ -1,11 +1,12 @@
 import * as cheerio from 'cheerio';
 import type { Express } from 'express';
 import request from 'supertest';
-import { hashToken, THROTTLE } from '../src/auth/service';
+import { THROTTLE } from '../src/auth/service';
+import { hashToken } from '../src/auth/tokens';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import { makeUser, TEST_PASSWORD } from './helpers/factories';
-import { csrfTokenIn, postForm, signIn } from './helpers/session';
+import { attemptSignIn, csrfTokenIn, postForm, signIn } from './helpers/session';
 
 const sessionCookie = (response: request.Response) =>
   ([] as string[])
@@ -20,15 +21,7 @@ describe('signing in and sessions', () => {
     app = buildTestApp(database);
   });
 
-  async function attempt(email: string, password: string, address = '203.0.113.1') {
-    const agent = request.agent(app);
-    const form = await agent.get('/login');
-    return agent
-      .post('/login')
-      .set('X-Forwarded-For', address)
-      .type('form')
-      .send({ email, password, _csrf: csrfTokenIn(form.text) });
-  }
+  const attempt = (email: string, password: string, address = '203.0.113.1') => attemptSignIn(app, email, password, address);
 
   it('issues a new session id at sign-in, with a safe cookie, and sends the user to their work', async () => {
     const user = await makeUser(database.db, { role: 'delegate', country_code: 'FR' });

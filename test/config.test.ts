@@ -13,12 +13,24 @@ describe('configuration', () => {
     expect(config.dataDir).toMatch(/\.data$/);
   });
 
-  it('refuses to start in production with the default session secret or without a database', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/app' })).toThrow(/default SESSION_SECRET/);
-    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/DATABASE_URL/);
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/app' }).env).toBe(
-      'production',
+  it('refuses to start in production with the default session secret, without a database or without the public address', () => {
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/app' };
+    expect(() => loadConfig({ ...production, SESSION_SECRET: undefined })).toThrow(/default SESSION_SECRET/);
+    expect(() => loadConfig({ ...production, DATABASE_URL: undefined })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig(production)).toThrow(/PUBLIC_URL/);
+    expect(loadConfig({ ...production, PUBLIC_URL: 'https://tracker.example.org/' })).toMatchObject({
+      env: 'production',
+      publicUrl: 'https://tracker.example.org',
+    });
+  });
+
+  it('keeps mail in the outbox unless an SMTP server is given, and builds links from PUBLIC_URL or the local address', () => {
+    expect(loadConfig({ PORT: '4000' })).toMatchObject({ publicUrl: 'http://localhost:4000', mail: { smtpUrl: undefined } });
+    expect(loadConfig({ SMTP_URL: 'smtp://user:secret@mail.example.org:587' }).mail.smtpUrl).toBe(
+      'smtp://user:secret@mail.example.org:587',
     );
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example.org' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ PUBLIC_URL: 'javascript:alert(1)' })).toThrow(/PUBLIC_URL/);
   });
 
   it('names every invalid variable at once', () => {

@@ -95,6 +95,7 @@ describe('the interface in three languages', () => {
       'msg.real_date_or_empty.',
       'msg.not_text.',
       'msg.too_long.',
+      'mail.',
     ];
     const unused = [...new Set(keys(locale('en')))].filter(
       (key) =>

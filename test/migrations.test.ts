@@ -11,6 +11,8 @@ const APP_TABLES = [
   'indicators',
   'invitations',
   'operational_goals',
+  'outbox',
+  'password_resets',
   'policy_targets',
   'public_data_version',
   'report_submissions',

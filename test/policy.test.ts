@@ -22,6 +22,7 @@ const TABLE: Row[] = [
   ['cycles.manage', { delegateOwn: 'forbidden', delegateOther: 'forbidden', secretariat: null, admin: null }],
   ['users.manage', { delegateOwn: 'forbidden', delegateOther: 'forbidden', secretariat: 'forbidden', admin: null }],
   ['countries.manage', { delegateOwn: 'forbidden', delegateOther: 'forbidden', secretariat: 'forbidden', admin: null }],
+  ['mail.read', { delegateOwn: 'forbidden', delegateOther: 'forbidden', secretariat: 'forbidden', admin: null }],
 ];
 
 describe('the access policy', () => {
@@ -52,6 +53,7 @@ describe('the access policy', () => {
       exports: true,
       audit: true,
       users: false,
+      outbox: false,
       cycles: true,
       countries: false,
     });
@@ -61,6 +63,7 @@ describe('the access policy', () => {
       exports: true,
       audit: true,
       users: true,
+      outbox: true,
       cycles: true,
       countries: true,
     });
@@ -70,6 +73,7 @@ describe('the access policy', () => {
       exports: false,
       audit: false,
       users: false,
+      outbox: false,
       cycles: false,
       countries: false,
     });

@@ -1,6 +1,7 @@
 import type { Database } from '../db/knex';
 import type { CountryRow, CycleRow, UserRow } from '../db/rows';
 import type { CycleState, Role } from '../domain';
+import type { Language } from '../i18n';
 
 export type AdminUserRow = UserRow & { last_signed_in_at: Date | null };
 
@@ -35,11 +36,6 @@ export function createAdminQueries(db: Database) {
         .update({ ...fields, updated_at: db.fn.now() });
     },
 
-    /** Ends every session of a user at once. */
-    async deleteSessionsOf(userId: number): Promise<number> {
-      return db('sessions').whereRaw("(sess ->> 'userId')::integer = ?", [userId]).delete();
-    },
-
     /**
      * Locks the active users with one of these roles until the transaction ends, and
      * returns their ids: two admins changing each other at once then take turns, and the
@@ -61,7 +57,8 @@ export function createAdminQueries(db: Database) {
       name: string;
       role: Role;
       country_code: string | null;
-      invited_by: number;
+      language: Language;
+      invited_by: number | null;
       expires_at: Date;
     }): Promise<number> {
       const [row] = await db('invitations').insert(invitation).returning('id');

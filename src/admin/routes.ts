@@ -1,12 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { allow, signedIn } from '../auth/guards';
 import { isCountryCode, isCycleSlug, REGIONS, ROLES, type Role } from '../domain';
-import { countryName } from '../i18n';
+import { countryName, languageName, LANGUAGES } from '../i18n';
 import { cycleMove } from '../reports/workflow';
 import { fieldErrors, fieldText, handleForm, noFields, type Redisplay } from '../web/forms';
 import { checkParams, isId } from '../web/params';
 import type { AdminService } from './service';
-import { INVITATION_DAYS } from './service';
+import { INVITATION_DAYS } from './invitations';
 import {
   changeRoleSchema,
   cycleStateSchema,
@@ -19,6 +19,8 @@ import {
 
 const ROLE_LABELS: Record<Role, string> = { delegate: 'msg.national_delegate', secretariat: 'msg.secretariat', admin: 'msg.administrator' };
 const ROLE_CHOICES = ROLES.map((role) => ({ value: role, label: ROLE_LABELS[role] }));
+
+const LANGUAGE_CHOICES = LANGUAGES.map((language) => ({ value: language, label: languageName(language) }));
 
 const choices = (list: Array<{ value: string; label: string }>, selected: string, blank?: string) => [
   ...(blank === undefined ? [] : [{ value: '', label: blank, selected: selected === '' }]),
@@ -43,6 +45,7 @@ export function adminRoutes(admin: AdminService): Router {
   checkParams(router, { id: [isId, 'user'], code: [isCountryCode, 'member'], slug: [isCycleSlug, 'reporting cycle'] });
   router.use('/admin/users', allow('users.manage'));
   router.use('/admin/countries', allow('countries.manage'));
+  router.use('/admin/outbox', allow('mail.read'));
   router.use('/admin/cycles', allow('cycles.manage'));
   const ctx = (req: Request) => ({ ipAddress: req.ip ?? null });
   const id = (req: Request) => Number(req.params.id);
@@ -57,7 +60,7 @@ export function adminRoutes(admin: AdminService): Router {
       value: country.code,
       label: `${countryName(country.code, country.name, req.language)} (${country.code})`,
     }));
-    const invite = formValues(redisplay, 'invite', { email: '', name: '', role: 'delegate', country: '' });
+    const invite = formValues(redisplay, 'invite', { email: '', name: '', role: 'delegate', country: '', language: req.language });
     res.status(status).render('admin/users', {
       title: req.t('msg.users'),
       errors: redisplay?.errors ?? [],
@@ -65,6 +68,7 @@ export function adminRoutes(admin: AdminService): Router {
         ...invite,
         roleOptions: choices(ROLE_CHOICES, invite.values.role),
         countryOptions: choices(countryChoices, invite.values.country, 'msg.none_secretariat_and_admin'),
+        languageOptions: choices(LANGUAGE_CHOICES, invite.values.language),
       },
       invitationDays: INVITATION_DAYS,
       invitations: page.invitations,
@@ -84,6 +88,23 @@ export function adminRoutes(admin: AdminService): Router {
   }
 
   router.get('/admin/users', (req, res) => renderUsers(req, res, 200));
+
+  router.get('/admin/outbox', async (req, res) => {
+    const status = req.query.status === 'waiting' || req.query.status === 'sent' ? req.query.status : undefined;
+    const page = await admin.outboxPage(signedIn(req), { status });
+    res.set('Cache-Control', 'no-store');
+    res.render('admin/outbox', {
+      title: req.t('msg.outbox'),
+      ...page,
+      filters: (
+        [
+          [undefined, 'ui.admin_outbox.show_all'],
+          ['waiting', 'ui.admin_outbox.show_waiting'],
+          ['sent', 'ui.admin_outbox.show_sent'],
+        ] as const
+      ).map(([value, label]) => ({ href: value ? `/admin/outbox?status=${value}` : '/admin/outbox', label, current: value === status })),
+    });
+  });
   router.post(
     '/admin/users',
     handleForm({
@@ -91,14 +112,9 @@ export function adminRoutes(admin: AdminService): Router {
       schema: inviteSchema,
       run: (req, input) => admin.invite(signedIn(req), input, ctx(req)),
       redisplay: renderUsers,
-      done: (req, token) => ({
+      done: (_req, link) => ({
         url: '/admin/users',
-        flash: {
-          kind: 'success',
-          text: 'msg.invitation_created_send_link_person_works',
-          params: { days: INVITATION_DAYS },
-          detail: `${req.protocol}://${req.get('host')}/invitations/${token}`,
-        },
+        flash: { kind: 'success', text: 'msg.invitation_mailed', params: { days: INVITATION_DAYS }, detail: link },
       }),
     }),
   );

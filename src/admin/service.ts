@@ -1,21 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
 import type { CurrentUser } from '../auth/current-user';
 import { authorize, roleAllows, rolesAllowed } from '../auth/policy';
-import { hashToken } from '../auth/service';
 import type { CycleState } from '../domain';
 import { cycleMove, moveCycle, type CycleTransition } from '../reports/workflow';
 import { constraintOf } from '../db/pg-errors';
+import type { Database } from '../db/knex';
 import { sequentially, type Transactor } from '../db/transaction';
 import { AppError, notFound } from '../web/errors';
 import { FieldError } from '../web/forms';
+import { listOutbox } from '../mail/outbox';
+import { createUserQueries } from '../users/queries';
+import { createInvitation } from './invitations';
 import { createAdminQueries } from './queries';
 import type { changeRoleSchema, editCountrySchema, editCycleSchema, inviteSchema, newCountrySchema, newCycleSchema } from './validation';
 
 // Users, countries and cycles. Every change is one transaction with its audit event.
-
-export const INVITATION_DAYS = 7;
 
 /** Whether this user is the only active one left who may manage users. */
 const isLastManager = (managers: number[], userId: number) => managers.length === 1 && managers[0] === userId;
@@ -24,7 +24,7 @@ const CYCLE_VERBS: Record<CycleTransition, string> = { open: 'cycle.opened', clo
 
 type Context = { ipAddress: string | null };
 
-export function createAdminService(transaction: Transactor) {
+export function createAdminService(transaction: Transactor, options: { publicUrl: string; mailConfigured: boolean }) {
   const audited = <T>(
     user: CurrentUser,
     context: Context,
@@ -37,20 +37,24 @@ export function createAdminService(transaction: Transactor) {
         details: Record<string, unknown>,
         countryCode?: string | null,
       ) => Promise<void>,
+      trx: Database,
     ) => Promise<T>,
   ) =>
     transaction((trx) =>
-      work(createAdminQueries(trx), (verb, entity, entityId, details, countryCode = null) =>
-        recordAuditEvent(trx, {
-          actorUserId: user.id,
-          actorLabel: user.email,
-          verb,
-          entity,
-          entityId,
-          countryCode,
-          details,
-          ipAddress: context.ipAddress,
-        }),
+      work(
+        createAdminQueries(trx),
+        (verb, entity, entityId, details, countryCode = null) =>
+          recordAuditEvent(trx, {
+            actorUserId: user.id,
+            actorLabel: user.email,
+            verb,
+            entity,
+            entityId,
+            countryCode,
+            details,
+            ipAddress: context.ipAddress,
+          }),
+        trx,
       ),
     );
 
@@ -68,27 +72,14 @@ export function createAdminService(transaction: Transactor) {
       });
     },
 
-    /** Creates a one-time link, valid INVITATION_DAYS days; only its hash is stored. Returns the token to show once. */
+    /** Invites a person: a one-time link, mailed to them. Returns the link, shown once as a fallback. */
     async invite(user: CurrentUser, input: z.output<typeof inviteSchema>, context: Context): Promise<string> {
       authorize(user, 'users.manage');
-      const token = randomBytes(32).toString('base64url');
-      await audited(user, context, async (queries, audit) => {
-        if (input.country && !(await queries.findCountry(input.country)))
-          throw new FieldError(422, 'unknown_country', 'country', 'msg.choose_country_from_list');
-        if (await queries.emailInUse(input.email))
-          throw new FieldError(409, 'email_taken', 'email', 'msg.e_mail_address_already_has_account');
-        const id = await queries.insertInvitation({
-          token_hash: hashToken(token),
-          email: input.email,
-          name: input.name,
-          role: input.role,
-          country_code: input.country,
-          invited_by: user.id,
-          expires_at: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
-        });
-        await audit('invitation.created', 'invitation', id, { email: input.email, role: input.role }, input.country);
+      return audited(user, context, async (_queries, audit, trx) => {
+        const invitation = await createInvitation(trx, input, { invitedBy: user.id, publicUrl: options.publicUrl });
+        await audit('invitation.created', 'invitation', invitation.id, { email: input.email, role: input.role }, input.country);
+        return invitation.link;
       });
-      return token;
     },
 
     async changeRole(user: CurrentUser, userId: number, input: z.output<typeof changeRoleSchema>, context: Context) {
@@ -117,14 +108,14 @@ export function createAdminService(transaction: Transactor) {
     /** Deactivating ends the user's sessions at once; reactivating lets them sign in again. */
     async setActive(user: CurrentUser, userId: number, active: boolean, context: Context) {
       authorize(user, 'users.manage');
-      await audited(user, context, async (queries, audit) => {
+      await audited(user, context, async (queries, audit, trx) => {
         const managers = await queries.lockActiveUsersWithRole(rolesAllowed('users.manage'));
         const target = await queries.findUser(userId, { forUpdate: true });
         if (!target) throw notFound('user');
         if (!active && target.id === user.id) throw new AppError(409, 'self_deactivation', 'msg.cannot_deactivate_own_account');
         if (!active && isLastManager(managers, target.id)) throw new AppError(409, 'last_admin', 'msg.last_admin');
         await queries.updateUser(userId, { active });
-        const sessionsEnded = active ? 0 : await queries.deleteSessionsOf(userId);
+        const sessionsEnded = active ? 0 : await createUserQueries(trx).deleteSessionsOf(userId);
         await audit(
           active ? 'user.reactivated' : 'user.deactivated',
           'user',
@@ -133,6 +124,12 @@ export function createAdminService(transaction: Transactor) {
           target.country_code,
         );
       });
+    },
+
+    /** Mail waiting and sent, newest first; whether an SMTP server is set to send it. */
+    async outboxPage(user: CurrentUser, filter: { status?: 'waiting' | 'sent' }) {
+      authorize(user, 'mail.read');
+      return { messages: await transaction((trx) => listOutbox(trx, filter)), mailConfigured: options.mailConfigured };
     },
 
     async countriesPage(user: CurrentUser) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../i18n';
 import { isCountryBound } from '../auth/policy';
 import { CYCLE_KINDS, CYCLE_SLUG, CYCLE_SLUG_MAX, CYCLE_STATES, COUNTRY_CODE, REGIONS, ROLES, type Role } from '../domain';
 import { isRealDate } from '../web/forms';
@@ -47,6 +48,8 @@ export const inviteSchema = z
     name: z.string({ error: 'msg.enter_the_person_name' }).trim().min(1, 'msg.enter_the_person_name').max(200),
     role,
     country,
+    /** The language the invitation mail (and later mail) is written in. */
+    language: z.enum(LANGUAGES, { error: 'msg.choose_language_from_list' }).default('en'),
   })
   .strict()
   .superRefine(delegatesHaveACountry);

@@ -30,6 +30,8 @@ const POLICY = {
   'audit.read': { roles: ['secretariat', 'admin'] },
   'cycles.manage': { roles: ['secretariat', 'admin'] },
   'users.manage': { roles: ['admin'] },
+  /** The outbox: every mail waiting and sent, one-time links included. */
+  'mail.read': { roles: ['admin'] },
   'countries.manage': { roles: ['admin'] },
 } as const satisfies Record<string, Rule>;
 
@@ -92,6 +94,7 @@ export function navigationFor(user: Actor) {
     exports: can(user, 'data.export'),
     audit: can(user, 'audit.read'),
     users: can(user, 'users.manage'),
+    outbox: can(user, 'mail.read'),
     cycles: can(user, 'cycles.manage'),
     countries: can(user, 'countries.manage'),
   };

@@ -5,19 +5,13 @@ import { formToken } from './csrf';
 import { safeNextPath } from './guards';
 import { homePath } from './policy';
 import type { AuthService } from './service';
-import { setPasswordSchema, signInSchema } from './service';
+import { newPasswordSchema, PASSWORD_RESET, passwordResetRequestSchema, setPasswordSchema, signInSchema } from './service';
 import { SESSION_COOKIE } from './session';
+
+const context = (req: Request) => ({ ipAddress: req.ip ?? null, language: req.language });
 
 export function authRoutes(auth: AuthService): Router {
   const router = Router();
-
-  router.get('/login', (req, res) => {
-    if (req.user) {
-      res.redirect(303, homePath(req.user));
-      return;
-    }
-    res.render('auth/login', { title: req.t('msg.sign_in'), csrfToken: formToken(req), next: safeNextPath(req.query.next), values: {} });
-  });
 
   const renderLogin = (req: Request, res: Response, status: number, redisplay?: Redisplay) => {
     res.status(status).render('auth/login', {
@@ -44,7 +38,7 @@ export function authRoutes(auth: AuthService): Router {
       form: () => 'login',
       prefix: () => '',
       schema: signInSchema,
-      run: (req, input) => auth.signIn(input.email, input.password, { ipAddress: req.ip ?? null }),
+      run: (req, input) => auth.signIn(input.email, input.password, context(req)),
       redisplay: renderLogin,
       done: async (req, user) => {
         // A new session id at sign-in, so a session id planted before cannot be used after.
@@ -62,7 +56,7 @@ export function authRoutes(auth: AuthService): Router {
     handleForm({
       form: () => 'logout',
       schema: noFields,
-      run: async (req) => (req.user ? auth.recordSignOut(req.user, { ipAddress: req.ip ?? null }) : undefined),
+      run: async (req) => (req.user ? auth.recordSignOut(req.user, context(req)) : undefined),
       redisplay: (_req, res) => {
         res.redirect(303, '/');
       },
@@ -102,10 +96,70 @@ export function authRoutes(auth: AuthService): Router {
       run: async (req, input) => {
         const token = String(req.params.token);
         await auth.openInvitation(token);
-        await auth.acceptInvitation(token, input.password, { ipAddress: req.ip ?? null });
+        await auth.acceptInvitation(token, input.password, context(req));
       },
       redisplay: renderInvitation,
       done: () => ({ url: '/login', flash: { kind: 'success', text: 'msg.password_set_sign_continue' } }),
+    }),
+  );
+
+  // Forgotten password: ask for a link, then choose a new password through it.
+
+  const renderResetRequest = (req: Request, res: Response, status: number, redisplay?: Redisplay) => {
+    const errors = redisplay?.errors ?? [];
+    res.status(status).render('auth/password-reset-request', {
+      title: req.t('msg.reset_your_password'),
+      csrfToken: formToken(req),
+      values: { email: text(redisplay?.values.email) ?? '' },
+      errors,
+      fieldErrors: fieldErrors(errors),
+    });
+  };
+
+  router.get('/password-reset', (req, res) => {
+    if (req.query.sent === '1') {
+      res.render('auth/password-reset-sent', { title: req.t('msg.check_your_e_mail'), validMinutes: PASSWORD_RESET.validMinutes });
+      return;
+    }
+    renderResetRequest(req, res, 200);
+  });
+
+  router.post(
+    '/password-reset',
+    handleForm({
+      form: () => 'password-reset',
+      prefix: () => '',
+      schema: passwordResetRequestSchema,
+      run: (req, input) => auth.requestPasswordReset(input.email, context(req)),
+      redisplay: renderResetRequest,
+      done: () => ({ url: '/password-reset?sent=1' }),
+    }),
+  );
+
+  const renderNewPassword = async (req: Request, res: Response, status: number, redisplay?: Redisplay) => {
+    const reset = await auth.openPasswordReset(String(req.params.token));
+    res.set('Cache-Control', 'no-store');
+    const errors = redisplay?.errors ?? [];
+    res.status(status).render('auth/password-reset', {
+      title: req.t('msg.choose_a_new_password'),
+      email: reset.email,
+      csrfToken: formToken(req),
+      errors,
+      fieldErrors: fieldErrors(errors),
+    });
+  };
+
+  router.get('/password-reset/:token', (req, res) => renderNewPassword(req, res, 200));
+
+  router.post(
+    '/password-reset/:token',
+    handleForm({
+      form: () => 'new-password',
+      prefix: () => '',
+      schema: newPasswordSchema,
+      run: (req, input) => auth.resetPassword(String(req.params.token), input.password, context(req)),
+      redisplay: renderNewPassword,
+      done: () => ({ url: '/login', flash: { kind: 'success', text: 'msg.password_changed_sign_in' } }),
     }),
   );
 

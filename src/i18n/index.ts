@@ -9,11 +9,13 @@ import { perHeaderValue } from '../web/per-header-value';
 // one key per phrase; English is the fallback for a key a language lacks. What members
 // wrote (report texts) is never translated.
 
-const LANGUAGES = ['en', 'fr', 'de'] as const;
+export const LANGUAGES = ['en', 'fr', 'de'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 /** Each language named in itself, for the switch. */
 const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', fr: 'Français', de: 'Deutsch' };
+
+export const languageName = (language: Language) => LANGUAGE_NAMES[language];
 
 export const LANGUAGE_COOKIE = 'lang';
 const COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${LANGUAGE_COOKIE}=(${LANGUAGES.join('|')})(?:;|$)`);

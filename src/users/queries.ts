@@ -1,6 +1,7 @@
 import type { Database } from '../db/knex';
 import type { UserRow } from '../db/rows';
 import type { Role } from '../domain';
+import type { Language } from '../i18n';
 
 export function createUserQueries(db: Database) {
   return {
@@ -19,9 +20,15 @@ export function createUserQueries(db: Database) {
       role: Role;
       country_code: string | null;
       password_hash: string | null;
+      language?: Language;
     }): Promise<UserRow> {
       const [row] = await db('users').insert(user).returning(['id', 'email', 'name', 'role', 'country_code', 'active']);
       return row as UserRow;
+    },
+
+    /** Ends every session of a user at once. */
+    async deleteSessionsOf(userId: number): Promise<number> {
+      return db('sessions').whereRaw("(sess ->> 'userId')::integer = ?", [userId]).delete();
     },
   };
 }

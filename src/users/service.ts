@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { delegatesHaveACountry } from '../admin/validation';
+import { createInvitation } from '../admin/invitations';
+import { delegatesHaveACountry, inviteSchema } from '../admin/validation';
 import { COUNTRY_CODE, ROLES } from '../domain';
 import { recordAuditEvent } from '../audit/queries';
 import { hashPassword, passwordProblem } from '../auth/passwords';
@@ -31,19 +32,39 @@ const newUserSchema = z
 
 export type Actor = { userId: number | null; label: string };
 
+/** zod's issues as one message per line, in English (the CLI's language). */
+const problemsOf = (error: z.ZodError) =>
+  error.issues
+    .map((issue) => `${issue.path.join('.')}: ${translateMessage('en', issue.message, issue.code === 'custom' ? issue.params : {})}`)
+    .join('\n');
+
 export function createUserService(transaction: Transactor) {
   return {
+    /** Invites a person by mail, as an admin does on /admin/users (used by the CLI). Returns the link. */
+    async invite(input: Record<string, unknown>, actor: Actor, publicUrl: string): Promise<string> {
+      const parsed = inviteSchema.safeParse(input);
+      if (!parsed.success) throw new AppError(422, 'invalid_user', 'error.invalid_user', { problems: problemsOf(parsed.error) });
+      const invitation = parsed.data;
+      return transaction(async (trx) => {
+        const created = await createInvitation(trx, invitation, { invitedBy: actor.userId, publicUrl });
+        await recordAuditEvent(trx, {
+          actorUserId: actor.userId,
+          actorLabel: actor.label,
+          verb: 'invitation.created',
+          entity: 'invitation',
+          entityId: created.id,
+          countryCode: invitation.country,
+          details: { email: invitation.email, role: invitation.role },
+        });
+        return created.link;
+      });
+    },
+
     /** Creates an active user with a password (used by the CLI for the first admin). */
     async addUser(input: Record<string, unknown>, actor: Actor): Promise<UserRow> {
       const parsed = newUserSchema.safeParse(input);
       if (!parsed.success) {
-        throw new AppError(422, 'invalid_user', 'error.invalid_user', {
-          problems: parsed.error.issues
-            .map(
-              (issue) => `${issue.path.join('.')}: ${translateMessage('en', issue.message, issue.code === 'custom' ? issue.params : {})}`,
-            )
-            .join('\n'),
-        });
+        throw new AppError(422, 'invalid_user', 'error.invalid_user', { problems: problemsOf(parsed.error) });
       }
       const user = parsed.data;
       const passwordHash = await hashPassword(user.password);

@@ -26,6 +26,8 @@ const PUBLIC_PAGES = [
   '/open-data',
   '/open-data/dictionary',
   '/login',
+  '/password-reset',
+  '/password-reset?sent=1',
   '/no-such-page',
 ];
 
@@ -134,7 +136,7 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
         '/audit',
         '/admin/cycles',
       ],
-      admin: ['/admin/users', '/admin/countries'],
+      admin: ['/admin/users', '/admin/countries', '/admin/outbox'],
     };
     const problems: string[] = [];
     // English for the delegate and the admin, German for the secretariat (chosen with the switch).

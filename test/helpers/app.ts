@@ -7,6 +7,9 @@ import { createServices, type Services } from '../../src/services';
 
 // What each test app holds open beside the test database's knex pool: its session
 // store's pool and its services' connections (the public data version's LISTEN).
+/** Where mails' links point in tests: never the address a request came in on. */
+export const TEST_PUBLIC_URL = 'https://tracker.example.test';
+
 const opened: Array<{ url: string; close: () => Promise<void> }> = [];
 const servicesOfApp = new WeakMap<Express, Services>();
 
@@ -24,7 +27,12 @@ export function buildTestApp(
   options: { production?: boolean; listen?: boolean; trustProxy?: false | number | string } = {},
 ) {
   const sessionStore = createSessionStore(database.url, { pruneExpired: false });
-  const services = createServices(database.db, { connectionString: database.url, listenForPublicChanges: options.listen ?? false });
+  const services = createServices(database.db, {
+    connectionString: database.url,
+    publicUrl: TEST_PUBLIC_URL,
+    mailConfigured: false,
+    listenForPublicChanges: options.listen ?? false,
+  });
   opened.push({
     url: database.url,
     close: async () => {

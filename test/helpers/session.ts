@@ -24,6 +24,17 @@ export async function signIn(app: Express, email: string, password = TEST_PASSWO
   return agent;
 }
 
+/** One sign-in attempt from a fresh browser at a network address (the test apps trust X-Forwarded-For from loopback). */
+export async function attemptSignIn(app: Express, email: string, password: string, address: string) {
+  const agent = request.agent(app);
+  const form = await agent.get('/login');
+  return agent
+    .post('/login')
+    .set('X-Forwarded-For', address)
+    .type('form')
+    .send({ email, password, _csrf: csrfTokenIn(form.text) });
+}
+
 /** Posts a form the way a browser would: with the CSRF token from the page at formUrl. */
 export async function postForm(agent: Agent, formUrl: string, action: string, fields: Record<string, unknown>) {
   const page = await agent.get(formUrl);
