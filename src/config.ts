@@ -44,6 +44,7 @@ const environmentSchema = z.object({
   // Unset: mail stays in the outbox, for admins to read at /admin/outbox.
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must look like smtp://user:password@host:587 or smtps://…' }).optional(),
   MAIL_FROM: z.string().min(3).default('Alliance tracker <no-reply@localhost>'),
+  DOWNLOAD_STALL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export type Config = {
@@ -68,6 +69,8 @@ export type Config = {
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
   /** The site's address as people open it, without a trailing slash. */
   publicUrl: string;
+  /** A download whose client reads nothing for this long is cut off, its query cancelled. */
+  downloadStallMs: number;
   /** Without smtpUrl, mail is kept in the outbox and not sent. */
   mail: { smtpUrl: string | undefined; from: string };
 };
@@ -120,5 +123,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     http: { headersTimeoutMs: values.HEADERS_TIMEOUT_MS, requestTimeoutMs: values.REQUEST_TIMEOUT_MS },
     publicUrl: (values.PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     mail: { smtpUrl: values.SMTP_URL, from: values.MAIL_FROM },
+    downloadStallMs: values.DOWNLOAD_STALL_SECONDS * 1000,
   };
 }

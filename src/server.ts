@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     connectionString: database.url,
     publicUrl: config.publicUrl,
     mailConfigured: config.mail.smtpUrl !== undefined,
+    downloadStallMs: config.downloadStallMs,
     logger,
   });
   // Without an SMTP server, mail waits in the outbox (admins read it at /admin/outbox).

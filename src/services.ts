@@ -26,6 +26,8 @@ export function createServices(
     mailConfigured: boolean;
     logger?: Logger;
     listenForPublicChanges?: boolean;
+    /** A download whose client reads nothing for this long is cut off (default 30 s). */
+    downloadStallMs?: number;
   },
 ) {
   const transaction = transactorFor(db);
@@ -43,7 +45,9 @@ export function createServices(
     reports: createReportService(transaction),
     review: createReviewService(transaction),
     admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
-    exports: createExportService(db, createStreamPool(options.connectionString, options.logger)),
+    exports: createExportService(db, createStreamPool(options.connectionString, options.logger), {
+      stalledAfterMs: options.downloadStallMs,
+    }),
     audit: { list: (filter: AuditFilter) => listAuditEvents(db, filter), verbs: () => listAuditVerbs(db) },
     currentUser: async (id: number): Promise<CurrentUser | undefined> => {
       const user = await createAuthQueries(db).findActiveUser(id);

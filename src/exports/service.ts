@@ -46,7 +46,8 @@ export const importSchema = z
 
 type Context = { ipAddress: string | null };
 
-export function createExportService(db: Database, streams: pg.Pool) {
+export function createExportService(db: Database, streams: pg.Pool, options: { stalledAfterMs?: number } = {}) {
+  const { stalledAfterMs } = options;
   const queries = createExportQueries(db);
 
   return {
@@ -72,7 +73,10 @@ export function createExportService(db: Database, streams: pg.Pool) {
           details: { file: `${name}.csv`, filters: queryFilters, bom: Boolean(bom) },
         }),
       );
-      await streamCsv(streams, dataset.query({ filters: queryFilters, publicOnly: false, forCsv: true }), out, { bom: Boolean(bom) });
+      await streamCsv(streams, dataset.query({ filters: queryFilters, publicOnly: false, forCsv: true }), out, {
+        bom: Boolean(bom),
+        stalledAfterMs,
+      });
     },
 
     /** A public open-data file: accepted reports only. */
@@ -80,8 +84,8 @@ export function createExportService(db: Database, streams: pg.Pool) {
       const dataset = datasetNamed(name);
       if (!dataset?.public) throw notFound('dataset');
       const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
-      if (format === 'csv') await streamCsv(streams, query, out, { bom: false });
-      else await streamJson(streams, query, out);
+      if (format === 'csv') await streamCsv(streams, query, out, { bom: false, stalledAfterMs });
+      else await streamJson(streams, query, out, { stalledAfterMs });
     },
 
     /**

@@ -30,7 +30,7 @@ export function createStreamPool(connectionString: string, logger?: Logger): pg.
   return pool;
 }
 
-/** How long a download waits for a client that reads nothing before cutting it off. */
+/** How long a download waits for a client that reads nothing before cutting it off (DOWNLOAD_STALL_SECONDS). */
 const STALLED_AFTER_MS = 30_000;
 
 /**
@@ -122,10 +122,10 @@ export async function streamCsv(
 }
 
 /** The rows as one JSON array, written as they come from a cursor. */
-export async function streamJson(pool: pg.Pool, query: Query, out: Writable): Promise<void> {
+export async function streamJson(pool: pg.Pool, query: Query, out: Writable, options: { stalledAfterMs?: number } = {}): Promise<void> {
   let position = 0;
   const sql = query.sql.replace(/\?/g, () => `$${++position}`);
-  await streaming(pool, out, STALLED_AFTER_MS, async (client) => {
+  await streaming(pool, out, options.stalledAfterMs ?? STALLED_AFTER_MS, async (client) => {
     const rows = client.query(new QueryStream(sql, query.bindings, { batchSize: 1000 }));
     // Rows are gathered into blocks of about 64 KiB: one write per row would be a system call per row.
     let block = '[';
