@@ -6,6 +6,7 @@ import { openDatabase, type OpenedDatabase } from './db/open';
 import { seedReferenceData } from './db/seed';
 import { transactorFor } from './db/transaction';
 import { createLogger } from './logger';
+import { sendReminders } from './mail/notices';
 import { createUserService } from './users/service';
 import { AppError } from './web/errors';
 
@@ -18,6 +19,7 @@ Commands:
                  --email E --name N --role delegate|secretariat|admin [--country CC] --password-stdin
   user invite  mail a person an invitation to choose their own password (prints the link too)
                  --email E --name N --role delegate|secretariat|admin [--country CC] [--language en|fr|de]
+  reminders    write the reminders due today (before due dates, overdue) to the outbox; each goes once
   demo         load demonstration reports so the public pages have content, and open a practice cycle
 
 Without DATABASE_URL the embedded PostgreSQL under DATA_DIR is used.`;
@@ -86,7 +88,7 @@ Its link, if you send it yourself: ${link}`;
 export async function runCli(argv: string[], input: CliInput): Promise<string> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help') return USAGE;
-  const known = ['migrate', 'seed', 'user', 'demo'];
+  const known = ['migrate', 'seed', 'user', 'demo', 'reminders'];
   if (!known.includes(command)) throw new UsageError(`Unknown command "${command}".`);
   if (command === 'user' && rest[0] !== 'add' && rest[0] !== 'invite')
     throw new UsageError('The user command has two sub-commands: user add and user invite.');
@@ -103,6 +105,10 @@ export async function runCli(argv: string[], input: CliInput): Promise<string> {
       case 'seed': {
         const seeded = await seedReferenceData(database.db);
         return `Reference data inserted (rows added per table): ${JSON.stringify(seeded)}`;
+      }
+      case 'reminders': {
+        const sent = await sendReminders(database.db, { publicUrl: config.publicUrl });
+        return sent ? `Reminders written to the outbox for ${sent} member(s) and cycle(s).` : 'No reminder is due today.';
       }
       case 'demo': {
         await seedReferenceData(database.db);

@@ -6,11 +6,14 @@ import { seedReferenceData } from './db/seed';
 import { createLogger } from './logger';
 import { createServices } from './services';
 import { createSessionStore } from './auth/session';
+import { sendReminders } from './mail/notices';
 import { createMailSender, smtpTransport } from './mail/sender';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How often the outbox is looked at for mail due. */
 const MAIL_INTERVAL_MS = 5_000;
+/** How often reminders due are looked for (they are due by the day). */
+const REMINDER_INTERVAL_MS = 3_600_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -40,6 +43,14 @@ async function main(): Promise<void> {
           messageIdDomain: new URL(config.publicUrl).hostname,
         });
   mailSender?.start(MAIL_INTERVAL_MS);
+  // Reminders before due dates and when overdue: each goes once, whichever instance runs first.
+  const remind = () =>
+    sendReminders(database.db, { publicUrl: config.publicUrl }).catch((error: unknown) => {
+      logger.error({ err: error }, 'reminders failed');
+    });
+  const reminders = setInterval(() => void remind(), REMINDER_INTERVAL_MS);
+  reminders.unref();
+  void remind();
   const app = createApp(services, {
     logger,
     production: config.env === 'production',
@@ -78,6 +89,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       clearTimeout(force);
       sessionStore.close?.();
+      clearInterval(reminders);
       await mailSender?.stop();
       await services.close();
       await database.close().catch((error: unknown) => {

@@ -43,7 +43,7 @@ export function createServices(
     publicPages: createPublicService(publicQueries, publicDataVersion),
     auth: createAuthService(transaction, { publicUrl: options.publicUrl }),
     reports: createReportService(transaction),
-    review: createReviewService(transaction),
+    review: createReviewService(transaction, { publicUrl: options.publicUrl }),
     admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
     exports: createExportService(db, createStreamPool(options.connectionString, options.logger), {
       stalledAfterMs: options.downloadStallMs,

@@ -15,6 +15,7 @@ const APP_TABLES = [
   'password_resets',
   'policy_targets',
   'public_data_version',
+  'reminders',
   'report_submissions',
   'reports',
   'sessions',

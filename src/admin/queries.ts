@@ -3,6 +3,9 @@ import type { CountryRow, CycleRow, UserRow } from '../db/rows';
 import type { CycleState, Role } from '../domain';
 import type { Language } from '../i18n';
 
+/** A cycle with its reminders: the days before the due date they go. */
+export type AdminCycleRow = CycleRow & { reminder_days: number[] };
+
 export type AdminUserRow = UserRow & { last_signed_in_at: Date | null };
 
 export type PendingInvitationRow = { id: number; email: string; name: string; role: Role; country_code: string | null; expires_at: Date };
@@ -91,20 +94,28 @@ export function createAdminQueries(db: Database) {
         .update({ ...fields, updated_at: db.fn.now() });
     },
 
-    async listCycles(): Promise<CycleRow[]> {
-      return db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').orderBy('opens_on', 'desc');
+    async listCycles(): Promise<AdminCycleRow[]> {
+      return db('cycles')
+        .select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state', 'reminder_days')
+        .orderBy('opens_on', 'desc');
     },
 
-    async findCycle(slug: string, options: { forUpdate?: boolean } = {}): Promise<CycleRow | undefined> {
-      const query = db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').where({ slug }).first();
+    async findCycle(slug: string, options: { forUpdate?: boolean } = {}): Promise<AdminCycleRow | undefined> {
+      const query = db('cycles')
+        .select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state', 'reminder_days')
+        .where({ slug })
+        .first();
       return options.forUpdate ? query.forUpdate() : query;
     },
 
-    async insertCycle(cycle: Omit<CycleRow, 'id' | 'state'>): Promise<void> {
+    async insertCycle(cycle: Omit<AdminCycleRow, 'id' | 'state'>): Promise<void> {
       await db('cycles').insert({ ...cycle, state: 'planned' });
     },
 
-    async updateCycle(slug: string, fields: Pick<CycleRow, 'title' | 'opens_on' | 'due_on' | 'closes_on'>): Promise<void> {
+    async updateCycle(
+      slug: string,
+      fields: Pick<AdminCycleRow, 'title' | 'opens_on' | 'due_on' | 'closes_on' | 'reminder_days'>,
+    ): Promise<void> {
       await db('cycles')
         .where({ slug })
         .update({ ...fields, updated_at: db.fn.now() });

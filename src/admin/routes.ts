@@ -210,7 +210,15 @@ export function adminRoutes(admin: AdminService): Router {
 
   async function renderCycles(req: Request, res: Response, status: number, redisplay?: Redisplay) {
     const page = await admin.cyclesPage(signedIn(req));
-    const add = formValues(redisplay, 'cycle', { slug: '', title: '', kind: 'progress', opens_on: '', due_on: '', closes_on: '' });
+    const add = formValues(redisplay, 'cycle', {
+      slug: '',
+      title: '',
+      kind: 'progress',
+      opens_on: '',
+      due_on: '',
+      closes_on: '',
+      reminder_days: '14, 3',
+    });
     res.status(status).render('admin/cycles', {
       title: req.t('msg.reporting_cycles'),
       errors: redisplay?.errors ?? [],
@@ -222,7 +230,9 @@ export function adminRoutes(admin: AdminService): Router {
           opens_on: cycle.opens_on,
           due_on: cycle.due_on,
           closes_on: cycle.closes_on,
+          reminder_days: cycle.reminder_days.join(', '),
         }),
+        reminderDaysText: cycle.reminder_days.join(', '),
         canOpen: cycleMove(cycle.state, 'open') !== null,
         canClose: cycleMove(cycle.state, 'closed') !== null,
       })),

@@ -9,6 +9,7 @@ import type { Database } from '../db/knex';
 import { sequentially, type Transactor } from '../db/transaction';
 import { AppError, notFound } from '../web/errors';
 import { FieldError } from '../web/forms';
+import { noticeCycleOpened } from '../mail/notices';
 import { listOutbox } from '../mail/outbox';
 import { createUserQueries } from '../users/queries';
 import { createInvitation } from './invitations';
@@ -187,7 +188,13 @@ export function createAdminService(transaction: Transactor, options: { publicUrl
         if (!before) throw notFound('reporting cycle');
         await queries.updateCycle(slug, input);
         await audit('cycle.changed', 'cycle', slug, {
-          before: { title: before.title, opens_on: before.opens_on, due_on: before.due_on, closes_on: before.closes_on },
+          before: {
+            title: before.title,
+            opens_on: before.opens_on,
+            due_on: before.due_on,
+            closes_on: before.closes_on,
+            reminder_days: before.reminder_days,
+          },
           after: input,
         });
       });
@@ -196,13 +203,14 @@ export function createAdminService(transaction: Transactor, options: { publicUrl
     /** Opening lets delegates draft and submit; closing locks every report of the cycle. */
     async changeCycleState(user: CurrentUser, slug: string, state: CycleState, context: Context) {
       authorize(user, 'cycles.manage');
-      await audited(user, context, async (queries, audit) => {
+      await audited(user, context, async (queries, audit, trx) => {
         const cycle = await queries.findCycle(slug, { forUpdate: true });
         if (!cycle) throw notFound('reporting cycle');
         const move = cycleMove(cycle.state, state);
         if (!move) throw new AppError(409, 'no_change', 'msg.cycle_cannot_go_from_from', { from: cycle.state, to: state });
         await moveCycle(queries, slug, move);
-        await audit(CYCLE_VERBS[move], 'cycle', slug, { from: cycle.state, to: state });
+        const mailed = move === 'open' ? await noticeCycleOpened(trx, cycle, options.publicUrl) : 0;
+        await audit(CYCLE_VERBS[move], 'cycle', slug, { from: cycle.state, to: state, ...(move === 'open' ? { mailed } : {}) });
       });
     },
   };

@@ -56,8 +56,27 @@ export const inviteSchema = z
 
 export const changeRoleSchema = z.object({ role, country }).strict().superRefine(delegatesHaveACountry);
 
+/** "14, 3": up to five numbers of days before the due date, each from 1 to 90; empty for none. */
+const reminderDays = z
+  .string({ error: 'msg.reminder_days' })
+  .trim()
+  .prefault('14, 3')
+  .refine((value) => /^(\d{1,2}(\s*[,;]\s*\d{1,2}){0,4})?$/.test(value), 'msg.reminder_days')
+  .transform((value) =>
+    [
+      ...new Set(
+        value
+          .split(/[,;]/)
+          .filter((day) => day.trim() !== '')
+          .map(Number),
+      ),
+    ].sort((a, b) => b - a),
+  )
+  .refine((days) => days.every((day) => day >= 1 && day <= 90), 'msg.reminder_days');
+
 const cycleFields = {
   title: z.string({ error: 'msg.enter_a_title' }).trim().min(1, 'msg.enter_a_title').max(200),
+  reminder_days: reminderDays,
   opens_on: date('opening'),
   due_on: date('due'),
   closes_on: date('closing'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { recordAuditEvent } from '../audit/queries';
+import { noticeDecision } from '../mail/notices';
 import type { CurrentUser } from '../auth/current-user';
 import { authorize } from '../auth/policy';
 import type { CycleRow, ReportRow } from '../db/rows';
@@ -33,7 +34,7 @@ export const acceptSchema = z.object({ version: z.coerce.number().int().min(0) }
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
-export function createReviewService(transaction: Transactor) {
+export function createReviewService(transaction: Transactor, options: { publicUrl: string }) {
   return {
     /** Per cycle: every member's state, on time or late, and the reporting and on-time rates. */
     async queue(user: CurrentUser, cycleSlug: string | undefined) {
@@ -184,6 +185,7 @@ export function createReviewService(transaction: Transactor) {
         ipAddress: context.ipAddress,
         details: { cycle: cycleSlug, version: updated.version, ...(decision.comment ? { comment: decision.comment } : {}) },
       });
+      await noticeDecision(trx, { ...decision, countryCode, cycle }, options.publicUrl);
       return updated;
     });
   }
