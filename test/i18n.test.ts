@@ -96,6 +96,8 @@ describe('the interface in three languages', () => {
       'msg.not_text.',
       'msg.too_long.',
       'mail.',
+      'ui.review_report.flag.',
+      'ui.review_report.state.',
     ];
     const unused = [...new Set(keys(locale('en')))].filter(
       (key) =>

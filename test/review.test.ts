@@ -105,15 +105,13 @@ describe('the secretariat reviewing reports', () => {
     expect((await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: 5 })).status).toBe(303);
 
     const reviewPage = cheerio.load((await staff.get(review)).text);
-    expect(reviewPage('#changes-title').closest('section').text()).toMatch(/Baseline PT4:\s*changed/);
-    expect(reviewPage('#changes-title').closest('section').text()).toMatch(/Baseline PT1:\s*unchanged/);
-    // Side by side: the returned version's text beside the new one.
-    const pt4 = reviewPage('caption:contains("Baseline: this report beside")')
-      .closest('table')
-      .find('tr')
-      .filter((_, row) => reviewPage(row).find('th').text().startsWith('PT4'));
-    expect(pt4.find('td').first().text()).toMatch(/Measures PT4/);
-    expect(pt4.find('td').last().text()).toContain('A hotline since 2010');
+    // Only PT4 changed: its text as word differences; the other baselines listed as unchanged.
+    const pt4 = reviewPage('#change-baseline-PT4');
+    expect(pt4.find('h3').text()).toMatch(/Baseline, PT4\s*Changed/);
+    expect(pt4.find('del').text()).toMatch(/Measures PT4/);
+    expect(pt4.find('ins').text()).toContain('A hotline since 2010');
+    expect(reviewPage('#change-baseline-PT1')).toHaveLength(0);
+    expect(reviewPage('#changes-title').closest('section').find('details li').text()).toContain('Baseline, PT1');
     const versions = await database
       .db('report_submissions')
       .join('reports', 'reports.id', 'report_submissions.report_id')

@@ -23,7 +23,7 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
     const { code, cycle } = reportParams(req);
     const [page, comparison] = await Promise.all([
       reports.reportPage(signedIn(req), code, cycle),
-      review.comparison(signedIn(req), code, cycle),
+      review.comparison(signedIn(req), code, cycle, req.language),
     ]);
     const errors = redisplay?.errors ?? [];
     res.status(status).render('review/report', {

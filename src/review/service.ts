@@ -7,8 +7,10 @@ import type { CycleRow, ReportRow } from '../db/rows';
 import type { Transactor } from '../db/transaction';
 import { createReportQueries, type ReportQueries } from '../reports/queries';
 import type { SubmissionContent } from '../reports/submission';
-import type { UpdateStatus } from '../domain';
-import { loadContent, snapshot, stageLabel, statusLabel, StaleVersionError, type RequestContext } from '../reports/service';
+import { loadContent, snapshot, stageLabel, StaleVersionError, type RequestContext } from '../reports/service';
+import { labelsFor } from '../i18n/labels';
+import type { Language } from '../i18n';
+import { compareVersions } from './compare';
 import { blockedBy, blockedError, moveReport } from '../reports/workflow';
 import { notFound } from '../web/errors';
 import { createReviewQueries } from './queries';
@@ -103,7 +105,7 @@ export function createReviewService(transaction: Transactor, options: { publicUr
      * The report beside what came before: the version the secretariat returned, if this
      * is a resubmission, else the country's previous accepted report.
      */
-    async comparison(user: CurrentUser, countryCode: string, cycleSlug: string) {
+    async comparison(user: CurrentUser, countryCode: string, cycleSlug: string, language: Language) {
       authorize(user, 'review.decide');
       return transaction(async (trx) => {
         const reports = createReportQueries(trx);
@@ -124,7 +126,19 @@ export function createReviewService(transaction: Transactor, options: { publicUr
             previousLabel = { message: 'msg.compared.previous_accepted', params: { cycle: accepted.cycle_title } };
           }
         }
-        return { previousLabel, changes: compare(current, previous), reviewable: report.state === 'submitted', version: report.version };
+        const labels = labelsFor(language);
+        const indicatorNames = new Map(
+          (await reports.listIndicators()).map((indicator) => [indicator.code, labels.indicatorName(indicator.code, indicator.name)]),
+        );
+        const items = compareVersions(current, previous, indicatorNames);
+        return {
+          previousLabel,
+          changed: items.filter((entry) => entry.state !== 'unchanged'),
+          unchanged: items.filter((entry) => entry.state === 'unchanged'),
+          flagged: items.flatMap((entry) => entry.flags.map((flag) => ({ flag, id: entry.id, heading: entry.heading }))),
+          reviewable: report.state === 'submitted',
+          version: report.version,
+        };
       });
     },
 
@@ -201,50 +215,6 @@ async function contentOf(reports: ReportQueries, countryCode: string, cycle: Cyc
       title: action.title,
       withdrawn: action.withdrawn_in_report_id === report.id,
     })),
-  };
-}
-
-/** A status and percentage as the comparison shows them: "Completed, 100 %". */
-const updateState = (update: { status: UpdateStatus; percent_complete: number | null }) => ({
-  label: statusLabel(update.status),
-  percent: update.percent_complete === null ? null : update.percent_complete / 100,
-});
-
-function compare(current: Awaited<ReturnType<typeof contentOf>>, previous: SubmissionContent | null) {
-  const changed = (now: string | number | undefined, before: string | number | undefined) =>
-    previous !== null && String(now ?? '') !== String(before ?? '');
-  return {
-    baseline: current.baseline.map((entry) => {
-      const before = previous?.baseline.find((row) => row.target_code === entry.target_code);
-      return {
-        targetCode: entry.target_code,
-        changed: changed(`${entry.existing_measures}|${entry.gaps}`, before ? `${before.existing_measures}|${before.gaps}` : ''),
-        now: { existing: entry.existing_measures, gaps: entry.gaps },
-        before: before ? { existing: before.existing_measures, gaps: before.gaps } : null,
-      };
-    }),
-    newActions: current.pledged.map((action) => ({
-      title: action.title,
-      isNew: previous !== null && !previous.pledged.some((row) => row.id === action.id),
-    })),
-    updates: current.carried.map((action) => {
-      const now = current.updates.find((update) => update.action_id === action.id);
-      const before = previous?.updates.find((update) => update.action_id === action.id);
-      return {
-        title: action.title,
-        withdrawn: action.withdrawn,
-        now: now ? updateState(now) : { label: action.withdrawn ? statusLabel('withdrawn') : 'msg.no_update', percent: null },
-        before: before ? updateState(before) : previous ? { label: 'msg.no_update', percent: null } : null,
-        changed: changed(
-          now ? `${now.status}|${now.percent_complete}|${now.narrative}` : '',
-          before ? `${before.status}|${before.percent_complete}|${before.narrative}` : '',
-        ),
-      };
-    }),
-    indicators: current.indicators.map((value) => {
-      const before = previous?.indicators.find((row) => row.indicator_code === value.indicator_code);
-      return { code: value.indicator_code, now: value.value, before: before?.value ?? null, changed: changed(value.value, before?.value) };
-    }),
   };
 }
 
