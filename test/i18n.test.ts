@@ -98,6 +98,7 @@ describe('the interface in three languages', () => {
       'mail.',
       'ui.review_report.flag.',
       'ui.review_report.state.',
+      'ui.review_queue.sort.',
     ];
     const unused = [...new Set(keys(locale('en')))].filter(
       (key) =>

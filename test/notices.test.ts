@@ -102,7 +102,8 @@ describe('mail the reporting cycle sends', () => {
 
       await remind(daysBefore(dueOn, 20));
       expect(await kinds()).toEqual([]);
-      await Promise.all([remind(daysBefore(dueOn, 10)), remind(daysBefore(dueOn, 10)), remind(daysBefore(dueOn, 9))]);
+      await Promise.all([remind(daysBefore(dueOn, 10)), remind(daysBefore(dueOn, 10)), remind(daysBefore(dueOn, 10))]);
+      await remind(daysBefore(dueOn, 9));
       expect(await kinds()).toEqual([`Reminder: your report for ${cycle.title} is due on 30 June 2046`]);
       const [first] = await remindersTo(late.english.email, cycle.slug);
       expect(first.body_text).toContain('is due in 10 days, on 30 June 2046');

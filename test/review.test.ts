@@ -204,4 +204,62 @@ describe('the secretariat reviewing reports', () => {
     expect(publicPage('main').text()).toContain(founder.name);
     for (const member of [unknown, joinedLater, left]) expect(publicPage('main').text()).not.toContain(member.name);
   });
+
+  it('the queue filters by state with counts, puts what needs attention first, and says how long a report has waited', async () => {
+    const { country: waiting, cycle, staff } = await submittedReport({ due_on: '2024-06-30' });
+    await database
+      .db('reports')
+      .where({ country_code: waiting.code, cycle_id: cycle.id })
+      .update({ submitted_at: database.db.raw(`now() - interval '3 days'`) });
+    const drafting = await makeCountry(database.db);
+    await makeReport(database.db, drafting.code, cycle.id, 'draft');
+    const queue = `/review?cycle=${cycle.slug}`;
+
+    const all = cheerio.load((await staff.get(queue)).text);
+    const names = all('tbody th')
+      .map((_, cell) => all(cell).text())
+      .get();
+    // Overdue members (not submitted after the due date) first, then the submitted one.
+    expect(names.indexOf(drafting.name)).toBeLessThan(names.indexOf(waiting.name));
+    expect(
+      all('tbody tr')
+        .filter((_, row) => all(row).find('th').text() === waiting.name)
+        .text(),
+    ).toContain('waiting 3 days');
+    const submittedLink = all('nav a').filter((_, link) => all(link).text().startsWith('Submitted, waiting for review'));
+    expect(submittedLink.text()).toBe('Submitted, waiting for review (1)');
+
+    const filtered = cheerio.load((await staff.get(String(submittedLink.attr('href')))).text);
+    expect(filtered('tbody th').text()).toBe(waiting.name);
+    expect(filtered('nav [aria-current="page"]').text()).toBe('Submitted, waiting for review (1)');
+    const byName = cheerio.load((await staff.get(`${queue}&sort=name&state=bogus`)).text);
+    const sorted = byName('tbody th')
+      .map((_, cell) => byName(cell).text())
+      .get();
+    expect(sorted).toEqual([...sorted].sort((a, b) => a.localeCompare(b)));
+  });
+
+  it('accepting and returning each ask on their own page; a refused return keeps the comment typed', async () => {
+    const { country, cycle, staff, review } = await submittedReport();
+    const page = cheerio.load((await staff.get(review)).text);
+    expect(
+      page('#decision a')
+        .map((_, link) => page(link).attr('href'))
+        .get(),
+    ).toEqual([`${review}/accept`, `${review}/return`]);
+    expect(page('#decision form')).toHaveLength(0);
+
+    const confirm = cheerio.load((await staff.get(`${review}/accept`)).text);
+    expect(confirm('h1').text()).toContain('Accept and publish the report');
+    expect(confirm('main form button').text()).toBe('Yes, accept and publish');
+    expect(confirm('main input[name="version"]').val()).toBe('3');
+
+    const typed = 'x'.repeat(5001);
+    const refused = await postForm(staff, `${review}/return`, `${review}/return`, { version: 3, comment: typed });
+    expect(refused.status).toBe(422);
+    const again = cheerio.load(refused.text);
+    expect(again('h1').text()).toContain('Return the report for changes');
+    expect(again('#return-comment').text()).toBe(typed);
+    expect((await reportRow(country.code, cycle.id)).state).toBe('submitted');
+  });
 });

@@ -7,7 +7,7 @@ import { reportParams } from '../reports/routes';
 import { reportView } from '../reports/view-model';
 import { fieldErrors, handleForm, type Redisplay } from '../web/forms';
 import { checkParams } from '../web/params';
-import { acceptSchema, returnSchema, type ReviewService } from './service';
+import { acceptSchema, QUEUE_SORTS, QUEUE_STATES, returnSchema, type ReviewService } from './service';
 
 export function reviewRoutes(review: ReviewService, reports: ReportService): Router {
   const router = Router();
@@ -16,30 +16,84 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
 
   router.get('/review', async (req, res) => {
     const slug = isCycleSlug(req.query.cycle) ? req.query.cycle : undefined;
-    res.render('review/queue', { title: req.t('msg.review'), ...(await review.queue(signedIn(req), slug)) });
+    const state = QUEUE_STATES.find((value) => value === req.query.state);
+    const sort = QUEUE_SORTS.find((value) => value === req.query.sort);
+    const page = await review.queue(signedIn(req), slug, { state, sort });
+    const link = (changes: { state?: string | null; sort?: string }) => {
+      const query = new URLSearchParams({ cycle: page.cycle.slug });
+      const chosenState = changes.state === undefined ? page.view.state : changes.state;
+      const chosenSort = changes.sort ?? page.view.sort;
+      if (chosenState) query.set('state', chosenState);
+      if (chosenSort !== 'attention') query.set('sort', chosenSort);
+      return `/review?${query.toString()}`;
+    };
+    const stateCount: Record<string, number> = {
+      submitted: page.counts.submitted,
+      returned: page.counts.returned,
+      draft: page.counts.draft,
+      not_started: page.counts.notStarted,
+      accepted: page.counts.accepted,
+    };
+    res.render('review/queue', {
+      title: req.t('msg.review'),
+      ...page,
+      stateFilters: [
+        { label: 'ui.review_queue.all', count: page.total, href: link({ state: null }), current: page.view.state === null },
+        ...QUEUE_STATES.map((value) => ({
+          label: `msg.stage.${value}`,
+          count: stateCount[value],
+          href: link({ state: value }),
+          current: page.view.state === value,
+        })),
+      ],
+      sorts: QUEUE_SORTS.map((value) => ({
+        label: `ui.review_queue.sort.${value}`,
+        href: link({ sort: value }),
+        current: page.view.sort === value,
+      })),
+    });
   });
 
-  async function renderReport(req: Request, res: Response, status: number, redisplay?: Redisplay) {
+  async function renderReport(req: Request, res: Response) {
     const { code, cycle } = reportParams(req);
     const [page, comparison] = await Promise.all([
       reports.reportPage(signedIn(req), code, cycle),
       review.comparison(signedIn(req), code, cycle, req.language),
     ]);
-    const errors = redisplay?.errors ?? [];
-    res.status(status).render('review/report', {
+    res.render('review/report', {
       title: req.t('review.pageTitle', {
         country: countryName(page.country.code, page.country.name, req.language),
         cycle: page.cycle.title,
       }),
       ...reportView(page, req.language),
       comparison,
+    });
+  }
+
+  router.get('/review/:code/:cycle', renderReport);
+
+  /** Accepting and returning each ask on a page of their own, after the reviewer has read the report. */
+  async function renderDecision(decision: 'accept' | 'return', req: Request, res: Response, status: number, redisplay?: Redisplay) {
+    const { code, cycle } = reportParams(req);
+    const page = await reports.reportPage(signedIn(req), code, cycle);
+    const comparison = await review.comparison(signedIn(req), code, cycle, req.language);
+    const errors = redisplay?.errors ?? [];
+    const country = countryName(page.country.code, page.country.name, req.language);
+    res.status(status).render(`review/${decision}`, {
+      title: req.t(decision === 'accept' ? 'review.acceptTitle' : 'review.returnTitle', { country, cycle: page.cycle.title }),
+      country: { code: page.country.code, name: country },
+      cycle: page.cycle,
+      version: comparison.version,
+      reviewable: comparison.reviewable,
+      flagged: comparison.flagged.length,
+      changed: comparison.changed.length,
       comment: redisplay?.form === 'return' && typeof redisplay.values.comment === 'string' ? redisplay.values.comment : '',
       errors,
       fieldErrors: fieldErrors(errors),
     });
   }
-
-  router.get('/review/:code/:cycle', (req, res) => renderReport(req, res, 200));
+  router.get('/review/:code/:cycle/accept', (req, res) => renderDecision('accept', req, res, 200));
+  router.get('/review/:code/:cycle/return', (req, res) => renderDecision('return', req, res, 200));
 
   const context = (req: Request) => ({ ipAddress: req.ip ?? null });
   const backToQueue = (req: Request) => `/review?cycle=${String(req.params.cycle)}`;
@@ -50,7 +104,7 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
       form: () => 'accept',
       schema: acceptSchema,
       run: (req, input) => review.accept(signedIn(req), String(req.params.code), String(req.params.cycle), input.version, context(req)),
-      redisplay: renderReport,
+      redisplay: (req, res, status, redisplay) => renderDecision('accept', req, res, status, redisplay),
       done: (req) => ({ url: backToQueue(req), flash: { kind: 'success', text: 'msg.report_accepted_now_published_public_pages' } }),
     }),
   );
@@ -62,7 +116,7 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
       schema: returnSchema,
       run: (req, input) =>
         review.returnReport(signedIn(req), String(req.params.code), String(req.params.cycle), input.version, input.comment, context(req)),
-      redisplay: renderReport,
+      redisplay: (req, res, status, redisplay) => renderDecision('return', req, res, status, redisplay),
       done: (req) => ({ url: backToQueue(req), flash: { kind: 'success', text: 'msg.report_returned_country_comment' } }),
     }),
   );

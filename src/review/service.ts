@@ -33,13 +33,39 @@ export const returnSchema = z
 
 export const acceptSchema = z.object({ version: z.coerce.number().int().min(0) }).strict();
 
+/** What the queue shows: one state (else all), in one order. */
+export type QueueView = { state?: QueueState; sort?: QueueSort };
+export const QUEUE_STATES = ['submitted', 'returned', 'draft', 'not_started', 'accepted'] as const;
+type QueueState = (typeof QUEUE_STATES)[number];
+export const QUEUE_SORTS = ['attention', 'name', 'submitted'] as const;
+type QueueSort = (typeof QUEUE_SORTS)[number];
+
+type QueueMember = { name: string; state: string; late: boolean | null; submittedAt: Date | null };
+
+/** Needs the secretariat first: overdue, then waiting longest for review, returned, drafts, not started, accepted. */
+const ATTENTION = ['submitted', 'returned', 'draft', 'not_started', 'accepted'];
+const byName = (a: QueueMember, b: QueueMember) => a.name.localeCompare(b.name);
+const QUEUE_ORDER: Record<QueueSort, (a: QueueMember, b: QueueMember) => number> = {
+  attention: (a, b) => {
+    const overdue = (member: QueueMember) => (member.late && member.state !== 'submitted' && member.state !== 'accepted' ? 0 : 1);
+    return (
+      overdue(a) - overdue(b) ||
+      ATTENTION.indexOf(a.state) - ATTENTION.indexOf(b.state) ||
+      (a.submittedAt?.getTime() ?? 0) - (b.submittedAt?.getTime() ?? 0) ||
+      byName(a, b)
+    );
+  },
+  name: byName,
+  submitted: (a, b) => (a.submittedAt?.getTime() ?? Infinity) - (b.submittedAt?.getTime() ?? Infinity) || byName(a, b),
+};
+
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
 export function createReviewService(transaction: Transactor, options: { publicUrl: string }) {
   return {
     /** Per cycle: every member's state, on time or late, and the reporting and on-time rates. */
-    async queue(user: CurrentUser, cycleSlug: string | undefined) {
+    async queue(user: CurrentUser, cycleSlug: string | undefined, view: QueueView = {}) {
       authorize(user, 'review.decide');
       return transaction(async (trx) => {
         const reports = createReportQueries(trx);
@@ -76,6 +102,9 @@ export function createReviewService(transaction: Transactor, options: { publicUr
             reviewedAt: row.reviewed_at,
             reviewerName: row.reviewer_name,
             awaitingReview: state === 'submitted',
+            /** Whole days a submitted report has waited for review. */
+            waitingDays:
+              state === 'submitted' && row.submitted_at ? Math.floor((Date.now() - row.submitted_at.getTime()) / 86_400_000) : null,
           };
         });
         // The rates count the members expected to report.
@@ -83,10 +112,13 @@ export function createReviewService(transaction: Transactor, options: { publicUr
         const submitted = expected.filter((member) => member.firstSubmittedAt);
         const onTime = submitted.filter((member) => !member.late);
         const count = (state: string) => members.filter((member) => member.state === state).length;
+        const shown = members.filter((member) => !view.state || member.state === view.state).sort(QUEUE_ORDER[view.sort ?? 'attention']);
         return {
           cycles: cycles.map((row) => ({ slug: row.slug, title: row.title, selected: row.slug === cycle.slug })),
           cycle: { slug: cycle.slug, title: cycle.title, state: cycle.state, dueOn: cycle.due_on },
-          members,
+          view: { state: view.state ?? null, sort: view.sort ?? 'attention' },
+          total: members.length,
+          members: shown,
           counts: {
             expected: expected.length,
             notStarted: count('not_started'),
