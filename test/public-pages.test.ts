@@ -455,4 +455,33 @@ describe('public transparency pages', () => {
       expect((await page('/cycles')).$(`a[href="/cycles/${member.progressCycle.slug}"]`)).toHaveLength(1);
     });
   });
+
+  it('compiles a cycle’s accepted reports into one document: figures, contents, targets and a section per member, nothing unaccepted', async () => {
+    const cycle = await makeCycle(database.db, { state: 'closed', kind: 'commitments' });
+    const published = await makeCountry(database.db);
+    const drafting = await makeCountry(database.db);
+    const accepted = await makeReport(database.db, published.code, cycle.id, 'accepted');
+    const baseline = await makeStocktaking(database.db, accepted.id, 'PT2', { existing_measures: 'A hotline since 2010' });
+    const action = await makeAction(database.db, accepted, { target_code: 'PT2', title: unique('Compiled action') });
+    const draft = await makeReport(database.db, drafting.code, cycle.id, 'draft');
+    const secret = await makeAction(database.db, draft, { title: unique('Unpublished action') });
+
+    const response = await request(app).get(`/cycles/${cycle.slug}/report`);
+    expect(response.status).toBe(200);
+    const $ = cheerio.load(response.text);
+    expect($('h1').text()).toBe(`${cycle.title}: the compiled report`);
+    expect($('#toc-title').next('ol').find(`a[href="#member-${published.code}"]`).text()).toBe(published.name);
+    expect($('#figures').text()).toMatch(/1\s*reports published/);
+    expect($('#target-PT2 tbody th').text()).toBe(published.name);
+    expect($('#target-PT2 tbody td').first().text()).toBe('1');
+    expect($(`#member-${published.code}`).text()).toContain(baseline.existing_measures);
+    expect($(`#member-${published.code}`).text()).toContain(action.title);
+    expect(response.text).not.toContain(secret.title);
+    expect($(`#member-${drafting.code}`)).toHaveLength(0);
+
+    const french = cheerio.load((await request(app).get(`/cycles/${cycle.slug}/report`).set('Accept-Language', 'fr')).text);
+    expect(french('h1').text()).toBe(`${cycle.title} : le rapport compilé`);
+    expect(cheerio.load((await request(app).get(`/cycles/${cycle.slug}`)).text)(`a[href="/cycles/${cycle.slug}/report"]`)).toHaveLength(1);
+    expect((await request(app).get('/cycles/no-such-cycle/report')).status).toBe(404);
+  });
 });

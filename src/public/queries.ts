@@ -69,6 +69,32 @@ export type IndicatorValueRow = {
 
 export type CycleMemberRow = CountryRow & { submitted_at: Date | null; accepted_at: Date | null };
 
+/** What the accepted reports of one cycle hold, for the compiled report. */
+export type CycleContent = {
+  reports: Array<{
+    id: number;
+    country_code: string;
+    country_name: string;
+    submitted_at: Date;
+    accepted_at: Date;
+    text_language: string | null;
+  }>;
+  baseline: Array<{ country_code: string; target_code: string; existing_measures: string; gaps: string }>;
+  pledged: Array<ActionFields & { id: number; country_code: string }>;
+  updates: Array<{
+    country_code: string;
+    action_id: number;
+    title: string;
+    target_code: string;
+    due_on: string | null;
+    status: Exclude<ActionStatus, 'not_reported' | 'withdrawn'> | 'withdrawn';
+    percent_complete: number | null;
+    narrative: string;
+  }>;
+  withdrawn: Array<{ country_code: string; id: number; title: string; target_code: string; withdrawal_reason: string | null }>;
+  indicators: Array<{ country_code: string; indicator_code: string; indicator_name: string; unit: string; value: number; note: string }>;
+};
+
 export function createPublicQueries(db: Database) {
   return {
     /** Moves whenever public data changes (triggers in the database keep it). */
@@ -223,6 +249,47 @@ export function createPublicQueries(db: Database) {
 
     async findCycle(slug: string): Promise<CycleRow | undefined> {
       return db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').where({ slug }).first();
+    },
+
+    /** Everything the accepted reports of a cycle say: one query per kind of content, each through public_reports. */
+    async cycleContent(cycleId: number): Promise<CycleContent> {
+      const inCycle = (alias: string) => db('public_reports as pr').where('pr.cycle_id', cycleId).join('countries as c', 'c.code', alias);
+      const reports = await inCycle('pr.country_code').select(
+        'pr.id',
+        'pr.country_code',
+        'c.name as country_name',
+        'pr.submitted_at',
+        'pr.accepted_at',
+        'pr.text_language',
+      );
+      const baseline = await db('stocktaking_entries as s')
+        .join('public_reports as pr', 'pr.id', 's.report_id')
+        .where('pr.cycle_id', cycleId)
+        .select('pr.country_code', 's.target_code', 's.existing_measures', 's.gaps')
+        .orderBy(['pr.country_code', 's.target_code']);
+      const pledged = await db('actions as a')
+        .join('public_reports as pr', 'pr.id', 'a.pledged_in_report_id')
+        .where('pr.cycle_id', cycleId)
+        .select('a.id', 'a.country_code', 'a.target_code', 'a.goal_code', 'a.title', 'a.description', 'a.responsible_body', 'a.due_on')
+        .orderBy(['a.country_code', 'a.target_code', 'a.id']);
+      const updates = await db('action_updates as u')
+        .join('public_reports as pr', 'pr.id', 'u.report_id')
+        .join('actions as a', 'a.id', 'u.action_id')
+        .where('pr.cycle_id', cycleId)
+        .select('a.country_code', 'u.action_id', 'a.title', 'a.target_code', 'a.due_on', 'u.status', 'u.percent_complete', 'u.narrative')
+        .orderBy(['a.country_code', 'a.target_code', 'a.id']);
+      const withdrawn = await db('actions as a')
+        .join('public_reports as pr', 'pr.id', 'a.withdrawn_in_report_id')
+        .where('pr.cycle_id', cycleId)
+        .select('a.country_code', 'a.id', 'a.title', 'a.target_code', 'a.withdrawal_reason')
+        .orderBy(['a.country_code', 'a.id']);
+      const indicators = await db('indicator_values as v')
+        .join('public_reports as pr', 'pr.id', 'v.report_id')
+        .join('indicators as i', 'i.code', 'v.indicator_code')
+        .where('pr.cycle_id', cycleId)
+        .select('pr.country_code', 'v.indicator_code', 'i.name as indicator_name', 'i.unit', 'v.value', 'v.note')
+        .orderBy(['pr.country_code', 'v.indicator_code']);
+      return { reports, baseline, pledged, updates, withdrawn, indicators };
     },
 
     /** The members expected to report in a cycle and anyone else with an accepted report in it. */

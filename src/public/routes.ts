@@ -248,5 +248,15 @@ export function publicSite(
     }),
   );
 
+  router.get(
+    '/cycles/:slug/report',
+    page(async (req) => {
+      const slug = String(req.params.slug);
+      if (!/^[a-z0-9-]{1,60}$/.test(slug)) throw notFound('reporting cycle');
+      const data = await service.compiledReport(req.language, slug);
+      return { view: 'public/compiled-report', locals: { title: req.t('compiled.title', { cycle: data.cycle.title }), ...data } };
+    }),
+  );
+
   return { cachedPages, routes: router };
 }

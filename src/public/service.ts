@@ -4,6 +4,7 @@ import { notFound } from '../web/errors';
 import type { DataVersion } from './data-version';
 import { indicatorLine, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
+import { compiledReport } from './compiled-report';
 import type { CycleRow, TargetRow } from '../db/rows';
 import type { ActionStatus, PublicActionRow, PublicQueries } from './queries';
 
@@ -347,6 +348,19 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
           }))
           .sort((a, b) => labels.compareNames(a.name, b.name)),
       };
+    },
+
+    /** The compiled report of a cycle, from its accepted reports only. */
+    async compiledReport(language: Language, slug: string) {
+      const labels = labelsFor(language);
+      const cycle = await queries.findCycle(slug);
+      if (!cycle) throw notFound('reporting cycle');
+      const [content, targets, members] = [
+        await queries.cycleContent(cycle.id),
+        await queries.listTargets(),
+        await queries.listCycleMembers(cycle),
+      ];
+      return compiledReport(cycle, content, targets, members.length, labels);
     },
   };
 }

@@ -6,6 +6,7 @@ import { accessibilityViolations, clickAndLoad, describeInBrowser, launchBrowser
 import { useTestDatabase } from '../helpers/database';
 import { makeCycle, makeUser, TEST_PASSWORD } from '../helpers/factories';
 import { translator, type Language } from '../../src/i18n';
+import { pdfPages, pdftotextAvailable } from '../helpers/pdf';
 
 // Every public page and the main signed-in pages, in Chromium: zero axe-core violations
 // (WCAG 2.2 A and AA) and valid HTML (html-validate), on the demo data; in English, and
@@ -23,6 +24,8 @@ const PUBLIC_PAGES = [
   '/cycles',
   '/cycles/2013-commitments',
   '/cycles/2014-progress',
+  '/cycles/2014-progress/report',
+  '/cycles/2013-commitments/report',
   '/open-data',
   '/open-data/dictionary',
   '/login',
@@ -110,6 +113,32 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     expect(pdf.subarray(0, 4).toString()).toBe('%PDF');
     await context.close();
   }, 60_000);
+
+  (pdftotextAvailable ? it : it.skip)(
+    'the compiled report prints to an A4 PDF: a page for each member’s section, page numbers on every page',
+    async () => {
+      const context = await browser.newContext({ baseURL: server.url });
+      const page = await context.newPage();
+      await page.goto('/cycles/2014-progress/report');
+      const members = await page.locator('.compiled-member h3').allTextContents();
+      expect(members.length).toBeGreaterThan(1);
+      await page.emulateMedia({ media: 'print' });
+      const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+      const pages = pdfPages(pdf);
+      const total = pages.length;
+      pages.forEach((text, index) => {
+        expect({ page: index + 1, footer: text.trim().split('\n').at(-1)?.trim() }).toEqual({
+          page: index + 1,
+          footer: `${index + 1} / ${total}`,
+        });
+      });
+      // Each member's section starts a page of its own: its name is the first line there.
+      const firstLines = pages.map((text) => text.trim().split('\n')[0]?.trim());
+      for (const member of members) expect(firstLines).toContain(member);
+      await context.close();
+    },
+    60_000,
+  );
 
   it('signed-in pages of a delegate, the secretariat and an admin', async () => {
     const cycle = await makeCycle(database.db, {
