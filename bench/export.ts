@@ -19,6 +19,21 @@ const rounds = argument('rounds', 3);
 // Building a million rows takes minutes: long statements allowed.
 const DB_OPTIONS = { poolMax: 4, acquireTimeoutMs: 10_000, statementTimeoutMs: 600_000 };
 
+/** Downloads a file, returning its size; the body is counted, not kept. */
+const fetchBytes = (url: string, cookie: string) =>
+  new Promise<number>((resolve, reject) => {
+    http
+      .get(url, { headers: { cookie } }, (response) => {
+        if (response.statusCode !== 200) reject(new Error(`export answered ${response.statusCode}`));
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        response.on('end', () => {
+          resolve(bytes);
+        });
+      })
+      .on('error', reject);
+  });
+
 runBench(async (scratch, db) => {
   const perReport = Math.ceil(updates / (members * cycles));
   const started = Date.now();
@@ -64,25 +79,19 @@ runBench(async (scratch, db) => {
   const query = datasetNamed('updates')!.query({ filters: {}, publicOnly: false, forCsv: true });
   const psqlAvailable = spawnSync('psql', ['--version']).status === 0;
   const appRates: number[] = [];
+  const xlsxRates: number[] = [];
+  let xlsxBytes = 0;
   const psqlRates: number[] = [];
   let appBytes = 0;
   let psqlBytes = 0;
   try {
     for (let round = 1; round <= rounds; round += 1) {
       const appStart = process.hrtime.bigint();
-      appBytes = await new Promise<number>((resolve, reject) => {
-        http
-          .get(`${app.url}/exports/updates.csv`, { headers: { cookie } }, (response) => {
-            if (response.statusCode !== 200) reject(new Error(`export answered ${response.statusCode}`));
-            let bytes = 0;
-            response.on('data', (chunk: Buffer) => (bytes += chunk.length));
-            response.on('end', () => {
-              resolve(bytes);
-            });
-          })
-          .on('error', reject);
-      });
+      appBytes = await fetchBytes(`${app.url}/exports/updates.csv`, cookie);
       appRates.push(rows / (Number(process.hrtime.bigint() - appStart) / 1e9));
+      const xlsxStart = process.hrtime.bigint();
+      xlsxBytes = await fetchBytes(`${app.url}/exports/updates.xlsx`, cookie);
+      xlsxRates.push(rows / (Number(process.hrtime.bigint() - xlsxStart) / 1e9));
 
       if (psqlAvailable) {
         const file = path.join(directory, `round-${round}.csv`);
@@ -98,7 +107,7 @@ runBench(async (scratch, db) => {
         rmSync(file);
       }
       console.log(
-        `round ${round}: app ${Math.round(appRates.at(-1)!).toLocaleString('en')} rows/s${psqlAvailable ? `, psql ${Math.round(psqlRates.at(-1)!).toLocaleString('en')} rows/s` : ''}`,
+        `round ${round}: app ${Math.round(appRates.at(-1)!).toLocaleString('en')} rows/s, xlsx ${Math.round(xlsxRates.at(-1)!).toLocaleString('en')} rows/s${psqlAvailable ? `, psql ${Math.round(psqlRates.at(-1)!).toLocaleString('en')} rows/s` : ''}`,
       );
     }
     const peak = app.peakRssMb();
@@ -116,7 +125,12 @@ runBench(async (scratch, db) => {
     } else {
       console.log('psql not found: install postgresql-client for the baseline');
     }
-    console.log(`app peak RSS (VmHWM)     : ${peak.toFixed(0)} MB (goal: under 200 MB)`);
+    const xlsxMedian = median(xlsxRates);
+    console.log(
+      `app  /exports/updates.xlsx: ${Math.round(xlsxMedian).toLocaleString('en')} rows/s (median of ${rounds}), ${(xlsxBytes / 1e6).toFixed(1)} MB`,
+    );
+    console.log(`ratio xlsx / csv         : ${(xlsxMedian / appMedian).toFixed(2)} (goal: 0.30 or more)`);
+    console.log(`app peak RSS (VmHWM)     : ${peak.toFixed(0)} MB, CSV and xlsx downloads included (goal: under 200 MB)`);
   } finally {
     rmSync(directory, { recursive: true, force: true });
     await app.stop();

@@ -3,6 +3,10 @@ import http from 'node:http';
 import { PassThrough, Writable } from 'node:stream';
 import * as cheerio from 'cheerio';
 import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+
+/** A downloaded body as exceljs' (older) typings of Buffer want it. */
+type ExcelBuffer = Parameters<ExcelJS.Xlsx['load']>[0];
 import type { Express, Request, Response } from 'express';
 import request from 'supertest';
 import { ACTION_COLUMNS } from '../src/exports/datasets';
@@ -141,6 +145,50 @@ describe('exports and open data', () => {
     expect(indicators[0]).toMatchObject({ indicator_code: 'victims_identified', value: '1234.50' });
   });
 
+  it('offers every export as .xlsx with typed cells and a frozen header row; formula-like text stays text', async () => {
+    const { country, action, injected } = await countryWithReports();
+    const response = await download(staff, `/exports/actions.xlsx?country=${country.code}`);
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(response.headers['content-disposition']).toBe('attachment; filename="actions.xlsx"');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(response.body as ExcelBuffer);
+    const sheet = workbook.getWorksheet('actions')!;
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    const header = (sheet.getRow(1).values as unknown[]).slice(1);
+    expect(header).toEqual(ACTION_COLUMNS.map((column) => column.name));
+    const cellOf = (row: number, name: string) => sheet.getRow(row).getCell(header.indexOf(name) + 1).value;
+    const rowOf = (id: number) =>
+      [...Array(sheet.rowCount).keys()].map((index) => index + 1).find((row) => cellOf(row, 'action_id') === id)!;
+    const mine = rowOf(action.id);
+    expect(cellOf(mine, 'due_on')).toEqual(new Date('2031-12-31T00:00:00Z'));
+    expect(cellOf(mine, 'title')).toBe(action.title);
+    expect(typeof cellOf(mine, 'action_id')).toBe('number');
+    for (const formula of injected) expect(cellOf(rowOf(formula.id), 'title')).toBe(formula.title);
+
+    const indicators = new ExcelJS.Workbook();
+    await indicators.xlsx.load((await download(staff, `/exports/indicators.xlsx?country=${country.code}`)).body as ExcelBuffer);
+    const values = indicators.getWorksheet('indicators')!;
+    const valueColumn = (values.getRow(1).values as unknown[]).indexOf('value');
+    expect(values.getRow(2).getCell(valueColumn).value).toBe(1234.5);
+    expect(
+      await database
+        .db('audit_events')
+        .where({ verb: 'export.downloaded', entity_id: 'indicators.xlsx' })
+        .whereRaw("details -> 'filters' ->> 'country' = ?", [country.code]),
+    ).toHaveLength(1);
+    expect((await download(request.agent(app), '/open-data/actions.xlsx')).headers['content-type']).toMatch(/spreadsheetml/);
+  });
+
+  it('separates CSV fields with semicolons on request, for French and German Excel', async () => {
+    const { country, action } = await countryWithReports();
+    const csv: string = (await download(staff, `/exports/actions.csv?country=${country.code}&sep=semicolon`)).body.toString('utf8');
+    expect(csv.split('\r\n')[0]).toBe(ACTION_COLUMNS.map((column) => column.name).join(';'));
+    const parsed = parse<Record<string, string>>(csv, { columns: true, delimiter: ';' });
+    expect(parsed.find((row) => row.action_id === String(action.id))?.title).toBe(action.title);
+    expect((await staff.get('/exports/actions.csv?sep=tab')).status).toBe(400);
+  });
+
   it('filters by cycle, country, target and report state, and adds a byte order mark on request', async () => {
     const { country, accepted, draftCycle } = await countryWithReports();
     const updates = rows((await download(staff, `/exports/updates.csv?country=${country.code}`)).body.toString('utf8'));
@@ -243,6 +291,38 @@ describe('exports and open data', () => {
         .field('cycle', cycle)
         .attach('file', Buffer.from(csv), { filename: 'actions.csv', contentType: 'text/csv' });
     }
+
+    it('reads a semicolon-separated file with day-first dates, as French and German Excel save it, and says so', async () => {
+      const country = await makeCountry(database.db);
+      const cycle = await makeCycle(database.db, { state: 'open', opens_on: '2041-01-01', due_on: '2041-06-30', closes_on: '2041-12-31' });
+      const row: Record<string, string> = {
+        country_code: country.code,
+        target_code: 'PT3',
+        title: 'Campagne « Non », avec virgule, et ; point-virgule',
+        due_on: '31/12/2042',
+      };
+      const line = ACTION_COLUMNS.map((column) => {
+        const value = row[column.name] ?? '';
+        return /[;"\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+      });
+      const csv = `${ACTION_COLUMNS.map((column) => column.name).join(';')}\r\n${line.join(';')}\r\n`;
+      const checked = await importFile(cycle.slug, csv);
+      expect(checked.status).toBe(200);
+      const page = cheerio.load(checked.text);
+      expect(page('#import-reading').text()).toContain('Read as a semicolon-separated file');
+      expect(page('#import-reading').text()).toContain('were read as day/month/year');
+      expect((await importFile(cycle.slug, Buffer.from(csv).toString('base64'), true)).status).toBe(303);
+      expect(await database.db('actions').where({ country_code: country.code }).first()).toMatchObject({
+        title: row.title,
+        due_on: '2042-12-31',
+      });
+
+      const tabbed = await importFile(cycle.slug, csv.replace(/;/g, '\t'));
+      expect(tabbed.status).toBe(422);
+      expect(cheerio.load(tabbed.text)('tbody').text()).toContain('not separated by commas or semicolons');
+      const impossible = await importFile(cycle.slug, csv.replace('31/12/2042', '31/02/2042'));
+      expect(cheerio.load(impossible.text)('tbody').text()).toContain('31/02/2042');
+    });
 
     it('re-importing an export of a country’s actions into an empty cycle reproduces them', async () => {
       const { country, action, injected } = await countryWithReports();

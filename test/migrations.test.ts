@@ -10,6 +10,7 @@ const APP_TABLES = [
   'indicator_values',
   'indicators',
   'invitations',
+  'item_questions',
   'operational_goals',
   'outbox',
   'password_resets',

@@ -262,4 +262,75 @@ describe('the secretariat reviewing reports', () => {
     expect(again('#return-comment').text()).toBe(typed);
     expect((await reportRow(country.code, cycle.id)).state).toBe('submitted');
   });
+
+  it('questions on single items: drafted in review, sent with the return, answered beside the item, shown with the change at the next review', async () => {
+    const { country, cycle, delegate, staff, review, base, title } = await submittedReport();
+    const action = await database.db('actions').where({ country_code: country.code, title }).first();
+    const page = cheerio.load((await staff.get(review)).text);
+    const options = page('#question-item option')
+      .map((_, option) => page(option).attr('value'))
+      .get();
+    expect(options).toEqual(['', 'baseline-PT1', 'baseline-PT2', 'baseline-PT3', 'baseline-PT4', `action-${action.id}`]);
+
+    const unknown = await postForm(staff, review, `${review}/questions`, { item: 'action-999999', question: 'Why?' });
+    expect(unknown.status).toBe(422);
+    const blank = await postForm(staff, review, `${review}/questions`, { item: 'baseline-PT4', question: ' \u200b ' });
+    expect(blank.status).toBe(422);
+    expect(cheerio.load(blank.text)('#question-item option[selected]').attr('value')).toBe('baseline-PT4');
+    const asked = ['Who runs the hotline under PT4?', 'What budget does this action have?'];
+    expect((await postForm(staff, review, `${review}/questions`, { item: 'baseline-PT4', question: asked[0] })).status).toBe(303);
+    expect((await postForm(staff, review, `${review}/questions`, { item: `action-${action.id}`, question: asked[1] })).status).toBe(303);
+    // Drafts: the delegates see nothing yet.
+    expect((await delegate.get(`${base}/edit`)).text).not.toContain(asked[0]);
+
+    const delegateRow = await database.db('users').where({ role: 'delegate', country_code: country.code }).first();
+    expect((await postForm(staff, `${review}/return`, `${review}/return`, { version: 3, comment: 'See the two questions.' })).status).toBe(
+      303,
+    );
+    const [mail] = await database.db('outbox').where({ recipient: delegateRow.email, kind: 'report_returned' });
+    expect(mail.body_text).toContain(`> Baseline, PT4: ${asked[0]}`);
+    expect(mail.body_text).toContain(`> Pledge “${title}”: ${asked[1]}`);
+
+    const edit = cheerio.load((await delegate.get(`${base}/edit`)).text);
+    expect(edit('#questions .question')).toHaveLength(2);
+    expect(edit('#questions a[href="#baseline-PT4-existing"]').text()).toBe('Baseline, PT4');
+    expect(edit('#baseline-PT4-existing').closest('fieldset').find('.question--beside').text()).toContain(asked[0]);
+    const [first, second] = await database
+      .db('item_questions')
+      .where({ report_id: (await reportRow(country.code, cycle.id)).id })
+      .orderBy('id');
+    const answerUrl = (id: number) => `${base}/questions/${id}`;
+    const empty = await postForm(delegate, `${base}/edit`, answerUrl(first.id), { answer: '   ' });
+    expect(empty.status).toBe(422);
+    expect(cheerio.load(empty.text)(`#question-${first.id}-answer-error`).text()).toContain('Write the answer.');
+    const answered = await postForm(delegate, `${base}/edit`, answerUrl(first.id), { answer: 'The national police, since 2010.' });
+    expect(answered.status).toBe(303);
+    expect(answered.headers.location).toBe(`${base}/edit#question-${first.id}`);
+    const stranger = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: 'FR' })).email);
+    expect((await postForm(stranger, '/reports', answerUrl(second.id), { answer: 'Not mine' })).status).toBe(404);
+
+    // The delegate changes PT4 and submits again: the review shows question, answer and change together.
+    const form = cheerio.load((await delegate.get(`${base}/edit`)).text);
+    const fields = Object.fromEntries(
+      ['PT1', 'PT2', 'PT3'].map((target) => [`baseline[${target}][existing]`, form(`#baseline-${target}-existing`).text()]),
+    );
+    const version = Number(form('#baseline input[name="version"]').val());
+    await postForm(delegate, `${base}/edit`, `${base}/baseline`, {
+      version,
+      ...fields,
+      'baseline[PT4][existing]': 'A hotline run by the national police',
+    });
+    expect((await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: version + 1 })).status).toBe(303);
+    const again = cheerio.load((await staff.get(review)).text);
+    const pt4 = again('#change-baseline-PT4');
+    expect(pt4.find('ins').text()).toContain('run by the national police');
+    expect(pt4.find('.question__text').text()).toBe(asked[0]);
+    expect(pt4.find('.question__answer').text()).toBe('The national police, since 2010.');
+    const pledge = again(`#change-action-${action.id}`);
+    expect(pledge.text()).toContain('Unchanged');
+    expect(pledge.find('.question__text').text()).toBe(asked[1]);
+    expect(pledge.text()).toContain('No answer yet.');
+    // Never public.
+    expect((await request(app).get(`/countries/${country.code}`)).text).not.toContain(asked[0]);
+  });
 });

@@ -11,9 +11,16 @@ import { DATASETS } from './datasets';
 import { filterSchema, importSchema, type ExportService } from './service';
 import { IMPORT_PATH, importBody } from './upload';
 
-const csvHeaders = (res: Response, filename: string) => {
-  res.set('Content-Type', 'text/csv; charset=utf-8');
-  res.set('Content-Disposition', `attachment; filename="${filename}"`);
+const CONTENT_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+} as const;
+
+/** The response headers of a file download; JSON is shown in the browser, the others saved. */
+const fileHeaders = (res: Response, name: string, format: keyof typeof CONTENT_TYPES) => {
+  res.set('Content-Type', CONTENT_TYPES[format]);
+  if (format !== 'json') res.set('Content-Disposition', `attachment; filename="${name}.${format}"`);
 };
 
 /** Downloads one address may have running at once: the stream pool is small and shared. */
@@ -61,10 +68,20 @@ export function exportRoutes(exportsService: ExportService): Router {
       countries: choices.countries.map((country) => ({ ...country, selected: country.code === filters.country })),
       targets: TARGET_CODES.map((code) => ({ code, selected: code === filters.target })),
       states: REPORT_STATES.map((state) => ({ state, selected: state === filters.state })),
-      files: DATASETS.filter((dataset) => dataset.staff).map((dataset) => ({
-        ...dataset,
-        href: `/exports/${dataset.name}.csv${query ? `?${query}` : ''}`,
-      })),
+      files: DATASETS.filter((dataset) => dataset.staff).map((dataset) => {
+        // The spreadsheet has typed cells: the CSV options (byte order mark, separator) do not apply to it.
+        const { bom: _bom, sep: _sep, ...rowFilters } = filters;
+        const xlsxQuery = new URLSearchParams(
+          Object.entries(rowFilters).flatMap(([name, value]: [string, string | undefined]): Array<[string, string]> =>
+            value === undefined ? [] : [[name, value]],
+          ),
+        ).toString();
+        return {
+          ...dataset,
+          href: `/exports/${dataset.name}.csv${query ? `?${query}` : ''}`,
+          xlsxHref: `/exports/${dataset.name}.xlsx${xlsxQuery ? `?${xlsxQuery}` : ''}`,
+        };
+      }),
     });
   });
 
@@ -127,12 +144,12 @@ export function exportRoutes(exportsService: ExportService): Router {
   );
 
   router.get('/exports/:file', exporters, fewDownloadsPerAddress, async (req, res) => {
-    const name = /^([a-z]+)\.csv$/.exec(String(req.params.file))?.[1];
-    if (!name) throw notFound('export');
+    const [, name, format] = /^([a-z]+)\.(csv|xlsx)$/.exec(String(req.params.file)) ?? [];
+    if (!name || !(format === 'csv' || format === 'xlsx')) throw notFound('export');
     const filters = parseFilters(req.query);
     res.set('Cache-Control', 'no-store');
-    csvHeaders(res, `${name}.csv`);
-    await exportsService.download(signedIn(req), name, filters, res, { ipAddress: req.ip ?? null });
+    fileHeaders(res, name, format);
+    await exportsService.download(signedIn(req), name, format, filters, res, { ipAddress: req.ip ?? null });
   });
 
   // Open data: public, accepted reports only, cacheable and conditional.
@@ -186,12 +203,15 @@ export function exportRoutes(exportsService: ExportService): Router {
   });
 
   router.get('/open-data/:file', fewDownloadsPerAddress, async (req, res) => {
-    const [, name, format] = /^([a-z]+)\.(csv|json)$/.exec(String(req.params.file)) ?? [];
-    if (!name || !(format === 'csv' || format === 'json') || !DATASETS.some((dataset) => dataset.public && dataset.name === name))
+    const [, name, format] = /^([a-z]+)\.(csv|json|xlsx)$/.exec(String(req.params.file)) ?? [];
+    if (
+      !name ||
+      !(format === 'csv' || format === 'json' || format === 'xlsx') ||
+      !DATASETS.some((dataset) => dataset.public && dataset.name === name)
+    )
       throw notFound('dataset');
     if (await notModified(req, res)) return;
-    if (format === 'csv') csvHeaders(res, `${name}.csv`);
-    else res.set('Content-Type', 'application/json; charset=utf-8');
+    fileHeaders(res, name, format);
     await exportsService.openData(name, format, res);
   });
 

@@ -10,9 +10,9 @@ import { createReportQueries } from '../reports/queries';
 import { blockedBy, blockedMessage, moveReport } from '../reports/workflow';
 import { AppError, notFound } from '../web/errors';
 import { datasetNamed, DATASETS, type ExportFilters } from './datasets';
-import { readActionsCsv, type ImportProblem } from './import';
+import { readActionsCsv, type ImportProblem, type ImportReading } from './import';
 import { createExportQueries } from './queries';
-import { streamCsv, streamJson } from './stream';
+import { streamCsv, streamJson, streamXlsx } from './stream';
 
 const optional = <T extends z.ZodType>(schema: T) =>
   z
@@ -28,6 +28,8 @@ export const filterSchema = z
     target: optional(targetCode),
     state: optional(reportState),
     bom: optional(z.literal('1')),
+    /** `semicolon`: fields separated by ";", as French and German Excel split a CSV file. */
+    sep: optional(z.literal('semicolon')),
   })
   .strict();
 
@@ -55,36 +57,47 @@ export function createExportService(db: Database, streams: pg.Pool, options: { s
 
     filterChoices: () => queries.filterChoices(),
 
-    /** A secretariat download, audited before the first byte is sent. */
-    async download(user: CurrentUser, name: string, filters: ExportFilters & { bom?: '1' }, out: Writable, context: Context) {
+    /** A secretariat download (CSV or .xlsx), audited before the first byte is sent. */
+    async download(
+      user: CurrentUser,
+      name: string,
+      format: 'csv' | 'xlsx',
+      filters: ExportFilters & { bom?: '1'; sep?: 'semicolon' },
+      out: Writable,
+      context: Context,
+    ) {
       authorize(user, 'data.export');
       const dataset = datasetNamed(name);
       if (!dataset?.staff) throw notFound('export');
-      const { bom, ...queryFilters } = filters;
+      const { bom, sep, ...queryFilters } = filters;
       await db.transaction((trx) =>
         recordAuditEvent(trx, {
           actorUserId: user.id,
           actorLabel: user.email,
           verb: 'export.downloaded',
           entity: 'export',
-          entityId: `${name}.csv`,
+          entityId: `${name}.${format}`,
           countryCode: queryFilters.country ?? null,
           ipAddress: context.ipAddress,
-          details: { file: `${name}.csv`, filters: queryFilters, bom: Boolean(bom) },
+          details: { file: `${name}.${format}`, filters: queryFilters, bom: Boolean(bom), ...(sep ? { sep } : {}) },
         }),
       );
-      await streamCsv(streams, dataset.query({ filters: queryFilters, publicOnly: false, forCsv: true }), out, {
-        bom: Boolean(bom),
-        stalledAfterMs,
-      });
+      if (format === 'xlsx') {
+        const query = dataset.query({ filters: queryFilters, publicOnly: false, forCsv: false });
+        await streamXlsx(streams, query, dataset.columns, out, { sheet: dataset.name, stalledAfterMs });
+      } else {
+        const query = dataset.query({ filters: queryFilters, publicOnly: false, forCsv: true });
+        await streamCsv(streams, query, out, { bom: Boolean(bom), delimiter: sep === 'semicolon' ? ';' : ',', stalledAfterMs });
+      }
     },
 
     /** A public open-data file: accepted reports only. */
-    async openData(name: string, format: 'csv' | 'json', out: Writable) {
+    async openData(name: string, format: 'csv' | 'json' | 'xlsx', out: Writable) {
       const dataset = datasetNamed(name);
       if (!dataset?.public) throw notFound('dataset');
       const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
       if (format === 'csv') await streamCsv(streams, query, out, { bom: false, stalledAfterMs });
+      else if (format === 'xlsx') await streamXlsx(streams, query, dataset.columns, out, { sheet: dataset.name, stalledAfterMs });
       else await streamJson(streams, query, out, { stalledAfterMs });
     },
 
@@ -114,12 +127,13 @@ export function createExportService(db: Database, streams: pg.Pool, options: { s
     ): Promise<{
       problems: ImportProblem[];
       unlisted: number;
+      reading: ImportReading;
       countries: Array<{ code: string; actions: number }>;
       total: number;
       applied: boolean;
     }> {
       authorize(user, 'data.import');
-      const { actions, problems, unlisted } = await readActionsCsv(file, await queries.referenceData());
+      const { actions, problems, unlisted, reading } = await readActionsCsv(file, await queries.referenceData());
       return db.transaction(async (trx) => {
         const reports = createReportQueries(trx);
         const cycle = await reports.findCycle(cycleSlug);
@@ -143,7 +157,7 @@ export function createExportService(db: Database, streams: pg.Pool, options: { s
         }
         problems.sort((a, b) => a.line - b.line);
         const countries = codes.map((code) => ({ code, actions: actions.filter((action) => action.country_code === code).length }));
-        if (problems.length > 0 || !options.apply) return { problems, unlisted, countries, total: actions.length, applied: false };
+        if (problems.length > 0 || !options.apply) return { problems, unlisted, reading, countries, total: actions.length, applied: false };
 
         for (const code of codes) {
           const report = (await reports.findReport(code, cycle.id, { forUpdate: true })) ?? (await reports.insertReport(code, cycle.id));
@@ -164,7 +178,7 @@ export function createExportService(db: Database, streams: pg.Pool, options: { s
             details: { cycle: cycleSlug, actions: own.length },
           });
         }
-        return { problems, unlisted, countries, total: actions.length, applied: true };
+        return { problems, unlisted, reading, countries, total: actions.length, applied: true };
       });
     },
   };

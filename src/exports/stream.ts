@@ -3,8 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import QueryStream from 'pg-query-stream';
+import { writeXlsx, type XlsxColumn } from './xlsx';
 import type { Logger } from '../logger';
 import { CrlfRecords } from './crlf';
+import { drained } from './drained';
 
 // Streams a query's rows to an HTTP response without holding them in memory. CSV goes
 // through PostgreSQL's COPY (the fast path); JSON through a cursor. Streams use a small
@@ -56,21 +58,6 @@ function cutOffWhenStalled(out: Writable, stalledAfterMs: number): () => void {
   };
 }
 
-/** Resolves when the response can take more, rejects when it is gone. */
-const drained = (out: Writable) =>
-  new Promise<void>((resolve, reject) => {
-    const onDrain = () => {
-      out.off('close', onClose);
-      resolve();
-    };
-    const onClose = () => {
-      out.off('drain', onDrain);
-      reject(new Error('the client went away'));
-    };
-    out.once('drain', onDrain);
-    out.once('close', onClose);
-  });
-
 async function streaming(
   pool: pg.Pool,
   out: Writable,
@@ -112,11 +99,12 @@ export async function streamCsv(
   pool: pg.Pool,
   query: Query,
   out: Writable,
-  options: { bom: boolean; stalledAfterMs?: number },
+  options: { bom: boolean; delimiter?: ',' | ';'; stalledAfterMs?: number },
 ): Promise<void> {
+  const delimiter = options.delimiter === ';' ? `, delimiter ';'` : '';
   await streaming(pool, out, options.stalledAfterMs ?? STALLED_AFTER_MS, async (client) => {
     if (options.bom) out.write(BOM);
-    const copy = client.query(copyTo(`copy (${inline(query)}) to stdout with (format csv, header true, encoding 'UTF8')`));
+    const copy = client.query(copyTo(`copy (${inline(query)}) to stdout with (format csv, header true${delimiter}, encoding 'UTF8')`));
     await pipeline(copy, new CrlfRecords(), out);
   });
 }
@@ -139,5 +127,24 @@ export async function streamJson(pool: pg.Pool, query: Query, out: Writable, opt
       }
     }
     out.end(`${block}\n]\n`);
+  });
+}
+
+/** The rows as an .xlsx workbook (xlsx.ts), written as they come from a cursor. */
+export async function streamXlsx(
+  pool: pg.Pool,
+  query: Query,
+  columns: XlsxColumn[],
+  out: Writable,
+  options: { sheet: string; stalledAfterMs?: number },
+): Promise<void> {
+  let position = 0;
+  const sql = query.sql.replace(/\?/g, () => `$${++position}`);
+  await streaming(pool, out, options.stalledAfterMs ?? STALLED_AFTER_MS, async (client) => {
+    // Rows as arrays (no object per row: measurably faster), read by the position of each named field.
+    const stream = client.query(new QueryStream(sql, query.bindings, { batchSize: 1000, rowMode: 'array' }));
+    const fieldNames = () =>
+      (stream as unknown as { _result: { fields: Array<{ name: string }> } })._result.fields.map((field) => field.name);
+    await writeXlsx(out, options.sheet, columns, stream as AsyncIterable<unknown[]>, fieldNames);
   });
 }

@@ -1,6 +1,7 @@
 import { recordAuditEvent } from '../audit/queries';
 import type { Database } from '../db/knex';
 import type { CycleRow } from '../db/rows';
+import { translateMessage } from '../i18n';
 import type { MailKind } from './compose';
 import { enqueueMail } from './outbox';
 import { createNoticeQueries, type Recipient } from './queries';
@@ -51,16 +52,30 @@ export async function noticeCycleOpened(trx: Database, cycle: Cycle, publicUrl: 
 /** Tells a member's delegates the secretariat's decision on their report. */
 export async function noticeDecision(
   trx: Database,
-  decision: { outcome: 'accepted' | 'returned'; comment: string | null; countryCode: string; cycle: Cycle },
+  decision: {
+    outcome: 'accepted' | 'returned';
+    comment: string | null;
+    countryCode: string;
+    cycle: Cycle;
+    /** Questions on single items sent with a return: what each is about (a message key and values), and the question. */
+    questions?: Array<{ heading: { message: string; params: Record<string, string> } | undefined; question: string }>;
+  },
   publicUrl: string,
 ): Promise<number> {
   const recipients = await createNoticeQueries(trx).delegatesOf([decision.countryCode]);
   const { cycle, countryCode } = decision;
   return decision.outcome === 'returned'
-    ? mailEach(trx, recipients, 'report_returned', () => ({
+    ? mailEach(trx, recipients, 'report_returned', (recipient) => ({
         link: reportLink(publicUrl, countryCode, cycle.slug),
         cycle: cycle.title,
-        comment: decision.comment ?? '',
+        comment: [
+          decision.comment ?? '',
+          ...(decision.questions ?? []).map(
+            (entry) =>
+              `${entry.heading ? translateMessage(recipient.language, entry.heading.message, entry.heading.params) : '?'}: ${entry.question}`,
+          ),
+        ].join('\n\n'),
+        count: decision.questions?.length ?? 0,
       }))
     : mailEach(trx, recipients, 'report_accepted', () => ({ link: `${publicUrl}/countries/${countryCode}`, cycle: cycle.title }));
 }

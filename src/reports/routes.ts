@@ -9,6 +9,7 @@ import { checkParams, isId } from '../web/params';
 import type { ReportService } from './service';
 import {
   actionSchema,
+  answerSchema,
   baselineSchema,
   indicatorsSchema,
   textLanguageSchema,
@@ -25,7 +26,12 @@ export const reportParams = (req: Request) => ({ code: String(req.params.code), 
 
 export function reportRoutes(reports: ReportService): Router {
   const router = Router();
-  checkParams(router, { code: [isCountryCode, 'report'], cycle: [isCycleSlug, 'report'], actionId: [isId, 'action'] });
+  checkParams(router, {
+    code: [isCountryCode, 'report'],
+    cycle: [isCycleSlug, 'report'],
+    actionId: [isId, 'action'],
+    questionId: [isId, 'report'],
+  });
   router.use('/reports', allow('report.view'));
 
   const actionId = (req: Request) => Number(req.params.actionId);
@@ -44,7 +50,18 @@ export function reportRoutes(reports: ReportService): Router {
   async function renderEdit(req: Request, res: Response, status: number, redisplay?: Redisplay) {
     const { code, cycle } = reportParams(req);
     const page = await reports.reportPage(signedIn(req), code, cycle);
-    res.status(status).render('reports/edit', { title: pageTitle(req, page), ...reportView(page, req.language, redisplay) });
+    // The secretariat's questions, each with its answer form (and what was typed, if it was refused).
+    const questions = page.questions.map((question) => {
+      const form = `question-${question.id}`;
+      const typed = redisplay?.form === form ? redisplay : undefined;
+      return {
+        ...question,
+        form,
+        typed: typeof typed?.values.answer === 'string' ? typed.values.answer : (question.answer ?? ''),
+        error: typed?.errors.find((error) => error.field === `${form}-answer`),
+      };
+    });
+    res.status(status).render('reports/edit', { title: pageTitle(req, page), ...reportView(page, req.language, redisplay), questions });
   }
 
   router.get('/reports/:code/:cycle', async (req, res) => {
@@ -157,6 +174,16 @@ export function reportRoutes(reports: ReportService): Router {
       indicatorsSchema,
       (req, input) => reports.saveIndicators(...on(req), input, ctx(req)),
       () => 'indicators',
+    ),
+  );
+
+  router.post(
+    '/reports/:code/:cycle/questions/:questionId',
+    save(
+      (req) => `question-${String(req.params.questionId)}`,
+      answerSchema,
+      (req, input) => reports.answerQuestion(...on(req), Number(req.params.questionId), input.answer, ctx(req)),
+      (req) => `question-${String(req.params.questionId)}`,
     ),
   );
 

@@ -11,6 +11,8 @@ import { FormRefusal } from '../web/forms';
 import { createReportQueries, type ReportQueries } from './queries';
 import type { SubmissionContent } from './submission';
 import type { actionSchema, baselineSchema, indicatorsSchema, textLanguageSchema, updatesSchema } from './validation';
+import { itemsOf } from '../review/compare';
+import { createQuestionQueries } from '../review/questions';
 import { authorizeMove, blockedBy, blockedError, blockedMessage, moveReport, type Blocked } from './workflow';
 
 // Delegates' reports: what a report holds, what makes it complete, and each change to it.
@@ -244,6 +246,22 @@ export function createReportService(transaction: Transactor) {
         );
         const reason = lockReason(cycle, report);
         const missing = missingItems(cycle, content, targets);
+        // The secretariat's questions on single items, once the report was returned with them.
+        const names = new Map(indicators.map((indicator) => [indicator.code, indicator.name]));
+        const items = itemsOf(
+          { ...snapshot(content), carried: content.carried.map((action) => ({ id: action.id, title: action.title, withdrawn: false })) },
+          names,
+        );
+        const questions = report
+          ? (await createQuestionQueries(trx).list(report.id, { sentOnly: true })).map((question) => {
+              const item = items.find((entry) => entry.id === question.item_key);
+              return {
+                ...question,
+                heading: item?.heading ?? { message: 'msg.question.item_gone', params: {} },
+                anchor: item?.anchor ?? null,
+              };
+            })
+          : [];
         const state = report?.state ?? 'not_started';
         return {
           country,
@@ -278,7 +296,41 @@ export function createReportService(transaction: Transactor) {
           indicators,
           content,
           submissions,
+          questions,
         };
+      });
+    },
+
+    /**
+     * A delegate's answer to a question the secretariat sent with a returned report. The
+     * report must be editable; an answer can be corrected until the report is submitted.
+     */
+    async answerQuestion(
+      user: CurrentUser,
+      countryCode: string,
+      cycleSlug: string,
+      questionId: number,
+      answer: string,
+      context: RequestContext,
+    ) {
+      await transaction(async (trx) => {
+        const queries = createReportQueries(trx);
+        authorizeMove(user, 'save', countryCode);
+        const located = await locate(queries, user, countryCode, cycleSlug, { forUpdate: true });
+        const reason = blockedBy('save', located);
+        if (reason) throw blockedError(reason);
+        if (!located.report || !(await createQuestionQueries(trx).answer(located.report.id, questionId, answer, user.id)))
+          throw notFound('report');
+        await recordAuditEvent(trx, {
+          actorUserId: user.id,
+          actorLabel: user.email,
+          verb: 'question.answered',
+          entity: 'report',
+          entityId: located.report.id,
+          countryCode,
+          ipAddress: context.ipAddress,
+          details: { cycle: cycleSlug, question_id: questionId },
+        });
       });
     },
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { REPORTED_STATUSES, TARGET_CODES } from '../domain';
 import { TEXT_LANGUAGES } from '../i18n/text-languages';
-import { isRealDate } from '../web/forms';
+import { isRealDate, isVisibleText } from '../web/forms';
 
 // Form schemas for the report pages. Every schema is strict: a field the form does not
 // have (country, state, role, version of another report...) is refused, never used.
@@ -120,6 +120,17 @@ export const indicatorsSchema = z
   .strict();
 
 export const versionOnlySchema = z.object({ version }).strict();
+
+/** A delegate's answer to the secretariat's question on one item. */
+export const answerSchema = z
+  .object({
+    answer: z
+      .string({ error: 'msg.question.write_answer' })
+      .trim()
+      .max(5_000, 'msg.question.answer_too_long')
+      .refine(isVisibleText, 'msg.question.write_answer'),
+  })
+  .strict();
 
 /** The language of the report's texts; '' is "not stated". */
 export const textLanguageSchema = z

@@ -147,3 +147,32 @@ export function compareVersions(
 
   return [...baseline, ...pledged, ...updates, ...indicators];
 }
+
+/** Every item of a report a question can be about, with where the delegate's edit page shows it. */
+export function itemsOf(
+  current: CurrentContent,
+  indicatorNames: Map<string, string>,
+): Array<{ id: string; heading: ComparedItem['heading']; anchor: string }> {
+  return [
+    ...current.baseline.map((entry) => ({
+      id: `baseline-${entry.target_code}`,
+      heading: { message: 'msg.compare.baseline', params: { target: entry.target_code } },
+      anchor: `baseline-${entry.target_code}-existing`,
+    })),
+    ...current.pledged.map((action) => ({
+      id: `action-${action.id}`,
+      heading: { message: 'msg.compare.pledge', params: { title: action.title } },
+      anchor: `action-${action.id}`,
+    })),
+    ...current.carried.map((action) => ({
+      id: `update-${action.id}`,
+      heading: { message: 'msg.compare.progress', params: { title: action.title } },
+      anchor: `carried-${action.id}`,
+    })),
+    ...current.indicators.map((value) => ({
+      id: `indicator-${value.indicator_code}`,
+      heading: { message: 'msg.compare.indicator', params: { name: indicatorNames.get(value.indicator_code) ?? value.indicator_code } },
+      anchor: `indicators-${value.indicator_code}-value`,
+    })),
+  ];
+}

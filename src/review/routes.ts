@@ -5,14 +5,15 @@ import { countryName } from '../i18n';
 import type { ReportService } from '../reports/service';
 import { reportParams } from '../reports/routes';
 import { reportView } from '../reports/view-model';
-import { fieldErrors, handleForm, type Redisplay } from '../web/forms';
-import { checkParams } from '../web/params';
-import { acceptSchema, QUEUE_SORTS, QUEUE_STATES, returnSchema, type ReviewService } from './service';
+import { fieldErrors, handleForm, noFields, type Redisplay } from '../web/forms';
+import { checkParams, isId } from '../web/params';
+import { acceptSchema, QUEUE_SORTS, QUEUE_STATES, questionSchema, returnSchema, type ReviewService } from './service';
 
 export function reviewRoutes(review: ReviewService, reports: ReportService): Router {
   const router = Router();
-  checkParams(router, { code: [isCountryCode, 'report'], cycle: [isCycleSlug, 'report'] });
+  checkParams(router, { code: [isCountryCode, 'report'], cycle: [isCycleSlug, 'report'], id: [isId, 'report'] });
   router.use('/review', allow('review.decide'));
+  const context = (req: Request) => ({ ipAddress: req.ip ?? null });
 
   router.get('/review', async (req, res) => {
     const slug = isCycleSlug(req.query.cycle) ? req.query.cycle : undefined;
@@ -54,23 +55,59 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
     });
   });
 
-  async function renderReport(req: Request, res: Response) {
+  async function renderReport(req: Request, res: Response, status = 200, redisplay?: Redisplay) {
     const { code, cycle } = reportParams(req);
     const [page, comparison] = await Promise.all([
       reports.reportPage(signedIn(req), code, cycle),
       review.comparison(signedIn(req), code, cycle, req.language),
     ]);
-    res.render('review/report', {
+    const typed = redisplay?.form === 'question' ? redisplay.values : {};
+    const errors = redisplay?.errors ?? [];
+    res.status(status).render('review/report', {
       title: req.t('review.pageTitle', {
         country: countryName(page.country.code, page.country.name, req.language),
         cycle: page.cycle.title,
       }),
       ...reportView(page, req.language),
       comparison,
+      questionForm: {
+        question: typeof typed.question === 'string' ? typed.question : '',
+        items: comparison.askable.map((item) => ({ ...item, selected: item.id === typed.item })),
+      },
+      errors,
+      fieldErrors: fieldErrors(errors),
     });
   }
 
-  router.get('/review/:code/:cycle', renderReport);
+  router.get('/review/:code/:cycle', (req, res) => renderReport(req, res));
+
+  router.post(
+    '/review/:code/:cycle/questions',
+    handleForm({
+      form: () => 'question',
+      schema: questionSchema,
+      run: (req, input) => review.addQuestion(signedIn(req), String(req.params.code), String(req.params.cycle), input, context(req)),
+      redisplay: renderReport,
+      done: (req) => ({
+        url: `/review/${String(req.params.code)}/${String(req.params.cycle)}#questions`,
+        flash: { kind: 'success', text: 'msg.question.drafted' },
+      }),
+    }),
+  );
+  router.post(
+    '/review/:code/:cycle/questions/:id/remove',
+    handleForm({
+      form: () => 'question',
+      schema: noFields,
+      run: (req) =>
+        review.removeQuestion(signedIn(req), String(req.params.code), String(req.params.cycle), Number(req.params.id), context(req)),
+      redisplay: renderReport,
+      done: (req) => ({
+        url: `/review/${String(req.params.code)}/${String(req.params.cycle)}#questions`,
+        flash: { kind: 'success', text: 'msg.question.removed' },
+      }),
+    }),
+  );
 
   /** Accepting and returning each ask on a page of their own, after the reviewer has read the report. */
   async function renderDecision(decision: 'accept' | 'return', req: Request, res: Response, status: number, redisplay?: Redisplay) {
@@ -86,6 +123,7 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
       version: comparison.version,
       reviewable: comparison.reviewable,
       flagged: comparison.flagged.length,
+      questionsToSend: comparison.questions.filter((question) => !question.sent_at).length,
       changed: comparison.changed.length,
       comment: redisplay?.form === 'return' && typeof redisplay.values.comment === 'string' ? redisplay.values.comment : '',
       errors,
@@ -95,7 +133,6 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
   router.get('/review/:code/:cycle/accept', (req, res) => renderDecision('accept', req, res, 200));
   router.get('/review/:code/:cycle/return', (req, res) => renderDecision('return', req, res, 200));
 
-  const context = (req: Request) => ({ ipAddress: req.ip ?? null });
   const backToQueue = (req: Request) => `/review?cycle=${String(req.params.cycle)}`;
 
   router.post(

@@ -10,7 +10,9 @@ import type { SubmissionContent } from '../reports/submission';
 import { loadContent, snapshot, stageLabel, StaleVersionError, type RequestContext } from '../reports/service';
 import { labelsFor } from '../i18n/labels';
 import type { Language } from '../i18n';
-import { compareVersions } from './compare';
+import { compareVersions, itemsOf } from './compare';
+import { createQuestionQueries } from './questions';
+import { FieldError, isVisibleText } from '../web/forms';
 import { blockedBy, blockedError, moveReport } from '../reports/workflow';
 import { notFound } from '../web/errors';
 import { createReviewQueries } from './queries';
@@ -26,12 +28,22 @@ export const returnSchema = z
       .string({ error: 'msg.explain_what_country_must_change' })
       .trim()
       .max(5_000, 'msg.comment_must_5_000_characters_fewer')
-      // Something a person can read: not only spaces, zero-width or other invisible characters.
-      .refine((text) => text.replace(/[\p{Cf}\p{Z}\s]/gu, '').length > 0, 'msg.explain_what_country_must_change'),
+      .refine(isVisibleText, 'msg.explain_what_country_must_change'),
   })
   .strict();
 
 export const acceptSchema = z.object({ version: z.coerce.number().int().min(0) }).strict();
+
+export const questionSchema = z
+  .object({
+    item: z.string({ error: 'msg.question.choose_item' }).max(120).min(1, 'msg.question.choose_item'),
+    question: z
+      .string({ error: 'msg.question.write_it' })
+      .trim()
+      .max(2_000, 'msg.question.too_long')
+      .refine(isVisibleText, 'msg.question.write_it'),
+  })
+  .strict();
 
 /** What the queue shows: one state (else all), in one order. */
 export type QueueView = { state?: QueueState; sort?: QueueSort };
@@ -162,15 +174,83 @@ export function createReviewService(transaction: Transactor, options: { publicUr
         const indicatorNames = new Map(
           (await reports.listIndicators()).map((indicator) => [indicator.code, labels.indicatorName(indicator.code, indicator.name)]),
         );
-        const items = compareVersions(current, previous, indicatorNames);
+        const questions = await createQuestionQueries(trx).list(report.id);
+        const threadOf = (id: string) => questions.filter((question) => question.item_key === id);
+        const items = compareVersions(current, previous, indicatorNames).map((entry) => ({ ...entry, thread: threadOf(entry.id) }));
+        const askable = itemsOf(current, indicatorNames);
         return {
           previousLabel,
-          changed: items.filter((entry) => entry.state !== 'unchanged'),
-          unchanged: items.filter((entry) => entry.state === 'unchanged'),
+          // An item asked about is shown with its thread even when it did not change.
+          changed: items.filter((entry) => entry.state !== 'unchanged' || entry.thread.length > 0),
+          unchanged: items.filter((entry) => entry.state === 'unchanged' && entry.thread.length === 0),
+          askable,
+          questions: questions.map((question) => ({
+            ...question,
+            heading: askable.find((entry) => entry.id === question.item_key)?.heading ?? { message: 'msg.question.item_gone', params: {} },
+          })),
           flagged: items.flatMap((entry) => entry.flags.map((flag) => ({ flag, id: entry.id, heading: entry.heading }))),
           reviewable: report.state === 'submitted',
           version: report.version,
         };
+      });
+    },
+
+    /** Drafts a question on one item of a submitted report; it is sent when the report is returned. */
+    async addQuestion(
+      user: CurrentUser,
+      countryCode: string,
+      cycleSlug: string,
+      input: z.output<typeof questionSchema>,
+      context: RequestContext,
+    ) {
+      authorize(user, 'review.decide');
+      await transaction(async (trx) => {
+        const reports = createReportQueries(trx);
+        const cycle = await reports.findCycle(cycleSlug);
+        const report = cycle && (await reports.findReport(countryCode, cycle.id, { forUpdate: true }));
+        if (!cycle || !report) throw notFound('report');
+        const blocked = blockedBy('return', { cycle, report });
+        if (blocked) throw blockedError(blocked);
+        const current = await contentOf(reports, countryCode, cycle, report);
+        if (!itemsOf(current, new Map()).some((entry) => entry.id === input.item))
+          throw new FieldError(422, 'unknown_item', 'item', 'msg.question.choose_item');
+        const id = await createQuestionQueries(trx).add({
+          report_id: report.id,
+          item_key: input.item,
+          question: input.question,
+          asked_by: user.id,
+        });
+        await recordAuditEvent(trx, {
+          actorUserId: user.id,
+          actorLabel: user.email,
+          verb: 'question.drafted',
+          entity: 'report',
+          entityId: report.id,
+          countryCode,
+          ipAddress: context.ipAddress,
+          details: { cycle: cycleSlug, question_id: id, item: input.item },
+        });
+      });
+    },
+
+    /** Removes a question not sent yet. */
+    async removeQuestion(user: CurrentUser, countryCode: string, cycleSlug: string, questionId: number, context: RequestContext) {
+      authorize(user, 'review.decide');
+      await transaction(async (trx) => {
+        const reports = createReportQueries(trx);
+        const cycle = await reports.findCycle(cycleSlug);
+        const report = cycle && (await reports.findReport(countryCode, cycle.id, { forUpdate: true }));
+        if (!cycle || !report || !(await createQuestionQueries(trx).removeDraft(report.id, questionId))) throw notFound('report');
+        await recordAuditEvent(trx, {
+          actorUserId: user.id,
+          actorLabel: user.email,
+          verb: 'question.removed',
+          entity: 'report',
+          entityId: report.id,
+          countryCode,
+          ipAddress: context.ipAddress,
+          details: { cycle: cycleSlug, question_id: questionId },
+        });
       });
     },
 
@@ -231,7 +311,21 @@ export function createReviewService(transaction: Transactor, options: { publicUr
         ipAddress: context.ipAddress,
         details: { cycle: cycleSlug, version: updated.version, ...(decision.comment ? { comment: decision.comment } : {}) },
       });
-      await noticeDecision(trx, { ...decision, countryCode, cycle }, options.publicUrl);
+      const questionQueries = createQuestionQueries(trx);
+      const sent = decision.outcome === 'returned' ? await questionQueries.sendDrafts(report.id, updated.version) : [];
+      if (decision.outcome === 'accepted') await questionQueries.dropDrafts(report.id);
+      const current = await contentOf(reports, countryCode, cycle, report);
+      const headings = new Map(itemsOf(current, new Map()).map((entry) => [entry.id, entry.heading]));
+      await noticeDecision(
+        trx,
+        {
+          ...decision,
+          countryCode,
+          cycle,
+          questions: sent.map((question) => ({ heading: headings.get(question.item_key), question: question.question })),
+        },
+        options.publicUrl,
+      );
       return updated;
     });
   }

@@ -22,6 +22,9 @@ type Outcome = { url: string; flash?: Flash } | { status: number; result: unknow
  * than on an error page. Field ids are the form's own (`email`); `absolute` ones are ids
  * on the page as they stand (`baseline-PT1-existing`).
  */
+/** Something a person can read: not only spaces, zero-width or other invisible characters. */
+export const isVisibleText = (text: string) => text.replace(/[\p{Cf}\p{Z}\s]/gu, '').length > 0;
+
 export class FormRefusal extends AppError {
   constructor(
     status: number,

@@ -62,4 +62,9 @@ export const viewHelpers = {
   countryName: (code: string, recordedName: string, options: HelperOptions) => countryName(code, recordedName, languageOfView(options)),
   eq: (a: unknown, b: unknown) => a === b,
   concat: (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''),
+  /** The questions about one item of a report (the delegate's edit page shows them beside it). */
+  about: (questions: unknown, itemKey: string): unknown[] =>
+    Array.isArray(questions) ? (questions as Array<{ item_key?: string }>).filter((question) => question.item_key === itemKey) : [],
+  /** Its arguments as a list (a partial that loops over a list, given one item). */
+  array: (...items: unknown[]) => items.slice(0, -1),
 };

@@ -109,6 +109,17 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await staffDesk.page.goto(`/review?cycle=${cycle.slug}`);
     await clickAndLoad(staffDesk.page, staffDesk.page.getByRole('link', { name: country.name }));
     await check(staffDesk.page);
+    // Two questions on single items, then the return that sends them.
+    const questions = [
+      ['Baseline, PT4', 'Who runs the hotline under PT4?'],
+      [`Pledge “${actionTitle}”`, 'What budget does this action have?'],
+    ] as const;
+    for (const [item, question] of questions) {
+      await staffDesk.page.getByLabel('About').selectOption({ label: item });
+      await staffDesk.page.getByLabel('Your question').fill(question);
+      await clickAndLoad(staffDesk.page, staffDesk.page.getByRole('button', { name: 'Add the question' }));
+      await check(staffDesk.page);
+    }
     await clickAndLoad(staffDesk.page, staffDesk.page.getByRole('link', { name: 'Return for changes' }));
     await check(staffDesk.page);
     await staffDesk.page.getByLabel('What must the country change?').fill('Please say who runs the hotline under PT4.');
@@ -119,6 +130,17 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await page.goto(`/reports/${country.code}/${cycle.slug}/edit`);
     await check(page);
     expect(await page.locator('#review-comment').textContent()).toContain('who runs the hotline');
+    // Each question beside its item, answered in the workspace.
+    expect(
+      await page.locator('#baseline-PT4-existing').locator('xpath=ancestor::fieldset').locator('.question--beside').textContent(),
+    ).toContain('Who runs the hotline under PT4?');
+    const answers = ['The national police, since 2010.', 'Two million euros over three years.'];
+    for (const [index, answer] of answers.entries()) {
+      const question = page.locator('#questions .question').nth(index);
+      await question.getByLabel('Your answer').fill(answer);
+      await clickAndLoad(page, question.getByRole('button', { name: 'Save the answer' }));
+      await check(page);
+    }
     await page.locator('#baseline-PT4-existing').fill('A hotline run by the national police since 2010');
     await clickAndLoad(page, page.getByRole('button', { name: 'Save the baseline' }));
     await clickAndLoad(page, page.getByRole('button', { name: 'Submit the report' }));
@@ -129,6 +151,10 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await check(staffDesk.page);
     const pt4 = staffDesk.page.locator('#change-baseline-PT4');
     expect(await pt4.locator('ins').textContent()).toContain('run by the national police');
+    expect(await pt4.locator('.question__text').textContent()).toBe('Who runs the hotline under PT4?');
+    expect(await pt4.locator('.question__answer').textContent()).toBe('The national police, since 2010.');
+    const pledge = staffDesk.page.locator('.change').filter({ hasText: 'What budget does this action have?' });
+    expect(await pledge.locator('.question__answer').textContent()).toBe('Two million euros over three years.');
     await clickAndLoad(staffDesk.page, staffDesk.page.getByRole('link', { name: 'Accept and publish' }));
     await check(staffDesk.page);
     await clickAndLoad(staffDesk.page, staffDesk.page.getByRole('button', { name: 'Yes, accept and publish' }));
