@@ -3,6 +3,7 @@ import * as cheerio from 'cheerio';
 import type { Express } from 'express';
 import request from 'supertest';
 import { runCli } from '../src/cli';
+import { composeMail, type MailKind } from '../src/mail/compose';
 import { enqueueMail } from '../src/mail/outbox';
 import { createMailSender, retryDelayMinutes, smtpTransport } from '../src/mail/sender';
 import { buildTestApp, TEST_PUBLIC_URL } from './helpers/app';
@@ -99,6 +100,52 @@ describe('mail through the outbox', () => {
     expect(mail.body_html).not.toContain('<script>');
     expect(mail.body_html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co');
     expect(mail.body_html).toContain('href="https://tracker.example.test/invitations/abc?x&#x3D;&quot;1&quot;"');
+  });
+
+  it('every kind of mail, in each language, arrives over SMTP as plain text and HTML with its link and no placeholder left', async () => {
+    const smtp = await startSmtpServer();
+    try {
+      const values = { cycle: 'Progress reports 2031', due: '2031-06-30', days: 7, minutes: 60, count: 3, comment: 'Add the budget.' };
+      const kinds: MailKind[] = [
+        'invitation',
+        'password_reset',
+        'cycle_opened',
+        'reminder_before',
+        'reminder_overdue',
+        'report_returned',
+        'report_accepted',
+      ];
+      const greetings = { en: 'Dear Ana,', fr: 'Bonjour Ana,', de: 'Guten Tag Ana,' } as const;
+      const ids: number[] = [];
+      for (const language of ['en', 'fr', 'de'] as const)
+        for (const kind of kinds) {
+          const to = `${kind.replace('_', '-')}-${language}-${Date.now()}@example.org`;
+          await enqueueMail(database.db, {
+            kind,
+            to,
+            userId: null,
+            language,
+            params: { ...values, name: 'Ana', link: `${TEST_PUBLIC_URL}/${kind}/${language}` },
+          });
+          ids.push(Number((await database.db('outbox').where({ recipient: to }).first('id')).id));
+        }
+      await holdEverythingBut(ids);
+      expect(await senderFor(smtp.url).deliverDue()).toBe(21);
+      expect(smtp.received).toHaveLength(21);
+      for (const mail of smtp.received) {
+        const [kind, language] = new URL(/https:\S+/.exec(mail.text ?? '')![0]).pathname.slice(1).split('/') as [
+          MailKind,
+          'en' | 'fr' | 'de',
+        ];
+        const expected = composeMail(language, kind, { ...values, name: 'Ana', link: `${TEST_PUBLIC_URL}/${kind}/${language}` });
+        expect({ kind, language, subject: mail.subject }).toEqual({ kind, language, subject: expected.subject });
+        expect(mail.text).toContain(greetings[language]);
+        expect(mail.html).toContain(`<a href="${TEST_PUBLIC_URL}/${kind}/${language}">`);
+        expect(`${mail.subject ?? ''}${mail.text ?? ''}${String(mail.html)}`).not.toMatch(/\{\{|mail\.[a-z_]+\./);
+      }
+    } finally {
+      await smtp.close();
+    }
   });
 
   it('the sender delivers over SMTP with STARTTLS and a password, plain text and HTML, marks it sent once and audits it', async () => {

@@ -102,6 +102,14 @@ describe('forgotten password', () => {
     expect((await elsewhere.get('/reports')).status).toBe(200);
     await askForLink(user.email);
     const older = await linkTokenFor(user.email);
+    // A second link, asked for after the minutes between two mails.
+    await database
+      .db('password_resets')
+      .where({ user_id: user.id })
+      .update({
+        created_at: database.db.raw(`created_at - interval '10 minutes'`),
+        expires_at: database.db.raw(`expires_at - interval '10 minutes'`),
+      });
     await askForLink(user.email);
     const token = await linkTokenFor(user.email);
     expect(token).not.toBe(older);
@@ -156,10 +164,22 @@ describe('forgotten password', () => {
     expect(await mailsTo(deactivated.email)).toHaveLength(0);
   });
 
-  it(`mails one account at most ${PASSWORD_RESET.perAccount} links an hour, and refuses an address after ${PASSWORD_RESET.perAddress} requests`, async () => {
+  it(`mails one account one link in ${PASSWORD_RESET.minutesBetweenMails} minutes and ${PASSWORD_RESET.perAccount} an hour at most, and refuses an address after ${PASSWORD_RESET.perAddress} requests`, async () => {
     const user = await makeUser(database.db);
-    for (let index = 0; index <= PASSWORD_RESET.perAccount; index += 1)
-      expect((await askForLink(user.email, `192.0.2.${20 + index}`)).status).toBe(303);
+    const earlier = (minutes: number) =>
+      database
+        .db('password_resets')
+        .where({ user_id: user.id })
+        .update({
+          created_at: database.db.raw(`created_at - make_interval(mins => ?)`, [minutes]),
+          expires_at: database.db.raw(`expires_at - make_interval(mins => ?)`, [minutes]),
+        });
+    for (let index = 0; index < 4; index += 1) expect((await askForLink(user.email, `192.0.2.${20 + index}`)).status).toBe(303);
+    expect(await mailsTo(user.email)).toHaveLength(1);
+    for (let round = 2; round <= PASSWORD_RESET.perAccount + 1; round += 1) {
+      await earlier(PASSWORD_RESET.minutesBetweenMails + 1);
+      await askForLink(user.email, '192.0.2.30');
+    }
     expect(await mailsTo(user.email)).toHaveLength(PASSWORD_RESET.perAccount);
 
     const address = '198.51.100.200';

@@ -29,8 +29,8 @@ export const THROTTLE = { windowMinutes: 60, pairFree: 5, pairMaxDelayMinutes: 3
 export const pairDelayMinutes = (failures: number) =>
   failures < THROTTLE.pairFree ? 0 : Math.min(2 ** (failures - THROTTLE.pairFree), THROTTLE.pairMaxDelayMinutes);
 
-/** Reset links: per address and hour, per account and hour, and how long one works. */
-export const PASSWORD_RESET = { perAddress: 10, perAccount: 3, windowMinutes: 60, validMinutes: 60 } as const;
+/** Reset requests per address and hour; reset mails per account and hour, and at most one in `minutesBetweenMails`; how long a link works. */
+export const PASSWORD_RESET = { perAddress: 10, perAccount: 3, windowMinutes: 60, minutesBetweenMails: 5, validMinutes: 60 } as const;
 
 // Verified when the e-mail is unknown, so that an unknown address takes as long to
 // refuse as a wrong password and the two cannot be told apart.
@@ -215,6 +215,7 @@ export function createAuthService(transaction: Transactor, options: { publicUrl:
         const mailed =
           user !== undefined &&
           user.active &&
+          (await queries.countResetsOf(user.id, PASSWORD_RESET.minutesBetweenMails)) === 0 &&
           (await queries.countResetsOf(user.id, PASSWORD_RESET.windowMinutes)) < PASSWORD_RESET.perAccount;
         if (mailed) {
           const token = newToken();

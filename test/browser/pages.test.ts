@@ -7,6 +7,7 @@ import { useTestDatabase } from '../helpers/database';
 import { makeCycle, makeUser, TEST_PASSWORD } from '../helpers/factories';
 import { translator, type Language } from '../../src/i18n';
 import { pdfPages, pdftotextAvailable } from '../helpers/pdf';
+import { hashToken } from '../../src/auth/tokens';
 
 // Every public page and the main signed-in pages, in Chromium: zero axe-core violations
 // (WCAG 2.2 A and AA) and valid HTML (html-validate), on the demo data; in English, and
@@ -153,6 +154,13 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
       secretariat: await makeUser(database.db, { role: 'secretariat' }),
       admin: await makeUser(database.db, { role: 'admin' }),
     };
+    // A reset link of the admin's, to check the page where a new password is chosen.
+    const resetToken = 'pages-test-reset-token-that-is-long-enough-to-look-real';
+    await database.db('password_resets').insert({
+      token_hash: hashToken(resetToken),
+      user_id: people.admin.id,
+      expires_at: new Date(Date.now() + 3_600_000),
+    });
     const pages: Record<keyof typeof people, string[]> = {
       delegate: ['/reports', `/reports/FR/${cycle.slug}/edit`, '/reports/FR/2013-commitments', '/reports/FR/2014-progress'],
       secretariat: [
@@ -168,7 +176,7 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
         '/audit',
         '/admin/cycles',
       ],
-      admin: ['/admin/users', '/admin/countries', '/admin/outbox'],
+      admin: ['/admin/users', '/admin/countries', '/admin/outbox', `/password-reset/${resetToken}`],
     };
     const problems: string[] = [];
     // English for the delegate and the admin, German for the secretariat (chosen with the switch).
