@@ -36,6 +36,8 @@ export type AppOptions = {
   sessionSecret: string;
   /** Express' trust proxy setting, so req.ip is the client's address behind a proxy. */
   trustProxy: false | number | string;
+  /** The bearer token GET /metrics asks for; without one it is not served (404). */
+  metricsToken?: string;
 };
 
 // Invitation and password-reset tokens, and CSRF tokens in an address (the import's) are secrets: keep them out of the logs.
@@ -99,8 +101,14 @@ export function createApp(services: Services, options: AppOptions): Express {
     }),
   );
   app.set('trust proxy', options.trustProxy);
+  app.use(services.metrics.observeRequests);
+  app.get('/metrics', services.metrics.endpoint(options.metricsToken));
   app.use(useLanguage);
-  const site = publicSite(services.publicPages, { cacheSeconds: options.publicCacheSeconds, logger: options.logger });
+  const site = publicSite(services.publicPages, {
+    cacheSeconds: options.publicCacheSeconds,
+    logger: options.logger,
+    onCacheLookup: services.metrics.pageCacheLookup,
+  });
   // Most public reads end here: cached pages need neither sessions nor the per-request
   // child logger of pino-http (measured: that alone cost a third of their throughput).
   app.use(site.cachedPages);

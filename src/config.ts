@@ -44,6 +44,8 @@ const environmentSchema = z.object({
   // Unset: mail stays in the outbox, for admins to read at /admin/outbox.
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must look like smtp://user:password@host:587 or smtps://…' }).optional(),
   MAIL_FROM: z.string().min(3).default('Alliance tracker <no-reply@localhost>'),
+  // Unset: GET /metrics answers 404. Set: it wants this as a bearer token.
+  METRICS_TOKEN: z.string().min(24, 'METRICS_TOKEN must be at least 24 characters').optional(),
   DOWNLOAD_STALL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
@@ -71,6 +73,8 @@ export type Config = {
   publicUrl: string;
   /** A download whose client reads nothing for this long is cut off, its query cancelled. */
   downloadStallMs: number;
+  /** The bearer token of GET /metrics; unset, it is not served. */
+  metricsToken: string | undefined;
   /** Without smtpUrl, mail is kept in the outbox and not sent. */
   mail: { smtpUrl: string | undefined; from: string };
 };
@@ -124,5 +128,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     publicUrl: (values.PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     mail: { smtpUrl: values.SMTP_URL, from: values.MAIL_FROM },
     downloadStallMs: values.DOWNLOAD_STALL_SECONDS * 1000,
+    metricsToken: values.METRICS_TOKEN,
   };
 }

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     sessionStore,
     sessionSecret: config.sessionSecret,
     trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
   });
   const server = createHttpServer(app, config.http);
   server.listen(config.port, config.host, () => {

@@ -13,6 +13,7 @@ import { createAdminService } from './admin/service';
 import { createExportService } from './exports/service';
 import { createStreamPool } from './exports/stream';
 import type { Logger } from './logger';
+import { createMetrics } from './metrics';
 import { listAuditEvents, listAuditVerbs, type AuditFilter } from './audit/queries';
 
 /** Every service of the app, built once from the database handle. */
@@ -53,6 +54,7 @@ export function createServices(
       const user = await createAuthQueries(db).findActiveUser(id);
       return user && { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };
     },
+    metrics: createMetrics(db),
     /** Closes the connections the services hold beside the knex pool. */
     close: () => publicDataVersion.close(),
   };

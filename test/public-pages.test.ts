@@ -329,7 +329,9 @@ describe('public transparency pages', () => {
           .map((_, cell) => none(cell).text())
           .get(),
       ).not.toContain(member.country.name);
-      expect((await request(app).get('/?region=<script>&sort=../../etc')).status).toBe(200);
+      // Values that are not choices are dropped, with a redirect to the address without them.
+      const odd = await request(app).get('/?region=<script>&sort=../../etc');
+      expect({ status: odd.status, location: odd.headers.location }).toEqual({ status: 301, location: '/' });
 
       const word = member.completedAction.title.split(' ')[1]!;
       const search = cheerio.load((await request(app).get(`/actions?q=${encodeURIComponent(word)}`)).text);
@@ -483,5 +485,28 @@ describe('public transparency pages', () => {
     expect(french('h1').text()).toBe(`${cycle.title} : le rapport compilé`);
     expect(cheerio.load((await request(app).get(`/cycles/${cycle.slug}`)).text)(`a[href="/cycles/${cycle.slug}/report"]`)).toHaveLength(1);
     expect((await request(app).get('/cycles/no-such-cycle/report')).status).toBe(404);
+  });
+
+  it('answers a query string a page does not read with a redirect to its canonical address, so it cannot defeat the cache', async () => {
+    const cases: Array<[string, string]> = [
+      ['/?r=12345', '/'],
+      ['/?sort=name&region=Europe', '/?region=Europe&sort=name'],
+      ['/?region=Europe&region=Africa', '/'],
+      ['/?region=&eu=&target=PT2&status=&sort=', '/?target=PT2'],
+      ['/actions?q=hotline&utm_source=mail', '/actions?q=hotline'],
+      ['/actions?q=', '/actions'],
+      ['/countries?page=2', '/countries'],
+      ['/countries/FR?x', '/countries/FR'],
+      ['/countries/fr?x=1', '/countries/FR?x=1'],
+      ['/targets/PT1?print=1', '/targets/PT1'],
+      ['/cycles/2014-progress/report?v=2', '/cycles/2014-progress/report'],
+      ['/map.svg?cachebuster=1', '/map.svg'],
+    ];
+    for (const [url, location] of cases) {
+      const response = await request(app).get(url);
+      expect({ url, status: response.status, location: response.headers.location }).toEqual({ url, status: 301, location });
+    }
+    for (const url of ['/', '/?region=Europe&sort=name', '/actions?q=hotline', '/countries/FR'])
+      expect((await request(app).get(url)).status).toBe(200);
   });
 });

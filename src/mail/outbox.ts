@@ -75,3 +75,11 @@ export async function listOutbox(db: Database, filter: { status?: 'waiting' | 's
   if (filter.status === 'sent') void query.whereNotNull('sent_at');
   return query;
 }
+
+/** How much mail waits, and for how long the oldest has (for /metrics). */
+export async function outboxBacklog(db: Database): Promise<{ waiting: number; oldestSeconds: number }> {
+  const row: { waiting: number; oldest: number } | undefined = await db('outbox')
+    .whereNull('sent_at')
+    .first(db.raw('count(*)::integer as waiting'), db.raw('coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as oldest'));
+  return { waiting: row?.waiting ?? 0, oldestSeconds: row?.oldest ?? 0 };
+}

@@ -73,9 +73,9 @@ function filterChoices(filters: MemberFilters, labels: Labels) {
  */
 export function publicSite(
   service: PublicService,
-  options: { cacheSeconds: number; logger: Logger },
+  options: { cacheSeconds: number; logger: Logger; onCacheLookup?: (hit: boolean) => void },
 ): { cachedPages: RequestHandler; routes: Router } {
-  const { cacheSeconds, logger } = options;
+  const { cacheSeconds, logger, onCacheLookup } = options;
   const router = Router();
   const cache = createPageCache();
   // Pages differ by language: the key and the ETag carry it.
@@ -92,6 +92,8 @@ export function publicSite(
       next();
       return;
     }
+    onCacheLookup?.(true);
+    res.locals.metricsRoute = 'public-cache';
     const started = performance.now();
     const id = assignRequestId(req, res);
     sendPublic(req, res, cacheSeconds, page.etag, page);
@@ -126,6 +128,7 @@ export function publicSite(
       const version = await service.version.current();
       const pageKey = key(req);
       const hit = cache.get(pageKey, version);
+      onCacheLookup?.(hit !== undefined);
       const etag = hit?.etag ?? etagFor(keyOf(req), version);
       if (sendPublic(req, res, cacheSeconds, etag, hit)) return;
       sendPublic(req, res, cacheSeconds, etag, cache.set(pageKey, cachedPage(version, etag, type, await produce(req, res))));
@@ -143,6 +146,28 @@ export function publicSite(
       res.render(view, locals);
     };
   };
+
+  /**
+   * Only the query parameters a page reads, with values it accepts, in one order: anything
+   * else is redirected (301) to that canonical address. So a query string a page does not
+   * use (`/?r=<random>`) costs a redirect, never a render, and cannot fill the page cache
+   * or put text of its own into a page others are served (the language switch links back
+   * to the address it was rendered for).
+   */
+  const canonicalQuery =
+    (read: (query: Request['query']) => Record<string, string | undefined> = () => ({})): RequestHandler =>
+    (req, res, next) => {
+      const wanted = Object.entries(read(req.query)).flatMap(([name, value]): Array<[string, string]> => (value ? [[name, value]] : []));
+      const [path = '', query = ''] = req.originalUrl.split(/\?(.*)/s, 2);
+      // Compared decoded: "(" and "%28" are the same address.
+      if (JSON.stringify([...new URLSearchParams(query)]) === JSON.stringify(wanted)) {
+        next();
+        return;
+      }
+      const canonical = new URLSearchParams(wanted).toString();
+      res.redirect(301, canonical ? `${path}?${canonical}` : path);
+    };
+  const noQuery = canonicalQuery();
 
   const canonicalCode =
     (pattern: RegExp, what: Parameters<typeof notFound>[0]): RequestHandler =>
@@ -162,6 +187,7 @@ export function publicSite(
 
   router.get(
     '/',
+    canonicalQuery((query) => ({ ...memberFilters(query) })),
     page(async (req) => {
       const [data, map] = await Promise.all([service.overview(req.language, memberFilters(req.query)), service.worldMap(req.language)]);
       return {
@@ -179,6 +205,7 @@ export function publicSite(
 
   router.get(
     '/actions',
+    canonicalQuery((query) => ({ q: typeof query.q === 'string' ? query.q.trim().slice(0, 200) : undefined })),
     page(async (req) => {
       const words = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
       return {
@@ -193,6 +220,7 @@ export function publicSite(
 
   router.get(
     '/countries',
+    noQuery,
     page(async (req) => ({
       view: 'public/countries',
       locals: { title: req.t('members.title'), ...(await service.listCountries(req.language)) },
@@ -202,6 +230,7 @@ export function publicSite(
   router.get(
     '/countries/:code',
     canonicalCode(/^[A-Za-z]{2}$/, 'member'),
+    noQuery,
     page(async (req) => {
       const data = await service.country(req.language, String(req.params.code));
       return { view: 'public/country', locals: { title: data.country.name, ...data } };
@@ -211,6 +240,7 @@ export function publicSite(
   router.get(
     '/targets/:code',
     canonicalCode(/^pt[1-9]$/i, 'policy target'),
+    noQuery,
     page(async (req) => {
       const data = await service.target(req.language, String(req.params.code));
       return { view: 'public/target', locals: { title: `${data.target.code}: ${data.target.title}`, ...data } };
@@ -219,6 +249,7 @@ export function publicSite(
 
   router.get(
     '/map.svg',
+    noQuery,
     cached('image/svg+xml; charset=utf-8', async (req) => (await service.worldMap(req.language)).svg),
   );
 
@@ -226,6 +257,7 @@ export function publicSite(
   const siteOf = (req: Request) => `${req.protocol}://${req.get('host')}`;
   router.get(
     '/feed.atom',
+    noQuery,
     cached(
       'application/atom+xml; charset=utf-8',
       async (req) => atomFeed(siteOf(req), await service.recentlyAccepted(), labelsFor(req.language)),
@@ -235,11 +267,13 @@ export function publicSite(
 
   router.get(
     '/cycles',
+    noQuery,
     page(async (req) => ({ view: 'public/cycles', locals: { title: req.t('cycles.title'), ...(await service.listCycles(req.language)) } })),
   );
 
   router.get(
     '/cycles/:slug',
+    noQuery,
     page(async (req) => {
       const slug = String(req.params.slug);
       if (!/^[a-z0-9-]{1,60}$/.test(slug)) throw notFound('reporting cycle');
@@ -250,6 +284,7 @@ export function publicSite(
 
   router.get(
     '/cycles/:slug/report',
+    noQuery,
     page(async (req) => {
       const slug = String(req.params.slug);
       if (!/^[a-z0-9-]{1,60}$/.test(slug)) throw notFound('reporting cycle');

@@ -24,7 +24,7 @@ export const servicesOf = (app: Express): Services => servicesOfApp.get(app)!;
  */
 export function buildTestApp(
   database: { db: Database; url: string },
-  options: { production?: boolean; listen?: boolean; trustProxy?: false | number | string } = {},
+  options: { production?: boolean; listen?: boolean; trustProxy?: false | number | string; metricsToken?: string } = {},
 ) {
   const sessionStore = createSessionStore(database.url, { pruneExpired: false });
   const services = createServices(database.db, {
@@ -49,6 +49,7 @@ export function buildTestApp(
     sessionSecret: 'test-session-secret-that-is-long-enough',
     // Lets tests speak for other client addresses through X-Forwarded-For.
     trustProxy: options.trustProxy ?? 'loopback',
+    metricsToken: options.metricsToken,
   });
   servicesOfApp.set(app, services);
   return app;
