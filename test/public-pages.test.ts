@@ -509,4 +509,66 @@ describe('public transparency pages', () => {
     for (const url of ['/', '/?region=Europe&sort=name', '/actions?q=hotline', '/countries/FR'])
       expect((await request(app).get(url)).status).toBe(200);
   });
+
+  it('lists the four policy targets with their goals at /targets, linked from the navigation', async () => {
+    const response = await request(app).get('/targets');
+    expect(response.status).toBe(200);
+    const $ = cheerio.load(response.text);
+    expect(
+      $('main h2 a')
+        .map((_, link) => $(link).attr('href'))
+        .get(),
+    ).toEqual(['/targets/PT1', '/targets/PT2', '/targets/PT3', '/targets/PT4']);
+    expect($('main').text()).toContain('1.1');
+    expect($('.site-nav a[href="/targets"]')).toHaveLength(1);
+  });
+
+  it('gives every published action a page with its history, says when it is past due and not completed, and hides unpublished ones', async () => {
+    const country = await makeCountry(database.db);
+    const commitments = await makeCycle(database.db, {
+      state: 'closed',
+      kind: 'commitments',
+      opens_on: '2013-01-01',
+      due_on: '2013-06-30',
+      closes_on: '2013-12-31',
+    });
+    const progress = await makeCycle(database.db, {
+      state: 'closed',
+      kind: 'progress',
+      opens_on: '2014-01-01',
+      due_on: '2014-06-30',
+      closes_on: '2014-12-31',
+    });
+    const pledging = await makeReport(database.db, country.code, commitments.id, 'accepted');
+    const action = await makeAction(database.db, pledging, {
+      target_code: 'PT3',
+      goal_code: '3.1',
+      title: unique('Train prosecutors'),
+      due_on: '2014-06-30',
+    });
+    const update = await makeReport(database.db, country.code, progress.id, 'accepted');
+    await makeUpdate(database.db, update, action.id, { status: 'in_progress', percent_complete: 40, narrative: 'Two courses held.' });
+    const later = await makeCycle(database.db, { state: 'open', kind: 'progress' });
+    const draft = await makeReport(database.db, country.code, later.id, 'draft');
+    const unpublished = await makeAction(database.db, draft, { title: unique('Not published') });
+
+    const response = await request(app).get(`/actions/${action.id}`);
+    expect(response.status).toBe(200);
+    const $ = cheerio.load(response.text);
+    expect($('h1').text()).toBe(action.title);
+    expect($('.summary').text()).toContain(country.name);
+    expect($('.summary a[href="/targets/PT3"]')).toHaveLength(1);
+    expect($('.notice').text()).toContain('Due 30 June 2014 — self-reported In progress.');
+    expect($('tbody tr').text()).toContain('Two courses held.');
+    expect($('tbody tr').text()).toContain('40%');
+
+    expect((await request(app).get(`/actions/${unpublished.id}`)).status).toBe(404);
+    expect((await request(app).get('/actions/abc')).status).toBe(404);
+    expect((await request(app).get('/actions/99999999999')).status).toBe(404);
+    const word = action.title.split(' ')[0]!;
+    const search = cheerio.load((await request(app).get(`/actions?q=${encodeURIComponent(word)}`)).text);
+    expect(search(`a[href="/actions/${action.id}"]`).text()).toBe(action.title);
+    const member = cheerio.load((await request(app).get(`/countries/${country.code}`)).text);
+    expect(member(`a[href="/actions/${action.id}"]`)).toHaveLength(1);
+  });
 });

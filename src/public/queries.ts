@@ -292,6 +292,37 @@ export function createPublicQueries(db: Database) {
       return { reports, baseline, pledged, updates, withdrawn, indicators };
     },
 
+    /** One published action (pledged in an accepted report), with its member's name; undefined otherwise. */
+    async findAction(
+      id: number,
+    ): Promise<(PublicActionRow & { country_name: string; pledged_in_cycle_title: string; pledged_at: Date }) | undefined> {
+      return db('public_actions as pa')
+        .join('countries as c', 'c.code', 'pa.country_code')
+        .join('public_reports as pr', 'pr.id', 'pa.pledged_in_report_id')
+        .select('pa.*', 'c.name as country_name', 'pr.cycle_title as pledged_in_cycle_title', 'pr.accepted_at as pledged_at')
+        .where('pa.id', id)
+        .first();
+    },
+
+    /** An action's progress updates in accepted reports, oldest first. */
+    async actionHistory(id: number): Promise<
+      Array<{
+        cycle_slug: string;
+        cycle_title: string;
+        status: string;
+        percent_complete: number | null;
+        narrative: string;
+        accepted_at: Date;
+        text_language: string | null;
+      }>
+    > {
+      return db('action_updates as u')
+        .join('public_reports as pr', 'pr.id', 'u.report_id')
+        .select('pr.cycle_slug', 'pr.cycle_title', 'u.status', 'u.percent_complete', 'u.narrative', 'pr.accepted_at', 'pr.text_language')
+        .where('u.action_id', id)
+        .orderBy([{ column: 'pr.cycle_opens_on' }, { column: 'pr.id' }]);
+    },
+
     /** The members expected to report in a cycle and anyone else with an accepted report in it. */
     async listCycleMembers(cycle: CycleRow): Promise<CycleMemberRow[]> {
       return db('countries as c')

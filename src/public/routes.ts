@@ -219,6 +219,17 @@ export function publicSite(
   );
 
   router.get(
+    '/actions/:id',
+    noQuery,
+    page(async (req) => {
+      const id = String(req.params.id);
+      if (!/^[1-9]\d{0,9}$/.test(id) || Number(id) > 2_147_483_647) throw notFound('action');
+      const data = await service.action(req.language, Number(id));
+      return { view: 'public/action', locals: { title: data.action.title, ...data } };
+    }),
+  );
+
+  router.get(
     '/countries',
     noQuery,
     page(async (req) => ({
@@ -235,6 +246,15 @@ export function publicSite(
       const data = await service.country(req.language, String(req.params.code));
       return { view: 'public/country', locals: { title: data.country.name, ...data } };
     }),
+  );
+
+  router.get(
+    '/targets',
+    noQuery,
+    page(async (req) => ({
+      view: 'public/targets',
+      locals: { title: req.t('targets.title'), ...(await service.listTargets(req.language)) },
+    })),
   );
 
   router.get(

@@ -318,6 +318,49 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       };
     },
 
+    /** A published action: what was pledged, and its history across accepted reports. */
+    async action(language: Language, id: number) {
+      const labels = labelsFor(language);
+      const row = await queries.findAction(id);
+      if (!row) throw notFound('action');
+      const [history, targets] = await Promise.all([queries.actionHistory(id), queries.listTargets()]);
+      const target = targets.find((entry) => entry.code === row.target_code);
+      const today = new Date().toISOString().slice(0, 10);
+      const open = row.latest_status !== 'completed' && row.latest_status !== 'withdrawn';
+      return {
+        action: actionView(row, labels),
+        member: { code: row.country_code, name: labels.country(row.country_code, row.country_name) },
+        target: target ? targetHeading(target, labels) : { code: row.target_code, title: row.target_code, description: '' },
+        pledged: { cycleSlug: row.pledged_in_cycle_slug, cycleTitle: row.pledged_in_cycle_title },
+        // Past its due date and not completed: said plainly, as the member reported it.
+        overdue: row.due_on !== null && row.due_on < today && open,
+        history: history.map((entry) => ({
+          cycleSlug: entry.cycle_slug,
+          cycleTitle: entry.cycle_title,
+          status: { code: entry.status, label: labels.status(entry.status) },
+          share: entry.percent_complete === null ? null : entry.percent_complete / 100,
+          narrative: entry.narrative,
+          acceptedAt: entry.accepted_at,
+          lang: entry.text_language,
+        })),
+      };
+    },
+
+    /** The four policy targets, each with its operational goals and how many published actions serve it. */
+    async listTargets(language: Language) {
+      const labels = labelsFor(language);
+      const [targets, goals, progress] = await Promise.all([queries.listTargets(), queries.listGoals(), queries.listTargetProgress()]);
+      return {
+        targets: targets.map((target) => ({
+          ...targetHeading(target, labels),
+          actions: progress.find((row) => row.code === target.code)?.actions ?? 0,
+          goals: goals
+            .filter((goal) => goal.target_code === target.code)
+            .map((goal) => ({ code: goal.code, text: labels.goal(goal.code, goal.text), confirmed: goal.text_confirmed })),
+        })),
+      };
+    },
+
     async listCycles(language: Language) {
       const labels = labelsFor(language);
       return { cycles: (await queries.listCycles()).map((cycle) => cycleView(cycle, labels)) };

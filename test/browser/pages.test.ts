@@ -26,6 +26,7 @@ const PUBLIC_PAGES = [
   '/cycles/2013-commitments',
   '/cycles/2014-progress',
   '/cycles/2014-progress/report',
+  '/targets',
   '/cycles/2013-commitments/report',
   '/open-data',
   '/open-data/dictionary',
@@ -81,7 +82,13 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     const context = await browser.newContext({ bypassCSP: true, baseURL: server.url });
     const page = await context.newPage();
     const problems: string[] = [];
-    for (const path of PUBLIC_PAGES) problems.push(...(await check(page, path)));
+    // A published action's page, with a history (one of the demo's updated actions).
+    const updated: { action_id: number } = await database
+      .db('action_updates as u')
+      .join('reports as r', 'r.id', 'u.report_id')
+      .where('r.state', 'accepted')
+      .first('u.action_id');
+    for (const path of [...PUBLIC_PAGES, `/actions/${updated.action_id}`]) problems.push(...(await check(page, path)));
     await context.close();
     expect(problems).toEqual([]);
   }, 120_000);
