@@ -69,6 +69,10 @@ export function formatDate(value: unknown, language: Language = 'en'): string {
   return Number.isNaN(date.getTime()) ? '' : dateFormat(language).format(date);
 }
 
+/** A stored percentage (0–100) as the share formatPercent takes; null stays null. */
+export const shareOfPercent = (percent: number | null | undefined): number | null =>
+  percent === null || percent === undefined ? null : percent / 100;
+
 /** A share between 0 and 1 as a whole percentage: "42%", "42 %". */
 export function formatPercent(share: unknown, language: Language = 'en'): string {
   const number = Number(share);

@@ -1,4 +1,5 @@
 import type { CycleRow, TargetRow } from '../db/rows';
+import { shareOfPercent } from '../i18n';
 import type { Labels } from '../i18n/labels';
 import type { CycleContent } from './queries';
 
@@ -36,7 +37,7 @@ export function compiledReport(cycle: CycleRow, content: CycleContent, targets: 
     title: row.title,
     dueOn: row.due_on,
     status: statusOf(row.status),
-    share: row.percent_complete === null ? null : row.percent_complete / 100,
+    share: shareOfPercent(row.percent_complete),
     narrative: row.narrative,
   });
 

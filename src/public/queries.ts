@@ -253,15 +253,10 @@ export function createPublicQueries(db: Database) {
 
     /** Everything the accepted reports of a cycle say: one query per kind of content, each through public_reports. */
     async cycleContent(cycleId: number): Promise<CycleContent> {
-      const inCycle = (alias: string) => db('public_reports as pr').where('pr.cycle_id', cycleId).join('countries as c', 'c.code', alias);
-      const reports = await inCycle('pr.country_code').select(
-        'pr.id',
-        'pr.country_code',
-        'c.name as country_name',
-        'pr.submitted_at',
-        'pr.accepted_at',
-        'pr.text_language',
-      );
+      const reports = await db('public_reports as pr')
+        .join('countries as c', 'c.code', 'pr.country_code')
+        .where('pr.cycle_id', cycleId)
+        .select('pr.id', 'pr.country_code', 'c.name as country_name', 'pr.submitted_at', 'pr.accepted_at', 'pr.text_language');
       const baseline = await db('stocktaking_entries as s')
         .join('public_reports as pr', 'pr.id', 's.report_id')
         .where('pr.cycle_id', cycleId)

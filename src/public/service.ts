@@ -1,5 +1,5 @@
 import { labelsFor, type Labels } from '../i18n/labels';
-import type { Language } from '../i18n';
+import { shareOfPercent, type Language } from '../i18n';
 import { notFound } from '../web/errors';
 import type { DataVersion } from './data-version';
 import { indicatorLine, statusBar } from './charts';
@@ -338,7 +338,7 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
           cycleSlug: entry.cycle_slug,
           cycleTitle: entry.cycle_title,
           status: { code: entry.status, label: labels.status(entry.status) },
-          share: entry.percent_complete === null ? null : entry.percent_complete / 100,
+          share: shareOfPercent(entry.percent_complete),
           narrative: entry.narrative,
           acceptedAt: entry.accepted_at,
           lang: entry.text_language,

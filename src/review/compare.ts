@@ -1,5 +1,6 @@
 import { diffWords } from 'diff';
 import type { UpdateStatus } from '../domain';
+import { shareOfPercent } from '../i18n';
 import type { SubmissionContent } from '../reports/submission';
 
 // What changed between two versions of a report, item by item, for the reviewer: each
@@ -42,8 +43,6 @@ function changedTexts(pairs: Array<[label: string, before: string | undefined, n
     .filter(([, before, now]) => (before ?? '') !== now)
     .map(([label, before, now]) => ({ label, segments: wordDiff(before ?? '', now) }));
 }
-
-const share = (percent: number | null | undefined) => (percent === null || percent === undefined ? null : percent / 100);
 
 const changedFacts = (facts: Fact[]) => facts.filter((fact) => String(fact.before ?? '') !== String(fact.now ?? ''));
 
@@ -123,7 +122,12 @@ export function compareVersions(
       first,
       changedFacts([
         { label: 'msg.compare.status', before: status(before), now: action.withdrawn ? 'status.withdrawn' : status(now) },
-        { label: 'msg.compare.percent', before: share(before?.percent_complete), now: share(now?.percent_complete), format: 'percent' },
+        {
+          label: 'msg.compare.percent',
+          before: shareOfPercent(before?.percent_complete),
+          now: shareOfPercent(now?.percent_complete),
+          format: 'percent',
+        },
       ]),
       first
         ? [{ label: 'msg.compare.narrative', segments: [{ text: now.narrative, change: null }] }]

@@ -170,10 +170,7 @@ export function createReviewService(transaction: Transactor, options: { publicUr
             previousLabel = { message: 'msg.compared.previous_accepted', params: { cycle: accepted.cycle_title } };
           }
         }
-        const labels = labelsFor(language);
-        const indicatorNames = new Map(
-          (await reports.listIndicators()).map((indicator) => [indicator.code, labels.indicatorName(indicator.code, indicator.name)]),
-        );
+        const indicatorNames = await indicatorNamesIn(reports, language);
         const questions = await createQuestionQueries(trx).list(report.id);
         const threadOf = (id: string) => questions.filter((question) => question.item_key === id);
         const items = compareVersions(current, previous, indicatorNames).map((entry) => ({ ...entry, thread: threadOf(entry.id) }));
@@ -315,7 +312,8 @@ export function createReviewService(transaction: Transactor, options: { publicUr
       const sent = decision.outcome === 'returned' ? await questionQueries.sendDrafts(report.id, updated.version) : [];
       if (decision.outcome === 'accepted') await questionQueries.dropDrafts(report.id);
       const current = await contentOf(reports, countryCode, cycle, report);
-      const headings = new Map(itemsOf(current, new Map()).map((entry) => [entry.id, entry.heading]));
+      // Indicators named in the tracker's own (English) wording: the mail goes to each delegate in their language.
+      const headings = new Map(itemsOf(current, await indicatorNamesIn(reports, 'en')).map((entry) => [entry.id, entry.heading]));
       await noticeDecision(
         trx,
         {
@@ -329,6 +327,14 @@ export function createReviewService(transaction: Transactor, options: { publicUr
       return updated;
     });
   }
+}
+
+/** Indicator names by code, in a language (what the comparison and the questions call them). */
+async function indicatorNamesIn(reports: ReportQueries, language: Language): Promise<Map<string, string>> {
+  const labels = labelsFor(language);
+  return new Map(
+    (await reports.listIndicators()).map((indicator) => [indicator.code, labels.indicatorName(indicator.code, indicator.name)]),
+  );
 }
 
 /** A report's content as a submission would freeze it, with the earlier pledges it carries. */
