@@ -33,7 +33,7 @@ const cases: Case[] = [
   { method: 'GET', path: () => '/', action: null, allowed: 200 },
   { method: 'GET', path: () => '/reports', action: 'reports.list', allowed: 200, overrides: { secretariat: 303, admin: 303 } },
   { method: 'GET', path: (f) => `/reports/${f.code}/${f.cycle}`, report: 'draft', action: 'report.view', allowed: 200 },
-  { method: 'GET', path: (f) => `/reports/${f.code}/${f.cycle}/edit`, report: 'draft', action: 'report.view', allowed: 200 },
+  { method: 'GET', path: (f) => `/reports/${f.code}/${f.cycle}/about`, report: 'draft', action: 'report.view', allowed: 200 },
   { method: 'GET', path: () => '/review', action: 'review.decide', allowed: 200 },
   { method: 'GET', path: (f) => `/review/${f.code}/${f.cycle}`, report: 'submitted', action: 'review.decide', allowed: 200 },
   { method: 'GET', path: (f) => `/review/${f.code}/${f.cycle}/accept`, report: 'submitted', action: 'review.decide', allowed: 200 },
@@ -66,7 +66,7 @@ const cases: Case[] = [
     method: 'POST',
     path: (f) => `/reports/${f.code}/${f.cycle}/submit`,
     report: 'complete',
-    body: () => ({ version: 1 }),
+    body: () => ({ version: 1, declaration: 'yes' }),
     action: 'report.submit',
     allowed: 303,
   },
@@ -196,8 +196,10 @@ describe('access matrix: every route for every kind of visitor', () => {
       const state = testCase.report === 'submitted' ? 'submitted' : 'draft';
       const report = await makeReport(database.db, country, cycle.id, state);
       if (testCase.report !== 'draft') {
-        for (const target of ['PT1', 'PT2', 'PT3', 'PT4']) await makeStocktaking(database.db, report.id, target);
+        for (const target of ['PT1', 'PT2', 'PT3', 'PT4'])
+          await makeStocktaking(database.db, report.id, target, target === 'PT1' ? {} : { no_action_reason: 'Covered already' });
         await makeAction(database.db, report);
+        await database.db('reports').where({ id: report.id }).update({ text_language: 'fr' });
       }
     }
     return { code: country, cycle: cycle.slug, userId };

@@ -48,9 +48,9 @@ describe('administration', () => {
         })
       ).status,
     ).toBe(303);
-    expect((await delegate.get(`/reports/${country.code}/${slug}/edit`)).text).toContain('has not opened yet');
+    expect((await delegate.get(`/reports/${country.code}/${slug}`)).text).toContain('has not opened yet');
     expect((await postForm(staff, '/admin/cycles', `/admin/cycles/${slug}/state`, { state: 'open' })).status).toBe(303);
-    expect(cheerio.load((await delegate.get(`/reports/${country.code}/${slug}/edit`)).text)('#lock-reason')).toHaveLength(0);
+    expect(cheerio.load((await delegate.get(`/reports/${country.code}/${slug}`)).text)('#lock-reason')).toHaveLength(0);
     expect(
       (
         await postForm(staff, '/admin/cycles', `/admin/cycles/${slug}`, {
@@ -63,7 +63,7 @@ describe('administration', () => {
     ).toBe(303);
     expect((await database.db('cycles').where({ slug }).first()).due_on).toBe('2040-05-01');
     expect((await postForm(staff, '/admin/cycles', `/admin/cycles/${slug}/state`, { state: 'closed' })).status).toBe(303);
-    expect((await delegate.get(`/reports/${country.code}/${slug}/edit`)).text).toContain('closed on');
+    expect((await delegate.get(`/reports/${country.code}/${slug}`)).text).toContain('closed on');
     expect(await database.db('audit_events').where({ entity: 'cycle', entity_id: slug }).orderBy('id').pluck('verb')).toEqual([
       'cycle.created',
       'cycle.opened',
@@ -169,7 +169,7 @@ describe('administration', () => {
     const delegateUser = await makeUser(database.db, { role: 'delegate', country_code: country.code });
     const delegate = await signIn(app, delegateUser.email);
     const base = `/reports/${country.code}/${cycle.slug}`;
-    await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, 'baseline[PT1][existing]': 'x' });
+    await postForm(delegate, base, `${base}/baseline`, { version: 0, 'baseline[PT1][existing]': 'x' });
 
     const today = new Date().toISOString().slice(0, 10);
     const page = cheerio.load(

@@ -12,7 +12,7 @@ const pledge = (id: number, fields: Partial<SubmissionContent['pledged'][number]
   ...fields,
 });
 
-const empty: SubmissionContent = { baseline: [], pledged: [], withdrawn: [], updates: [], indicators: [] };
+const empty: SubmissionContent = { baseline: [], pledged: [], withdrawn: [], updates: [], indicators: [], summaries: [] };
 const names = new Map([['1.1', 'Victims identified in the ICSE database']]);
 
 describe('what changed between two versions', () => {

@@ -33,10 +33,12 @@ describe('demo data', () => {
     expect(practice).toMatchObject({ state: 'open', kind: 'progress' });
     const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: 'FR' })).email);
     const reports = cheerio.load((await delegate.get('/reports')).text);
-    expect(reports(`a[href="/reports/FR/${PRACTICE_CYCLE}/edit"]`)).toHaveLength(1);
-    const edit = cheerio.load((await delegate.get(`/reports/FR/${PRACTICE_CYCLE}/edit`)).text);
+    expect(reports(`a[href="/reports/FR/${PRACTICE_CYCLE}"]`)).toHaveLength(1);
+    const edit = cheerio.load((await delegate.get(`/reports/FR/${PRACTICE_CYCLE}/progress`)).text);
     expect(edit('#lock-reason')).toHaveLength(0);
-    expect(edit('[id^="updates-a"][id$="-status"]').length).toBeGreaterThan(5);
+    // Open pledges start from the 2014 report; those completed there are listed as closed.
+    expect(edit('[id^="updates-a"][id$="-status"]').length).toBeGreaterThanOrEqual(5);
+    expect(edit('.summary-list__row[id^="carried-"]').length).toBeGreaterThanOrEqual(1);
 
     expect(await loadDemoData(database.db)).toEqual([]);
     expect(await database.db('cycles').where({ slug: PRACTICE_CYCLE })).toHaveLength(1);

@@ -30,7 +30,7 @@ describe('hardening', () => {
     await makeReport(database.db, country.code, cycle.id, 'draft');
     const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
     const base = `/reports/${country.code}/${cycle.slug}`;
-    const response = await postForm(delegate, `${base}/edit`, `${base}/actions`, { version: 1, title: 'Hot\u0000line', target: 'PT4' });
+    const response = await postForm(delegate, base, `${base}/actions`, { version: 1, title: 'Hot\u0000line', target: 'PT4' });
     expect(response.status).toBe(422);
     const $ = cheerio.load(response.text);
     expect($('#new-action-title').val()).toBe('Hotline');

@@ -118,12 +118,12 @@ describe('hostile input', () => {
     const before = await otherCountryDigest();
     const targets: Array<[Agent, string, string]> = [
       [request.agent(app), '/login', '/login'],
-      [delegate, `${base}/edit`, `${base}/baseline`],
-      [delegate, `${base}/edit`, `${base}/actions`],
-      [delegate, `${base}/edit`, `${base}/actions/1`],
-      [delegate, `${base}/edit`, `${base}/updates`],
-      [delegate, `${base}/edit`, `${base}/indicators`],
-      [delegate, `${base}/edit`, `${base}/submit`],
+      [delegate, base, `${base}/baseline`],
+      [delegate, base, `${base}/actions`],
+      [delegate, base, `${base}/actions/1`],
+      [delegate, base, `${base}/updates`],
+      [delegate, base, `${base}/indicators`],
+      [delegate, base, `${base}/submit`],
       [staff, '/review', `/review/${base.split('/')[2]}/${base.split('/')[3]}/return`],
       [staff, '/exports/import', '/exports/import'],
       [admin, '/admin/users', '/admin/users'],
@@ -180,7 +180,7 @@ describe('hostile input', () => {
       const response = await request(app).get(url);
       expect({ url, status: response.status }).toEqual({ url, status: 400 });
     }
-    const token = csrfTokenIn((await delegate.get(`${base}/edit`)).text);
+    const token = csrfTokenIn((await delegate.get(base)).text);
     for (const fields of [
       { title: 'a\u0000b', target: 'PT1' },
       { 'tit\u0000le': 'x', target: 'PT1' },
@@ -195,7 +195,7 @@ describe('hostile input', () => {
   });
 
   it('refuses an oversized body with 413 and a readable page', async () => {
-    const token = csrfTokenIn((await delegate.get(`${base}/edit`)).text);
+    const token = csrfTokenIn((await delegate.get(base)).text);
     const response = await delegate
       .post(`${base}/baseline`)
       .type('form')

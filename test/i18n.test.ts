@@ -99,6 +99,9 @@ describe('the interface in three languages', () => {
       'ui.review_report.flag.',
       'ui.review_report.state.',
       'ui.review_queue.sort.',
+      'ui.workspace.status.',
+      'ui.workspace.confirm.',
+      'ui.workspace.section.',
     ];
     const unused = [...new Set(keys(locale('en')))].filter(
       (key) =>
@@ -300,20 +303,20 @@ describe('the interface in three languages', () => {
     const agent = await signIn(app, delegate.email);
     const base = `/reports/${country.code}/${cycle.slug}`;
 
-    const refused = await postForm(agent, `${base}/edit`, `${base}/language`, { version: 0, text_language: 'xx' });
+    const refused = await postForm(agent, `${base}/about`, `${base}/about`, { version: 0, text_language: 'xx' });
     expect(refused.status).toBe(422);
-    expect(cheerio.load(refused.text)('#language-text_language-error').text()).toContain('Choose a language from the list');
+    expect(cheerio.load(refused.text)('#about-text_language-error').text()).toContain('Choose a language from the list');
     expect(await database.db('reports').where({ country_code: country.code }).first()).toBeUndefined();
 
-    const saved = await postForm(agent, `${base}/edit`, `${base}/language`, { version: 0, text_language: 'de' });
+    const saved = await postForm(agent, `${base}/about`, `${base}/about`, { version: 0, text_language: 'de', contributors: 'Jane Roe' });
     expect(saved.status).toBe(303);
     const report = await database.db('reports').where({ country_code: country.code }).first();
-    expect(report.text_language).toBe('de');
+    expect(report).toMatchObject({ text_language: 'de', contributors: 'Jane Roe' });
     expect(
-      await database.db('audit_events').where({ verb: 'report.language_set', country_code: country.code }).count('* as n').first(),
+      await database.db('audit_events').where({ verb: 'report.about_saved', country_code: country.code }).count('* as n').first(),
     ).toEqual({ n: 1 });
-    const edit = cheerio.load((await agent.get(`${base}/edit`)).text);
-    expect(edit('#language-text_language option[selected]').attr('value')).toBe('de');
+    const edit = cheerio.load((await agent.get(`${base}/about`)).text);
+    expect(edit('#about-text_language option[selected]').attr('value')).toBe('de');
   });
 
   it('tells a delegate what is wrong, what was saved and why a report is locked, in their language', async () => {
@@ -325,7 +328,7 @@ describe('the interface in three languages', () => {
     agent.set('Cookie', 'lang=fr');
     const base = `/reports/${country.code}/${cycle.slug}`;
 
-    const invalid = await postForm(agent, `${base}/edit`, `${base}/actions`, {
+    const invalid = await postForm(agent, base, `${base}/actions`, {
       version: 0,
       title: '',
       target: 'PT9',
@@ -337,13 +340,17 @@ describe('the interface in three languages', () => {
     expect(summary.text()).toContain('Saisissez un titre pour l’action.');
     expect(summary.text()).toContain('Saisissez une date réelle, par exemple 2014-12-31.');
 
-    const saved = await postForm(agent, `${base}/edit`, `${base}/language`, { version: 0, text_language: 'fr' });
+    const saved = await postForm(agent, `${base}/about`, `${base}/about`, { version: 0, text_language: 'fr' });
     const after = cheerio.load((await agent.get(saved.headers.location!)).text);
     expect(after('.flash__text').text()).toBe('Enregistré.');
-    expect(after('#language-text_language option[selected]').text()).toBe('français');
+    expect(
+      cheerio
+        .load((await agent.get(`${base}/about`)).text)('#about-text_language option[selected]')
+        .text(),
+    ).toBe('français');
 
     agent.set('Cookie', 'lang=de');
-    const locked = cheerio.load((await agent.get(`/reports/${country.code}/${closed.slug}/edit`)).text);
+    const locked = cheerio.load((await agent.get(`/reports/${country.code}/${closed.slug}`)).text);
     expect(locked('#lock-reason p').text()).toBe(
       'Dieser Berichtszyklus wurde am 31. Dezember 2030 geschlossen: Berichte können nicht mehr geändert werden.',
     );

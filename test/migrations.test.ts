@@ -17,10 +17,12 @@ const APP_TABLES = [
   'policy_targets',
   'public_data_version',
   'reminders',
+  'report_sections',
   'report_submissions',
   'reports',
   'sessions',
   'stocktaking_entries',
+  'target_summaries',
   'users',
 ];
 

@@ -7,6 +7,9 @@ import { csrfTokenIn, postForm, signIn, type Agent } from './helpers/session';
 
 const fullBaseline = (text: string) =>
   Object.fromEntries(['PT1', 'PT2', 'PT3', 'PT4'].map((target) => [`baseline[${target}][existing]`, `${text} ${target}`]));
+/** No new action under these targets, and why. */
+const noActionUnder = (...targets: string[]) =>
+  Object.fromEntries(targets.map((target) => [`baseline[${target}][no_action_reason]`, `Covered by the ${target} strategy`]));
 
 describe('delegates filing reports', () => {
   const database = useTestDatabase();
@@ -32,19 +35,23 @@ describe('delegates filing reports', () => {
   const version = async (countryCode: string, cycleId: number) =>
     (await database.db('reports').where({ country_code: countryCode, cycle_id: cycleId }).first())?.version ?? 0;
   const save = async (agent: Agent, base: string, path: string, fields: Record<string, unknown>) =>
-    postForm(agent, `${base}/edit`, `${base}/${path}`, fields);
+    postForm(agent, base, `${base}/${path}`, fields);
 
   it('a delegate files a commitments report: baseline for every target, a pledged action, then submits it and it locks', async () => {
     const { country, cycle, agent, base } = await delegateWithOpenCycle();
 
     const list = await agent.get('/reports');
     expect(list.status).toBe(200);
-    expect(cheerio.load(list.text)(`a[href="${base}/edit"]`).text()).toContain('Start');
+    expect(cheerio.load(list.text)(`a[href="${base}"]`).text()).toContain('Start');
 
-    expect((await save(agent, base, 'baseline', { version: 0, ...fullBaseline('Hotline in place') })).status).toBe(303);
+    expect((await save(agent, base, 'about', { version: 0, text_language: 'en', contributors: 'Ministry of Justice' })).status).toBe(303);
+    expect(
+      (await save(agent, base, 'baseline', { version: 1, ...fullBaseline('Hotline in place'), ...noActionUnder('PT1', 'PT3', 'PT4') }))
+        .status,
+    ).toBe(303);
     const title = unique('Train prosecutors');
     const added = await save(agent, base, 'actions', {
-      version: 1,
+      version: 2,
       title,
       target: 'PT2',
       goal: '2.1',
@@ -54,12 +61,15 @@ describe('delegates filing reports', () => {
     });
     expect(added.status).toBe(303);
 
-    const submitted = await save(agent, base, 'submit', { version: 2 });
+    const undeclared = await save(agent, base, 'submit', { version: 3 });
+    expect(undeclared.status).toBe(422);
+    expect(cheerio.load(undeclared.text)('#submit-declaration-error').text()).toContain('on behalf of');
+    const submitted = await save(agent, base, 'submit', { version: 3, declaration: 'yes' });
     expect(submitted.status).toBe(303);
     expect(submitted.headers.location).toBe(base);
 
     const report = await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first();
-    expect(report).toMatchObject({ state: 'submitted', version: 3 });
+    expect(report).toMatchObject({ state: 'submitted', version: 4 });
     const submission = await database.db('report_submissions').where({ report_id: report.id }).first();
     expect(submission).toMatchObject({ number: 1, late: false });
     expect(submission.content.pledged[0]).toMatchObject({ title, target_code: 'PT2', goal_code: '2.1', due_on: '2031-06-30' });
@@ -67,10 +77,10 @@ describe('delegates filing reports', () => {
       expect.arrayContaining(['report.baseline_saved', 'action.pledged', 'report.submitted']),
     );
 
-    const page = cheerio.load((await agent.get(`${base}/edit`)).text);
+    const page = cheerio.load((await agent.get(base)).text);
     expect(page('#lock-reason').text()).toContain('waiting for the secretariat');
     expect(page('form[action$="/baseline"]')).toHaveLength(0);
-    const refused = await save(agent, `/reports/${country.code}/${cycle.slug}`, 'baseline', { version: 3, ...fullBaseline('Changed') });
+    const refused = await save(agent, `/reports/${country.code}/${cycle.slug}`, 'baseline', { version: 4, ...fullBaseline('Changed') });
     expect(refused.status).toBe(409);
     expect(await database.db('stocktaking_entries').where({ report_id: report.id }).pluck('existing_measures')).toContain(
       'Hotline in place PT1',
@@ -81,15 +91,23 @@ describe('delegates filing reports', () => {
     const { country, cycle, agent, base } = await delegateWithOpenCycle();
     await save(agent, base, 'baseline', { version: 0, 'baseline[PT1][existing]': 'Police unit' });
 
-    const response = await save(agent, base, 'submit', { version: 1 });
+    const response = await save(agent, base, 'submit', { version: 1, declaration: 'yes' });
 
     expect(response.status).toBe(422);
     const $ = cheerio.load(response.text);
     const links = $('.error-summary a')
       .map((_, link) => $(link).attr('href'))
       .get();
-    expect(links).toEqual(['#baseline-PT2-existing', '#baseline-PT3-existing', '#baseline-PT4-existing', '#new-action-title']);
-    for (const link of links) expect($(link)).toHaveLength(1);
+    expect(links).toEqual([
+      `${base}/about#about-text_language`,
+      ...['PT2', 'PT3', 'PT4'].map((target) => `${base}/stocktaking/${target}#baseline-${target}-existing`),
+      ...['PT1', 'PT2', 'PT3', 'PT4'].map((target) => `${base}/actions#target-${target}`),
+    ]);
+    // Each link leads to a page with that field.
+    for (const link of links) {
+      const [path, id] = link.split('#') as [string, string];
+      expect(cheerio.load((await agent.get(path)).text)(`#${id}`)).toHaveLength(1);
+    }
     expect((await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first()).state).toBe('draft');
   });
 
@@ -145,7 +163,7 @@ describe('delegates filing reports', () => {
   it('two saves from the same version at the same moment: one wins, the other gets 409, nothing is lost silently', async () => {
     const { country, cycle, agent, base } = await delegateWithOpenCycle();
     await save(agent, base, 'baseline', { version: 0, ...fullBaseline('Start') });
-    const token = csrfTokenIn((await agent.get(`${base}/edit`)).text);
+    const token = csrfTokenIn((await agent.get(base)).text);
 
     const results = await Promise.all(
       ['Alice', 'Bob'].map((who) =>
@@ -180,27 +198,42 @@ describe('delegates filing reports', () => {
     const kept = await makeAction(database.db, accepted, { target_code: 'PT1' });
     const dropped = await makeAction(database.db, accepted, { target_code: 'PT3' });
 
+    const others = (await database.db('indicators').pluck('code')).filter((code) => code !== 'victims_identified');
     await save(agent, base, 'indicators', {
       version: 0,
       'indicators[victims_identified][value]': '150',
       'indicators[victims_identified][note]': 'Police',
+      // The others: "not available", with the reason.
+      ...Object.fromEntries(
+        others.flatMap((code) => [
+          [`indicators[${code}][unavailable]`, 'yes'],
+          [`indicators[${code}][note]`, 'Not collected'],
+        ]),
+      ),
     });
-    const incomplete = await save(agent, base, 'submit', { version: 1 });
+    await save(agent, base, 'about', { version: 1, text_language: 'fr' });
+    await save(
+      agent,
+      base,
+      'summaries',
+      Object.fromEntries([['version', 2], ...['PT1', 'PT2', 'PT3', 'PT4'].map((t) => [`summaries[${t}]`, `Moved ${t}`])]),
+    );
+    const incomplete = await save(agent, base, 'submit', { version: 3, declaration: 'yes' });
     expect(incomplete.status).toBe(422);
     expect(
       cheerio
         .load(incomplete.text)('.error-summary a')
         .map((_, link) => cheerio.load(incomplete.text)(link).attr('href'))
         .get(),
-    ).toEqual([`#updates-a${kept.id}-status`, `#updates-a${dropped.id}-status`]);
+    ).toEqual([`${base}/progress#updates-a${kept.id}-status`, `${base}/progress#updates-a${dropped.id}-status`]);
 
-    const noReason = await save(agent, base, `actions/${dropped.id}/withdraw`, { version: 1, reason: ' ' });
+    const noReason = await save(agent, base, `actions/${dropped.id}/withdraw`, { version: 3, reason: ' ' });
     expect(noReason.status).toBe(422);
     expect(
-      (await save(agent, base, `actions/${dropped.id}/withdraw`, { version: 1, reason: 'Merged into the national strategy' })).status,
+      (await save(agent, base, `actions/${dropped.id}/withdraw`, { version: 3, reason: 'Merged into the national strategy' })).status,
     ).toBe(303);
     const badPercent = await save(agent, base, 'updates', {
-      version: 2,
+      version: 4,
       [`updates[a${kept.id}][status]`]: 'completed',
       [`updates[a${kept.id}][percent]`]: '40',
       [`updates[a${kept.id}][narrative]`]: 'Done',
@@ -210,14 +243,14 @@ describe('delegates filing reports', () => {
     expect(
       (
         await save(agent, base, 'updates', {
-          version: 2,
+          version: 4,
           [`updates[a${kept.id}][status]`]: 'completed',
           [`updates[a${kept.id}][percent]`]: '',
           [`updates[a${kept.id}][narrative]`]: 'Done',
         })
       ).status,
     ).toBe(303);
-    expect((await save(agent, base, 'submit', { version: 3 })).status).toBe(303);
+    expect((await save(agent, base, 'submit', { version: 5, declaration: 'yes' })).status).toBe(303);
 
     const report = await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first();
     expect(report.state).toBe('submitted');
@@ -228,7 +261,9 @@ describe('delegates filing reports', () => {
       withdrawn_in_report_id: report.id,
       withdrawal_reason: 'Merged into the national strategy',
     });
-    expect(await database.db('indicator_values').where({ report_id: report.id }).first()).toMatchObject({
+    expect(
+      await database.db('indicator_values').where({ report_id: report.id, indicator_code: 'victims_identified' }).first(),
+    ).toMatchObject({
       indicator_code: 'victims_identified',
       value: 150,
     });
@@ -244,10 +279,10 @@ describe('delegates filing reports', () => {
     ] as const) {
       const cycle = await makeCycle(database.db, { state });
       const base = `/reports/${country.code}/${cycle.slug}`;
-      const page = await agent.get(`${base}/edit`);
+      const page = await agent.get(base);
       expect(page.status).toBe(200);
       expect(cheerio.load(page.text)('#lock-reason').text()).toContain(reason);
-      const refused = await postForm(agent, `${base}/edit`, `${base}/baseline`, { version: 0, ...fullBaseline('x') });
+      const refused = await postForm(agent, base, `${base}/baseline`, { version: 0, ...fullBaseline('x') });
       expect(refused.status).toBe(409);
       expect(refused.text).toContain(reason);
       expect(await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id })).toHaveLength(0);
@@ -261,7 +296,7 @@ describe('delegates filing reports', () => {
     const staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
 
     expect((await staff.get(base)).status).toBe(200);
-    const refused = await postForm(staff, base, `${base}/submit`, { version: 2 });
+    const refused = await postForm(staff, base, `${base}/submit`, { version: 2, declaration: 'yes' });
     expect(refused.status).toBe(403);
     expect((await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first()).state).toBe('draft');
   });

@@ -6,6 +6,10 @@ import { useTestDatabase } from './helpers/database';
 import { makeCountry, makeCycle, makeReport, makeUser, unique } from './helpers/factories';
 import { csrfTokenIn, postForm, signIn, type Agent } from './helpers/session';
 
+/** No new action under these targets, and why. */
+const noActionUnder = (...targets: string[]) =>
+  Object.fromEntries(targets.map((target) => [`baseline[${target}][no_action_reason]`, `Covered by the ${target} strategy`]));
+
 describe('the secretariat reviewing reports', () => {
   const database = useTestDatabase();
   let app: Express;
@@ -27,10 +31,11 @@ describe('the secretariat reviewing reports', () => {
     const baseline = Object.fromEntries(
       ['PT1', 'PT2', 'PT3', 'PT4'].map((target) => [`baseline[${target}][existing]`, unique(`Measures ${target}`)]),
     );
-    await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, ...baseline });
+    await postForm(delegate, base, `${base}/baseline`, { version: 0, ...baseline, ...noActionUnder('PT1', 'PT2', 'PT4') });
+    await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).update({ text_language: 'en' });
     const title = unique('Pledged action');
-    await postForm(delegate, `${base}/edit`, `${base}/actions`, { version: 1, title, target: 'PT3', goal: '3.1' });
-    const submitted = await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: 2 });
+    await postForm(delegate, base, `${base}/actions`, { version: 1, title, target: 'PT3', goal: '3.1' });
+    const submitted = await postForm(delegate, base, `${base}/submit`, { version: 2, declaration: 'yes' });
     if (submitted.status !== 303) throw new Error(`submit failed: ${submitted.status}`);
     const staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
     return { country, cycle, delegate, staff, base, title, review: `/review/${country.code}/${cycle.slug}` };
@@ -87,22 +92,19 @@ describe('the secretariat reviewing reports', () => {
     expect((await postForm(staff, review, `${review}/return`, { version: 3, comment })).status).toBe(303);
     expect(await reportRow(country.code, cycle.id)).toMatchObject({ state: 'returned', review_comment: comment });
 
-    const edit = cheerio.load((await delegate.get(`${base}/edit`)).text);
+    const edit = cheerio.load((await delegate.get(base)).text);
     expect(edit('#review-comment').text()).toContain(comment);
-    const fixed = Object.fromEntries(
-      ['PT1', 'PT2', 'PT3'].map((target) => [`baseline[${target}][existing]`, edit(`#baseline-${target}-existing`).text()]),
-    );
     expect(
       (
-        await postForm(delegate, `${base}/edit`, `${base}/baseline`, {
+        await postForm(delegate, `${base}/stocktaking/PT4`, `${base}/baseline`, {
           version: 4,
-          ...fixed,
           'baseline[PT4][existing]': 'A hotline since 2010',
+          ...noActionUnder('PT4'),
         })
       ).status,
     ).toBe(303);
     expect((await reportRow(country.code, cycle.id)).state).toBe('draft');
-    expect((await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: 5 })).status).toBe(303);
+    expect((await postForm(delegate, base, `${base}/submit`, { version: 5, declaration: 'yes' })).status).toBe(303);
 
     const reviewPage = cheerio.load((await staff.get(review)).text);
     // Only PT4 changed: its text as word differences; the other baselines listed as unchanged.
@@ -162,11 +164,14 @@ describe('the secretariat reviewing reports', () => {
     const delegate: Agent = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
     const base = `/reports/${country.code}/${cycle.slug}`;
     const baseline = Object.fromEntries(['PT1', 'PT2', 'PT3', 'PT4'].map((target) => [`baseline[${target}][existing]`, 'In place']));
-    await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, ...baseline });
-    await postForm(delegate, `${base}/edit`, `${base}/actions`, { version: 1, title: 'An action', target: 'PT1' });
-    const token = csrfTokenIn((await delegate.get(`${base}/edit`)).text);
+    await postForm(delegate, base, `${base}/baseline`, { version: 0, ...baseline, ...noActionUnder('PT2', 'PT3', 'PT4') });
+    await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).update({ text_language: 'en' });
+    await postForm(delegate, base, `${base}/actions`, { version: 1, title: 'An action', target: 'PT1' });
+    const token = csrfTokenIn((await delegate.get(base)).text);
 
-    const results = await Promise.all([1, 2, 3].map(() => delegate.post(`${base}/submit`).type('form').send({ _csrf: token, version: 2 })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => delegate.post(`${base}/submit`).type('form').send({ _csrf: token, version: 2, declaration: 'yes' })),
+    );
 
     expect(results.map((result) => result.status).sort()).toEqual([303, 409, 409]);
     const report = await reportRow(country.code, cycle.id);
@@ -281,7 +286,7 @@ describe('the secretariat reviewing reports', () => {
     expect((await postForm(staff, review, `${review}/questions`, { item: 'baseline-PT4', question: asked[0] })).status).toBe(303);
     expect((await postForm(staff, review, `${review}/questions`, { item: `action-${action.id}`, question: asked[1] })).status).toBe(303);
     // Drafts: the delegates see nothing yet.
-    expect((await delegate.get(`${base}/edit`)).text).not.toContain(asked[0]);
+    expect((await delegate.get(base)).text).not.toContain(asked[0]);
 
     const delegateRow = await database.db('users').where({ role: 'delegate', country_code: country.code }).first();
     expect((await postForm(staff, `${review}/return`, `${review}/return`, { version: 3, comment: 'See the two questions.' })).status).toBe(
@@ -291,36 +296,39 @@ describe('the secretariat reviewing reports', () => {
     expect(mail.body_text).toContain(`> Baseline, PT4: ${asked[0]}`);
     expect(mail.body_text).toContain(`> Pledge “${title}”: ${asked[1]}`);
 
-    const edit = cheerio.load((await delegate.get(`${base}/edit`)).text);
-    expect(edit('#questions .question')).toHaveLength(2);
-    expect(edit('#questions a[href="#baseline-PT4-existing"]').text()).toBe('Baseline, PT4');
-    expect(edit('#baseline-PT4-existing').closest('fieldset').find('.question--beside').text()).toContain(asked[0]);
+    expect(
+      cheerio
+        .load((await delegate.get(base)).text)('#questions')
+        .text(),
+    ).toContain('2 questions from the secretariat');
+    const edit = cheerio.load((await delegate.get(`${base}/questions`)).text);
+    expect(edit('.question')).toHaveLength(2);
+    expect(edit(`.question a[href="${base}/stocktaking/PT4#baseline-PT4-existing"]`).text()).toBe('Baseline, PT4');
+    const pt4Page = cheerio.load((await delegate.get(`${base}/stocktaking/PT4`)).text);
+    expect(pt4Page('.question--beside').text()).toContain(asked[0]);
     const [first, second] = await database
       .db('item_questions')
       .where({ report_id: (await reportRow(country.code, cycle.id)).id })
       .orderBy('id');
     const answerUrl = (id: number) => `${base}/questions/${id}`;
-    const empty = await postForm(delegate, `${base}/edit`, answerUrl(first.id), { answer: '   ' });
+    const empty = await postForm(delegate, base, answerUrl(first.id), { answer: '   ' });
     expect(empty.status).toBe(422);
     expect(cheerio.load(empty.text)(`#question-${first.id}-answer-error`).text()).toContain('Write the answer.');
-    const answered = await postForm(delegate, `${base}/edit`, answerUrl(first.id), { answer: 'The national police, since 2010.' });
+    const answered = await postForm(delegate, base, answerUrl(first.id), { answer: 'The national police, since 2010.' });
     expect(answered.status).toBe(303);
-    expect(answered.headers.location).toBe(`${base}/edit#question-${first.id}`);
+    expect(answered.headers.location).toBe(`${base}/questions#question-${first.id}`);
     const stranger = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: 'FR' })).email);
     expect((await postForm(stranger, '/reports', answerUrl(second.id), { answer: 'Not mine' })).status).toBe(404);
 
     // The delegate changes PT4 and submits again: the review shows question, answer and change together.
-    const form = cheerio.load((await delegate.get(`${base}/edit`)).text);
-    const fields = Object.fromEntries(
-      ['PT1', 'PT2', 'PT3'].map((target) => [`baseline[${target}][existing]`, form(`#baseline-${target}-existing`).text()]),
-    );
-    const version = Number(form('#baseline input[name="version"]').val());
-    await postForm(delegate, `${base}/edit`, `${base}/baseline`, {
+    const form = cheerio.load((await delegate.get(`${base}/stocktaking/PT4`)).text);
+    const version = Number(form('input[name="version"]').val());
+    await postForm(delegate, base, `${base}/baseline`, {
       version,
-      ...fields,
       'baseline[PT4][existing]': 'A hotline run by the national police',
+      ...noActionUnder('PT4'),
     });
-    expect((await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: version + 1 })).status).toBe(303);
+    expect((await postForm(delegate, base, `${base}/submit`, { version: version + 1, declaration: 'yes' })).status).toBe(303);
     const again = cheerio.load((await staff.get(review)).text);
     const pt4 = again('#change-baseline-PT4');
     expect(pt4.find('ins').text()).toContain('run by the national police');

@@ -20,7 +20,8 @@ const payload = PAYLOADS.join(' ');
 /** The page runs nothing: no script element, no event-handler attribute, no javascript: link. */
 function expectInert(html: string, where: string) {
   const $ = cheerio.load(html);
-  expect({ where, scripts: $('script').length }).toEqual({ where, scripts: 0 });
+  // The only scripts are the service's own files (the session timeout warning).
+  expect({ where, scripts: $('script:not([src^="/static/"])').length }).toEqual({ where, scripts: 0 });
   const handlers = $('*').filter((_, element) =>
     Object.keys((element as unknown as { attribs?: Record<string, string> }).attribs ?? {}).some((name) => name.startsWith('on')),
   );
@@ -60,10 +61,12 @@ describe('hostile input', () => {
         [`baseline[${target}][gaps]`, payload],
       ]),
     );
-    expect((await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, ...baseline })).status).toBe(303);
+    const noActionUnder = Object.fromEntries(['PT2', 'PT3', 'PT4'].map((target) => [`baseline[${target}][no_action_reason]`, payload]));
+    expect((await postForm(delegate, base, `${base}/baseline`, { version: 0, ...baseline, ...noActionUnder })).status).toBe(303);
+    await database.db('reports').where({ country_code: country.code }).update({ text_language: 'en' });
     expect(
       (
-        await postForm(delegate, `${base}/edit`, `${base}/actions`, {
+        await postForm(delegate, base, `${base}/actions`, {
           version: 1,
           title: payload,
           target: 'PT1',
@@ -74,14 +77,14 @@ describe('hostile input', () => {
     ).toBe(303);
     expect(
       (
-        await postForm(delegate, `${base}/edit`, `${base}/indicators`, {
+        await postForm(delegate, base, `${base}/indicators`, {
           version: 2,
           'indicators[victims_identified][value]': '12',
           'indicators[victims_identified][note]': payload,
         })
       ).status,
     ).toBe(303);
-    expect((await postForm(delegate, `${base}/edit`, `${base}/submit`, { version: 3 })).status).toBe(303);
+    expect((await postForm(delegate, base, `${base}/submit`, { version: 3, declaration: 'yes' })).status).toBe(303);
     const review = `/review/${country.code}/${commitments.slug}`;
     expect((await postForm(staff, review, `${review}/return`, { version: 4, comment: payload })).status).toBe(303);
 
@@ -104,7 +107,7 @@ describe('hostile input', () => {
     const progressBase = `/reports/${country.code}/${progressCycle.slug}`;
     expect(
       (
-        await postForm(delegate, `${progressBase}/edit`, `${progressBase}/updates`, {
+        await postForm(delegate, progressBase, `${progressBase}/updates`, {
           version: 0,
           [`updates[a${action.id}][status]`]: 'in_progress',
           [`updates[a${action.id}][narrative]`]: payload,
@@ -114,7 +117,7 @@ describe('hostile input', () => {
     const withdrawnAction = await makeAction(database.db, pledged, { title: `Second ${unique('a')}` });
     expect(
       (
-        await postForm(delegate, `${progressBase}/edit`, `${progressBase}/actions/${withdrawnAction.id}/withdraw`, {
+        await postForm(delegate, progressBase, `${progressBase}/actions/${withdrawnAction.id}/withdraw`, {
           version: 1,
           reason: payload,
         })
@@ -125,8 +128,22 @@ describe('hostile input', () => {
       .where({ country_code: country.code, cycle_id: progressCycle.id })
       .update({ state: 'accepted', submitted_at: new Date(), reviewed_at: new Date() });
 
+    const pledgedId = (await database.db('actions').where({ country_code: country.code }).first()).id as number;
     const pages: Array<[string, request.Response]> = [
-      ['edit', await delegate.get(`${base}/edit`)],
+      ['task list', await delegate.get(base)],
+      ...(await Promise.all(
+        [
+          'about',
+          'stocktaking/PT1',
+          'stocktaking/PT2',
+          'actions',
+          `actions/${pledgedId}`,
+          `actions/${pledgedId}/remove`,
+          'indicators',
+          'check',
+          'questions',
+        ].map(async (section) => [section, await delegate.get(`${base}/${section}`)] as [string, request.Response]),
+      )),
       ['report', await delegate.get(base)],
       ['progress report', await delegate.get(progressBase)],
       ['delegate list', await delegate.get('/reports')],
@@ -158,7 +175,7 @@ describe('hostile input', () => {
     const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
     const other = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
     const base = `/reports/${country.code}/${cycle.slug}`;
-    const othersToken = csrfTokenIn((await other.get(`${base}/edit`)).text);
+    const othersToken = csrfTokenIn((await other.get(base)).text);
     const fields = { version: 0, 'baseline[PT1][existing]': 'Forged' };
 
     const responses = [
@@ -189,7 +206,7 @@ describe('hostile input', () => {
     const delegateUser = await makeUser(database.db, { role: 'delegate', country_code: country.code });
     const delegate = await signIn(app, delegateUser.email);
     const base = `/reports/${country.code}/${cycle.slug}`;
-    await postForm(delegate, `${base}/edit`, `${base}/actions`, { version: 0, title: 'Kept', target: 'PT1' });
+    await postForm(delegate, base, `${base}/actions`, { version: 0, title: 'Kept', target: 'PT1' });
 
     const attempts = [
       ['baseline', { version: 1, 'baseline[PT1][existing]': 'x', state: 'accepted' }],
@@ -200,7 +217,7 @@ describe('hostile input', () => {
       ['submit', { version: 1, state: 'accepted' }],
     ] as const;
     for (const [path, fields] of attempts) {
-      const response = await postForm(delegate, `${base}/edit`, `${base}/${path}`, fields);
+      const response = await postForm(delegate, base, `${base}/${path}`, fields);
       expect({ path, fields, status: response.status }).toEqual({ path, fields, status: 422 });
     }
     const admin = await signIn(app, (await makeUser(database.db, { role: 'admin' })).email);
@@ -237,14 +254,14 @@ describe('hostile input', () => {
     const theirAction = await makeAction(database.db, theirReport, { title: 'Theirs' });
     const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: mine.code })).email);
     const base = `/reports/${mine.code}/${cycle.slug}`;
-    await postForm(delegate, `${base}/edit`, `${base}/baseline`, { version: 0, 'baseline[PT1][existing]': 'x' });
+    await postForm(delegate, base, `${base}/baseline`, { version: 0, 'baseline[PT1][existing]': 'x' });
 
-    const edit = await postForm(delegate, `${base}/edit`, `${base}/actions/${theirAction.id}`, {
+    const edit = await postForm(delegate, base, `${base}/actions/${theirAction.id}`, {
       version: 1,
       title: 'Hijacked',
       target: 'PT1',
     });
-    const remove = await postForm(delegate, `${base}/edit`, `${base}/actions/${theirAction.id}/remove`, { version: 1 });
+    const remove = await postForm(delegate, base, `${base}/actions/${theirAction.id}/remove`, { version: 1 });
 
     expect([edit.status, remove.status]).toEqual([404, 404]);
     expect(await database.db('actions').where({ id: theirAction.id }).first()).toMatchObject({ title: 'Theirs' });

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Role } from '../domain';
 import { navigationFor } from './policy';
+import { IDLE_TIMEOUT_MINUTES } from './unsaved';
 
 export type CurrentUser = {
   id: number;
@@ -13,11 +14,12 @@ export type CurrentUser = {
 export type CurrentUserLookup = (id: number) => Promise<CurrentUser | undefined>;
 
 /** Hours after sign-in when a session ends however active it is. */
-const ABSOLUTE_SESSION_HOURS = 12;
+export const ABSOLUTE_SESSION_HOURS = 12;
 
 /**
  * Loads the signed-in user from the database on every request, so a deactivated user or
- * a changed role takes effect at once. Ends the session past the absolute timeout.
+ * a changed role takes effect at once. Ends the session past the absolute timeout, and
+ * the sign-in (not the session: see ./unsaved) after IDLE_TIMEOUT_MINUTES without a request.
  */
 export function loadCurrentUser(findActiveUser: CurrentUserLookup): RequestHandler {
   return async (req, res, next) => {
@@ -26,7 +28,15 @@ export function loadCurrentUser(findActiveUser: CurrentUserLookup): RequestHandl
       next();
       return;
     }
-    const expired = !signedInAt || Date.now() - signedInAt > ABSOLUTE_SESSION_HOURS * 3600_000;
+    const now = Date.now();
+    if (now - (req.session.lastSeenAt ?? signedInAt ?? 0) > IDLE_TIMEOUT_MINUTES * 60_000) {
+      delete req.session.userId;
+      delete req.session.signedInAt;
+      req.session.formerUserId = userId;
+      next();
+      return;
+    }
+    const expired = !signedInAt || now - signedInAt > ABSOLUTE_SESSION_HOURS * 3600_000;
     const user = expired ? undefined : await findActiveUser(userId);
     if (!user) {
       await new Promise<void>((resolve) =>
@@ -38,6 +48,9 @@ export function loadCurrentUser(findActiveUser: CurrentUserLookup): RequestHandl
       return;
     }
     req.user = user;
+    req.session.lastSeenAt = now;
+    // Without JavaScript the page says when the sign-in ends; with it, a dialog warns first.
+    res.locals.sessionEndsAt = new Date(now + IDLE_TIMEOUT_MINUTES * 60_000);
     res.locals.currentUser = user;
     res.locals.nav = navigationFor(user);
     // Pages for a signed-in user are personal: never cache them anywhere.

@@ -1,18 +1,20 @@
 import type { Request, RequestHandler } from 'express';
 import type { CurrentUser } from './current-user';
 import { authorize, roleAllows, type PolicyAction } from './policy';
+import { keepUnsavedForm } from './unsaved';
 
 /**
  * A route guard from the access policy: anonymous visitors are sent to sign in (and come
  * back here afterwards), a role the policy refuses gets 403. Country-scoped actions are
- * checked again, with the country, by the service.
+ * checked again, with the country, by the service. A form posted after the idle timeout
+ * is kept for its user, who comes back to it after signing in again.
  */
 export const allow =
   (action: PolicyAction): RequestHandler =>
   (req, res, next) => {
     if (!req.user) {
-      const back = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
-      res.redirect(303, `/login${back}`);
+      const back = req.method === 'GET' ? req.originalUrl : keepUnsavedForm(req);
+      res.redirect(303, back ? `/login?next=${encodeURIComponent(back)}${req.method === 'GET' ? '' : '&kept=1'}` : '/login');
       return;
     }
     if (!roleAllows(req.user, action)) authorize(req.user, action);

@@ -7,6 +7,7 @@ import { homePath } from './policy';
 import type { AuthService } from './service';
 import { newPasswordSchema, PASSWORD_RESET, passwordResetRequestSchema, setPasswordSchema, signInSchema } from './service';
 import { SESSION_COOKIE } from './session';
+import { IDLE_TIMEOUT_MINUTES, unsavedFor } from './unsaved';
 
 const context = (req: Request) => ({ ipAddress: req.ip ?? null, language: req.language });
 
@@ -18,6 +19,8 @@ export function authRoutes(auth: AuthService): Router {
       title: req.t('msg.sign_in'),
       csrfToken: formToken(req),
       next: safeNextPath(redisplay ? redisplay.values.next : req.query.next),
+      // Signed out for inactivity while a form was being sent: what was typed is kept.
+      kept: req.query.kept === '1',
       values: { email: text(redisplay?.values.email) ?? '' },
       errors: redisplay?.errors ?? [],
       fieldErrors: fieldErrors(redisplay?.errors ?? []),
@@ -41,15 +44,30 @@ export function authRoutes(auth: AuthService): Router {
       run: (req, input) => auth.signIn(input.email, input.password, context(req)),
       redisplay: renderLogin,
       done: async (req, user) => {
-        // A new session id at sign-in, so a session id planted before cannot be used after.
+        // A new session id at sign-in, so a session id planted before cannot be used after;
+        // a form kept after the idle timeout comes along only for the same user.
+        const unsaved = unsavedFor(req, user.id);
         await promisify(req.session.regenerate.bind(req.session))();
         req.session.userId = user.id;
         req.session.signedInAt = Date.now();
+        req.session.lastSeenAt = Date.now();
+        if (unsaved) req.session.unsaved = unsaved;
         await promisify(req.session.save.bind(req.session))();
         return { url: safeNextPath(formFields(req).next) ?? homePath(user) };
       },
     }),
   );
+
+  // "Stay signed in" (the timeout warning): any request renews the sign-in; this one says until when.
+  router.post('/session/keep-alive', (req, res) => {
+    if (!req.user || req.session.lastSeenAt === undefined) {
+      res.status(401).json({ error: 'signed_out' });
+      return;
+    }
+    const endsAt = new Date(req.session.lastSeenAt + IDLE_TIMEOUT_MINUTES * 60_000);
+    if (req.accepts(['html', 'json']) === 'json') res.json({ endsAt: endsAt.toISOString() });
+    else res.redirect(303, safeNextPath((req.body as Record<string, unknown> | undefined)?.next) ?? homePath(req.user));
+  });
 
   router.post(
     '/logout',

@@ -2,7 +2,8 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import type { RequestHandler } from 'express';
 
-const IDLE_TIMEOUT_MINUTES = 30;
+import { ABSOLUTE_SESSION_HOURS } from './current-user';
+
 export const SESSION_COOKIE = 'alliance.sid';
 
 export type SessionStore = session.Store & { close?: () => void };
@@ -19,9 +20,10 @@ export function createSessionStore(connectionString: string, options: { pruneExp
 }
 
 /**
- * The session cookie: HttpOnly, SameSite=Lax, Secure in production; it expires after
- * IDLE_TIMEOUT_MINUTES without a request (rolling), and nothing is stored for a visitor
- * until something needs to be (a CSRF token, a sign-in).
+ * The session cookie: HttpOnly, SameSite=Lax, Secure in production. It lasts as long as
+ * a sign-in may (rolling); the idle timeout ends the sign-in, not the session, so a form
+ * posted after it is kept (./unsaved). Nothing is stored for a visitor until something
+ * needs to be (a CSRF token, a sign-in).
  */
 export function sessionMiddleware(store: SessionStore, secret: string, production: boolean): RequestHandler {
   return session({
@@ -33,6 +35,6 @@ export function sessionMiddleware(store: SessionStore, secret: string, productio
     rolling: true,
     // Whether the connection is HTTPS comes from Express' one trust proxy setting (req.secure),
     // so X-Forwarded-Proto counts only from a trusted proxy.
-    cookie: { httpOnly: true, sameSite: 'lax', secure: production, maxAge: IDLE_TIMEOUT_MINUTES * 60_000, path: '/' },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: production, maxAge: ABSOLUTE_SESSION_HOURS * 3600_000, path: '/' },
   });
 }

@@ -36,6 +36,8 @@ export type ReportRow = {
   updated_at: Date;
   /** ISO 639 code of the language its texts are written in; null when not stated. */
   text_language: string | null;
+  /** The officials who contributed, as the delegate wrote them. */
+  contributors: string;
 };
 
 export type StocktakingRow = { target_code: TargetCode; existing_measures: string; gaps: string };
@@ -59,7 +61,8 @@ export type ActionRow = ActionFields & {
 };
 
 export type UpdateRow = { action_id: number; status: UpdateStatus; percent_complete: number | null; narrative: string };
-export type IndicatorValueRow = { indicator_code: string; value: number; note: string };
+/** An indicator's value in a report; null is "not available", with the reason as the note. */
+export type IndicatorValueRow = { indicator_code: string; value: number | null; note: string };
 export type IndicatorRow = { code: string; name: string; unit: string };
 export type TargetRow = { code: TargetCode; position: number; title: string; description: string };
 export type GoalRow = { code: string; target_code: TargetCode; text: string; text_confirmed: boolean };

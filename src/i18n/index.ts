@@ -69,6 +69,30 @@ export function formatDate(value: unknown, language: Language = 'en'): string {
   return Number.isNaN(date.getTime()) ? '' : dateFormat(language).format(date);
 }
 
+/** Formats an instant's time in UTC, saying so; with `withDate`, its day too. */
+const instantFormat = (withDate: boolean) =>
+  perLanguage(
+    (language) =>
+      new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : language, {
+        ...(withDate ? { day: 'numeric', month: 'long', year: 'numeric' } : {}),
+        hour: '2-digit',
+        minute: '2-digit',
+        timeZone: 'UTC',
+        timeZoneName: 'short',
+      }),
+  );
+const dateTimeFormat = instantFormat(true);
+const timeFormat = instantFormat(false);
+const isInstant = (value: unknown): value is Date => value instanceof Date && !Number.isNaN(value.getTime());
+
+/** An instant with its time: "27 November 2026, 10:42 UTC". */
+export const formatDateTime = (value: unknown, language: Language = 'en'): string =>
+  isInstant(value) ? dateTimeFormat(language).format(value) : '';
+
+/** The time of an instant: "10:42 UTC". */
+export const formatTime = (value: unknown, language: Language = 'en'): string =>
+  isInstant(value) ? timeFormat(language).format(value) : '';
+
 /** A stored percentage (0–100) as the share formatPercent takes; null stays null. */
 export const shareOfPercent = (percent: number | null | undefined): number | null =>
   percent === null || percent === undefined ? null : percent / 100;

@@ -10,10 +10,24 @@ import type {
   TargetRow,
   UpdateRow,
 } from '../db/rows';
-import type { ReportState } from '../domain';
+import type { ReportState, UpdateStatus } from '../domain';
 
-/** An action carried into a progress report, with the cycle it was pledged in. */
-export type CarriedActionRow = ActionRow & { pledged_in_cycle_title: string };
+/**
+ * An action carried into a progress report: the cycle it was pledged in, whether an
+ * accepted earlier report withdrew it, and its latest update in an accepted earlier
+ * report (what "start from last year" pre-fills).
+ */
+export type CarriedActionRow = ActionRow & {
+  pledged_in_cycle_title: string;
+  withdrawn_earlier: boolean;
+  last_status: UpdateStatus | null;
+  last_percent: number | null;
+  last_narrative: string | null;
+  last_cycle_title: string | null;
+};
+
+/** Who last saved a section of a report, and the report version that save produced. */
+export type SectionRow = { section: string; saved_in_version: number; saved_at: Date; saved_by_name: string | null };
 
 const REPORT_COLUMNS = [
   'id',
@@ -26,6 +40,7 @@ const REPORT_COLUMNS = [
   'review_comment',
   'updated_at',
   'text_language',
+  'contributors',
 ];
 const CYCLE_COLUMNS = ['id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state'];
 const ACTION_COLUMNS = [
@@ -93,23 +108,28 @@ export function createReportQueries(db: Database) {
       return row as ReportRow;
     },
 
-    async listStocktaking(reportId: number): Promise<StocktakingRow[]> {
+    async listStocktaking(reportId: number): Promise<Array<StocktakingRow & { no_action_reason: string }>> {
       return db('stocktaking_entries')
-        .select('target_code', 'existing_measures', 'gaps')
+        .select('target_code', 'existing_measures', 'gaps', 'no_action_reason')
         .where({ report_id: reportId })
         .orderBy('target_code');
     },
 
-    async saveStocktaking(reportId: number, entries: StocktakingRow[]): Promise<void> {
+    async saveStocktaking(reportId: number, entries: Array<StocktakingRow & { no_action_reason: string }>): Promise<void> {
       for (const entry of entries) {
-        if (!entry.existing_measures && !entry.gaps) {
+        if (!entry.existing_measures && !entry.gaps && !entry.no_action_reason) {
           await db('stocktaking_entries').where({ report_id: reportId, target_code: entry.target_code }).delete();
           continue;
         }
         await db('stocktaking_entries')
           .insert({ report_id: reportId, ...entry })
           .onConflict(['report_id', 'target_code'])
-          .merge({ existing_measures: entry.existing_measures, gaps: entry.gaps, updated_at: db.fn.now() });
+          .merge({
+            existing_measures: entry.existing_measures,
+            gaps: entry.gaps,
+            no_action_reason: entry.no_action_reason,
+            updated_at: db.fn.now(),
+          });
       }
     },
 
@@ -118,23 +138,35 @@ export function createReportQueries(db: Database) {
     },
 
     /**
-     * The actions a progress report must give an update on: pledged in an accepted report
-     * of an earlier cycle and not withdrawn (or withdrawn in this very report, which then
-     * shows them as withdrawn).
+     * The actions pledged in an accepted report of an earlier cycle, each with its latest
+     * update in an accepted earlier report. A withdrawal counts for this report only once
+     * the report that carries it was accepted (withdrawn_earlier); one in a draft that
+     * is never accepted removes nothing.
      */
     async listCarriedActions(countryCode: string, cycle: CycleRow, reportId: number | null): Promise<CarriedActionRow[]> {
-      return db('actions as a')
-        .join('reports as pledged', 'pledged.id', 'a.pledged_in_report_id')
-        .join('cycles as c', 'c.id', 'pledged.cycle_id')
-        .select(ACTION_COLUMNS)
-        .select('c.title as pledged_in_cycle_title')
-        .where({ 'a.country_code': countryCode, 'pledged.state': 'accepted' })
-        .andWhere('c.opens_on', '<', cycle.opens_on)
-        .andWhere((where) => {
-          where.whereNull('a.withdrawn_in_report_id');
-          if (reportId !== null) where.orWhere('a.withdrawn_in_report_id', reportId);
-        })
-        .orderBy(['a.target_code', 'a.id']);
+      const rows = await db.raw<{ rows: CarriedActionRow[] }>(
+        `select ${ACTION_COLUMNS.join(', ')}, c.title as pledged_in_cycle_title,
+                coalesce(w.state = 'accepted' and w.id is distinct from ?, false) as withdrawn_earlier,
+                last.status as last_status, last.percent_complete as last_percent, last.narrative as last_narrative,
+                last.cycle_title as last_cycle_title
+           from actions a
+           join reports pledged on pledged.id = a.pledged_in_report_id
+           join cycles c on c.id = pledged.cycle_id
+           left join reports w on w.id = a.withdrawn_in_report_id
+           left join lateral (
+             select u.status, u.percent_complete, u.narrative, uc.title as cycle_title
+               from action_updates u
+               join reports ur on ur.id = u.report_id and ur.state = 'accepted'
+               join cycles uc on uc.id = ur.cycle_id
+              where u.action_id = a.id and uc.opens_on < ?
+              order by uc.opens_on desc
+              limit 1
+           ) last on true
+          where a.country_code = ? and pledged.state = 'accepted' and c.opens_on < ?
+          order by a.target_code, a.id`,
+        [reportId, cycle.opens_on, countryCode, cycle.opens_on],
+      );
+      return rows.rows;
     },
 
     async findAction(actionId: number): Promise<ActionRow | undefined> {
@@ -187,8 +219,9 @@ export function createReportQueries(db: Database) {
       return db('indicator_values').select('indicator_code', 'value', 'note').where({ report_id: reportId }).orderBy('indicator_code');
     },
 
-    async saveIndicatorValue(reportId: number, indicatorCode: string, value: number | null, note: string): Promise<void> {
-      if (value === null) {
+    /** A value, "not available" (null, with the reason as its note), or no answer (undefined: the row goes). */
+    async saveIndicatorValue(reportId: number, indicatorCode: string, value: number | null | undefined, note: string): Promise<void> {
+      if (value === undefined) {
         await db('indicator_values').where({ report_id: reportId, indicator_code: indicatorCode }).delete();
         return;
       }
@@ -196,6 +229,51 @@ export function createReportQueries(db: Database) {
         .insert({ report_id: reportId, indicator_code: indicatorCode, value, note })
         .onConflict(['report_id', 'indicator_code'])
         .merge({ value, note, updated_at: db.fn.now() });
+    },
+
+    async listSummaries(reportId: number): Promise<Array<{ target_code: string; summary: string }>> {
+      return db('target_summaries').select('target_code', 'summary').where({ report_id: reportId }).orderBy('target_code');
+    },
+
+    async saveSummary(reportId: number, targetCode: string, summary: string): Promise<void> {
+      if (!summary) {
+        await db('target_summaries').where({ report_id: reportId, target_code: targetCode }).delete();
+        return;
+      }
+      await db('target_summaries')
+        .insert({ report_id: reportId, target_code: targetCode, summary })
+        .onConflict(['report_id', 'target_code'])
+        .merge({ summary, updated_at: db.fn.now() });
+    },
+
+    async setContributors(reportId: number, contributors: string): Promise<void> {
+      await db('reports').where({ id: reportId }).update({ contributors });
+    },
+
+    /** The sections among `sections` saved by a change after the report was at `version`. */
+    async sectionsSavedSince(reportId: number, version: number, sections: string[]): Promise<string[]> {
+      if (sections.length === 0) return [];
+      const rows = await db('report_sections')
+        .select('section')
+        .where({ report_id: reportId })
+        .whereIn('section', sections)
+        .andWhere('saved_in_version', '>', version);
+      return rows.map((row: { section: string }) => row.section);
+    },
+
+    async recordSections(reportId: number, sections: string[], version: number, userId: number): Promise<void> {
+      if (sections.length === 0) return;
+      await db('report_sections')
+        .insert(sections.map((section) => ({ report_id: reportId, section, saved_in_version: version, saved_by: userId })))
+        .onConflict(['report_id', 'section'])
+        .merge(['saved_in_version', 'saved_by', 'saved_at']);
+    },
+
+    async listSections(reportId: number): Promise<SectionRow[]> {
+      return db('report_sections as s')
+        .leftJoin('users as u', 'u.id', 's.saved_by')
+        .select('s.section', 's.saved_in_version', 's.saved_at', 'u.name as saved_by_name')
+        .where('s.report_id', reportId);
     },
 
     async listTargets(): Promise<Array<Pick<TargetRow, 'code' | 'title'>>> {

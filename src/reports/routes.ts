@@ -2,27 +2,41 @@ import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { allow, signedIn } from '../auth/guards';
 import { can, homePath } from '../auth/policy';
-import { isCountryCode, isCycleSlug } from '../domain';
-import { countryName } from '../i18n';
+import { forgetUnsavedForm, unsavedForm } from '../auth/unsaved';
+import { isCountryCode, isCycleSlug, TARGET_CODES } from '../domain';
+import { countryName, formatNumber } from '../i18n';
 import { handleForm, type Redisplay } from '../web/forms';
+import { notFound } from '../web/errors';
 import { checkParams, isId } from '../web/params';
+import { sectionPath, sectionsOf } from './sections';
 import type { ReportService } from './service';
 import {
+  aboutSchema,
   actionSchema,
   answerSchema,
   baselineSchema,
   indicatorsSchema,
-  textLanguageSchema,
+  submitSchema,
+  summariesSchema,
   updatesSchema,
   versionOnlySchema,
   withdrawSchema,
 } from './validation';
 import { reportView } from './view-model';
 
+// The delegate's workspace: a task list per report, each section its own page with one
+// form, confirmation pages for what cannot be undone in one click, and "check your
+// answers" before submitting. A form's page and the address it posts to share their
+// path where they can, so a form kept after the idle timeout comes back to its page.
+
 const ctx = (req: Request) => ({ ipAddress: req.ip ?? null });
 
 /** The country code and cycle slug of a report URL, checked by checkParams. */
 export const reportParams = (req: Request) => ({ code: String(req.params.code), cycle: String(req.params.cycle) });
+
+type Page = Awaited<ReturnType<ReportService['reportPage']>>;
+/** What else a page shows, from the report's view model (with what was typed). */
+type Extra = (model: ReturnType<typeof reportView>) => object;
 
 export function reportRoutes(reports: ReportService): Router {
   const router = Router();
@@ -31,13 +45,16 @@ export function reportRoutes(reports: ReportService): Router {
     cycle: [isCycleSlug, 'report'],
     actionId: [isId, 'action'],
     questionId: [isId, 'report'],
+    target: [(value: unknown) => (TARGET_CODES as readonly unknown[]).includes(value), 'report'],
   });
   router.use('/reports', allow('report.view'));
 
   const actionId = (req: Request) => Number(req.params.actionId);
-  const editUrl = (req: Request) => `/reports/${String(req.params.code)}/${String(req.params.cycle)}/edit`;
-  const pageTitle = (req: Request, page: Awaited<ReturnType<ReportService['reportPage']>>) =>
-    `${countryName(page.country.code, page.country.name, req.language)}: ${page.cycle.title}`;
+  const baseOf = (req: Request) => `/reports/${String(req.params.code)}/${String(req.params.cycle)}`;
+  const pageTitle = (req: Request, page: Page, section?: string) =>
+    `${section ? `${req.t(section)} – ` : ''}${countryName(page.country.code, page.country.name, req.language)}: ${page.cycle.title}`;
+  const on = (req: Request) => [signedIn(req), String(req.params.code), String(req.params.cycle)] as const;
+  const pathOf = (req: Request) => req.originalUrl.split('?')[0] ?? req.originalUrl;
 
   router.get('/reports', async (req, res) => {
     if (!can(req.user, 'reports.list')) {
@@ -47,155 +64,349 @@ export function reportRoutes(reports: ReportService): Router {
     res.render('reports/list', { title: req.t('msg.your_country_reports'), ...(await reports.listForDelegate(signedIn(req))) });
   });
 
-  async function renderEdit(req: Request, res: Response, status: number, redisplay?: Redisplay) {
-    const { code, cycle } = reportParams(req);
-    const page = await reports.reportPage(signedIn(req), code, cycle);
-    // The secretariat's questions, each with its answer form (and what was typed, if it was refused).
-    const questions = page.questions.map((question) => {
+  /** The secretariat's questions, each with its answer form (and what was typed, if it was refused). */
+  const questionsOf = (req: Request, page: Page, redisplay?: Redisplay) =>
+    page.questions.map((question) => {
       const form = `question-${question.id}`;
       const typed = redisplay?.form === form ? redisplay : undefined;
       return {
         ...question,
         form,
+        // Where the item is: its section's page and the field.
+        href: question.anchor ? `${baseOf(req)}/${question.anchor}` : null,
         typed: typeof typed?.values.answer === 'string' ? typed.values.answer : (question.answer ?? ''),
         error: typed?.errors.find((error) => error.field === `${form}-answer`),
       };
     });
-    res.status(status).render('reports/edit', { title: pageTitle(req, page), ...reportView(page, req.language, redisplay), questions });
+
+  /**
+   * Renders one workspace page. With nothing refused, a form this user posted after
+   * their sign-in ended is shown again as they typed it, marked "not saved yet".
+   */
+  async function renderWorkspace(
+    req: Request,
+    res: Response,
+    view: string,
+    options: { status?: number; redisplay?: Redisplay; form?: string; title?: string; extra?: Extra } = {},
+  ) {
+    const { code, cycle } = reportParams(req);
+    const page = await reports.reportPage(signedIn(req), code, cycle);
+    if (!page.editable && view !== 'reports/questions') {
+      res.redirect(303, baseOf(req));
+      return;
+    }
+    const kept = !options.redisplay && options.form ? unsavedForm(req, pathOf(req)) : undefined;
+    const redisplay = options.redisplay ?? (kept && options.form ? { form: options.form, values: kept, errors: [] } : undefined);
+    const model = reportView(page, req.language, redisplay);
+    res.status(options.status ?? 200).render(view, {
+      title: pageTitle(req, page, options.title),
+      ...model,
+      questions: questionsOf(req, page, redisplay),
+      restored: Boolean(kept),
+      numberExample: formatNumber(1250.5, req.language),
+      ...options.extra?.(model),
+    });
   }
 
   router.get('/reports/:code/:cycle', async (req, res) => {
     const { code, cycle } = reportParams(req);
     const page = await reports.reportPage(signedIn(req), code, cycle);
-    res.render('reports/show', { title: pageTitle(req, page), ...reportView(page, req.language) });
+    const view = reportView(page, req.language);
+    if (!page.editable) {
+      res.render('reports/show', { title: pageTitle(req, page), ...view });
+      return;
+    }
+    const unanswered = page.questions.filter((question) => !question.answer).length;
+    res.render('reports/task-list', {
+      title: pageTitle(req, page),
+      ...view,
+      questions: questionsOf(req, page),
+      unanswered,
+      completedCount: page.sections.filter((section) => ['completed', 'optional'].includes(section.status)).length,
+    });
   });
 
-  router.get('/reports/:code/:cycle/edit', (req, res) => renderEdit(req, res, 200));
+  // The single edit page of earlier versions: its bookmarks lead to the task list.
+  router.get('/reports/:code/:cycle/edit', (req, res) => {
+    res.redirect(301, baseOf(req));
+  });
 
   /**
-   * One section's form on the edit page: saved, it goes back to that section; refused,
-   * the page is shown again (422, or 409 for a stale version) with what was typed.
-   * The baseline, updates and indicators forms name their fields after their own name.
+   * Where a saved section goes: "Save and continue" names the next page (a section's path,
+   * or check), anything else goes back to the task list.
    */
-  function save<S extends z.ZodType>(
-    form: (req: Request) => string,
-    schema: S,
-    run: (req: Request, input: z.output<S>) => Promise<unknown>,
-    anchor: (req: Request) => string,
-  ) {
-    return handleForm({
-      form,
-      prefix: (req) => (['baseline', 'updates', 'indicators'].includes(form(req)) ? '' : `${form(req)}-`),
-      schema,
-      run,
-      redisplay: renderEdit,
-      done: (req) => ({ url: `${editUrl(req)}#${anchor(req)}`, flash: { kind: 'success', text: 'msg.saved' } }),
+  const NEXT_PAGES = new Set([...sectionsOf('commitments'), ...sectionsOf('progress')].map(sectionPath).concat('check'));
+  const nextPage = (req: Request, res: Response) =>
+    typeof res.locals.then === 'string' && NEXT_PAGES.has(res.locals.then) ? `${baseOf(req)}/${res.locals.then}` : baseOf(req);
+
+  /**
+   * One section form: saved, it goes on (to the next section, or the task list) with
+   * "Saved." at the top; refused, its page is shown again (422, or 409 when the same
+   * section changed meanwhile) with what was typed.
+   */
+  function save<S extends z.ZodType>(spec: {
+    form: (req: Request) => string;
+    prefix?: string;
+    schema: S | ((req: Request) => S);
+    run: (req: Request, input: z.output<S>) => Promise<unknown>;
+    view: string;
+    title: string;
+    /** What else the page shows, when it is shown again: the action, the target. */
+    extra?: (req: Request) => Extra;
+    done?: (req: Request) => string;
+  }) {
+    const { prefix } = spec;
+    const handler = handleForm({
+      form: spec.form,
+      ...(prefix === undefined ? {} : { prefix: () => prefix }),
+      schema: spec.schema,
+      run: spec.run,
+      redisplay: (req, res, status, redisplay) =>
+        renderWorkspace(req, res, spec.view, { status, redisplay, title: spec.title, ...(spec.extra ? { extra: spec.extra(req) } : {}) }),
+      done: (req, _result, res) => {
+        forgetUnsavedForm(req, refererPath(req) || pathOf(req));
+        return { url: spec.done ? spec.done(req) : nextPage(req, res), flash: { kind: 'success', text: 'msg.saved' } };
+      },
     });
+    return (req: Request, res: Response) => {
+      // Which button was pressed ("Save and continue" names the next page) is not a field of the form.
+      const body = req.body as Record<string, unknown> | undefined;
+      res.locals.then = body?.then;
+      if (body) delete body.then;
+      return handler(req, res, () => undefined);
+    };
   }
+  const refererPath = (req: Request) => {
+    try {
+      const url = new URL(req.get('Referer') ?? '');
+      return url.host === req.get('Host') ? url.pathname : '';
+    } catch {
+      return '';
+    }
+  };
 
-  const on = (req: Request) => [signedIn(req), String(req.params.code), String(req.params.cycle)] as const;
-
+  // About this report
+  router.get('/reports/:code/:cycle/about', (req, res) =>
+    renderWorkspace(req, res, 'reports/about', { form: 'about', title: 'ui.workspace.section.about' }),
+  );
   router.post(
-    '/reports/:code/:cycle/language',
-    save(
-      () => 'language',
-      textLanguageSchema,
-      (req, input) => reports.saveTextLanguage(...on(req), input, ctx(req)),
-      () => 'language',
-    ),
+    '/reports/:code/:cycle/about',
+    save({
+      form: () => 'about',
+      schema: aboutSchema,
+      run: (req, input) => reports.saveAbout(...on(req), input, ctx(req)),
+      view: 'reports/about',
+      title: 'ui.workspace.section.about',
+    }),
+  );
+
+  // Stocktaking, one policy target a page (commitments cycle); the form posts to /baseline.
+  /** The target of a stocktaking page: from its address, or from the form it sent. */
+  const targetExtra = (req: Request) => (model: ReturnType<typeof reportView>) => {
+    const baseline = (req.body as Record<string, unknown> | undefined)?.baseline;
+    const sent = baseline && typeof baseline === 'object' ? Object.keys(baseline)[0] : undefined;
+    const code = typeof req.params.target === 'string' ? req.params.target : sent;
+    const target = model.baseline.find((entry) => entry.code === code);
+    if (!target) throw notFound('report');
+    return { target, nextTarget: TARGET_CODES[TARGET_CODES.indexOf(target.code) + 1] ?? null };
+  };
+  router.get('/reports/:code/:cycle/stocktaking/:target', (req, res) =>
+    renderWorkspace(req, res, 'reports/stocktaking', {
+      form: 'baseline',
+      title: 'ui.workspace.section.stocktaking',
+      extra: targetExtra(req),
+    }),
   );
   router.post(
     '/reports/:code/:cycle/baseline',
-    save(
-      () => 'baseline',
-      baselineSchema,
-      (req, input) => reports.saveBaseline(...on(req), input, ctx(req)),
-      () => 'baseline',
-    ),
+    save({
+      form: () => 'baseline',
+      prefix: '',
+      schema: baselineSchema,
+      run: (req, input) => reports.saveBaseline(...on(req), input, ctx(req)),
+      view: 'reports/stocktaking',
+      title: 'ui.workspace.section.stocktaking',
+      extra: targetExtra,
+    }),
   );
+
+  // Pledged actions: the list, a page to add one, a page to change one, a page to confirm removing one.
+  router.get('/reports/:code/:cycle/actions', (req, res) =>
+    renderWorkspace(req, res, 'reports/actions', { title: 'ui.workspace.section.actions' }),
+  );
+  router.get('/reports/:code/:cycle/actions/new', (req, res) => {
+    // "Add an action under PT2" comes with its target chosen.
+    const target = TARGET_CODES.find((code) => code === req.query.target);
+    return renderWorkspace(req, res, 'reports/action', {
+      form: 'new-action',
+      title: 'ui.workspace.add_action',
+      ...(target && !unsavedForm(req, pathOf(req)) ? { redisplay: { form: 'new-action', values: { target }, errors: [] } } : {}),
+      extra: () => ({ isNew: true }),
+    });
+  });
   router.post(
     '/reports/:code/:cycle/actions',
-    save(
-      () => 'new-action',
-      actionSchema,
-      (req, input) => reports.addAction(...on(req), input, ctx(req)),
-      () => 'actions',
-    ),
+    save({
+      form: () => 'new-action',
+      schema: actionSchema,
+      run: (req, input) => reports.addAction(...on(req), input, ctx(req)),
+      view: 'reports/action',
+      title: 'ui.workspace.add_action',
+      extra: () => () => ({ isNew: true }),
+      done: (req) => `${baseOf(req)}/actions`,
+    }),
+  );
+  /** The action a page is about: pledged in this report, or carried into it. */
+  const actionExtra = (req: Request) => (model: ReturnType<typeof reportView>) => {
+    const action = [...model.pledged, ...model.carried].find((row) => row.id === actionId(req));
+    if (!action) throw notFound('action');
+    return { action };
+  };
+  const actionPage = (view: string, form: (req: Request) => string, title: string) => (req: Request, res: Response) =>
+    renderWorkspace(req, res, view, { form: form(req), title, extra: actionExtra(req) });
+  router.get(
+    '/reports/:code/:cycle/actions/:actionId',
+    actionPage('reports/action', (req) => `action-${actionId(req)}`, 'ui.workspace.change_action'),
   );
   router.post(
     '/reports/:code/:cycle/actions/:actionId',
-    save(
-      (req) => `action-${actionId(req)}`,
-      actionSchema,
-      (req, input) => reports.updateAction(...on(req), actionId(req), input, ctx(req)),
-      (req) => `action-${actionId(req)}`,
-    ),
+    save({
+      form: (req) => `action-${actionId(req)}`,
+      schema: actionSchema,
+      run: (req, input) => reports.updateAction(...on(req), actionId(req), input, ctx(req)),
+      view: 'reports/action',
+      title: 'ui.workspace.change_action',
+      extra: actionExtra,
+      done: (req) => `${baseOf(req)}/actions#action-${actionId(req)}`,
+    }),
   );
-  router.post(
-    '/reports/:code/:cycle/actions/:actionId/remove',
-    save(
-      (req) => `remove-${actionId(req)}`,
-      versionOnlySchema,
-      (req, input) => reports.removeAction(...on(req), actionId(req), input.version, ctx(req)),
-      () => 'actions',
-    ),
+
+  /** A confirmation page: removing a pledge, undoing a withdrawal, reopening a closed pledge. */
+  const confirmation = (kind: 'remove' | 'reinstate' | 'reopen', done: (req: Request) => string) => {
+    const form = (req: Request) => `${kind}-${actionId(req)}`;
+    router.get(`/reports/:code/:cycle/actions/:actionId/${kind}`, (req, res, next) => {
+      renderWorkspace(req, res, 'reports/confirm', {
+        form: form(req),
+        title: `ui.workspace.confirm.${kind}.title`,
+        extra: (model) => ({ ...actionExtra(req)(model), kind }),
+      }).catch(next);
+    });
+    router.post(
+      `/reports/:code/:cycle/actions/:actionId/${kind}`,
+      save({
+        form,
+        schema: versionOnlySchema,
+        run: (req, input) =>
+          kind === 'remove'
+            ? reports.removeAction(...on(req), actionId(req), input.version, ctx(req))
+            : kind === 'reinstate'
+              ? reports.undoWithdrawal(...on(req), actionId(req), input.version, ctx(req))
+              : reports.reopenAction(...on(req), actionId(req), input.version, ctx(req)),
+        view: 'reports/confirm',
+        title: `ui.workspace.confirm.${kind}.title`,
+        extra: (req) => (model) => ({ ...actionExtra(req)(model), kind }),
+        done,
+      }),
+    );
+  };
+  confirmation('remove', (req) => `${baseOf(req)}/actions`);
+  confirmation('reinstate', (req) => `${baseOf(req)}/progress#carried-${actionId(req)}`);
+  confirmation('reopen', (req) => `${baseOf(req)}/progress#carried-${actionId(req)}`);
+
+  // Progress on earlier pledges (progress cycle): one form for every open pledge.
+  router.get('/reports/:code/:cycle/progress', (req, res) =>
+    renderWorkspace(req, res, 'reports/progress', { form: 'updates', title: 'ui.workspace.section.progress' }),
   );
   router.post(
     '/reports/:code/:cycle/updates',
-    save(
-      () => 'updates',
-      updatesSchema,
-      (req, input) => reports.saveUpdates(...on(req), input, ctx(req)),
-      () => 'updates',
-    ),
+    save({
+      form: () => 'updates',
+      prefix: '',
+      schema: updatesSchema,
+      run: (req, input) => reports.saveUpdates(...on(req), input, ctx(req)),
+      view: 'reports/progress',
+      title: 'ui.workspace.section.progress',
+    }),
+  );
+  router.get(
+    '/reports/:code/:cycle/actions/:actionId/withdraw',
+    actionPage('reports/withdraw', (req) => `withdraw-${actionId(req)}`, 'ui.workspace.withdraw_title'),
   );
   router.post(
     '/reports/:code/:cycle/actions/:actionId/withdraw',
-    save(
-      (req) => `withdraw-${actionId(req)}`,
-      withdrawSchema,
-      (req, input) => reports.withdrawAction(...on(req), actionId(req), input, ctx(req)),
-      (req) => `carried-${actionId(req)}`,
-    ),
+    save({
+      form: (req) => `withdraw-${actionId(req)}`,
+      schema: withdrawSchema,
+      run: (req, input) => reports.withdrawAction(...on(req), actionId(req), input, ctx(req)),
+      view: 'reports/withdraw',
+      title: 'ui.workspace.withdraw_title',
+      extra: actionExtra,
+      done: (req) => `${baseOf(req)}/progress#carried-${actionId(req)}`,
+    }),
+  );
+
+  // Progress summaries, one per policy target (progress cycle).
+  router.get('/reports/:code/:cycle/summaries', (req, res) =>
+    renderWorkspace(req, res, 'reports/summaries', { form: 'summaries', title: 'ui.workspace.section.summaries' }),
   );
   router.post(
-    '/reports/:code/:cycle/actions/:actionId/reinstate',
-    save(
-      (req) => `reinstate-${actionId(req)}`,
-      versionOnlySchema,
-      (req, input) => reports.undoWithdrawal(...on(req), actionId(req), input.version, ctx(req)),
-      (req) => `carried-${actionId(req)}`,
-    ),
+    '/reports/:code/:cycle/summaries',
+    save({
+      form: () => 'summaries',
+      prefix: '',
+      schema: summariesSchema,
+      run: (req, input) => reports.saveSummaries(...on(req), input, ctx(req)),
+      view: 'reports/summaries',
+      title: 'ui.workspace.section.summaries',
+    }),
+  );
+
+  // Indicators: a value written the interface language's way, or "not available" and why.
+  router.get('/reports/:code/:cycle/indicators', (req, res) =>
+    renderWorkspace(req, res, 'reports/indicators', { form: 'indicators', title: 'ui.workspace.section.indicators' }),
   );
   router.post(
     '/reports/:code/:cycle/indicators',
-    save(
-      () => 'indicators',
-      indicatorsSchema,
-      (req, input) => reports.saveIndicators(...on(req), input, ctx(req)),
-      () => 'indicators',
-    ),
+    save({
+      form: () => 'indicators',
+      prefix: '',
+      schema: (req: Request) => indicatorsSchema(req.language),
+      run: (req, input) => reports.saveIndicators(...on(req), input, ctx(req)),
+      view: 'reports/indicators',
+      title: 'ui.workspace.section.indicators',
+    }),
   );
 
+  // The secretariat's questions on single items of a returned report, and the answers.
+  router.get('/reports/:code/:cycle/questions', (req, res) =>
+    renderWorkspace(req, res, 'reports/questions', { title: 'ui.workspace.section.questions' }),
+  );
   router.post(
     '/reports/:code/:cycle/questions/:questionId',
-    save(
-      (req) => `question-${String(req.params.questionId)}`,
-      answerSchema,
-      (req, input) => reports.answerQuestion(...on(req), Number(req.params.questionId), input.answer, ctx(req)),
-      (req) => `question-${String(req.params.questionId)}`,
-    ),
+    save({
+      form: (req) => `question-${String(req.params.questionId)}`,
+      schema: answerSchema,
+      run: (req, input) => reports.answerQuestion(...on(req), Number(req.params.questionId), input.answer, ctx(req)),
+      view: 'reports/questions',
+      title: 'ui.workspace.section.questions',
+      done: (req) => `${baseOf(req)}/questions#question-${String(req.params.questionId)}`,
+    }),
   );
 
+  // Check your answers, then submit with the declaration.
+  router.get('/reports/:code/:cycle/check', (req, res) =>
+    renderWorkspace(req, res, 'reports/check', { form: 'submit', title: 'ui.workspace.check.title' }),
+  );
   router.post(
     '/reports/:code/:cycle/submit',
     handleForm({
       form: () => 'submit',
-      schema: versionOnlySchema,
+      schema: submitSchema,
       run: (req, input) => reports.submit(...on(req), input.version, ctx(req)),
-      redisplay: renderEdit,
+      redisplay: (req, res, status, redisplay) =>
+        renderWorkspace(req, res, 'reports/check', { status, redisplay, title: 'ui.workspace.check.title' }),
       done: (req) => ({
-        url: `/reports/${String(req.params.code)}/${String(req.params.cycle)}`,
+        url: baseOf(req),
         flash: { kind: 'success', text: 'msg.report_has_been_submitted_secretariat_will' },
       }),
     }),

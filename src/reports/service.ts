@@ -6,11 +6,21 @@ import type { ActionRow, CycleRow, ReportRow } from '../db/rows';
 import { isUniqueViolation } from '../db/pg-errors';
 import { sequentially, type Transactor } from '../db/transaction';
 import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
+import type { CarriedActionRow } from './queries';
 import { AppError, notFound } from '../web/errors';
 import { FormRefusal } from '../web/forms';
 import { createReportQueries, type ReportQueries } from './queries';
 import type { SubmissionContent } from './submission';
-import type { actionSchema, baselineSchema, indicatorsSchema, textLanguageSchema, updatesSchema } from './validation';
+import type {
+  aboutSchema,
+  actionSchema,
+  baselineSchema,
+  IndicatorsInput,
+  summariesSchema,
+  updatesSchema,
+  withdrawSchema,
+} from './validation';
+import { missingItems, needsUpdate, sectionsOf, sectionStatus, type CarriedState, type MissingItem, type SectionKey } from './sections';
 import { itemsOf } from '../review/compare';
 import { createQuestionQueries } from '../review/questions';
 import { authorizeMove, blockedBy, blockedError, blockedMessage, moveReport, type Blocked } from './workflow';
@@ -44,57 +54,67 @@ export type ReportContent = Awaited<ReturnType<typeof loadContent>>;
 /** Everything a report holds now, and the earlier pledges a progress report carries. */
 export async function loadContent(queries: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow | undefined) {
   const reportId = report?.id ?? null;
-  const [stocktaking, pledged, carried, updates, indicatorValues] = await sequentially(
+  const [stocktaking, pledged, carriedRows, updates, indicatorValues, summaries] = await sequentially(
     async () => (reportId ? queries.listStocktaking(reportId) : []),
     async () => (reportId ? queries.listActionsPledgedIn(reportId) : []),
     async () => (cycle.kind === 'progress' ? queries.listCarriedActions(countryCode, cycle, reportId) : []),
     async () => (reportId ? queries.listUpdates(reportId) : []),
     async () => (reportId ? queries.listIndicatorValues(reportId) : []),
+    async () => (reportId ? queries.listSummaries(reportId) : []),
   );
-  return { stocktaking, pledged, carried, updates, indicatorValues };
+  const carried = carriedRows.map((action) => ({ ...action, state: carriedState(action, reportId, updates) }));
+  return { reportId, stocktaking, pledged, carried, updates, indicatorValues, summaries };
 }
 
-/** An English message with {{placeholders}} filled from params, and the field that fixes it. */
-export type MissingItem = { message: string; params: Record<string, string>; field: string };
-
-/** What stops the report from being submitted, each with the field that fixes it. */
-function missingItems(cycle: CycleRow, content: ReportContent, targets: Array<{ code: string; title: string }>): MissingItem[] {
-  const missing: MissingItem[] = [];
-  if (cycle.kind === 'commitments') {
-    for (const target of targets) {
-      const entry = content.stocktaking.find((row) => row.target_code === target.code);
-      if (!entry?.existing_measures) {
-        missing.push({
-          message: 'msg.describe_measures_already_place_code_title',
-          params: { code: target.code, title: target.title },
-          field: `baseline-${target.code}-existing`,
-        });
-      }
-    }
-    if (content.pledged.length === 0) missing.push({ message: 'msg.pledge_at_least_one_action', params: {}, field: 'new-action-title' });
-  } else {
-    for (const action of content.carried) {
-      const withdrawnHere = action.withdrawn_in_report_id !== null;
-      if (!withdrawnHere && !content.updates.some((update) => update.action_id === action.id)) {
-        missing.push({ message: 'msg.give_progress_update_title', params: { title: action.title }, field: `updates-a${action.id}-status` });
-      }
-    }
-  }
-  return missing;
+/**
+ * Where a pledge carried into a progress report stands: withdrawn here, withdrawn by an
+ * accepted earlier report, completed in the last accepted report (closed, unless this
+ * report reopened it with an update of its own), or open.
+ */
+function carriedState(action: CarriedActionRow, reportId: number | null, updates: Array<{ action_id: number }>): CarriedState {
+  if (reportId !== null && action.withdrawn_in_report_id === reportId) return 'withdrawn_here';
+  if (action.withdrawn_earlier) return 'withdrawn_earlier';
+  if (action.last_status === 'completed') return updates.some((update) => update.action_id === action.id) ? 'reopened' : 'completed';
+  return 'open';
 }
+
+/** What the completeness rules read (./sections). */
+const sectionContent = (
+  cycle: CycleRow,
+  report: ReportRow | undefined,
+  content: ReportContent,
+  indicators: Array<{ code: string; name: string }>,
+) => ({
+  kind: cycle.kind,
+  textLanguage: report?.text_language ?? null,
+  stocktaking: content.stocktaking,
+  pledged: content.pledged,
+  carried: content.carried,
+  updates: content.updates,
+  indicatorValues: content.indicatorValues,
+  summaries: content.summaries,
+  indicators,
+});
 
 /** The report as it is submitted: frozen into report_submissions, never edited. */
 export function snapshot(content: ReportContent): SubmissionContent {
   return {
-    baseline: content.stocktaking,
+    baseline: content.stocktaking.map(({ target_code, existing_measures, gaps }) => ({ target_code, existing_measures, gaps })),
     pledged: content.pledged.map(actionFields),
     withdrawn: content.carried
-      .filter((action) => action.withdrawn_in_report_id !== null)
+      .filter((action) => action.state === 'withdrawn_here')
       .map((action) => ({ id: action.id, reason: action.withdrawal_reason })),
     updates: content.updates,
     indicators: content.indicatorValues,
+    summaries: content.summaries.map(({ target_code, summary }) => ({ target_code: targetCode.parse(target_code), summary })),
   };
 }
+
+/** The pledges a progress report speaks of: open, reopened, or withdrawn in it (not those closed earlier). */
+export const reportedCarried = (content: ReportContent) =>
+  content.carried
+    .filter((action) => needsUpdate(action.state) || action.state === 'withdrawn_here')
+    .map((action) => ({ id: action.id, title: action.title, withdrawn: action.state === 'withdrawn_here' }));
 
 const actionFields = (action: ActionRow) => ({
   id: action.id,
@@ -111,7 +131,7 @@ type EditWork = (context: {
   report: ReportRow;
   cycle: CycleRow;
   countryCode: string;
-}) => Promise<{ verb: string; details?: Record<string, unknown>; entityId?: number }>;
+}) => Promise<{ verb: string; details?: Record<string, unknown>; entityId?: number; sections?: string[] }>;
 
 export function createReportService(transaction: Transactor) {
   /** Loads country, cycle and report for a user, or throws 404 when they may not see it. */
@@ -134,8 +154,13 @@ export function createReportService(transaction: Transactor) {
 
   /**
    * One change to a report's content: checks the lock and the version, creates the
-   * report on its first save, returns a returned report to draft, bumps the version
-   * and writes the audit event, all in one transaction.
+   * report on its first save, returns a returned report to draft, bumps the version,
+   * records who saved which sections and writes the audit event, all in one transaction.
+   *
+   * A form carries the report version it was loaded at. When the report moved on since,
+   * the save still goes through unless one of the sections it `checks` was saved after
+   * that version: two people editing different sections both save, and a save over a
+   * changed section is refused with what was typed (409).
    */
   async function edit(
     user: CurrentUser,
@@ -143,6 +168,7 @@ export function createReportService(transaction: Transactor) {
     cycleSlug: string,
     expectedVersion: number,
     context: RequestContext,
+    sections: { checks: string[]; records: string[] },
     work: EditWork,
   ): Promise<ReportRow> {
     return transaction(async (trx) => {
@@ -160,12 +186,15 @@ export function createReportService(transaction: Transactor) {
           if (isUniqueViolation(error)) throw new StaleVersionError();
           throw error;
         });
-      } else if (report.version !== expectedVersion) {
+      } else if (expectedVersion > report.version) {
         throw new StaleVersionError();
+      } else if (report.version !== expectedVersion) {
+        if ((await queries.sectionsSavedSince(report.id, expectedVersion, sections.checks)).length > 0) throw new StaleVersionError();
       }
       const change = await work({ queries, report, cycle: located.cycle, countryCode });
       // A report created by this save starts at version 1; any later save bumps it.
       const updated = created ? report : await moveReport(queries, report, 'save');
+      await queries.recordSections(report.id, [...sections.records, ...(change.sections ?? [])], updated.version, user.id);
       await recordAuditEvent(trx, {
         actorUserId: user.id,
         actorLabel: user.email,
@@ -180,22 +209,19 @@ export function createReportService(transaction: Transactor) {
     });
   }
 
-  /** The action must belong to this report (pledged here) or be carried into it. */
-  async function ownAction(
-    queries: ReportQueries,
-    report: ReportRow,
-    cycle: CycleRow,
-    countryCode: string,
-    actionId: number,
-    allowed: 'pledged' | 'carried',
-  ) {
+  /** An action pledged in this very report, or 404. */
+  async function pledgedHere(queries: ReportQueries, report: ReportRow, countryCode: string, actionId: number) {
     const action = await queries.findAction(actionId);
-    if (!action || action.country_code !== countryCode) throw notFound('action');
-    if (allowed === 'pledged' && action.pledged_in_report_id !== report.id) throw notFound('action');
-    if (allowed === 'carried') {
-      const carried = await queries.listCarriedActions(countryCode, cycle, report.id);
-      if (!carried.some((row) => row.id === actionId)) throw notFound('action');
-    }
+    if (!action || action.country_code !== countryCode || action.pledged_in_report_id !== report.id) throw notFound('action');
+    return action;
+  }
+
+  /** An earlier pledge this progress report carries, with where it stands, or 404. */
+  async function carriedHere(queries: ReportQueries, report: ReportRow, cycle: CycleRow, countryCode: string, actionId: number) {
+    if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.actions_are_withdrawn_progress_report');
+    const content = await loadContent(queries, countryCode, cycle, report);
+    const action = content.carried.find((row) => row.id === actionId);
+    if (!action || action.state === 'withdrawn_earlier') throw notFound('action');
     return action;
   }
 
@@ -245,13 +271,17 @@ export function createReportService(transaction: Transactor) {
           async () => (report ? queries.listSubmissions(report.id) : []),
         );
         const reason = lockReason(cycle, report);
-        const missing = missingItems(cycle, content, targets);
+        const rules = sectionContent(cycle, report, content, indicators);
+        const missing = missingItems(rules);
+        const saves = report ? await queries.listSections(report.id) : [];
+        const lastSave = (key: SectionKey) => {
+          const rows = saves.filter((row) => row.section === key || (key === 'actions' && row.section.startsWith('action-')));
+          return rows.sort((a, b) => b.saved_at.getTime() - a.saved_at.getTime())[0] ?? null;
+        };
+        const sections = sectionsOf(cycle.kind).map((key) => ({ key, ...sectionStatus(key, rules, missing), lastSave: lastSave(key) }));
         // The secretariat's questions on single items, once the report was returned with them.
         const names = new Map(indicators.map((indicator) => [indicator.code, indicator.name]));
-        const items = itemsOf(
-          { ...snapshot(content), carried: content.carried.map((action) => ({ id: action.id, title: action.title, withdrawn: false })) },
-          names,
-        );
+        const items = itemsOf({ ...snapshot(content), carried: reportedCarried(content) }, names);
         const questions = report
           ? (await createQuestionQueries(trx).list(report.id, { sentOnly: true })).map((question) => {
               const item = items.find((entry) => entry.id === question.item_key);
@@ -282,15 +312,17 @@ export function createReportService(transaction: Transactor) {
             submittedAt: report?.submitted_at ?? null,
             reviewComment: report?.review_comment ?? null,
             textLanguage: report?.text_language ?? null,
+            contributors: report?.contributors ?? '',
             // Shown to delegates while they fix a returned report.
             wasReturned: report?.state === 'returned' || (report?.state === 'draft' && submissions[0]?.outcome === 'returned'),
           },
-          editable: reason === null,
+          // Open for changes, and this user may make them (a delegate of the country).
+          editable: reason === null && can(user, 'report.edit', { countryCode }),
           lockReason: reason && blockedMessage(reason),
-          mayEdit: reason === null,
           maySubmit: can(user, 'report.submit', { countryCode }) && blockedBy('submit', { cycle, report }) === null,
           missing,
           complete: missing.length === 0,
+          sections,
           targets,
           goals,
           indicators,
@@ -335,35 +367,38 @@ export function createReportService(transaction: Transactor) {
     },
 
     async saveBaseline(user: CurrentUser, code: string, slug: string, input: z.output<typeof baselineSchema>, context: RequestContext) {
-      return edit(user, code, slug, input.version, context, async ({ queries, report, cycle }) => {
+      const touched = Object.keys(input.baseline).map((target) => `stocktaking-${target}`);
+      return edit(user, code, slug, input.version, context, { checks: touched, records: touched }, async ({ queries, report, cycle }) => {
         if (cycle.kind !== 'commitments') throw new AppError(409, 'wrong_cycle', 'msg.baseline_part_commitments_cycle_only');
         const entries = Object.entries(input.baseline).map(([target, entry]) => ({
           target_code: targetCode.parse(target),
           existing_measures: entry.existing,
           gaps: entry.gaps,
+          no_action_reason: entry.no_action_reason,
         }));
         await queries.saveStocktaking(report.id, entries);
         return { verb: 'report.baseline_saved', details: { targets: entries.map((entry) => entry.target_code) } };
       });
     },
 
-    async saveTextLanguage(
-      user: CurrentUser,
-      code: string,
-      slug: string,
-      input: z.output<typeof textLanguageSchema>,
-      context: RequestContext,
-    ) {
-      return edit(user, code, slug, input.version, context, async ({ queries, report }) => {
+    async saveAbout(user: CurrentUser, code: string, slug: string, input: z.output<typeof aboutSchema>, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, same('about'), async ({ queries, report }) => {
         await queries.setTextLanguage(report.id, input.text_language);
-        return { verb: 'report.language_set', details: { text_language: input.text_language } };
+        await queries.setContributors(report.id, input.contributors);
+        return { verb: 'report.about_saved', details: { text_language: input.text_language } };
       });
     },
 
     async addAction(user: CurrentUser, code: string, slug: string, input: z.output<typeof actionSchema>, context: RequestContext) {
-      return edit(user, code, slug, input.version, context, async ({ queries, report, countryCode }) => {
+      // Two adds from one loaded page (a double click, a second tab) conflict; nothing else does.
+      return edit(user, code, slug, input.version, context, same('actions'), async ({ queries, report, countryCode }) => {
         const action = await queries.insertAction(countryCode, report.id, toActionFields(input));
-        return { verb: 'action.pledged', entityId: action.id, details: { title: action.title, target: action.target_code } };
+        return {
+          verb: 'action.pledged',
+          entityId: action.id,
+          details: { title: action.title, target: action.target_code },
+          sections: [`action-${action.id}`],
+        };
       });
     },
 
@@ -375,32 +410,45 @@ export function createReportService(transaction: Transactor) {
       input: z.output<typeof actionSchema>,
       context: RequestContext,
     ) {
-      return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
-        await ownAction(queries, report, cycle, countryCode, actionId, 'pledged');
-        await queries.updateAction(actionId, toActionFields(input));
-        return { verb: 'action.updated', entityId: actionId, details: { title: input.title, target: input.target } };
-      });
+      const section = [`action-${actionId}`];
+      return edit(
+        user,
+        code,
+        slug,
+        input.version,
+        context,
+        { checks: section, records: section },
+        async ({ queries, report, countryCode }) => {
+          await pledgedHere(queries, report, countryCode, actionId);
+          await queries.updateAction(actionId, toActionFields(input));
+          return { verb: 'action.updated', entityId: actionId, details: { title: input.title, target: input.target } };
+        },
+      );
     },
 
     async removeAction(user: CurrentUser, code: string, slug: string, actionId: number, expectedVersion: number, context: RequestContext) {
-      return edit(user, code, slug, expectedVersion, context, async ({ queries, report, cycle, countryCode }) => {
-        const action = await ownAction(queries, report, cycle, countryCode, actionId, 'pledged');
+      const sections = { checks: [`action-${actionId}`], records: ['actions', `action-${actionId}`] };
+      return edit(user, code, slug, expectedVersion, context, sections, async ({ queries, report, countryCode }) => {
+        const action = await pledgedHere(queries, report, countryCode, actionId);
         await queries.deleteAction(actionId);
         return { verb: 'action.removed', entityId: actionId, details: { title: action.title } };
       });
     },
 
     async saveUpdates(user: CurrentUser, code: string, slug: string, input: z.output<typeof updatesSchema>, context: RequestContext) {
-      return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
+      return edit(user, code, slug, input.version, context, PROGRESS, async ({ queries, report, cycle, countryCode }) => {
         if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.progress_updates_belong_progress_cycle');
-        const carried = await queries.listCarriedActions(countryCode, cycle, report.id);
+        const { carried } = await loadContent(queries, countryCode, cycle, report);
         const saved: number[] = [];
         for (const [key, update] of Object.entries(input.updates)) {
           const action = carried.find((row) => `a${row.id}` === key);
-          if (!action) throw new AppError(422, 'unknown_action', 'msg.form_names_action_not_part_report');
-          if (action.withdrawn_in_report_id !== null) continue;
+          if (!action || action.state === 'withdrawn_earlier')
+            throw new AppError(422, 'unknown_action', 'msg.form_names_action_not_part_report');
+          // Closed pledges take no update until reopened (on their own confirmation page).
+          if (!needsUpdate(action.state)) continue;
           if (update.status === null) {
-            await queries.deleteUpdate(report.id, action.id);
+            // A reopened pledge keeps its (reopening) update; clearing the status of an open one clears it.
+            if (action.state === 'open') await queries.deleteUpdate(report.id, action.id);
             continue;
           }
           const percent = update.status === 'completed' ? 100 : update.percent;
@@ -421,12 +469,12 @@ export function createReportService(transaction: Transactor) {
       code: string,
       slug: string,
       actionId: number,
-      input: { version: number; reason: string },
+      input: z.output<typeof withdrawSchema>,
       context: RequestContext,
     ) {
-      return edit(user, code, slug, input.version, context, async ({ queries, report, cycle, countryCode }) => {
-        if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.actions_are_withdrawn_progress_report');
-        const action = await ownAction(queries, report, cycle, countryCode, actionId, 'carried');
+      return edit(user, code, slug, input.version, context, PROGRESS, async ({ queries, report, cycle, countryCode }) => {
+        const action = await carriedHere(queries, report, cycle, countryCode, actionId);
+        if (!needsUpdate(action.state)) throw new AppError(409, 'closed', 'msg.workspace.closed_cannot_withdraw');
         await queries.setWithdrawal(action.id, report.id, input.reason);
         await queries.deleteUpdate(report.id, action.id);
         return { verb: 'action.withdrawn', entityId: action.id, details: { title: action.title, reason: input.reason } };
@@ -441,20 +489,47 @@ export function createReportService(transaction: Transactor) {
       expectedVersion: number,
       context: RequestContext,
     ) {
-      return edit(user, code, slug, expectedVersion, context, async ({ queries, report, cycle, countryCode }) => {
-        const action = await ownAction(queries, report, cycle, countryCode, actionId, 'carried');
-        if (action.withdrawn_in_report_id !== report.id) throw new AppError(409, 'not_withdrawn', 'msg.action_not_withdrawn_report');
+      return edit(user, code, slug, expectedVersion, context, PROGRESS, async ({ queries, report, cycle, countryCode }) => {
+        const action = await carriedHere(queries, report, cycle, countryCode, actionId);
+        if (action.state !== 'withdrawn_here') throw new AppError(409, 'not_withdrawn', 'msg.action_not_withdrawn_report');
         await queries.setWithdrawal(action.id, null, null);
         return { verb: 'action.withdrawal_undone', entityId: action.id, details: { title: action.title } };
       });
     },
 
-    async saveIndicators(user: CurrentUser, code: string, slug: string, input: z.output<typeof indicatorsSchema>, context: RequestContext) {
-      return edit(user, code, slug, input.version, context, async ({ queries, report }) => {
+    /**
+     * Reopens a pledge the last accepted report gave as completed: it takes an update in
+     * this report again, starting from "in progress" with last year's percentage.
+     */
+    async reopenAction(user: CurrentUser, code: string, slug: string, actionId: number, expectedVersion: number, context: RequestContext) {
+      return edit(user, code, slug, expectedVersion, context, PROGRESS, async ({ queries, report, cycle, countryCode }) => {
+        const action = await carriedHere(queries, report, cycle, countryCode, actionId);
+        if (action.state !== 'completed') throw new AppError(409, 'not_closed', 'msg.workspace.not_closed');
+        await queries.saveUpdate(report.id, countryCode, {
+          action_id: action.id,
+          status: 'in_progress',
+          percent_complete: null,
+          narrative: '',
+        });
+        return { verb: 'action.reopened', entityId: action.id, details: { title: action.title } };
+      });
+    },
+
+    async saveSummaries(user: CurrentUser, code: string, slug: string, input: z.output<typeof summariesSchema>, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, same('summaries'), async ({ queries, report, cycle }) => {
+        if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.progress_updates_belong_progress_cycle');
+        for (const [target, summary] of Object.entries(input.summaries)) await queries.saveSummary(report.id, target, summary);
+        return { verb: 'report.summaries_saved', details: { targets: Object.keys(input.summaries) } };
+      });
+    },
+
+    async saveIndicators(user: CurrentUser, code: string, slug: string, input: IndicatorsInput, context: RequestContext) {
+      return edit(user, code, slug, input.version, context, same('indicators'), async ({ queries, report }) => {
         const known = new Set((await queries.listIndicators()).map((indicator) => indicator.code));
         for (const [indicatorCode, entry] of Object.entries(input.indicators)) {
           if (!known.has(indicatorCode)) throw new AppError(422, 'unknown_indicator', 'msg.form_names_unknown_indicator_reload_page');
-          await queries.saveIndicatorValue(report.id, indicatorCode, entry.value, entry.note);
+          const value = entry.unavailable ? null : (entry.value ?? undefined);
+          await queries.saveIndicatorValue(report.id, indicatorCode, value, entry.note);
         }
         return { verb: 'report.indicators_saved', details: { indicators: Object.keys(input.indicators) } };
       });
@@ -475,7 +550,7 @@ export function createReportService(transaction: Transactor) {
         if (reason) throw blockedError(reason);
         if (report.version !== expectedVersion) throw stale;
         const content = await loadContent(queries, countryCode, cycle, report);
-        const missing = missingItems(cycle, content, await queries.listTargets());
+        const missing = missingItems(sectionContent(cycle, report, content, await queries.listIndicators()));
         if (missing.length > 0) throw new IncompleteReportError(missing);
         const now = new Date();
         const late = now.toISOString().slice(0, 10) > cycle.due_on;
@@ -525,5 +600,13 @@ function toActionFields(input: z.output<typeof actionSchema>) {
     description: input.description,
   };
 }
+
+/** A save that touches one section, checked and recorded as such. */
+function same(section: string) {
+  return { checks: [section], records: [section] };
+}
+
+/** The progress page and what changes it (withdrawing, reopening): one section. */
+const PROGRESS = same('progress');
 
 export type ReportService = ReturnType<typeof createReportService>;

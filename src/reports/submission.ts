@@ -24,7 +24,10 @@ const update = z.object({
   narrative: z.string(),
 });
 
-const indicatorValue = z.object({ indicator_code: z.string(), value: z.coerce.number(), note: z.string() });
+/** A value, or null for "not available" (the note says why). */
+const indicatorValue = z.object({ indicator_code: z.string(), value: z.coerce.number().nullable(), note: z.string() });
+
+const targetSummary = z.object({ target_code: targetCode, summary: z.string() });
 
 export const submissionContentSchema = z.object({
   baseline: z.array(baselineEntry),
@@ -32,6 +35,8 @@ export const submissionContentSchema = z.object({
   withdrawn: z.array(z.object({ id: z.number().int(), reason: z.string().nullable() })),
   updates: z.array(update),
   indicators: z.array(indicatorValue),
+  // Versions submitted before progress summaries existed have none.
+  summaries: z.array(targetSummary).default([]),
 });
 
 export type SubmissionContent = z.infer<typeof submissionContentSchema>;

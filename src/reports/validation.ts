@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { REPORTED_STATUSES, TARGET_CODES } from '../domain';
+import type { Language } from '../i18n';
+import { parseLocalNumber } from '../i18n/numbers';
 import { TEXT_LANGUAGES } from '../i18n/text-languages';
 import { isRealDate, isVisibleText } from '../web/forms';
 
@@ -30,7 +32,14 @@ export const baselineSchema = z
     baseline: z
       .partialRecord(
         z.enum(TARGET_CODES, { error: 'msg.unknown_policy_target' }),
-        z.object({ existing: optionalText(10_000, 'existing'), gaps: optionalText(10_000, 'gaps') }).strict(),
+        z
+          .object({
+            existing: optionalText(10_000, 'existing'),
+            gaps: optionalText(10_000, 'gaps'),
+            // "No new action under this target", and why; only the target's own page has it.
+            no_action_reason: optionalText(2_000, 'no_action_reason'),
+          })
+          .strict(),
       )
       .default({}),
   })
@@ -98,28 +107,70 @@ export const withdrawSchema = z
   })
   .strict();
 
-export const indicatorsSchema = z
+/**
+ * Each indicator: a value written the interface language's way ("12,5", "1 250" in
+ * French), or "not available" with the reason as its note; both empty is no answer yet.
+ */
+export const indicatorsSchema = (language: Language) =>
+  z
+    .object({
+      version,
+      indicators: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9_]*$/, 'msg.unknown_indicator'),
+          z
+            .object({
+              value: z
+                .string()
+                .trim()
+                .max(40, 'msg.workspace.number_format')
+                .transform((value, context) => {
+                  if (value === '') return null;
+                  const number = parseLocalNumber(value, language);
+                  if (number === null || number >= 1e12) {
+                    context.addIssue({ code: 'custom', message: 'msg.workspace.number_format' });
+                    return z.NEVER;
+                  }
+                  return number;
+                })
+                .prefault(''),
+              unavailable: z
+                .literal('yes', { error: 'msg.workspace.unavailable_yes' })
+                .optional()
+                .transform((value) => value === 'yes'),
+              note: optionalText(1_000, 'note'),
+            })
+            .strict()
+            .superRefine((entry, context) => {
+              if (entry.unavailable && entry.value !== null)
+                context.addIssue({ code: 'custom', path: ['value'], message: 'msg.workspace.value_or_unavailable' });
+              if (entry.unavailable && !entry.note)
+                context.addIssue({ code: 'custom', path: ['note'], message: 'msg.workspace.unavailable_reason' });
+            }),
+        )
+        .default({}),
+    })
+    .strict();
+
+export type IndicatorsInput = z.output<ReturnType<typeof indicatorsSchema>>;
+
+/** A progress report's summary of progress under each policy target. */
+export const summariesSchema = z
   .object({
     version,
-    indicators: z
-      .record(
-        z.string().regex(/^[a-z][a-z0-9_]*$/, 'msg.unknown_indicator'),
-        z
-          .object({
-            value: z
-              .string()
-              .trim()
-              .regex(/^(\d{1,12}(\.\d{1,2})?)?$/, 'msg.enter_number_0_more_at_most')
-              .transform((value) => (value === '' ? null : Number(value))),
-            note: optionalText(1_000, 'note'),
-          })
-          .strict(),
-      )
-      .default({}),
+    summaries: z.partialRecord(z.enum(TARGET_CODES, { error: 'msg.unknown_policy_target' }), optionalText(10_000, 'summary')).default({}),
   })
   .strict();
 
 export const versionOnlySchema = z.object({ version }).strict();
+
+/** Submitting: the version the delegate checked, and the declaration that it is filed on the member's behalf. */
+export const submitSchema = z
+  .object({
+    version,
+    declaration: z.literal('yes', { error: 'msg.workspace.confirm_declaration' }),
+  })
+  .strict();
 
 /** A delegate's answer to the secretariat's question on one item. */
 export const answerSchema = z
@@ -132,13 +183,14 @@ export const answerSchema = z
   })
   .strict();
 
-/** The language of the report's texts; '' is "not stated". */
-export const textLanguageSchema = z
+/** About this report: the language of its texts ('' is "not stated") and who contributed. */
+export const aboutSchema = z
   .object({
     version,
     text_language: z
       .enum(['', ...TEXT_LANGUAGES], { error: 'msg.choose_language_from_list_not_stated' })
       .default('')
       .transform((value) => (value === '' ? null : value)),
+    contributors: optionalText(2_000, 'contributors'),
   })
   .strict();

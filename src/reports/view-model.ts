@@ -5,6 +5,8 @@ import { fieldErrors, fieldText, type FormError, type Redisplay } from '../web/f
 import type { ReportService } from './service';
 import { statusLabel } from './service';
 import { REPORTED_STATUSES, UPDATE_STATUSES, type UpdateStatus } from '../domain';
+import { formatNumber } from '../i18n';
+import { needsUpdate, sectionPath } from './sections';
 
 // Builds what the report pages render. A form that failed (invalid input, or a stale
 // version) is shown again with exactly what the user typed; every other form shows the
@@ -84,8 +86,11 @@ export function reportView(page: ReportPage, language: Language, override?: Form
       title: targetTitle(target.code),
       existing: typed ? field(typed, 'baseline', target.code, 'existing') : fieldText(saved?.existing_measures),
       gaps: typed ? field(typed, 'baseline', target.code, 'gaps') : fieldText(saved?.gaps),
+      noActionReason: typed ? field(typed, 'baseline', target.code, 'no_action_reason') : fieldText(saved?.no_action_reason),
+      pledgedCount: page.content.pledged.filter((action) => action.target_code === target.code).length,
       existingError: errorsById[`baseline-${target.code}-existing`],
       gapsError: errorsById[`baseline-${target.code}-gaps`],
+      noActionReasonError: errorsById[`baseline-${target.code}-no_action_reason`],
     };
   });
 
@@ -102,27 +107,45 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     open: override?.form === `action-${action.id}`,
   }));
 
+  // Earlier pledges: an open one starts from its last accepted update (status and
+  // percentage pre-filled, last year's narrative shown beside the field, not copied in).
   const carried = page.content.carried.map((action) => {
     const saved = page.content.updates.find((update) => update.action_id === action.id);
     const typed = mine('updates');
     const withdrawTyped = mine(`withdraw-${action.id}`);
-    const status = typed ? field(typed, 'updates', `a${action.id}`, 'status') : fieldText(saved?.status);
+    const prefilled = !saved && action.last_status !== null && needsUpdate(action.state);
+    const status = typed
+      ? field(typed, 'updates', `a${action.id}`, 'status')
+      : fieldText(saved?.status ?? (prefilled ? action.last_status : ''));
     return {
       id: action.id,
       title: action.title,
+      state: action.state,
+      open: needsUpdate(action.state),
       targetCode: action.target_code,
       targetTitle: targetTitle(action.target_code),
       pledgedIn: action.pledged_in_cycle_title,
+      dueOn: action.due_on,
       description: action.description,
-      withdrawn: action.withdrawn_in_report_id !== null,
+      withdrawn: action.state === 'withdrawn_here',
       withdrawalReason: action.withdrawal_reason,
       statusLabel: saved ? statusLabel(saved.status) : 'msg.no_update_yet',
       statusOptions: options(statusChoices, status, 'msg.choose_a_status'),
-      percent: typed ? field(typed, 'updates', `a${action.id}`, 'percent') : fieldText(saved?.percent_complete),
+      percent: typed
+        ? field(typed, 'updates', `a${action.id}`, 'percent')
+        : fieldText(saved?.percent_complete ?? (prefilled ? action.last_percent : null)),
       narrative: typed ? field(typed, 'updates', `a${action.id}`, 'narrative') : fieldText(saved?.narrative),
       savedStatus: saved?.status,
+      last: action.last_status
+        ? {
+            cycleTitle: action.last_cycle_title,
+            statusLabel: statusLabel(action.last_status),
+            percent: action.last_percent,
+            narrative: action.last_narrative,
+          }
+        : null,
+      prefilled,
       withdrawReason: withdrawTyped ? field(withdrawTyped, 'reason') : '',
-      withdrawOpen: Boolean(withdrawTyped),
       statusError: errorsById[`updates-a${action.id}-status`],
       percentError: errorsById[`updates-a${action.id}-percent`],
       narrativeError: errorsById[`updates-a${action.id}-narrative`],
@@ -137,44 +160,78 @@ export function reportView(page: ReportPage, language: Language, override?: Form
       code: indicator.code,
       name: labels.indicatorName(indicator.code, indicator.name),
       unit: labels.indicatorUnit(indicator.code, indicator.unit),
-      value: typed ? field(typed, 'indicators', indicator.code, 'value') : fieldText(saved?.value),
+      // Saved numbers are shown the way the interface language writes them.
+      value: typed ? field(typed, 'indicators', indicator.code, 'value') : formatNumber(saved?.value, language),
+      unavailable: typed
+        ? field(typed, 'indicators', indicator.code, 'unavailable') === 'yes'
+        : saved !== undefined && saved.value === null,
+      answered: saved !== undefined,
       note: typed ? field(typed, 'indicators', indicator.code, 'note') : fieldText(saved?.note),
       valueError: errorsById[`indicators-${indicator.code}-value`],
       noteError: errorsById[`indicators-${indicator.code}-note`],
+      unavailableError: errorsById[`indicators-${indicator.code}-unavailable`],
     };
   });
 
-  const typedLanguage = mine('language');
+  const summaries = page.targets.map((target) => {
+    const typed = mine('summaries');
+    const saved = page.content.summaries.find((row) => row.target_code === target.code);
+    return {
+      code: target.code,
+      title: targetTitle(target.code),
+      summary: typed ? field(typed, 'summaries', target.code) : fieldText(saved?.summary),
+      error: errorsById[`summaries-${target.code}`],
+    };
+  });
+
+  const typedAbout = mine('about');
   const textLanguage = {
     options: options(
       textLanguageChoices(language),
-      typedLanguage ? field(typedLanguage, 'text_language') : fieldText(page.report.textLanguage),
+      typedAbout ? field(typedAbout, 'text_language') : fieldText(page.report.textLanguage),
       'msg.not_stated',
     ),
-    error: errorsById['language-text_language'],
+    error: errorsById['about-text_language'],
     name: page.report.textLanguage ? textLanguageName(page.report.textLanguage, language) : null,
+  };
+  const contributors = {
+    value: typedAbout ? field(typedAbout, 'contributors') : page.report.contributors,
+    error: errorsById['about-contributors'],
   };
 
   // A missing baseline names its target in the reader's language, in the summary too.
   const withTargetTitle = <T extends { params?: Record<string, string | number> }>(item: T): T =>
     typeof item.params?.code === 'string' ? { ...item, params: { ...item.params, title: targetTitle(item.params.code) } } : item;
-  const errors: FormError[] = (override?.errors ?? []).map(withTargetTitle);
-  const updatable = carried.filter((action) => !action.withdrawn);
+  const base = `/reports/${page.country.code}/${page.cycle.slug}`;
+  // A refused submission lists what is missing: each links to the page and field that fixes it.
+  const hrefOf = new Map(page.missing.map((item) => [item.field, `${base}/${sectionPath(item.section)}#${item.field}`]));
+  const errors: Array<FormError & { href?: string }> = (override?.errors ?? [])
+    .map(withTargetTitle)
+    .map((error) => ({ ...error, href: hrefOf.get(error.field) }));
   return {
     ...page,
+    base,
     baseline,
     textLanguage,
+    contributors,
     pledged,
     carried,
-    updatable,
+    updatable: carried.filter((action) => action.open),
+    closed: carried.filter((action) => action.state === 'completed' || action.state === 'withdrawn_earlier'),
     withdrawnHere: carried.filter((action) => action.withdrawn),
     indicatorFields: indicators,
+    summaries,
     newAction: actionForm('new-action', undefined),
     errors,
     // A stale submission has nothing of its own to compare: its message says what to do.
     conflict:
       override?.conflict && override.form !== 'submit' ? { form: override.form, changes: conflictChanges(page, override, labels) } : null,
-    missing: page.missing.map(withTargetTitle),
+    missing: page.missing.map(withTargetTitle).map((item) => ({ ...item, href: `${base}/${sectionPath(item.section)}#${item.field}` })),
+    sections: page.sections.map((section) => ({
+      ...section,
+      href: `${base}/${sectionPath(section.key)}`,
+      missing: section.missing.map(withTargetTitle),
+    })),
   };
 }
 
@@ -193,12 +250,17 @@ function conflictChanges(page: ReportPage, override: FormOverride, labels: Label
     (UPDATE_STATUSES as readonly unknown[]).includes(status) ? labels.status(status as UpdateStatus) : fieldText(status);
   const values = override.values;
   if (override.form === 'baseline') {
-    for (const target of page.targets) {
+    // A target's page sends only that target.
+    const sent = (values.baseline && typeof values.baseline === 'object' ? values.baseline : {}) as Record<string, unknown>;
+    for (const target of page.targets.filter((row) => row.code in sent)) {
       const saved = page.content.stocktaking.find((row) => row.target_code === target.code);
       compare('msg.code_measures_in_place', saved?.existing_measures, field(values, 'baseline', target.code, 'existing'), {
         code: target.code,
       });
       compare('msg.code_gaps', saved?.gaps, field(values, 'baseline', target.code, 'gaps'), { code: target.code });
+      compare('msg.workspace.no_action_reason_of', saved?.no_action_reason, field(values, 'baseline', target.code, 'no_action_reason'), {
+        code: target.code,
+      });
     }
   } else if (override.form === 'updates') {
     for (const action of page.content.carried) {
@@ -221,6 +283,13 @@ function conflictChanges(page: ReportPage, override: FormOverride, labels: Label
       compare('msg.due_date', saved.due_on, field(values, 'due_on'));
       compare('msg.description', saved.description, field(values, 'description'));
     }
+  } else if (override.form === 'summaries') {
+    for (const target of page.targets) {
+      const saved = page.content.summaries.find((row) => row.target_code === target.code);
+      compare('msg.workspace.summary_of', saved?.summary, field(values, 'summaries', target.code), { code: target.code });
+    }
+  } else if (override.form === 'about') {
+    compare('msg.workspace.contributors', page.report.contributors, field(values, 'contributors'));
   } else if (override.form === 'indicators') {
     for (const indicator of page.indicators) {
       const saved = page.content.indicatorValues.find((value) => value.indicator_code === indicator.code);

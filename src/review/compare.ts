@@ -138,7 +138,11 @@ export function compareVersions(
 
   const indicators = current.indicators.map((value) => {
     const before = previous.indicators.find((row) => row.indicator_code === value.indicator_code);
-    const moved = before && before.value !== 0 ? Math.abs(value.value - before.value) / Math.abs(before.value) : 0;
+    // "Not available" (null) on either side is a change of fact, not a jump.
+    const moved =
+      before?.value != null && value.value !== null && before.value !== 0
+        ? Math.abs(value.value - before.value) / Math.abs(before.value)
+        : 0;
     return item(
       `indicator-${value.indicator_code}`,
       { message: 'msg.compare.indicator', params: { name: indicatorNames.get(value.indicator_code) ?? value.indicator_code } },
@@ -149,10 +153,22 @@ export function compareVersions(
     );
   });
 
-  return [...baseline, ...pledged, ...updates, ...indicators];
+  const summaries = current.summaries.map((entry) => {
+    const before = previous.summaries.find((row) => row.target_code === entry.target_code);
+    return item(
+      `summary-${entry.target_code}`,
+      { message: 'msg.compare.summary', params: { target: entry.target_code } },
+      !before,
+      [],
+      before ? changedTexts([['msg.compare.summary_text', before.summary, entry.summary]]) : [],
+      [],
+    );
+  });
+
+  return [...baseline, ...pledged, ...updates, ...summaries, ...indicators];
 }
 
-/** Every item of a report a question can be about, with where the delegate's edit page shows it. */
+/** Every item of a report a question can be about, with where the delegate's workspace shows it (relative to the report). */
 export function itemsOf(
   current: CurrentContent,
   indicatorNames: Map<string, string>,
@@ -161,22 +177,27 @@ export function itemsOf(
     ...current.baseline.map((entry) => ({
       id: `baseline-${entry.target_code}`,
       heading: { message: 'msg.compare.baseline', params: { target: entry.target_code } },
-      anchor: `baseline-${entry.target_code}-existing`,
+      anchor: `stocktaking/${entry.target_code}#baseline-${entry.target_code}-existing`,
     })),
     ...current.pledged.map((action) => ({
       id: `action-${action.id}`,
       heading: { message: 'msg.compare.pledge', params: { title: action.title } },
-      anchor: `action-${action.id}`,
+      anchor: `actions/${action.id}`,
     })),
     ...current.carried.map((action) => ({
       id: `update-${action.id}`,
       heading: { message: 'msg.compare.progress', params: { title: action.title } },
-      anchor: `carried-${action.id}`,
+      anchor: `progress#carried-${action.id}`,
+    })),
+    ...current.summaries.map((entry) => ({
+      id: `summary-${entry.target_code}`,
+      heading: { message: 'msg.compare.summary', params: { target: entry.target_code } },
+      anchor: `summaries#summaries-${entry.target_code}`,
     })),
     ...current.indicators.map((value) => ({
       id: `indicator-${value.indicator_code}`,
       heading: { message: 'msg.compare.indicator', params: { name: indicatorNames.get(value.indicator_code) ?? value.indicator_code } },
-      anchor: `indicators-${value.indicator_code}-value`,
+      anchor: `indicators#indicators-${value.indicator_code}-value`,
     })),
   ];
 }

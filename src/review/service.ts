@@ -7,7 +7,7 @@ import type { CycleRow, ReportRow } from '../db/rows';
 import type { Transactor } from '../db/transaction';
 import { createReportQueries, type ReportQueries } from '../reports/queries';
 import type { SubmissionContent } from '../reports/submission';
-import { loadContent, snapshot, stageLabel, StaleVersionError, type RequestContext } from '../reports/service';
+import { loadContent, reportedCarried, snapshot, stageLabel, StaleVersionError, type RequestContext } from '../reports/service';
 import { labelsFor } from '../i18n/labels';
 import type { Language } from '../i18n';
 import { compareVersions, itemsOf } from './compare';
@@ -340,14 +340,7 @@ async function indicatorNamesIn(reports: ReportQueries, language: Language): Pro
 /** A report's content as a submission would freeze it, with the earlier pledges it carries. */
 async function contentOf(reports: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow) {
   const content = await loadContent(reports, countryCode, cycle, report);
-  return {
-    ...snapshot(content),
-    carried: content.carried.map((action) => ({
-      id: action.id,
-      title: action.title,
-      withdrawn: action.withdrawn_in_report_id === report.id,
-    })),
-  };
+  return { ...snapshot(content), carried: reportedCarried(content) };
 }
 
 export type ReviewService = ReturnType<typeof createReviewService>;

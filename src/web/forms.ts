@@ -90,7 +90,8 @@ export type FormSpec<S extends z.ZodType, R> = {
   form: (req: Request) => string;
   /** What to put before a field's name to make its id; by default `<form>-`. */
   prefix?: (req: Request) => string;
-  schema: S;
+  /** The fields' schema, or one made for the request (numbers as its language writes them). */
+  schema: S | ((req: Request) => S);
   /** The one service call. */
   run: (req: Request, input: z.output<S>) => Promise<R>;
   /** Shows the page again, with the status, what was typed and the errors. */
@@ -113,7 +114,8 @@ export function handleForm<S extends z.ZodType, R>(spec: FormSpec<S, R>): Reques
         errors: [{ field: `${prefix}${nul || 'form'}`, message: 'msg.nul_in_field' }],
       });
     }
-    const parsed = spec.schema.safeParse(values);
+    const schema = typeof spec.schema === 'function' ? spec.schema(req) : spec.schema;
+    const parsed = schema.safeParse(values);
     if (!parsed.success) return spec.redisplay(req, res, 422, { form, values, errors: formErrors(parsed.error, prefix) });
     let result: R;
     try {

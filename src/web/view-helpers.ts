@@ -2,7 +2,9 @@ import type { HelperOptions } from 'handlebars';
 import {
   countryName,
   formatDate,
+  formatDateTime,
   formatNumber,
+  formatTime,
   formatPercent,
   isLanguage,
   languageSwitch,
@@ -30,7 +32,11 @@ function isoTime(value: unknown): string {
 
 export const viewHelpers = {
   isoTime,
+  /** An instant as ISO 8601, for scripts to read. */
+  isoInstant: (value: unknown) => (value instanceof Date ? value.toISOString() : ''),
   formatDate: (value: unknown, options: HelperOptions) => formatDate(value, languageOfView(options)),
+  formatDateTime: (value: unknown, options: HelperOptions) => formatDateTime(value, languageOfView(options)),
+  formatTime: (value: unknown, options: HelperOptions) => formatTime(value, languageOfView(options)),
   formatPercent: (share: unknown, options: HelperOptions) => formatPercent(share, languageOfView(options)),
   formatNumber: (value: unknown, options: HelperOptions) => formatNumber(value, languageOfView(options)),
   /** {{t "key" name=value}}: the phrase in the page's language, with its values filled in. */
@@ -65,6 +71,10 @@ export const viewHelpers = {
   /** The questions about one item of a report (the delegate's edit page shows them beside it). */
   about: (questions: unknown, itemKey: string): unknown[] =>
     Array.isArray(questions) ? (questions as Array<{ item_key?: string }>).filter((question) => question.item_key === itemKey) : [],
+  /** A workspace section's name in the locale files: stocktaking-PT1 is a stocktaking page. */
+  sectionName: (key: string) => (key.startsWith('stocktaking-') ? 'stocktaking' : key),
+  /** The policy target of a stocktaking section, or ''. */
+  sectionTarget: (key: string) => (key.startsWith('stocktaking-') ? key.slice('stocktaking-'.length) : ''),
   /** Its arguments as a list (a partial that loops over a list, given one item). */
   array: (...items: unknown[]) => items.slice(0, -1),
 };

@@ -88,15 +88,31 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await check(page);
     await clickAndLoad(page, page.getByRole('link', { name: `Start the report for ${cycle.title}` }));
     await check(page);
-    for (const target of ['PT1', 'PT2', 'PT3']) await page.locator(`#baseline-${target}-existing`).fill(`Measures for ${target}`);
-    await clickAndLoad(page, page.getByRole('button', { name: 'Save the baseline' }));
+    // The task list: each section its own page, "Save and continue" leads through them.
+    await clickAndLoad(page, page.getByRole('link', { name: 'About this report' }));
+    await check(page);
+    await page.getByLabel('Language of the texts').selectOption('en');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save and continue' }));
+    for (const target of ['PT1', 'PT2', 'PT3', 'PT4']) {
+      await check(page);
+      expect(await page.locator('.flash__text').textContent()).toBe('Saved.');
+      await page.locator(`#baseline-${target}-existing`).fill(target === 'PT4' ? 'A hotline' : `Measures for ${target}`);
+      if (target !== 'PT1') await page.locator(`#baseline-${target}-no_action_reason`).fill(`Covered by the ${target} strategy`);
+      await clickAndLoad(page, page.getByRole('button', { name: 'Save and continue' }));
+    }
+    await check(page);
+    await clickAndLoad(page, page.getByRole('link', { name: 'Add an action under PT1' }));
+    await check(page);
     await page.locator('#new-action-title').fill(actionTitle);
-    await page.locator('#new-action-target').selectOption('PT1');
     await page.locator('#new-action-goal').selectOption('1.1');
     await clickAndLoad(page, page.getByRole('button', { name: 'Add the action' }));
-    await page.locator('#baseline-PT4-existing').fill('A hotline');
-    await clickAndLoad(page, page.getByRole('button', { name: 'Save the baseline' }));
     await check(page);
+    await clickAndLoad(page, page.getByRole('link', { name: 'Back to the task list' }));
+    await check(page);
+    await clickAndLoad(page, page.getByRole('link', { name: 'Check your answers and submit' }));
+    await check(page);
+    expect(await page.locator('main').textContent()).toContain(actionTitle);
+    await page.getByLabel(`I submit this report on behalf of ${country.name}`).check();
     await clickAndLoad(page, page.getByRole('button', { name: 'Submit the report' }));
     await page.waitForURL(`**/reports/${country.code}/${cycle.slug}`);
     await check(page);
@@ -126,23 +142,28 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await clickAndLoad(staffDesk.page, staffDesk.page.getByRole('button', { name: 'Return to the country' }));
     await check(staffDesk.page);
 
-    // The delegate sees the comment, fixes the baseline and submits again.
-    await page.goto(`/reports/${country.code}/${cycle.slug}/edit`);
+    // The delegate sees the comment, answers the questions, fixes the baseline and submits again.
+    await page.goto(`/reports/${country.code}/${cycle.slug}`);
     await check(page);
     expect(await page.locator('#review-comment').textContent()).toContain('who runs the hotline');
-    // Each question beside its item, answered in the workspace.
-    expect(
-      await page.locator('#baseline-PT4-existing').locator('xpath=ancestor::fieldset').locator('.question--beside').textContent(),
-    ).toContain('Who runs the hotline under PT4?');
+    await clickAndLoad(page, page.getByRole('link', { name: 'See the questions' }));
+    await check(page);
     const answers = ['The national police, since 2010.', 'Two million euros over three years.'];
     for (const [index, answer] of answers.entries()) {
-      const question = page.locator('#questions .question').nth(index);
+      const question = page.locator('.question').nth(index);
       await question.getByLabel('Your answer').fill(answer);
       await clickAndLoad(page, question.getByRole('button', { name: 'Save the answer' }));
       await check(page);
     }
+    // The question shows beside its item.
+    await clickAndLoad(page, page.getByRole('link', { name: 'Baseline, PT4' }));
+    await check(page);
+    expect(await page.locator('.question--beside').textContent()).toContain('Who runs the hotline under PT4?');
     await page.locator('#baseline-PT4-existing').fill('A hotline run by the national police since 2010');
-    await clickAndLoad(page, page.getByRole('button', { name: 'Save the baseline' }));
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save and come back later' }));
+    await check(page);
+    await clickAndLoad(page, page.getByRole('link', { name: 'Check your answers and submit' }));
+    await page.getByLabel(`I submit this report on behalf of ${country.name}`).check();
     await clickAndLoad(page, page.getByRole('button', { name: 'Submit the report' }));
     await page.waitForURL(`**/reports/${country.code}/${cycle.slug}`);
 

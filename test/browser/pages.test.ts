@@ -1,6 +1,6 @@
 import { HtmlValidate } from 'html-validate';
 import type { Browser, Page } from 'playwright-core';
-import { loadDemoData } from '../../src/demo/load-demo';
+import { loadDemoData, PRACTICE_CYCLE } from '../../src/demo/load-demo';
 import { buildTestApp } from '../helpers/app';
 import { accessibilityViolations, clickAndLoad, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
@@ -168,8 +168,27 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
       user_id: people.admin.id,
       expires_at: new Date(Date.now() + 3_600_000),
     });
+    // An open pledge of France's, carried into the practice cycle.
+    const carried = (
+      await database
+        .db('actions as a')
+        .join('reports as r', 'r.id', 'a.pledged_in_report_id')
+        .where({ 'a.country_code': 'FR', 'r.state': 'accepted' })
+        .whereNull('a.withdrawn_in_report_id')
+        .first('a.id')
+    ).id as number;
     const pages: Record<keyof typeof people, string[]> = {
-      delegate: ['/reports', `/reports/FR/${cycle.slug}/edit`, '/reports/FR/2013-commitments', '/reports/FR/2014-progress'],
+      // The workspace of the demo's open practice cycle, every page of it; and a report still to start.
+      delegate: [
+        '/reports',
+        ...['', '/about', '/progress', '/summaries', '/indicators', '/actions', '/actions/new', '/check', '/questions'].map(
+          (section) => `/reports/FR/${PRACTICE_CYCLE}${section}`,
+        ),
+        `/reports/FR/${PRACTICE_CYCLE}/actions/${carried}/withdraw`,
+        `/reports/FR/${cycle.slug}`,
+        '/reports/FR/2013-commitments',
+        '/reports/FR/2014-progress',
+      ],
       secretariat: [
         '/review',
         '/review?cycle=2014-progress',
@@ -186,18 +205,29 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
       admin: ['/admin/users', '/admin/countries', '/admin/outbox', `/password-reset/${resetToken}`],
     };
     const problems: string[] = [];
-    // English for the delegate and the admin, German for the secretariat (chosen with the switch).
+    // French for the delegate on a 390 px phone, German for the secretariat (chosen with the switch), English for the admin.
+    const languages = { delegate: 'fr', secretariat: 'de', admin: 'en' } as const;
     for (const [role, user] of Object.entries(people) as Array<[keyof typeof people, { email: string }]>) {
-      const language: Language = role === 'secretariat' ? 'de' : 'en';
+      const language: Language = languages[role];
       const t = translator(language);
-      const context = await browser.newContext({ bypassCSP: true, baseURL: server.url });
+      const context = await browser.newContext({
+        bypassCSP: true,
+        baseURL: server.url,
+        ...(role === 'delegate' ? { viewport: { width: 390, height: 844 } } : {}),
+      });
       const page = await context.newPage();
       await page.goto('/login');
-      if (language !== 'en') await clickAndLoad(page, page.getByRole('link', { name: 'Deutsch' }));
+      if (language !== 'en') await clickAndLoad(page, page.getByRole('link', { name: language === 'fr' ? 'Français' : 'Deutsch' }));
       await page.getByLabel(t('login.email')).fill(user.email);
       await page.getByLabel(t('login.password')).fill(TEST_PASSWORD);
       await clickAndLoad(page, page.getByRole('button', { name: t('login.submit') }));
-      for (const path of pages[role]) problems.push(...(await check(page, path, language)));
+      for (const path of pages[role]) {
+        problems.push(...(await check(page, path, language)));
+        if (role !== 'delegate') continue;
+        // No sideways scrolling on a phone.
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > 390) problems.push(`${path}: ${width} px wide at 390 px`);
+      }
       await context.close();
     }
     expect(problems).toEqual([]);

@@ -54,13 +54,18 @@ async function delegateLoop(
 ) {
   const client = new Client(base);
   await client.signIn(email);
-  const edit = `/reports/${code}/${cycle}/edit`;
+  const taskList = `/reports/${code}/${cycle}`;
+  // A section page: its form carries the CSRF token and the report version.
+  const edit = `${taskList}/about`;
   for (let round = 1; !stop(); round += 1) {
     try {
+      if ((await client.request(taskList)).text.includes('lock-reason')) return;
       const page = await client.request(edit);
-      if (page.text.includes('lock-reason')) return;
       const form: Record<string, string> = { _csrf: tokenIn(page.text), version: String(versionIn(page.text)) };
-      for (const target of TARGETS) form[`baseline[${target}][existing]`] = `${code}-${round} ${target}`;
+      for (const target of TARGETS) {
+        form[`baseline[${target}][existing]`] = `${code}-${round} ${target}`;
+        if (target !== 'PT1') form[`baseline[${target}][no_action_reason]`] = 'Covered';
+      }
       const saved = await client.request(`/reports/${code}/${cycle}/baseline`, { form });
       if (saved.status === 303) acknowledged.set(code, round);
       if (round === 3) {
@@ -68,11 +73,13 @@ async function delegateLoop(
         await client.request(`/reports/${code}/${cycle}/actions`, {
           form: { _csrf: tokenIn(again.text), version: String(versionIn(again.text)), title: `Action ${code}`, target: 'PT1' },
         });
+        const about = await client.request(edit);
+        await client.request(edit, { form: { _csrf: tokenIn(about.text), version: String(versionIn(about.text)), text_language: 'en' } });
       }
       if (round === 6) {
         const again = await client.request(edit);
         await client.request(`/reports/${code}/${cycle}/submit`, {
-          form: { _csrf: tokenIn(again.text), version: String(versionIn(again.text)) },
+          form: { _csrf: tokenIn(again.text), version: String(versionIn(again.text)), declaration: 'yes' },
         });
       }
     } catch {

@@ -81,7 +81,7 @@ export async function makeStocktaking(
   db: Database,
   reportId: number,
   targetCode: string,
-  overrides: Partial<{ existing_measures: string; gaps: string }> = {},
+  overrides: Partial<{ existing_measures: string; gaps: string; no_action_reason: string }> = {},
 ) {
   const [row] = await db('stocktaking_entries')
     .insert({

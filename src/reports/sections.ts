@@ -1,0 +1,124 @@
+import { TARGET_CODES, type CycleKind, type TargetCode } from '../domain';
+import type { ActionRow, IndicatorValueRow, StocktakingRow, UpdateRow } from '../db/rows';
+
+// The sections of a report, as the delegate's task list shows them, and what makes each
+// complete. Pure: decided from the report's content alone, so every rule is unit-tested
+// without a database; the submit endpoint refuses a report while anything is missing.
+//
+// Each section is its own page with one form. A save names the sections it touches:
+// it conflicts with another save only when that touched the same section (see service).
+
+export type SectionKey = 'about' | `stocktaking-${TargetCode}` | 'actions' | 'progress' | 'summaries' | 'indicators';
+type SectionStatus = 'not_started' | 'in_progress' | 'completed' | 'optional' | 'cannot_start';
+
+/** A carried pledge as the progress section sees it: open (needs an update), or closed and why. */
+export type CarriedState = 'open' | 'reopened' | 'completed' | 'withdrawn_earlier' | 'withdrawn_here';
+
+/** What the rules read: the report's content, and each carried pledge's state. */
+export type SectionContent = {
+  kind: CycleKind;
+  textLanguage: string | null;
+  stocktaking: Array<StocktakingRow & { no_action_reason: string }>;
+  pledged: Array<Pick<ActionRow, 'id' | 'target_code'>>;
+  carried: Array<{ id: number; title: string; state: CarriedState }>;
+  updates: Array<Pick<UpdateRow, 'action_id'>>;
+  indicatorValues: Array<Pick<IndicatorValueRow, 'indicator_code'>>;
+  summaries: Array<{ target_code: string }>;
+  indicators: Array<{ code: string; name: string }>;
+};
+
+/** One thing that stops a submission: its message (with values), the section and the field that fixes it. */
+export type MissingItem = { message: string; params: Record<string, string>; section: SectionKey; field: string };
+
+/** A section's page, relative to the report: `stocktaking/PT1`. */
+export const sectionPath = (section: SectionKey): string =>
+  section.startsWith('stocktaking-') ? `stocktaking/${section.slice('stocktaking-'.length)}` : section;
+
+/** The sections of a report of this kind, in the order the task list gives them. */
+export function sectionsOf(kind: CycleKind): SectionKey[] {
+  return kind === 'commitments'
+    ? ['about', ...TARGET_CODES.map((code) => `stocktaking-${code}` as const), 'actions', 'indicators']
+    : ['about', 'progress', 'summaries', 'indicators', 'actions'];
+}
+
+/** Whether a carried pledge needs an update in this report. */
+export const needsUpdate = (state: CarriedState) => state === 'open' || state === 'reopened';
+
+/** Everything that stops the report from being submitted, in task-list order. */
+export function missingItems(content: SectionContent): MissingItem[] {
+  const missing: MissingItem[] = [];
+  if (!content.textLanguage)
+    missing.push({ message: 'msg.workspace.missing.language', params: {}, section: 'about', field: 'about-text_language' });
+  if (content.kind === 'commitments') {
+    for (const code of TARGET_CODES) {
+      const entry = content.stocktaking.find((row) => row.target_code === code);
+      if (!entry?.existing_measures)
+        missing.push({
+          message: 'msg.describe_measures_already_place_code_title',
+          params: { code, title: code },
+          section: `stocktaking-${code}`,
+          field: `baseline-${code}-existing`,
+        });
+    }
+    for (const code of TARGET_CODES) {
+      const entry = content.stocktaking.find((row) => row.target_code === code);
+      if (!content.pledged.some((action) => action.target_code === code) && !entry?.no_action_reason)
+        missing.push({
+          message: 'msg.workspace.missing.pledge_or_reason',
+          params: { code, title: code },
+          section: 'actions',
+          field: `target-${code}`,
+        });
+    }
+    return missing;
+  }
+  for (const action of content.carried) {
+    if (needsUpdate(action.state) && !content.updates.some((update) => update.action_id === action.id))
+      missing.push({
+        message: 'msg.give_progress_update_title',
+        params: { title: action.title },
+        section: 'progress',
+        field: `updates-a${action.id}-status`,
+      });
+  }
+  for (const code of TARGET_CODES) {
+    if (!content.summaries.some((summary) => summary.target_code === code))
+      missing.push({
+        message: 'msg.workspace.missing.summary',
+        params: { code, title: code },
+        section: 'summaries',
+        field: `summaries-${code}`,
+      });
+  }
+  for (const indicator of content.indicators) {
+    if (!content.indicatorValues.some((value) => value.indicator_code === indicator.code))
+      missing.push({
+        message: 'msg.workspace.missing.indicator',
+        params: { name: indicator.name, code: indicator.code },
+        section: 'indicators',
+        field: `indicators-${indicator.code}-value`,
+      });
+  }
+  return missing;
+}
+
+/** Whether anything was saved in the section yet. */
+function started(section: SectionKey, content: SectionContent): boolean {
+  if (section === 'about') return content.textLanguage !== null;
+  if (section.startsWith('stocktaking-')) return content.stocktaking.some((row) => `stocktaking-${row.target_code}` === section);
+  if (section === 'actions')
+    return content.pledged.length > 0 || (content.kind === 'commitments' && content.stocktaking.some((row) => row.no_action_reason));
+  if (section === 'progress') return content.updates.length > 0 || content.carried.some((action) => action.state === 'withdrawn_here');
+  if (section === 'summaries') return content.summaries.length > 0;
+  return content.indicatorValues.length > 0;
+}
+
+/** A section's status on the task list, and what it still misses. */
+export function sectionStatus(section: SectionKey, content: SectionContent, missing: MissingItem[]) {
+  const own = missing.filter((item) => item.section === section);
+  const optional = content.kind === 'progress' ? section === 'actions' : section === 'indicators';
+  let status: SectionStatus;
+  if (own.length === 0) status = started(section, content) ? 'completed' : optional ? 'optional' : 'completed';
+  else status = started(section, content) ? 'in_progress' : 'not_started';
+  return { status, missing: own };
+}
