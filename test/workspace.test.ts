@@ -384,6 +384,21 @@ describe('the delegate’s workspace', () => {
       expect((await owner.get(`${base}/summaries`)).text).not.toContain(typed);
     });
 
+    it('other forms sent after the sign-in ended lead back to their page after signing in, but keep nothing', async () => {
+      const staff = await makeUser(database.db, { role: 'admin' });
+      const agent = await signIn(app, staff.email);
+      const page = await agent.get('/admin/users');
+      await idleFor(staff.id, 31);
+      const late = await agent
+        .post('/admin/users')
+        .set('Referer', 'http://127.0.0.1/admin/users')
+        .type('form')
+        .send({ _csrf: csrfTokenIn(page.text), email: 'late@example.org', name: 'Late', role: 'secretariat' });
+      expect(late.headers.location).toBe(`/login?next=${encodeURIComponent('/admin/users')}`);
+      expect(await database.db('sessions').whereRaw('sess::text like ?', ['%late@example.org%'])).toHaveLength(0);
+      expect(await database.db('users').where({ email: 'late@example.org' })).toHaveLength(0);
+    });
+
     it('the page says when the sign-in ends, and "stay signed in" renews it', async () => {
       const { agent, base } = await progressSetup();
       const page = cheerio.load((await agent.get(base)).text);

@@ -13,8 +13,8 @@ export const allow =
   (action: PolicyAction): RequestHandler =>
   (req, res, next) => {
     if (!req.user) {
-      const back = req.method === 'GET' ? req.originalUrl : keepUnsavedForm(req);
-      res.redirect(303, back ? `/login?next=${encodeURIComponent(back)}${req.method === 'GET' ? '' : '&kept=1'}` : '/login');
+      const back = req.method === 'GET' ? { path: req.originalUrl, kept: false } : keepUnsavedForm(req);
+      res.redirect(303, back ? `/login?next=${encodeURIComponent(back.path)}${back.kept ? '&kept=1' : ''}` : '/login');
       return;
     }
     if (!roleAllows(req.user, action)) authorize(req.user, action);

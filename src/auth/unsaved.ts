@@ -31,16 +31,21 @@ function formPage(req: Request): string {
   return req.originalUrl;
 }
 
+/** The forms whose pages show a kept form again: the delegate's workspace. */
+const KEEPS_FORMS = /^\/reports\/[A-Z]{2}\/[a-z0-9-]+\//;
+
 /**
- * Keeps a form posted after the idle timeout for the user who was signed in, and says
- * where to return after signing in again; null when nobody was signed in.
+ * For a form posted after the idle timeout: where to return after signing in again (null
+ * when nobody was signed in), and whether what was typed is kept (workspace forms, for the
+ * user who was signed in).
  */
-export function keepUnsavedForm(req: Request): string | null {
+export function keepUnsavedForm(req: Request): { path: string; kept: boolean } | null {
   const userId = req.session.formerUserId;
   if (userId === undefined) return null;
   const path = formPage(req);
+  if (!KEEPS_FORMS.test(req.originalUrl)) return { path, kept: false };
   req.session.unsaved = { userId, path, values: formFields(req), at: Date.now() };
-  return path;
+  return { path, kept: true };
 }
 
 /** What this user typed on this page before their sign-in ended, if it is still kept. */

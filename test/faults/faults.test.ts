@@ -54,13 +54,13 @@ async function delegateLoop(
 ) {
   const client = new Client(base);
   await client.signIn(email);
-  const taskList = `/reports/${code}/${cycle}`;
-  // A section page: its form carries the CSRF token and the report version.
-  const edit = `${taskList}/about`;
+  // A section page: its form carries the CSRF token and the report version; once the report
+  // is locked (submitted) it redirects to the report's page.
+  const edit = `/reports/${code}/${cycle}/about`;
   for (let round = 1; !stop(); round += 1) {
     try {
-      if ((await client.request(taskList)).text.includes('lock-reason')) return;
       const page = await client.request(edit);
+      if (page.status === 303) return;
       const form: Record<string, string> = { _csrf: tokenIn(page.text), version: String(versionIn(page.text)) };
       for (const target of TARGETS) {
         form[`baseline[${target}][existing]`] = `${code}-${round} ${target}`;
