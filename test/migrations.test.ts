@@ -15,6 +15,8 @@ const APP_TABLES = [
   'outbox',
   'password_resets',
   'policy_targets',
+  'public_action_counts',
+  'public_action_status',
   'public_data_version',
   'reminders',
   'report_sections',

@@ -84,33 +84,38 @@ const actions: Dataset = {
   columns: ACTION_COLUMNS,
   query(options) {
     const text = textOf(options);
-    const accepted = options.publicOnly ? "and r.state = 'accepted'" : '';
     const filter = where(options, { cycle: 'pc.slug', country: 'a.country_code', target: 'a.target_code', state: 'pr.state' }, 'pr.state');
-    // In open data a withdrawal counts once the withdrawing report is accepted.
-    const withdrawn = options.publicOnly ? "wr.state = 'accepted'" : 'wr.id is not null';
-    return {
-      sql: `select a.id as action_id, a.country_code, ${text('c.name')} as country_name, a.target_code, a.goal_code,
-          ${text('a.title')} as title, ${text('a.description')} as description, ${text('a.responsible_body')} as responsible_body,
-          a.due_on, pc.slug as pledged_in_cycle, pr.state as report_state,
-          latest.status as latest_status, latest.percent_complete as latest_percent_complete, latest.cycle_slug as latest_update_cycle,
-          case when ${withdrawn} then wc.slug end as withdrawn_in_cycle,
-          case when ${withdrawn} then ${text('a.withdrawal_reason')} end as withdrawal_reason
-        from actions a
-        join countries c on c.code = a.country_code
+    const columns = (latest: string, withdrawn: string) => `select a.id as action_id, a.country_code, ${text('c.name')} as country_name,
+          a.target_code, a.goal_code, ${text('a.title')} as title, ${text('a.description')} as description,
+          ${text('a.responsible_body')} as responsible_body, a.due_on, pc.slug as pledged_in_cycle, pr.state as report_state,
+          ${latest}, case when ${withdrawn} then wc.slug end as withdrawn_in_cycle,
+          case when ${withdrawn} then ${text('a.withdrawal_reason')} end as withdrawal_reason`;
+    const joins = `join countries c on c.code = a.country_code
         join reports pr on pr.id = a.pledged_in_report_id
         join cycles pc on pc.id = pr.cycle_id
         left join reports wr on wr.id = a.withdrawn_in_report_id
-        left join cycles wc on wc.id = wr.cycle_id
+        left join cycles wc on wc.id = wr.cycle_id`;
+    // Open data reads each published action's latest accepted update from the status the
+    // database keeps (public_action_status), where a withdrawal counts once accepted; the
+    // staff's file looks for the latest update in any report.
+    const sql = options.publicOnly
+      ? `${columns(
+          's.latest_update_status as latest_status, s.latest_percent_complete, s.latest_cycle_slug as latest_update_cycle',
+          's.withdrawn_in_report_id is not null',
+        )}
+        from public_action_status s
+        join actions a on a.id = s.action_id
+        ${joins}`
+      : `${columns('latest.status as latest_status, latest.percent_complete as latest_percent_complete, latest.cycle_slug as latest_update_cycle', 'wr.id is not null')}
+        from actions a
+        ${joins}
         left join lateral (
           select u.status, u.percent_complete, cy.slug as cycle_slug
           from action_updates u join reports r on r.id = u.report_id join cycles cy on cy.id = r.cycle_id
-          where u.action_id = a.id ${accepted}
+          where u.action_id = a.id
           order by cy.opens_on desc, r.id desc limit 1
-        ) latest on true
-        ${whereSql(filter.clauses)}
-        order by a.country_code, a.id`,
-      bindings: filter.bindings,
-    };
+        ) latest on true`;
+    return { sql: `${sql} ${whereSql(filter.clauses)} order by a.country_code, a.id`, bindings: filter.bindings };
   },
 };
 

@@ -103,9 +103,12 @@ export function createPublicQueries(db: Database) {
       return Number(row?.version ?? 0);
     },
 
+    // The member, target and home pages' figures are sums over public_action_counts
+    // (members × targets × statuses rows, kept by the database when reports are accepted),
+    // never a scan of every action.
     async listMemberSummaries(): Promise<MemberSummaryRow[]> {
       return db('countries as c')
-        .leftJoin('public_actions as pa', 'pa.country_code', 'c.code')
+        .leftJoin('public_action_counts as pc', 'pc.country_code', 'c.code')
         .joinRaw(
           `left join lateral (
              select pr.cycle_slug, pr.cycle_title from public_reports pr
@@ -115,9 +118,9 @@ export function createPublicQueries(db: Database) {
         .select('c.code', 'c.name', 'c.region', 'c.eu_member', 'c.joined_on', 'c.left_on')
         .select('latest.cycle_slug as latest_cycle_slug', 'latest.cycle_title as latest_cycle_title')
         .select(
-          db.raw("count(pa.id) filter (where pa.latest_status <> 'withdrawn')::int as actions_pledged"),
-          db.raw("count(pa.id) filter (where pa.latest_status = 'completed')::int as actions_completed"),
-          db.raw("count(pa.id) filter (where pa.latest_status = 'delayed')::int as actions_delayed"),
+          db.raw("coalesce(sum(pc.actions) filter (where pc.latest_status <> 'withdrawn'), 0)::int as actions_pledged"),
+          db.raw("coalesce(sum(pc.actions) filter (where pc.latest_status = 'completed'), 0)::int as actions_completed"),
+          db.raw("coalesce(sum(pc.actions) filter (where pc.latest_status = 'delayed'), 0)::int as actions_delayed"),
         )
         .groupBy('c.code', 'latest.cycle_slug', 'latest.cycle_title')
         .orderBy('c.name');
@@ -125,10 +128,7 @@ export function createPublicQueries(db: Database) {
 
     /** How many public actions each member has per target and latest status. */
     async listActionFacets(): Promise<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; count: number }>> {
-      return db('public_actions')
-        .select('country_code', 'target_code', 'latest_status')
-        .count<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; count: number }>>('* as count')
-        .groupBy('country_code', 'target_code', 'latest_status');
+      return db('public_action_counts').select('country_code', 'target_code', 'latest_status', 'actions as count');
     },
 
     /** Public actions whose title or description hold all the words searched for. */
@@ -146,14 +146,14 @@ export function createPublicQueries(db: Database) {
 
     async listTargetProgress(): Promise<TargetProgressRow[]> {
       return db('policy_targets as t')
-        .leftJoin('public_actions as pa', 'pa.target_code', 't.code')
+        .leftJoin('public_action_counts as pc', 'pc.target_code', 't.code')
         .select('t.code', 't.position', 't.title', 't.description')
         .select(
-          db.raw("count(pa.id) filter (where pa.latest_status <> 'withdrawn')::int as actions"),
-          db.raw("count(pa.id) filter (where pa.latest_status = 'completed')::int as completed"),
-          db.raw("count(pa.id) filter (where pa.latest_status = 'in_progress')::int as in_progress"),
-          db.raw("count(pa.id) filter (where pa.latest_status = 'delayed')::int as delayed"),
-          db.raw("count(pa.id) filter (where pa.latest_status in ('not_started', 'not_reported'))::int as not_started"),
+          db.raw("coalesce(sum(pc.actions) filter (where pc.latest_status <> 'withdrawn'), 0)::int as actions"),
+          db.raw("coalesce(sum(pc.actions) filter (where pc.latest_status = 'completed'), 0)::int as completed"),
+          db.raw("coalesce(sum(pc.actions) filter (where pc.latest_status = 'in_progress'), 0)::int as in_progress"),
+          db.raw("coalesce(sum(pc.actions) filter (where pc.latest_status = 'delayed'), 0)::int as delayed"),
+          db.raw("coalesce(sum(pc.actions) filter (where pc.latest_status in ('not_started', 'not_reported')), 0)::int as not_started"),
         )
         .groupBy('t.code')
         .orderBy('t.position');
@@ -192,13 +192,48 @@ export function createPublicQueries(db: Database) {
         .orderBy([{ column: 's.target_code' }, { column: 'pr.cycle_opens_on', order: 'desc' }]);
     },
 
-    async listActions(filter: { countryCode?: string; targetCode?: string }): Promise<Array<PublicActionRow & { country_name: string }>> {
+    /**
+     * Published actions, by member code and target; a page of them when `page` says which
+     * (in the order of public_action_status_target, so a page is read, not sorted).
+     */
+    async listActions(
+      filter: { countryCode?: string; targetCode?: string },
+      page?: { limit: number; offset: number },
+    ): Promise<Array<PublicActionRow & { country_name: string }>> {
       const query = db('public_actions as pa')
         .join('countries as c', 'c.code', 'pa.country_code')
         .select('pa.*', 'c.name as country_name')
-        .orderBy([{ column: 'c.name' }, { column: 'pa.target_code' }, { column: 'pa.id' }]);
+        .orderBy([{ column: 'pa.target_code' }, { column: 'pa.country_code' }, { column: 'pa.id' }]);
       if (filter.countryCode) query.where('pa.country_code', filter.countryCode);
       if (filter.targetCode) query.where('pa.target_code', filter.targetCode);
+      if (page) query.limit(page.limit).offset(page.offset);
+      return query;
+    },
+
+    /** A member's latest `perTarget` published actions under each target (the newest pledges). */
+    async listLatestActions(countryCode: string, perTarget: number): Promise<Array<PublicActionRow & { country_name: string }>> {
+      return db
+        .select('*')
+        .from(
+          db('public_actions as pa')
+            .join('countries as c', 'c.code', 'pa.country_code')
+            .select('pa.*', 'c.name as country_name')
+            .select(db.raw('row_number() over (partition by pa.target_code order by pa.id desc) as newest'))
+            .where('pa.country_code', countryCode)
+            .as('ranked'),
+        )
+        .where('newest', '<=', perTarget)
+        .orderBy(['target_code', 'id']);
+    },
+
+    /** How many published actions there are per member, target and latest status (from public_action_counts). */
+    async countActions(filter: {
+      countryCode?: string;
+      targetCode?: string;
+    }): Promise<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; actions: number }>> {
+      const query = db('public_action_counts').select('country_code', 'target_code', 'latest_status', 'actions');
+      if (filter.countryCode) query.where('country_code', filter.countryCode);
+      if (filter.targetCode) query.where('target_code', filter.targetCode);
       return query;
     },
 

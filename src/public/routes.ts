@@ -260,9 +260,14 @@ export function publicSite(
   router.get(
     '/targets/:code',
     canonicalCode(/^pt[1-9]$/i, 'policy target'),
-    noQuery,
+    // One member's actions (?member=FR), and which page of 50 (?page=2; the first has none).
+    canonicalQuery((query) => ({
+      member: typeof query.member === 'string' && /^[A-Z]{2}$/.test(query.member) ? query.member : undefined,
+      page: typeof query.page === 'string' && /^[1-9]\d{0,5}$/.test(query.page) && query.page !== '1' ? query.page : undefined,
+    })),
     page(async (req) => {
-      const data = await service.target(req.language, String(req.params.code));
+      const query = req.query as Record<string, string | undefined>;
+      const data = await service.target(req.language, String(req.params.code), { page: Number(query.page ?? 1), member: query.member });
       return { view: 'public/target', locals: { title: `${data.target.code}: ${data.target.title}`, ...data } };
     }),
   );

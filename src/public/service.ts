@@ -23,6 +23,10 @@ export type MemberFilters = {
 
 type MemberRow = Awaited<ReturnType<PublicQueries['listMemberSummaries']>>[number];
 
+/** Actions on a page of a target's list; a member's page shows the newest few under each target. */
+const ACTIONS_PER_PAGE = 50;
+const ACTIONS_PER_TARGET_ON_MEMBER_PAGE = 20;
+
 /** Names A to Z; joining dates oldest first (unknown last); counts largest first. */
 function memberOrder(sort: NonNullable<MemberFilters['sort']>, labels: Labels): (a: MemberRow, b: MemberRow) => number {
   const byName = (a: MemberRow, b: MemberRow) => labels.compareNames(labels.country(a.code, a.name), labels.country(b.code, b.name));
@@ -222,13 +226,17 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       const labels = labelsFor(language);
       const country = await queries.findCountry(code);
       if (!country) throw notFound('member');
-      const [reports, baseline, actions, targets, indicatorValues] = await Promise.all([
+      const [reports, baseline, actions, counts, targets, indicatorValues] = await Promise.all([
         queries.listAcceptedReports(code),
         queries.listBaseline(code),
-        queries.listActions({ countryCode: code }),
+        // The newest pledges under each target; the rest are a link away (the target's page for this member).
+        queries.listLatestActions(code, ACTIONS_PER_TARGET_ON_MEMBER_PAGE),
+        queries.countActions({ countryCode: code }),
         queries.listTargets(),
         queries.listIndicatorValues(code),
       ]);
+      const countsOf = (targetCode: string) => counts.filter((row) => row.target_code === targetCode);
+      const total = (rows: typeof counts) => rows.reduce((sum, row) => sum + row.actions, 0);
       const indicatorCodes = [...new Set(indicatorValues.map((value) => value.indicator_code))];
       return {
         country: {
@@ -247,7 +255,7 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
           acceptedAt: report.accepted_at,
           onTime: submittedOnTime(report.submitted_at, report.cycle_due_on),
         })),
-        actionCount: actions.filter((action) => action.latest_status !== 'withdrawn').length,
+        actionCount: total(counts.filter((row) => row.latest_status !== 'withdrawn')),
         targets: targets.map((target) => {
           const entry = baseline.find((row) => row.target_code === target.code);
           return {
@@ -261,7 +269,10 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
                 }
               : null,
             actions: actions.filter((action) => action.target_code === target.code).map((action) => actionView(action, labels)),
-            bar: statusBar(actions.filter((action) => action.target_code === target.code).map((action) => action.latest_status)),
+            // Published under this target in all, when the page shows only the newest.
+            allActions: total(countsOf(target.code)),
+            showsAll: total(countsOf(target.code)) <= ACTIONS_PER_TARGET_ON_MEMBER_PAGE,
+            bar: statusBar(countsOf(target.code).flatMap((row) => Array<ActionStatus>(row.actions).fill(row.latest_status))),
           };
         }),
         indicators: indicatorCodes.map((indicatorCode) => {
@@ -290,23 +301,52 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       };
     },
 
-    async target(language: Language, code: string) {
+    /**
+     * A policy target and the actions pledged under it, a page at a time (by member, then
+     * as pledged), for every member or for one (`member`).
+     */
+    async target(language: Language, code: string, options: { page: number; member?: string }) {
       const labels = labelsFor(language);
       const target = await queries.findTarget(code);
       if (!target) throw notFound('policy target');
+      const member = options.member ? await queries.findCountry(options.member) : undefined;
+      if (options.member && !member) throw notFound('member');
+      const filter = { targetCode: code, countryCode: member?.code };
+      const counts = await queries.countActions(filter);
+      const total = counts.reduce((sum, row) => sum + row.actions, 0);
+      const pages = Math.max(1, Math.ceil(total / ACTIONS_PER_PAGE));
+      if (options.page > pages) throw notFound('page');
       const [goals, actions, targets] = await Promise.all([
         queries.listGoals(),
-        queries.listActions({ targetCode: code }),
+        queries.listActions(filter, { limit: ACTIONS_PER_PAGE, offset: (options.page - 1) * ACTIONS_PER_PAGE }),
         queries.listTargets(),
       ]);
       const countryCodes = [...new Set(actions.map((action) => action.country_code))];
+      const pageHref = (page: number) => {
+        const query = new URLSearchParams({
+          ...(member ? { member: member.code } : {}),
+          ...(page > 1 ? { page: String(page) } : {}),
+        }).toString();
+        return `/targets/${target.code}${query ? `?${query}` : ''}`;
+      };
       return {
         target: targetHeading(target, labels),
         otherTargets: targets.filter((other) => other.code !== code).map((other) => targetHeading(other, labels)),
         goals: goals
           .filter((goal) => goal.target_code === code)
           .map((goal) => ({ code: goal.code, text: labels.goal(goal.code, goal.text), confirmed: goal.text_confirmed })),
-        actionCount: actions.length,
+        actionCount: total,
+        memberCount: new Set(counts.map((row) => row.country_code)).size,
+        member: member ? { code: member.code, name: labels.country(member.code, member.name) } : null,
+        pagination:
+          pages > 1
+            ? {
+                page: options.page,
+                pages,
+                previous: options.page > 1 ? pageHref(options.page - 1) : null,
+                next: options.page < pages ? pageHref(options.page + 1) : null,
+              }
+            : null,
         countries: countryCodes.map((countryCode) => {
           const own = actions.filter((action) => action.country_code === countryCode);
           return {

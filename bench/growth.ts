@@ -1,0 +1,195 @@
+import { spawnSync } from 'node:child_process';
+import autocannon from 'autocannon';
+import { hashPassword } from '../src/auth/passwords';
+import { createDatabase, type Database } from '../src/db/knex';
+import { migrateToLatest } from '../src/db/migrate';
+import { seedReferenceData } from '../src/db/seed';
+import { loadDemoData } from '../src/demo/load-demo';
+import { argument, median, runBench, scratchDatabase, signInCookie, startApp } from './support';
+
+// npm run bench:growth [-- --seconds 5 --rounds 3]
+// Rendered pages as the years of data add up. The same pages are loaded on the demo data
+// and on a generated data set of 20 closed cycles × 60 members × 40 new actions a cycle,
+// every earlier action updated in each progress report (48,000 actions, 456,000 updates,
+// all accepted) plus indicator values, with a signed-in cookie so that every request is
+// rendered (signed-in users never get the page cache). Goal: each page within 1.5 × its
+// demo latency (p50 and p99 at 20 connections), open data within 1.5 × psql \copy.
+
+const seconds = argument('seconds', 5);
+const rounds = argument('rounds', 3);
+const CONNECTIONS = 20;
+const GOAL = 1.5;
+/** Building the data set runs long statements. */
+const DB_OPTIONS = { poolMax: 4, acquireTimeoutMs: 10_000, statementTimeoutMs: 600_000 };
+
+/** The generated data set, built with insert … select from generate_series, as bench:export does. */
+async function buildGrowth(db: Database) {
+  await db.transaction(async (trx) => {
+    // Sixty members: the seeded ones, and made-up codes (AA, AB, …) for the rest.
+    await trx.raw(
+      `insert into countries (code, name, region, eu_member, joined_on)
+       select chr(65 + n / 26) || chr(65 + n % 26), 'Member ' || n, 'Europe', false, date '2012-12-05'
+       from generate_series(0, 675) n where not exists (select 1 from countries where code = chr(65 + n / 26) || chr(65 + n % 26))
+       order by n limit greatest(0, 60 - (select count(*) from countries))`,
+    );
+    await trx.raw(
+      `create temporary table growth_members on commit drop as select code from countries order by name like 'Member %', code limit 60`,
+    );
+    await trx.raw(`insert into cycles (slug, title, kind, opens_on, due_on, closes_on, state)
+      select 'growth-' || n, 'Growth cycle ' || n, case when n = 1 then 'commitments' else 'progress' end,
+             date '2030-01-01' + (n * 400), date '2030-06-01' + (n * 400), date '2030-12-01' + (n * 400), 'closed'
+      from generate_series(1, 20) n`);
+    await trx.raw(`insert into reports (country_code, cycle_id, state, submitted_at, reviewed_at, text_language)
+      select m.code, c.id, 'accepted', c.due_on - 3, c.due_on + 10, 'en'
+      from growth_members m cross join cycles c where c.slug like 'growth-%'`);
+    await trx.raw(`insert into actions (country_code, target_code, goal_code, title, description, responsible_body, due_on, pledged_in_report_id)
+      select r.country_code, 'PT' || (1 + k % 4), null, 'Action ' || k || ' of ' || c.slug || ' by ' || r.country_code || ' on the hotline',
+             'A description that runs for a while, as real ones do.', 'Ministry of Justice', c.due_on + 700, r.id
+      from reports r join cycles c on c.id = r.cycle_id and c.slug like 'growth-%' cross join generate_series(1, 40) k`);
+    // Statistics before the big insert, whose statement-level trigger plans the status refresh on them.
+    await trx.raw('analyze actions, action_updates, reports');
+    await trx.raw(`insert into action_updates (report_id, action_id, country_code, status, percent_complete, narrative)
+      select r.id, a.id, a.country_code, (array['not_started','in_progress','completed','delayed'])[1 + (a.id + c.id) % 4],
+             case when (a.id + c.id) % 4 = 2 then 100 else ((a.id + c.id) * 7) % 100 end, 'Progress on action ' || a.id || ' in ' || c.slug
+      from reports r
+      join cycles c on c.id = r.cycle_id and c.slug like 'growth-%'
+      join actions a on a.country_code = r.country_code
+      join reports pledged on pledged.id = a.pledged_in_report_id
+      join cycles pc on pc.id = pledged.cycle_id and pc.opens_on < c.opens_on`);
+    await trx.raw(`insert into indicator_values (report_id, indicator_code, value, note)
+      select r.id, i.code, (r.id * 13 + length(i.code)) % 5000, 'National statistics'
+      from reports r join cycles c on c.id = r.cycle_id and c.slug like 'growth-%' cross join indicators i`);
+  });
+  await db.raw('analyze');
+}
+
+type Result = { p50: number; p99: number; rps: number; timeouts: number };
+
+async function measure(url: string, cookie: string): Promise<Result> {
+  // A page that takes longer than the timeout counts as a timeout, reported beside its latency.
+  const options = { url, headers: { cookie, 'accept-language': 'en' }, connections: CONNECTIONS, pipelining: 1, timeout: 10 };
+  await autocannon({ ...options, duration: 1 });
+  const result = await autocannon({ ...options, duration: seconds });
+  if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers`);
+  // No answer at all within the timeout: as slow as can be.
+  const answered = result.requests.total > result.timeouts;
+  return {
+    p50: answered ? result.latency.p50 : Infinity,
+    p99: answered ? result.latency.p99 : Infinity,
+    rps: result.requests.average,
+    timeouts: result.timeouts,
+  };
+}
+
+/** How long `GET path` takes to download, in ms (median of rounds), or the status that refused it. */
+async function download(url: string, cookie: string): Promise<number | string> {
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    const response = await fetch(url, { headers: { cookie } });
+    await response.arrayBuffer();
+    if (!response.ok) return `answered ${response.status} after ${(performance.now() - started).toFixed(0)} ms`;
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+/** psql \copy of the same rows the open data file holds, in ms (median of rounds). */
+function psqlCopy(databaseUrl: string, sql: string): number | null {
+  if (spawnSync('psql', ['--version']).status !== 0) return null;
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    const run = spawnSync('psql', [databaseUrl, '-qc', `\\copy (${sql}) to '/dev/null' with (format csv, header)`]);
+    if (run.status !== 0) throw new Error(run.stderr.toString());
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+async function withSecretariat(db: Database) {
+  await db('users').insert({
+    email: 'growth@example.org',
+    name: 'Growth',
+    role: 'secretariat',
+    password_hash: await hashPassword('growth passphrase'),
+  });
+}
+
+runBench(async (scratch, db) => {
+  // The demo data in this scratch database; the generated data set in a second one.
+  await loadDemoData(db);
+  await withSecretariat(db);
+  const growthScratch = await scratchDatabase();
+  const growthDb = createDatabase(growthScratch.url, DB_OPTIONS);
+  try {
+    await migrateToLatest(growthDb);
+    await seedReferenceData(growthDb);
+    const started = Date.now();
+    await buildGrowth(growthDb);
+    await withSecretariat(growthDb);
+    const counts = await growthDb.raw<{ rows: Array<{ actions: string; updates: string }> }>(
+      `select (select count(*) from actions) as actions, (select count(*) from action_updates) as updates`,
+    );
+    console.log(
+      `Growth data: ${Number(counts.rows[0]!.actions).toLocaleString('en')} actions, ${Number(counts.rows[0]!.updates).toLocaleString('en')} updates (built in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
+
+    const pages = (cycle: string) => ['/', '/countries', '/countries/FR', '/targets/PT1', `/cycles/${cycle}`, '/actions?q=hotline'];
+    const sides = [
+      { name: 'demo', url: scratch.url, cycle: '2014-progress' },
+      { name: 'growth', url: growthScratch.url, cycle: 'growth-20' },
+    ] as const;
+    const results: Record<string, Record<string, Result[]>> = { demo: {}, growth: {} };
+    const files: Record<string, { app: number | string; psql: number | null }> = {};
+    for (const side of sides) {
+      const app = await startApp(side.url);
+      try {
+        const cookie = await signInCookie(app.url, 'growth@example.org', 'growth passphrase');
+        for (let round = 0; round < rounds; round++)
+          for (const [index, page] of pages(side.cycle).entries()) {
+            const key = pages('…')[index]!;
+            (results[side.name]![key] ??= []).push(await measure(`${app.url}${page}`, cookie));
+          }
+        if (side.name === 'growth')
+          files['actions.csv'] = {
+            app: await download(`${app.url}/open-data/actions.csv`, cookie),
+            psql: psqlCopy(side.url, 'select * from public_actions'),
+          };
+      } finally {
+        await app.stop();
+      }
+    }
+
+    console.log(
+      `\nautocannon, ${CONNECTIONS} connections, ${seconds} s, median of ${rounds} rounds; signed in, so every request is rendered`,
+    );
+    console.log(`${'page'.padEnd(22)} ${'demo p50/p99'.padStart(16)} ${'growth p50/p99'.padStart(18)}  growth ÷ demo (goal ≤ ${GOAL})`);
+    for (const page of pages('…')) {
+      const demo = results.demo![page]!;
+      const growth = results.growth![page]!;
+      const at = (runs: Result[], key: 'p50' | 'p99') => median(runs.map((run) => run[key]));
+      const ratio = (key: 'p50' | 'p99') => at(growth, key) / Math.max(at(demo, key), 1);
+      const met = ratio('p50') <= GOAL && ratio('p99') <= GOAL;
+      console.log(
+        `${page.padEnd(22)} ${`${at(demo, 'p50')} / ${at(demo, 'p99')} ms`.padStart(16)} ${`${at(growth, 'p50')} / ${at(growth, 'p99')} ms`.padStart(18)}  ` +
+          `p50 ${ratio('p50').toFixed(2)}, p99 ${ratio('p99').toFixed(2)}${met ? '' : ' (not met)'}` +
+          (growth.some((run) => run.timeouts > 0) ? `, ${growth.reduce((sum, run) => sum + run.timeouts, 0)} requests over 10 s` : ''),
+      );
+    }
+    for (const [file, { app, psql }] of Object.entries(files)) {
+      if (typeof app === 'string') {
+        console.log(`/open-data/${file.padEnd(12)} growth: ${app} (not met)`);
+        continue;
+      }
+      const ratio = psql === null ? null : app / psql;
+      console.log(
+        `/open-data/${file.padEnd(12)} growth: ${app.toFixed(0)} ms; psql \\copy of public_actions: ${psql === null ? 'no psql' : `${psql.toFixed(0)} ms`}` +
+          (ratio === null ? '' : `; ${ratio.toFixed(2)} × (goal ≤ ${GOAL}${ratio <= GOAL ? '' : ': not met'})`),
+      );
+    }
+  } finally {
+    await growthDb.destroy();
+    await growthScratch.drop();
+  }
+}, DB_OPTIONS);

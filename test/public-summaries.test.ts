@@ -1,0 +1,108 @@
+import * as cheerio from 'cheerio';
+import request from 'supertest';
+import type { Express } from 'express';
+import { buildTestApp } from './helpers/app';
+import { useTestDatabase } from './helpers/database';
+import { makeAction, makeCountry, makeCycle, makeReport, makeUpdate } from './helpers/factories';
+
+// The public summaries PostgreSQL keeps (public_action_status, public_action_counts) and
+// the pages that read them a page at a time, so their cost does not grow with the years.
+
+describe('public summaries kept by the database', () => {
+  const database = useTestDatabase();
+  let app: Express;
+  beforeAll(() => {
+    app = buildTestApp(database);
+  });
+
+  /** What the counts table must hold: the view's actions counted afresh. */
+  const countsAfresh = (countryCode: string) =>
+    database
+      .db('public_actions')
+      .where({ country_code: countryCode })
+      .select('target_code', 'latest_status')
+      .count<Array<{ target_code: string; latest_status: string; count: string }>>('* as count')
+      .groupBy('target_code', 'latest_status')
+      .then((rows) =>
+        rows
+          .map((row) => ({ ...row, count: Number(row.count) }))
+          .sort((a, b) => a.target_code.localeCompare(b.target_code) || a.latest_status.localeCompare(b.latest_status)),
+      );
+  const countsKept = (countryCode: string) =>
+    database
+      .db('public_action_counts')
+      .where({ country_code: countryCode })
+      .select('target_code', 'latest_status', 'actions as count')
+      .orderBy(['target_code', 'latest_status']);
+
+  it('an action’s latest status follows each accepted report, and only accepted ones; the counts follow', async () => {
+    const country = await makeCountry(database.db);
+    const first = await makeCycle(database.db, { opens_on: '2031-01-01', due_on: '2031-03-31', closes_on: '2031-06-30' });
+    const second = await makeCycle(database.db, {
+      kind: 'progress',
+      opens_on: '2032-01-01',
+      due_on: '2032-03-31',
+      closes_on: '2032-06-30',
+    });
+    const third = await makeCycle(database.db, { kind: 'progress', opens_on: '2033-01-01', due_on: '2033-03-31', closes_on: '2033-06-30' });
+    const pledging = await makeReport(database.db, country.code, first.id, 'accepted');
+    const hotline = await makeAction(database.db, pledging, { target_code: 'PT1' });
+    const training = await makeAction(database.db, pledging, { target_code: 'PT2' });
+    const status = async (id: number) => (await database.db('public_actions').where({ id }).first())?.latest_status as string | undefined;
+    expect(await status(hotline.id)).toBe('not_reported');
+
+    const progress = await makeReport(database.db, country.code, second.id, 'submitted');
+    await makeUpdate(database.db, progress, hotline.id, { status: 'completed', percent_complete: 100 });
+    await database.db('actions').where({ id: training.id }).update({ withdrawn_in_report_id: progress.id, withdrawal_reason: 'Merged' });
+    // Submitted, not accepted: nothing public changes.
+    expect(await status(hotline.id)).toBe('not_reported');
+    expect(await status(training.id)).toBe('not_reported');
+
+    await database.db('reports').where({ id: progress.id }).update({ state: 'accepted', reviewed_at: new Date() });
+    expect(await status(hotline.id)).toBe('completed');
+    expect(await status(training.id)).toBe('withdrawn');
+    expect(await countsKept(country.code)).toEqual(await countsAfresh(country.code));
+
+    // A later accepted report moves it again; a correction of an update too.
+    const later = await makeReport(database.db, country.code, third.id, 'accepted');
+    await makeUpdate(database.db, later, hotline.id, { status: 'delayed', percent_complete: 80 });
+    expect(await status(hotline.id)).toBe('delayed');
+    await database.db('action_updates').where({ report_id: later.id }).update({ status: 'in_progress' });
+    expect(await status(hotline.id)).toBe('in_progress');
+    await database.db('action_updates').where({ report_id: later.id }).delete();
+    expect(await status(hotline.id)).toBe('completed');
+    expect(await countsKept(country.code)).toEqual(await countsAfresh(country.code));
+  });
+
+  it('a target’s actions come 50 to a page, for every member or one; a member’s page shows the newest 20 per target and links to the rest', async () => {
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { opens_on: '2031-01-01', due_on: '2031-03-31', closes_on: '2031-06-30' });
+    const report = await makeReport(database.db, country.code, cycle.id, 'accepted');
+    await database.db('actions').insert(
+      Array.from({ length: 120 }, (_, index) => ({
+        country_code: country.code,
+        target_code: 'PT3',
+        title: `Campaign ${String(index + 1).padStart(3, '0')}`,
+        pledged_in_report_id: report.id,
+      })),
+    );
+    const base = `/targets/PT3?member=${country.code}`;
+    const first = cheerio.load((await request(app).get(base)).text);
+    expect(first('.action').length).toBe(50);
+    expect(first('.pagination').text()).toContain('Page 1 of 3');
+    expect(first('.pagination a[rel="next"]').attr('href')).toBe(`${base}&page=2`);
+    const last = cheerio.load((await request(app).get(`${base}&page=3`)).text);
+    expect(last('.action').length).toBe(20);
+    expect(last('main').text()).toContain('Campaign 120');
+    expect((await request(app).get(`${base}&page=4`)).status).toBe(404);
+    // Page 1 and unknown values have one address.
+    expect((await request(app).get(`${base}&page=1`)).headers.location).toBe(base);
+    expect((await request(app).get(`/targets/PT3?page=abc`)).headers.location).toBe('/targets/PT3');
+
+    const member = cheerio.load((await request(app).get(`/countries/${country.code}`)).text);
+    expect(member('section[aria-labelledby="target-PT3"] .action').length).toBe(20);
+    expect(member(`a[href="${base}"]`).text()).toBe('See all 120 actions under PT3');
+    expect(member('main').text()).toContain('Campaign 120');
+    expect(member('main').text()).not.toContain('Campaign 100');
+  });
+});
