@@ -394,8 +394,10 @@ export function reportRoutes(reports: ReportService): Router {
   );
 
   // Check your answers, then submit with the declaration.
+  /** The declaration's own message, when the submission was refused for it. */
+  const declarationExtra: Extra = (model) => ({ declarationError: model.errors.find((error) => error.field === 'submit-declaration') });
   router.get('/reports/:code/:cycle/check', (req, res) =>
-    renderWorkspace(req, res, 'reports/check', { form: 'submit', title: 'ui.workspace.check.title' }),
+    renderWorkspace(req, res, 'reports/check', { form: 'submit', title: 'ui.workspace.check.title', extra: declarationExtra }),
   );
   router.post(
     '/reports/:code/:cycle/submit',
@@ -404,7 +406,7 @@ export function reportRoutes(reports: ReportService): Router {
       schema: submitSchema,
       run: (req, input) => reports.submit(...on(req), input.version, ctx(req)),
       redisplay: (req, res, status, redisplay) =>
-        renderWorkspace(req, res, 'reports/check', { status, redisplay, title: 'ui.workspace.check.title' }),
+        renderWorkspace(req, res, 'reports/check', { status, redisplay, title: 'ui.workspace.check.title', extra: declarationExtra }),
       done: (req) => ({
         url: baseOf(req),
         flash: { kind: 'success', text: 'msg.report_has_been_submitted_secretariat_will' },
