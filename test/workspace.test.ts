@@ -384,6 +384,29 @@ describe('the delegate’s workspace', () => {
       expect((await owner.get(`${base}/summaries`)).text).not.toContain(typed);
     });
 
+    it('a form whose page had a query string (add an action under PT2) comes back on that page', async () => {
+      const { delegate, agent, base } = await progressSetup();
+      const page = await agent.get(`${base}/actions/new?target=PT2`);
+      await idleFor(delegate.id, 31);
+      const title = unique('A pledge typed slowly');
+      const late = await agent
+        .post(`${base}/actions`)
+        // As a browser sends them: the page's address, on the host the request goes to.
+        .set('Host', 'tracker.test')
+        .set('Referer', `http://tracker.test${base}/actions/new?target=PT2`)
+        .type('form')
+        .send({ _csrf: csrfTokenIn(page.text), version: 0, title, target: 'PT2' });
+      expect(late.headers.location).toBe(`/login?next=${encodeURIComponent(`${base}/actions/new`)}&kept=1`);
+      const login = await agent.get(late.headers.location!);
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: delegate.email, password: TEST_PASSWORD, next: `${base}/actions/new`, _csrf: csrfTokenIn(login.text) });
+      const back = cheerio.load((await agent.get(`${base}/actions/new`)).text);
+      expect(back('#new-action-title').val()).toBe(title);
+      expect(back('#new-action-target option[selected]').attr('value')).toBe('PT2');
+    });
+
     it('other forms sent after the sign-in ended lead back to their page after signing in, but keep nothing', async () => {
       const staff = await makeUser(database.db, { role: 'admin' });
       const agent = await signIn(app, staff.email);

@@ -21,14 +21,16 @@ function formPage(req: Request): string {
     try {
       const url = new URL(referer);
       if (url.host === req.get('Host')) {
-        const path = safeNextPath(`${url.pathname}${url.search}`);
+        // The page itself: the kept values replace whatever its query string would preset.
+        const path = safeNextPath(url.pathname);
         if (path) return path;
       }
     } catch {
       // Not a URL: fall back to the form's own address.
     }
   }
-  return req.originalUrl;
+  // originalUrl, not path: under a mounted router path is relative to the mount point.
+  return req.originalUrl.split('?')[0] ?? '/';
 }
 
 /** The forms whose pages show a kept form again: the delegate's workspace. */
