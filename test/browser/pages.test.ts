@@ -4,7 +4,7 @@ import { loadDemoData, PRACTICE_CYCLE } from '../../src/demo/load-demo';
 import { buildTestApp } from '../helpers/app';
 import { accessibilityViolations, clickAndLoad, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
-import { makeCycle, makeUser, TEST_PASSWORD } from '../helpers/factories';
+import { makeAction, makeCycle, makeReport, makeUser, TEST_PASSWORD } from '../helpers/factories';
 import { translator, type Language } from '../../src/i18n';
 import { pdfPages, pdftotextAvailable } from '../helpers/pdf';
 import { hashToken } from '../../src/auth/tokens';
@@ -177,6 +177,26 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
         .whereNull('a.withdrawn_in_report_id')
         .first('a.id')
     ).id as number;
+    // A completed pledge of France's (closed in the practice cycle, so it can be reopened), and an
+    // open commitments cycle with a draft holding one pledge (its change and remove pages).
+    const completed = (
+      await database
+        .db('actions as a')
+        .join('action_updates as u', 'u.action_id', 'a.id')
+        .join('reports as r', 'r.id', 'u.report_id')
+        .where({ 'a.country_code': 'FR', 'r.state': 'accepted', 'u.status': 'completed' })
+        .first('a.id')
+    ).id as number;
+    const commitments = await makeCycle(database.db, {
+      state: 'open',
+      kind: 'commitments',
+      opens_on: '2021-01-01',
+      due_on: '2099-06-30',
+      closes_on: '2099-12-31',
+    });
+    const draft = await makeReport(database.db, 'FR', commitments.id, 'draft');
+    const pledge = await makeAction(database.db, draft, { target_code: 'PT2' });
+    const draftBase = `/reports/FR/${commitments.slug}`;
     const pages: Record<keyof typeof people, string[]> = {
       // The workspace of the demo's open practice cycle, every page of it; and a report still to start.
       delegate: [
@@ -185,6 +205,12 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
           (section) => `/reports/FR/${PRACTICE_CYCLE}${section}`,
         ),
         `/reports/FR/${PRACTICE_CYCLE}/actions/${carried}/withdraw`,
+        `/reports/FR/${PRACTICE_CYCLE}/actions/${completed}/reopen`,
+        draftBase,
+        `${draftBase}/stocktaking/PT1`,
+        `${draftBase}/actions`,
+        `${draftBase}/actions/${pledge.id}`,
+        `${draftBase}/actions/${pledge.id}/remove`,
         `/reports/FR/${cycle.slug}`,
         '/reports/FR/2013-commitments',
         '/reports/FR/2014-progress',
@@ -224,6 +250,9 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
       for (const path of pages[role]) {
         problems.push(...(await check(page, path, language)));
         if (role !== 'delegate') continue;
+        // The page itself, not one a redirect led to.
+        const landed = new URL(page.url());
+        if (`${landed.pathname}${landed.search}` !== path) problems.push(`${path}: redirected to ${landed.pathname}`);
         // No sideways scrolling on a phone.
         const width = await page.evaluate(() => document.documentElement.scrollWidth);
         if (width > 390) problems.push(`${path}: ${width} px wide at 390 px`);
