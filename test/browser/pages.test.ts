@@ -1,8 +1,7 @@
-import { HtmlValidate } from 'html-validate';
 import type { Browser, Page } from 'playwright-core';
 import { loadDemoData, PRACTICE_CYCLE } from '../../src/demo/load-demo';
 import { buildTestApp } from '../helpers/app';
-import { accessibilityViolations, clickAndLoad, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
+import { accessibilityViolations, clickAndLoad, describeInBrowser, htmlProblems, launchBrowser, serve } from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
 import { makeAction, makeCycle, makeReport, makeUser, TEST_PASSWORD } from '../helpers/factories';
 import { translator, type Language } from '../../src/i18n';
@@ -36,16 +35,6 @@ const PUBLIC_PAGES = [
   '/no-such-page',
 ];
 
-const validator = new HtmlValidate({
-  extends: ['html-validate:recommended'],
-  rules: {
-    // Typography and formatting preferences, not validity.
-    'no-trailing-whitespace': 'off',
-    'attr-case': 'off',
-    'long-title': 'off',
-  },
-});
-
 describeInBrowser('every page in Chromium: accessible and valid', () => {
   const database = useTestDatabase();
   let browser: Browser;
@@ -67,9 +56,7 @@ describeInBrowser('every page in Chromium: accessible and valid', () => {
     const lang = await page.evaluate(() => document.documentElement.lang);
     if (lang !== language) problems.push(`${path}: lang="${lang}", expected ${language}`);
     if (!response || (response.status() >= 400 && path !== '/no-such-page')) problems.push(`${path}: status ${response?.status()}`);
-    const report = await validator.validateString(await response!.text());
-    for (const result of report.results)
-      for (const message of result.messages) problems.push(`${path}: html ${message.ruleId} ${message.message} (line ${message.line})`);
+    problems.push(...(await htmlProblems(await response!.text(), path)));
     problems.push(...(await accessibilityViolations(page)));
     // Keyboard users: the first Tab lands on the skip link, which leads to the main content.
     await page.keyboard.press('Tab');

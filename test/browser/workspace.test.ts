@@ -1,8 +1,7 @@
-import { HtmlValidate } from 'html-validate';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { loadDemoData, PRACTICE_CYCLE } from '../../src/demo/load-demo';
 import { buildTestApp } from '../helpers/app';
-import { accessibilityViolations, clickAndLoad, describeInBrowser, launchBrowser, serve } from '../helpers/browser';
+import { accessibilityViolations, clickAndLoad, describeInBrowser, htmlProblems, launchBrowser, serve } from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
 import { makeUser, TEST_PASSWORD } from '../helpers/factories';
 
@@ -12,11 +11,6 @@ import { makeUser, TEST_PASSWORD } from '../helpers/factories';
 // the middle (what was typed comes back), a decimal comma, check answers, submit. Every
 // page: axe-core, html-validate, no sideways scrolling. It counts the clicks and the
 // fields the delegate touches (the closing note of the issue compares them).
-
-const validator = new HtmlValidate({
-  extends: ['html-validate:recommended'],
-  rules: { 'no-trailing-whitespace': 'off', 'attr-case': 'off', 'long-title': 'off' },
-});
 
 describeInBrowser('the delegate’s workspace in Chromium', () => {
   const database = useTestDatabase();
@@ -46,9 +40,7 @@ describeInBrowser('the delegate’s workspace in Chromium', () => {
     const effort = { clicks: 0, fields: 0 };
     const check = async (on: Page) => {
       // The page as the server sent it (a GET of the address the browser landed on).
-      const report = await validator.validateString(await (await on.context().request.get(on.url())).text());
-      for (const result of report.results)
-        for (const message of result.messages) problems.push(`${on.url()}: html ${message.ruleId} ${message.message}`);
+      problems.push(...(await htmlProblems(await (await on.context().request.get(on.url())).text(), on.url())));
       problems.push(...(await accessibilityViolations(on)));
       const width = await on.evaluate(() => document.documentElement.scrollWidth);
       if (width > 390) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { HtmlValidate } from 'html-validate';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { createHttpServer } from '../../src/app';
 
@@ -76,4 +77,22 @@ export async function clickAndLoad(page: Page, target: Locator): Promise<void> {
   const loaded = page.waitForEvent('load');
   await target.click();
   await loaded;
+}
+
+const validator = new HtmlValidate({
+  extends: ['html-validate:recommended'],
+  rules: {
+    // Typography and formatting preferences, not validity.
+    'no-trailing-whitespace': 'off',
+    'attr-case': 'off',
+    'long-title': 'off',
+  },
+});
+
+/** html-validate's errors in a page as the server sent it, each named by `where`. */
+export async function htmlProblems(html: string, where: string): Promise<string[]> {
+  const report = await validator.validateString(html);
+  return report.results.flatMap((result) =>
+    result.messages.map((message) => `${where}: html ${message.ruleId} ${message.message} (line ${message.line})`),
+  );
 }
