@@ -173,6 +173,9 @@ export const indicators = [
     unit: 'victims',
     goal_code: '1.1',
     description: 'Goal 1.1 asks for at least 10% more each year.',
+    goal_annual_change: 0.1,
+    goal_source:
+      'Declaration on Launching the Global Alliance against Child Sexual Abuse Online, Brussels, 5 December 2012: operational goal 1.1',
   },
   { code: 'cases_investigated', name: 'Cases of child sexual abuse online investigated', unit: 'cases', goal_code: '2.2', description: '' },
   { code: 'offenders_prosecuted', name: 'Offenders prosecuted', unit: 'offenders', goal_code: '2.1', description: '' },

@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http';
 import path from 'node:path';
 import type { Logger } from './logger';
 import { healthRoutes } from './health/routes';
-import { staticDir, viewsDir } from './paths';
+import { builtStaticDir, staticDir, viewsDir } from './paths';
 import { publicSite } from './public/routes';
 import { csrfProtection } from './auth/csrf';
 import { loadCurrentUser } from './auth/current-user';
@@ -123,7 +123,12 @@ export function createApp(services: Services, options: AppOptions): Express {
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   );
-  app.use('/static', express.static(staticDir, { maxAge: options.production ? '1d' : 0, fallthrough: false }));
+  const staticMaxAge = options.production ? '1d' : 0;
+  app.use(
+    '/static',
+    express.static(builtStaticDir, { maxAge: staticMaxAge }),
+    express.static(staticDir, { maxAge: staticMaxAge, fallthrough: false }),
+  );
   app.use(healthRoutes(services.health));
   app.use(languageRoutes({ production: options.production }));
 

@@ -15,3 +15,5 @@ function findProjectRoot(start: string): string {
 export const projectRoot = findProjectRoot(__dirname);
 export const viewsDir = path.join(projectRoot, 'views');
 export const staticDir = path.join(projectRoot, 'static');
+/** The stylesheet and GOV.UK Frontend's script, built by scripts/build-assets.js. */
+export const builtStaticDir = path.join(projectRoot, 'dist', 'static');

@@ -44,6 +44,7 @@ const cases: Case[] = [
   { method: 'GET', path: () => '/exports/import', action: 'data.import', allowed: 200 },
   { method: 'GET', path: () => '/admin/users', action: 'users.manage', allowed: 200 },
   { method: 'GET', path: () => '/admin/countries', action: 'countries.manage', allowed: 200 },
+  { method: 'GET', path: () => '/admin/indicators', action: 'indicators.manage', allowed: 200 },
   { method: 'GET', path: () => '/admin/outbox', action: 'mail.read', allowed: 200 },
   { method: 'GET', path: () => '/admin/cycles', action: 'cycles.manage', allowed: 200 },
   {
@@ -113,6 +114,13 @@ const cases: Case[] = [
     path: () => '/admin/countries',
     body: () => ({ code: 'QZ', name: unique('Newland'), region: 'Europe', eu_member: 'no', joined_on: '', left_on: '' }),
     action: 'countries.manage',
+    allowed: 303,
+  },
+  {
+    method: 'POST',
+    path: () => '/admin/indicators/offenders_prosecuted',
+    body: () => ({ goal_code: '2.1', goal_annual_change: '', goal_source: '' }),
+    action: 'indicators.manage',
     allowed: 303,
   },
   {

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
-import { makeCountry, makeCycle, makeUser, unique } from './helpers/factories';
+import { makeCountry, makeCycle, makeIndicatorValue, makeReport, makeUser, unique } from './helpers/factories';
 import { csrfTokenIn, postForm, signIn, type Agent } from './helpers/session';
 
 describe('administration', () => {
@@ -119,6 +119,68 @@ describe('administration', () => {
     expect(cheerio.load(badDates.text)('#country-TR-left_on').val()).toBe('2012-01-01');
   });
 
+  it('indicators: an admin sets a goal’s yearly change and source, as they write numbers; the chart and the open data follow', async () => {
+    const french = await signIn(app, (await makeUser(database.db, { role: 'admin', language: 'fr' })).email);
+    await french.get('/language/fr');
+    const saved = await postForm(french, '/admin/indicators', '/admin/indicators/offenders_prosecuted', {
+      goal_code: '2.1',
+      goal_annual_change: '12,5',
+      goal_source: 'Rapport du secrétariat, 2014',
+    });
+    expect(saved.status).toBe(303);
+    expect(await database.db('indicators').where({ code: 'offenders_prosecuted' }).first()).toMatchObject({
+      goal_code: '2.1',
+      goal_annual_change: 0.125,
+      goal_source: 'Rapport du secrétariat, 2014',
+    });
+    // Shown back as the admin writes it.
+    expect(
+      cheerio
+        .load((await french.get('/admin/indicators')).text)('#indicator-offenders_prosecuted-goal_annual_change')
+        .val(),
+    ).toBe('12,5');
+    const audit = await database.db('audit_events').where({ entity: 'indicator', entity_id: 'offenders_prosecuted' }).first();
+    expect(audit).toMatchObject({ verb: 'indicator.goal_changed' });
+
+    // Refused with what was typed kept: not a number, a change without a goal, an unknown goal.
+    for (const [fields, field] of [
+      [{ goal_code: '2.1', goal_annual_change: 'ten', goal_source: '' }, 'goal_annual_change'],
+      [{ goal_code: '', goal_annual_change: '5', goal_source: '' }, 'goal_code'],
+      [{ goal_code: '9.9', goal_annual_change: '5', goal_source: '' }, 'goal_code'],
+    ] as const) {
+      const refused = await postForm(french, '/admin/indicators', '/admin/indicators/offenders_prosecuted', fields);
+      expect(refused.status).toBe(422);
+      const $ = cheerio.load(refused.text);
+      expect($(`#indicator-offenders_prosecuted-${field}-error`).text()).not.toBe('');
+      expect($('#indicator-offenders_prosecuted-goal_annual_change').val()).toBe(fields.goal_annual_change);
+    }
+    expect((await database.db('indicators').where({ code: 'offenders_prosecuted' }).first()).goal_annual_change).toBe(0.125);
+    const unknown = await postForm(french, '/admin/indicators', '/admin/indicators/no_such_indicator', {
+      goal_code: '',
+      goal_annual_change: '',
+      goal_source: '',
+    });
+    expect(unknown.status).toBe(404);
+
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { kind: 'progress' });
+    await makeIndicatorValue(
+      database.db,
+      (await makeReport(database.db, country.code, cycle.id, 'accepted')).id,
+      'offenders_prosecuted',
+      7,
+    );
+    const openData = (await request(app).get('/open-data/indicators.json')).body as Array<Record<string, unknown>>;
+    expect(openData.find((row) => row.country_code === country.code)).toMatchObject({
+      goal_code: '2.1',
+      goal_annual_change: 0.125,
+      goal_source: 'Rapport du secrétariat, 2014',
+    });
+    // Only admins: the secretariat may not.
+    const staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
+    expect((await staff.get('/admin/indicators')).status).toBe(403);
+  });
+
   it('users: role and country changes take effect at once; an admin cannot demote or deactivate themselves', async () => {
     const user = await makeUser(database.db, { role: 'delegate', country_code: 'FR' });
     const agent = await signIn(app, user.email);
@@ -157,7 +219,7 @@ describe('administration', () => {
         [303, 409],
       ]).toContainEqual(statuses);
       const refused = demotions.find((response) => response.status === 409);
-      if (refused) expect(cheerio.load(refused.text)('.error-summary').text()).toContain('Nobody else could manage users then');
+      if (refused) expect(cheerio.load(refused.text)('.govuk-error-summary').text()).toContain('Nobody else could manage users then');
       const remaining = await database.db('users').whereIn('id', [first.id, second.id]).andWhere({ role: 'admin', active: true });
       expect(remaining).toHaveLength(1);
       const last = remaining[0].id === first.id ? one : two;

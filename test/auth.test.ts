@@ -61,7 +61,7 @@ describe('signing in and sessions', () => {
     ]);
     for (const response of responses) {
       expect(response.status).toBe(401);
-      expect(cheerio.load(response.text)('.error-summary').text()).toContain('Enter a correct e-mail address and password.');
+      expect(cheerio.load(response.text)('.govuk-error-summary').text()).toContain('Enter a correct e-mail address and password.');
     }
     expect(cheerio.load(responses[1].text)('#email').val()).toBe(user.email);
     const failures = await database
@@ -240,7 +240,7 @@ describe('invitations', () => {
     expect(response.status).toBe(422);
     const $ = cheerio.load(response.text);
     expect(
-      $('.error-summary a')
+      $('.govuk-error-summary a')
         .map((_, link) => $(link).attr('href'))
         .get(),
     ).toEqual(expect.arrayContaining(['#invite-email', '#invite-country']));

@@ -38,7 +38,7 @@ describe('demo data', () => {
     expect(edit('#lock-reason')).toHaveLength(0);
     // Open pledges start from the 2014 report; those completed there are listed as closed.
     expect(edit('[id^="updates-a"][id$="-status"]').length).toBeGreaterThanOrEqual(5);
-    expect(edit('.summary-list__row[id^="carried-"]').length).toBeGreaterThanOrEqual(1);
+    expect(edit('.govuk-summary-list__row[id^="carried-"]').length).toBeGreaterThanOrEqual(1);
 
     expect(await loadDemoData(database.db)).toEqual([]);
     expect(await database.db('cycles').where({ slug: PRACTICE_CYCLE })).toHaveLength(1);

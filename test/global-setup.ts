@@ -3,9 +3,13 @@ import { createDatabase } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/migrate';
 import { seedReferenceData } from '../src/db/seed';
 import { startTestServer } from './helpers/test-server';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain CommonJS build script
+const { buildAssets } = require('../scripts/build-assets.js') as { buildAssets: () => void };
 
 /** Migrates and seeds one template database per run; test files clone it. */
 export default async function globalSetup(): Promise<void> {
+  // The pages' stylesheet, as `npm run build` makes it: the browser tests measure layouts.
+  buildAssets();
   const server = await startTestServer();
   const runId = `${process.pid}_${Date.now().toString(36)}`;
   const template = `alliance_tpl_${runId}`;

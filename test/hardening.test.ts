@@ -34,7 +34,7 @@ describe('hardening', () => {
     expect(response.status).toBe(422);
     const $ = cheerio.load(response.text);
     expect($('#new-action-title').val()).toBe('Hotline');
-    expect($('.error-summary a[href="#new-action-title"]').text()).toContain('NUL character');
+    expect($('.govuk-error-summary a[href="#new-action-title"]').text()).toContain('NUL character');
     expect(await database.db('actions').where({ country_code: country.code })).toHaveLength(0);
   });
 

@@ -4,7 +4,7 @@ import * as cheerio from 'cheerio';
 import type { Express } from 'express';
 import request from 'supertest';
 import { DATASETS } from '../src/exports/datasets';
-import { translateMessage } from '../src/i18n';
+import { translateMessage, translator } from '../src/i18n';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import {
@@ -127,6 +127,31 @@ describe('the interface in three languages', () => {
     }
   });
 
+  it('writes French with a narrow no-break space before : ; ! ? and inside « »', () => {
+    const texts = (tree: Record<string, unknown>): string[] =>
+      Object.values(tree).flatMap((value) =>
+        value && typeof value === 'object' ? texts(value as Record<string, unknown>) : [String(value)],
+      );
+    const french = texts(locale('fr'));
+    // A plain or no-break space, or none at all after a word, before the high punctuation.
+    const wrong = french.filter((text) =>
+      /[ \u00a0][:;!?]|[\p{L}\d)»][;!?]|[\p{L}»][:](?!\/\/)|«[^\u202f]|[^\u202f]»/u.test(text.replace(/\{\{[^}]*\}\}/g, 'x')),
+    );
+    expect(wrong).toEqual([]);
+    expect(french.filter((text) => text.includes('\u202f:')).length).toBeGreaterThan(20);
+  });
+
+  it('uses each language’s plural rules: one member, 0 membre in French, 0 members in English', () => {
+    const members = (language: 'en' | 'fr' | 'de', count: number) => translator(language)('overview.figureMembers', { count });
+    expect(members('en', 1)).toBe('member');
+    expect(members('en', 0)).toBe('members');
+    // French treats 0 and 1 as singular.
+    expect(members('fr', 0)).toBe('membre');
+    expect(members('fr', 2)).toBe('membres');
+    expect(members('de', 1)).toBe('Mitglied');
+    expect(members('de', 0)).toBe('Mitglieder');
+  });
+
   it('has no English-keyed catalogue any more: services and form checks give keys', () => {
     expect(readdirSync(path.join(__dirname, '..', 'locales')).sort()).toEqual(['de.json', 'en.json', 'fr.json']);
   });
@@ -151,7 +176,7 @@ describe('the interface in three languages', () => {
     expect(french.headers['content-language']).toBe('fr');
     expect(french.headers.vary).toEqual(expect.stringContaining('Accept-Language'));
     expect($('h1').text()).toBe('Membres');
-    expect($('.site-nav').text()).toContain('Cycles de rapport');
+    expect($('.govuk-service-navigation').text()).toContain('Cycles de rapport');
     expect($('a[href="/countries/DE"]').text()).toBe('Allemagne');
 
     const german = cheerio.load((await get('/countries', { 'Accept-Language': 'de-AT' })).text);
@@ -170,13 +195,11 @@ describe('the interface in three languages', () => {
   it('orders members by their names in the reader’s language', async () => {
     const names = (html: string) => {
       const $ = cheerio.load(html);
-      return $('section')
-        .filter((_, section) => $(section).find('h2').text() === 'Europa')
-        .find('.country-list a')
+      return $('#members tbody th a')
         .map((_, link) => $(link).text())
         .get();
     };
-    const german = names((await get('/countries', { 'Accept-Language': 'de' })).text);
+    const german = names((await get('/countries?region=Europe', { 'Accept-Language': 'de' })).text);
     expect(german.indexOf('Österreich')).toBeGreaterThan(german.indexOf('Niederlande'));
     expect(german.indexOf('Österreich')).toBeLessThan(german.indexOf('Polen'));
     expect([...german].sort(new Intl.Collator('de').compare)).toEqual(german);
@@ -203,9 +226,9 @@ describe('the interface in three languages', () => {
 
   it('switches language with a link that remembers the choice in a cookie, over Accept-Language, and returns to the page', async () => {
     const page = cheerio.load((await get('/cycles', { 'Accept-Language': 'fr' })).text);
-    const link = page('.language-switch a[lang="de"]').attr('href')!;
+    const link = page('.govuk-language-navigation a[lang="de"]').attr('href')!;
     expect(link).toBe('/language/de?back=%2Fcycles');
-    expect(page('.language-switch [aria-current]').text()).toBe('Français');
+    expect(page('.govuk-language-navigation [aria-current]').text()).toBe('Français');
 
     const switched = await get(link);
     expect(switched.status).toBe(303);
@@ -335,14 +358,14 @@ describe('the interface in three languages', () => {
       due_on: '2014-02-31',
     });
     expect(invalid.status).toBe(422);
-    const summary = cheerio.load(invalid.text)('.error-summary');
+    const summary = cheerio.load(invalid.text)('.govuk-error-summary');
     expect(summary.find('h2').text()).toBe('Un problème est survenu');
     expect(summary.text()).toContain('Saisissez un titre pour l’action.');
     expect(summary.text()).toContain('Saisissez une date réelle, par exemple 2014-12-31.');
 
     const saved = await postForm(agent, `${base}/about`, `${base}/about`, { version: 0, text_language: 'fr' });
     const after = cheerio.load((await agent.get(saved.headers.location!)).text);
-    expect(after('.flash__text').text()).toBe('Enregistré.');
+    expect(after('.govuk-notification-banner__heading').text()).toBe('Enregistré.');
     expect(
       cheerio
         .load((await agent.get(`${base}/about`)).text)('#about-text_language option[selected]')

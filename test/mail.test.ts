@@ -80,7 +80,7 @@ describe('mail through the outbox', () => {
 
     const outbox = cheerio.load((await admin.get('/admin/outbox?status=waiting')).text);
     expect(outbox('h1').text()).toBe('Outbox');
-    expect(outbox('.flash').text()).toContain('No mail server is configured (SMTP_URL)');
+    expect(outbox('.govuk-warning-text').text()).toContain('No mail server is configured (SMTP_URL)');
     const message = outbox(`#mail-${mail.id}`);
     expect(message.find('h2').text()).toBe(mail.subject);
     expect(message.find('pre').text()).toBe(mail.body_text);

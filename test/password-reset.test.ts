@@ -206,7 +206,7 @@ describe('forgotten password', () => {
         expect((await attemptSignIn(app, user.email, `wrong guess ${index}`, '203.0.113.50')).status).toBe(401);
       const waiting = await attemptSignIn(app, user.email, TEST_PASSWORD, '203.0.113.50');
       expect(waiting.status).toBe(429);
-      expect(cheerio.load(waiting.text)('.error-summary').text()).toContain('Wait 1 minute, then try again, or reset your password.');
+      expect(cheerio.load(waiting.text)('.govuk-error-summary').text()).toContain('Wait 1 minute, then try again, or reset your password.');
       expect((await attemptSignIn(app, user.email, TEST_PASSWORD, '198.51.100.51')).status).toBe(303);
     });
 

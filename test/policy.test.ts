@@ -22,6 +22,7 @@ const TABLE: Row[] = [
   ['cycles.manage', { delegateOwn: 'forbidden', delegateOther: 'forbidden', secretariat: null, admin: null }],
   ['users.manage', { delegateOwn: 'forbidden', delegateOther: 'forbidden', secretariat: 'forbidden', admin: null }],
   ['countries.manage', { delegateOwn: 'forbidden', delegateOther: 'forbidden', secretariat: 'forbidden', admin: null }],
+  ['indicators.manage', { delegateOwn: 'forbidden', delegateOther: 'forbidden', secretariat: 'forbidden', admin: null }],
   ['mail.read', { delegateOwn: 'forbidden', delegateOther: 'forbidden', secretariat: 'forbidden', admin: null }],
 ];
 
@@ -56,6 +57,7 @@ describe('the access policy', () => {
       outbox: false,
       cycles: true,
       countries: false,
+      indicators: false,
     });
     expect(navigationFor(admin)).toEqual({
       reports: false,
@@ -66,6 +68,7 @@ describe('the access policy', () => {
       outbox: true,
       cycles: true,
       countries: true,
+      indicators: true,
     });
     expect(navigationFor(delegate)).toEqual({
       reports: true,
@@ -76,6 +79,7 @@ describe('the access policy', () => {
       outbox: false,
       cycles: false,
       countries: false,
+      indicators: false,
     });
   });
 

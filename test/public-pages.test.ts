@@ -2,6 +2,7 @@ import * as cheerio from 'cheerio';
 import request from 'supertest';
 import type { Express } from 'express';
 import { buildTestApp } from './helpers/app';
+import { FILLS } from '../src/public/world-map';
 import { useTestDatabase } from './helpers/database';
 import {
   makeAction,
@@ -88,7 +89,7 @@ describe('public transparency pages', () => {
       const completed = pt2
         .find('.action')
         .filter((_, element) => $(element).find('.action__title').text() === member.completedAction.title);
-      expect(completed.find('.tag').text()).toBe('Completed');
+      expect(completed.find('.govuk-tag').text()).toBe('Completed');
       expect(completed.text()).toContain(member.completedUpdate.narrative);
       expect(completed.text()).toContain('2.1');
       const pt4 = $('#target-PT4').closest('section');
@@ -96,7 +97,7 @@ describe('public transparency pages', () => {
         pt4
           .find('.action')
           .filter((_, element) => $(element).text().includes(member.delayedAction.title))
-          .find('.tag')
+          .find('.govuk-tag')
           .text(),
       ).toBe('Delayed');
       expect($('#target-PT1').closest('section').text()).toContain('No baseline published for this target.');
@@ -138,7 +139,7 @@ describe('public transparency pages', () => {
         own
           .$('.action')
           .filter((_, element) => own.$(element).text().includes(member.delayedAction.title))
-          .find('.tag')
+          .find('.govuk-tag')
           .text(),
       ).toBe('Delayed');
       expect(other.text).toContain('has no published report yet');
@@ -165,15 +166,15 @@ describe('public transparency pages', () => {
 
       const { $ } = await page(`/countries/${country.code}`);
       const droppedItem = $('.action').filter((_, element) => $(element).text().includes(dropped.title));
-      expect(droppedItem.find('.tag').text()).toBe('Withdrawn');
+      expect(droppedItem.find('.govuk-tag').text()).toBe('Withdrawn');
       expect(droppedItem.text()).toContain(reason);
       expect($('.summary').text()).toMatch(/Actions pledged\s*1\b/);
 
-      const overview = await page('/');
+      const overview = await page('/countries');
       const row = overview.$(`a[href="/countries/${country.code}"]`).closest('tr');
       expect(
         row
-          .find('td.num')
+          .find('td.govuk-table__cell--numeric')
           .map((_, cell) => overview.$(cell).text())
           .get()
           .slice(0, 3),
@@ -216,7 +217,7 @@ describe('public transparency pages', () => {
         .filter((_, row) => $(row).find('th').text() === 'PT3');
       expect(
         pt3
-          .find('td.num')
+          .find('td.govuk-table__cell--numeric')
           .map((_, cell) => $(cell).text())
           .get(),
       ).toEqual(['1', '0', '0', '1']);
@@ -224,19 +225,55 @@ describe('public transparency pages', () => {
       const chart = $('#indicator-victims_identified');
       expect(chart.find('circle')).toHaveLength(3);
       expect(chart.find('polyline.line-chart__goal')).toHaveLength(1);
-      expect(chart.find('figcaption').text()).toContain('10% more every year');
+      expect(chart.find('figcaption').text()).toContain('goal 1.1, 10% a year');
+      // Time on a time axis: each year labelled, values labelled, the goal line named.
+      expect(
+        chart
+          .find('text')
+          .map((_, text) => $(text).text())
+          .get(),
+      ).toEqual(expect.arrayContaining(['2051', '2052', '2053', '1,000', '1,300', 'Goal 1.1']));
       const goals = chart
-        .next('table')
+        .closest('section')
+        .find('table')
         .find('tbody tr')
         .map((_, row) =>
           $(row)
-            .find('td.num')
+            .find('td.govuk-table__cell--numeric')
             .map((__, cell) => $(cell).text())
             .get()
             .join(' / '),
         )
         .get();
       expect(goals).toEqual(['1,000 / 1,000', '1,050 / 1,100', '1,300 / 1,210']);
+
+      // The goal is reference data: another yearly change redraws the chart; none removes the line.
+      await database.db('indicators').where({ code: 'victims_identified' }).update({ goal_annual_change: 0.2 });
+      const steeper = (await page(`/countries/${country.code}`)).$;
+      expect(steeper('#indicator-victims_identified figcaption').text()).toContain('goal 1.1, 20% a year');
+      await database.db('indicators').where({ code: 'victims_identified' }).update({ goal_annual_change: null });
+      const none = (await page(`/countries/${country.code}`)).$;
+      expect(none('#indicator-victims_identified polyline.line-chart__goal')).toHaveLength(0);
+    });
+
+    it('shows a single value as a number, not a lone dot, and a value the member could not give in the table only', async () => {
+      const country = await makeCountry(database.db);
+      const cycle = await makeCycle(database.db, {
+        kind: 'progress',
+        opens_on: '2071-01-01',
+        due_on: '2071-06-30',
+        closes_on: '2071-12-31',
+      });
+      const report = await makeReport(database.db, country.code, cycle.id, 'accepted');
+      await makeIndicatorValue(database.db, report.id, 'victims_identified', 4321);
+      await database
+        .db('indicator_values')
+        .insert({ report_id: report.id, indicator_code: 'offenders_prosecuted', value: null, note: 'Not collected yet' });
+      const { $ } = await page(`/countries/${country.code}`);
+      expect($('#indicator-victims_identified').is('p.single-value')).toBe(true);
+      expect($('#indicator-victims_identified').text()).toBe('4,321');
+      expect($('svg.line-chart')).toHaveLength(0);
+      expect($('section[aria-labelledby="indicator-offenders_prosecuted-title"] td').first().text()).toBe('Not available');
     });
 
     it('redirects a lower-case code and answers 404 for an unknown or malformed one', async () => {
@@ -273,22 +310,22 @@ describe('public transparency pages', () => {
     });
   });
 
-  describe('the overview', () => {
+  describe('the overview and the members table', () => {
     it('lists every member with a link, and counts accepted actions per member and per target', async () => {
       const member = await memberWithHistory();
 
-      const { response, $ } = await page('/');
+      const { response, $ } = await page('/countries');
 
       expect(response.status).toBe(200);
       const total = await database.db('countries').count<{ count: number }[]>('* as count').first();
-      expect($('#members').closest('section').find('tbody tr')).toHaveLength(total!.count);
-      const table = $('#members').closest('section');
+      expect($('#members tbody tr')).toHaveLength(total!.count);
+      const table = $('#members');
       for (const code of ['FR', 'US', 'XK', 'VN', member.country.code]) expect(table.find(`a[href="/countries/${code}"]`)).toHaveLength(1);
       const row = $(`a[href="/countries/${member.country.code}"]`).closest('tr');
       expect(row.text()).toContain(member.progressCycle.title);
       expect(
         row
-          .find('td.num')
+          .find('td.govuk-table__cell--numeric')
           .map((_, cell) => $(cell).text())
           .get()
           .slice(0, 3),
@@ -305,33 +342,33 @@ describe('public transparency pages', () => {
         .select('target_code')
         .count<{ target_code: string; count: number }[]>('* as count')
         .groupBy('target_code');
-      const pt4 = $('a[href="/targets/PT4"]').closest('tr');
-      expect(pt4.find('td.num').first().text()).toBe(String(byTarget.find((target) => target.target_code === 'PT4')?.count ?? 0));
+      const pt4 = (await page('/')).$('a[href="/targets/PT4"]').closest('tr');
+      expect(pt4.find('td.govuk-table__cell--numeric').first().text()).toBe(
+        String(byTarget.find((target) => target.target_code === 'PT4')?.count ?? 0),
+      );
     });
 
     it('filters and sorts the members table through the query string, and searches actions by word', async () => {
       const member = await memberWithHistory();
-      const filtered = cheerio.load((await request(app).get('/?region=Europe&eu=no&target=PT2&status=completed&sort=pledged')).text);
-      const names = filtered('#members')
-        .closest('section')
-        .find('tbody th')
+      const filtered = cheerio.load(
+        (await request(app).get('/countries?region=Europe&eu=no&target=PT2&status=completed&sort=pledged')).text,
+      );
+      const names = filtered('#members tbody th a')
         .map((_, cell) => filtered(cell).text())
         .get();
       expect(names).toContain(member.country.name);
       expect(names).not.toContain('France');
       expect(filtered('#sort option[selected]').val()).toBe('pledged');
       expect(filtered('#member-count').text()).toMatch(/Showing \d+ of \d+ members/);
-      const none = cheerio.load((await request(app).get('/?region=Africa&target=PT2&status=completed')).text);
+      const none = cheerio.load((await request(app).get('/countries?region=Africa&target=PT2&status=completed')).text);
       expect(
-        none('#members')
-          .closest('section')
-          .find('tbody th')
+        none('#members tbody th a')
           .map((_, cell) => none(cell).text())
           .get(),
       ).not.toContain(member.country.name);
       // Values that are not choices are dropped, with a redirect to the address without them.
-      const odd = await request(app).get('/?region=<script>&sort=../../etc');
-      expect({ status: odd.status, location: odd.headers.location }).toEqual({ status: 301, location: '/' });
+      const odd = await request(app).get('/countries?region=<script>&sort=../../etc');
+      expect({ status: odd.status, location: odd.headers.location }).toEqual({ status: 301, location: '/countries' });
 
       const word = member.completedAction.title.split(' ')[1]!;
       const search = cheerio.load((await request(app).get(`/actions?q=${encodeURIComponent(word)}`)).text);
@@ -342,14 +379,16 @@ describe('public transparency pages', () => {
       ).toEqual([member.completedAction.title]);
       expect(search('main').text()).not.toContain(member.pendingAction.title);
       // Each result names its member (the link was empty: a helper shadowed the field).
-      expect(search('.action .hint a').first().text()).toBe(member.country.name);
+      expect(search('.search-result .action__facts a').first().text()).toBe(member.country.name);
+      // The words searched for are marked in the title.
+      expect(search('.action__title mark').first().text().toLowerCase()).toBe(word.toLowerCase());
     });
 
     it('shows the members on a server-drawn world map, shaded by completed share, and names those too small to draw', async () => {
       const member = await memberWithHistory();
       const { $ } = await page('/');
       expect($('.map img').attr('src')).toBe('/map.svg');
-      expect($('.map img').attr('alt')).toContain('members table below');
+      expect($('.map img').attr('alt')).toContain('members table');
       expect($('.map figcaption').text()).toContain('Malta');
       expect($('.map figcaption').text()).toContain(member.country.name);
 
@@ -359,7 +398,7 @@ describe('public transparency pages', () => {
       const svg = cheerio.load(Buffer.from(map.body as Buffer).toString('utf8'), { xml: true });
       expect(svg('path').length).toBeGreaterThan(150);
       const kosovo = svg('path').filter((_, path) => svg(path).find('title').text() === 'Kosovo');
-      expect(kosovo.attr('fill')).toBe('#b1b4b6');
+      expect(kosovo.attr('fill')).toBe(FILLS.none);
       expect(svg('path').filter((_, path) => svg(path).find('title').text() === 'France')).toHaveLength(1);
       expect((await request(app).get('/map.svg').set('If-None-Match', map.headers.etag!)).status).toBe(304);
     });
@@ -482,7 +521,7 @@ describe('public transparency pages', () => {
     expect($(`#member-${drafting.code}`)).toHaveLength(0);
 
     const french = cheerio.load((await request(app).get(`/cycles/${cycle.slug}/report`).set('Accept-Language', 'fr')).text);
-    expect(french('h1').text()).toBe(`${cycle.title} : le rapport compilé`);
+    expect(french('h1').text()).toBe(`${cycle.title}\u202f: le rapport compilé`);
     expect(cheerio.load((await request(app).get(`/cycles/${cycle.slug}`)).text)(`a[href="/cycles/${cycle.slug}/report"]`)).toHaveLength(1);
     expect((await request(app).get('/cycles/no-such-cycle/report')).status).toBe(404);
   });
@@ -520,7 +559,7 @@ describe('public transparency pages', () => {
         .get(),
     ).toEqual(['/targets/PT1', '/targets/PT2', '/targets/PT3', '/targets/PT4']);
     expect($('main').text()).toContain('1.1');
-    expect($('.site-nav a[href="/targets"]')).toHaveLength(1);
+    expect($('.govuk-service-navigation a[href="/targets"]')).toHaveLength(1);
   });
 
   it('gives every published action a page with its history, says when it is past due and not completed, and hides unpublished ones', async () => {
@@ -558,7 +597,7 @@ describe('public transparency pages', () => {
     expect($('h1').text()).toBe(action.title);
     expect($('.summary').text()).toContain(country.name);
     expect($('.summary a[href="/targets/PT3"]')).toHaveLength(1);
-    expect($('.notice').text()).toContain('Due 30 June 2014 — self-reported In progress.');
+    expect($('.govuk-inset-text').text()).toContain('Due 30 June 2014 — self-reported In progress.');
     expect($('tbody tr').text()).toContain('Two courses held.');
     expect($('tbody tr').text()).toContain('40%');
 

@@ -89,8 +89,14 @@ describe('public summaries kept by the database', () => {
     const base = `/targets/PT3?member=${country.code}`;
     const first = cheerio.load((await request(app).get(base)).text);
     expect(first('.action').length).toBe(50);
-    expect(first('.pagination').text()).toContain('Page 1 of 3');
-    expect(first('.pagination a[rel="next"]').attr('href')).toBe(`${base}&page=2`);
+    expect(first('.govuk-pagination [aria-current="page"]').text()).toBe('1');
+    expect(
+      first('.govuk-pagination__item a')
+        .map((_, link) => first(link).text())
+        .get(),
+    ).toEqual(['1', '2', '3']);
+    expect(first('.govuk-pagination a[rel="next"]').attr('href')).toBe(`${base}&page=2`);
+    expect(first('.govuk-pagination a[rel="prev"]').length).toBe(0);
     const last = cheerio.load((await request(app).get(`${base}&page=3`)).text);
     expect(last('.action').length).toBe(20);
     expect(last('main').text()).toContain('Campaign 120');

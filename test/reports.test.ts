@@ -95,7 +95,7 @@ describe('delegates filing reports', () => {
 
     expect(response.status).toBe(422);
     const $ = cheerio.load(response.text);
-    const links = $('.error-summary a')
+    const links = $('.govuk-error-summary a')
       .map((_, link) => $(link).attr('href'))
       .get();
     expect(links).toEqual([
@@ -127,7 +127,7 @@ describe('delegates filing reports', () => {
     expect(response.status).toBe(422);
     const $ = cheerio.load(response.text);
     expect(
-      $('.error-summary a')
+      $('.govuk-error-summary a')
         .map((_, link) => $(link).attr('href'))
         .get(),
     ).toEqual(expect.arrayContaining(['#new-action-title', '#new-action-target', '#new-action-due_on']));
@@ -222,7 +222,7 @@ describe('delegates filing reports', () => {
     expect(incomplete.status).toBe(422);
     expect(
       cheerio
-        .load(incomplete.text)('.error-summary a')
+        .load(incomplete.text)('.govuk-error-summary a')
         .map((_, link) => cheerio.load(incomplete.text)(link).attr('href'))
         .get(),
     ).toEqual([`${base}/progress#updates-a${kept.id}-status`, `${base}/progress#updates-a${dropped.id}-status`]);

@@ -85,7 +85,7 @@ describe('the secretariat reviewing reports', () => {
 
     const noComment = await postForm(staff, review, `${review}/return`, { version: 3, comment: '  ' });
     expect(noComment.status).toBe(422);
-    expect(cheerio.load(noComment.text)('.error-summary a').attr('href')).toBe('#return-comment');
+    expect(cheerio.load(noComment.text)('.govuk-error-summary a').attr('href')).toBe('#return-comment');
     expect((await reportRow(country.code, cycle.id)).state).toBe('submitted');
 
     const comment = unique('Please describe the hotline in PT4');
@@ -195,7 +195,7 @@ describe('the secretariat reviewing reports', () => {
     for (const member of [unknown, joinedLater, left]) expect(rowOf(member)).toHaveLength(0);
     // Listed because it has a report, but never overdue and not counted in the rates.
     expect(rowOf(unknownWithDraft).text()).toContain('Not expected in this cycle');
-    expect(rowOf(unknownWithDraft).find('.tag--late')).toHaveLength(0);
+    expect(rowOf(unknownWithDraft).find('.app-tag--late')).toHaveLength(0);
 
     const exported = await staff.get(`/exports/submissions.csv?cycle=${cycle.slug}`);
     const codes = exported.text

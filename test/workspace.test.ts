@@ -91,7 +91,7 @@ describe('the delegate’s workspace', () => {
     const $ = cheerio.load(response.text);
     return {
       status: response.status,
-      links: $('.error-summary a')
+      links: $('.govuk-error-summary a')
         .map((_, link) => $(link).attr('href'))
         .get(),
     };
@@ -277,7 +277,7 @@ describe('the delegate’s workspace', () => {
     expect(unavailable.status).toBe(422);
     expect(
       cheerio
-        .load(unavailable.text)('.error-summary a')
+        .load(unavailable.text)('.govuk-error-summary a')
         .map((_, link) => cheerio.load(unavailable.text)(link).attr('href'))
         .get(),
     ).toEqual([`#indicators-${code}-value`, `#indicators-${code}-note`]);

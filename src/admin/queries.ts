@@ -10,6 +10,15 @@ export type AdminUserRow = UserRow & { last_signed_in_at: Date | null };
 
 export type PendingInvitationRow = { id: number; email: string; name: string; role: Role; country_code: string | null; expires_at: Date };
 
+export type AdminIndicatorRow = {
+  code: string;
+  name: string;
+  unit: string;
+  goal_code: string | null;
+  goal_annual_change: number | null;
+  goal_source: string;
+};
+
 export function createAdminQueries(db: Database) {
   return {
     async listUsers(): Promise<AdminUserRow[]> {
@@ -92,6 +101,29 @@ export function createAdminQueries(db: Database) {
       await db('countries')
         .where({ code })
         .update({ ...fields, updated_at: db.fn.now() });
+    },
+
+    async listIndicators(): Promise<AdminIndicatorRow[]> {
+      return db('indicators').select('code', 'name', 'unit', 'goal_code', 'goal_annual_change', 'goal_source').orderBy('code');
+    },
+
+    async findIndicator(code: string): Promise<AdminIndicatorRow | undefined> {
+      return db('indicators')
+        .select('code', 'name', 'unit', 'goal_code', 'goal_annual_change', 'goal_source')
+        .where({ code })
+        .forUpdate()
+        .first();
+    },
+
+    async updateIndicatorGoal(
+      code: string,
+      goal: Pick<AdminIndicatorRow, 'goal_code' | 'goal_annual_change' | 'goal_source'>,
+    ): Promise<void> {
+      await db('indicators').where({ code }).update(goal);
+    },
+
+    async listGoalCodes(): Promise<string[]> {
+      return (await db('operational_goals').select('code').orderBy('code')).map((row: { code: string }) => row.code);
     },
 
     async listCycles(): Promise<AdminCycleRow[]> {

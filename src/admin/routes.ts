@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { allow, signedIn } from '../auth/guards';
 import { isCountryCode, isCycleSlug, REGIONS, ROLES, type Role } from '../domain';
-import { countryName, languageName, LANGUAGES } from '../i18n';
+import { countryName, formatNumber, languageName, LANGUAGES } from '../i18n';
 import { cycleMove } from '../reports/workflow';
 import { fieldErrors, fieldText, handleForm, noFields, type Redisplay } from '../web/forms';
 import { checkParams, isId } from '../web/params';
@@ -12,6 +12,7 @@ import {
   cycleStateSchema,
   editCountrySchema,
   editCycleSchema,
+  indicatorGoalSchema,
   inviteSchema,
   newCountrySchema,
   newCycleSchema,
@@ -47,6 +48,7 @@ export function adminRoutes(admin: AdminService): Router {
   router.use('/admin/countries', allow('countries.manage'));
   router.use('/admin/outbox', allow('mail.read'));
   router.use('/admin/cycles', allow('cycles.manage'));
+  router.use('/admin/indicators', allow('indicators.manage'));
   const ctx = (req: Request) => ({ ipAddress: req.ip ?? null });
   const id = (req: Request) => Number(req.params.id);
   const countryCode = (req: Request) => String(req.params.code);
@@ -198,6 +200,43 @@ export function adminRoutes(admin: AdminService): Router {
       run: (req, input) => admin.editCountry(signedIn(req), countryCode(req), input, ctx(req)),
       redisplay: renderCountries,
       done: () => ({ url: '/admin/countries', flash: { kind: 'success', text: 'msg.member_changed' } }),
+    }),
+  );
+
+  // Indicators' goals
+
+  const indicatorCode = (req: Request) => String(req.params.indicator);
+
+  async function renderIndicators(req: Request, res: Response, status: number, redisplay?: Redisplay) {
+    const page = await admin.indicatorsPage(signedIn(req));
+    const goalChoices = page.goalCodes.map((code) => ({ value: code, label: req.t('ui.admin_indicators.goal', { code }) }));
+    res.status(status).render('admin/indicators', {
+      title: req.t('ui.admin_indicators.title'),
+      errors: redisplay?.errors ?? [],
+      indicators: page.indicators.map((indicator) => {
+        const form = formValues(redisplay, `indicator-${indicator.code}`, {
+          goal_code: indicator.goal_code ?? '',
+          // The yearly change as a percentage, written as the admin writes numbers.
+          goal_annual_change: indicator.goal_annual_change === null ? '' : formatNumber(indicator.goal_annual_change * 100, req.language),
+          goal_source: indicator.goal_source,
+        });
+        return {
+          ...indicator,
+          form: { ...form, goalOptions: choices(goalChoices, form.values.goal_code, req.t('ui.admin_indicators.no_goal')) },
+        };
+      }),
+    });
+  }
+
+  router.get('/admin/indicators', (req, res) => renderIndicators(req, res, 200));
+  router.post(
+    '/admin/indicators/:indicator',
+    handleForm({
+      form: (req) => `indicator-${indicatorCode(req)}`,
+      schema: (req) => indicatorGoalSchema(req.language),
+      run: (req, input) => admin.editIndicatorGoal(signedIn(req), indicatorCode(req), input, ctx(req)),
+      redisplay: renderIndicators,
+      done: () => ({ url: '/admin/indicators', flash: { kind: 'success', text: 'msg.indicator_goal_changed' } }),
     }),
   );
 

@@ -14,7 +14,15 @@ import { listOutbox } from '../mail/outbox';
 import { createUserQueries } from '../users/queries';
 import { createInvitation } from './invitations';
 import { createAdminQueries } from './queries';
-import type { changeRoleSchema, editCountrySchema, editCycleSchema, inviteSchema, newCountrySchema, newCycleSchema } from './validation';
+import type {
+  changeRoleSchema,
+  editCountrySchema,
+  editCycleSchema,
+  indicatorGoalSchema,
+  inviteSchema,
+  newCountrySchema,
+  newCycleSchema,
+} from './validation';
 
 // Users, countries and cycles. Every change is one transaction with its audit event.
 
@@ -163,6 +171,27 @@ export function createAdminService(transaction: Transactor, options: { publicUrl
           throw error;
         });
         await audit('country.changed', 'country', code, { before, after: input }, code);
+      });
+    },
+
+    async indicatorsPage(user: CurrentUser) {
+      authorize(user, 'indicators.manage');
+      return transaction(async (trx) => {
+        const queries = createAdminQueries(trx);
+        return { indicators: await queries.listIndicators(), goalCodes: await queries.listGoalCodes() };
+      });
+    },
+
+    /** An indicator's goal: audited, read by the public charts and the open data from then on. */
+    async editIndicatorGoal(user: CurrentUser, code: string, input: z.output<ReturnType<typeof indicatorGoalSchema>>, context: Context) {
+      authorize(user, 'indicators.manage');
+      await audited(user, context, async (queries, audit) => {
+        const before = await queries.findIndicator(code);
+        if (!before) throw notFound('indicator');
+        if (input.goal_code !== null && !(await queries.listGoalCodes()).includes(input.goal_code))
+          throw new FieldError(422, 'unknown_goal', 'goal_code', 'msg.choose_an_operational_goal');
+        await queries.updateIndicatorGoal(code, input);
+        await audit('indicator.goal_changed', 'indicator', code, { before, after: input });
       });
     },
 

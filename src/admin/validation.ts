@@ -3,6 +3,8 @@ import { LANGUAGES } from '../i18n';
 import { isCountryBound } from '../auth/policy';
 import { CYCLE_KINDS, CYCLE_SLUG, CYCLE_SLUG_MAX, CYCLE_STATES, COUNTRY_CODE, REGIONS, ROLES, type Role } from '../domain';
 import { isRealDate } from '../web/forms';
+import { parseLocalNumber } from '../i18n/numbers';
+import type { Language } from '../i18n';
 
 // Forms of the admin pages. Strict: an unexpected field is refused, never used.
 
@@ -125,3 +127,39 @@ export const newCountrySchema = z
   .superRefine(leftAfterJoined);
 
 export const editCountrySchema = z.object(countryFields).strict().superRefine(leftAfterJoined);
+
+/**
+ * An indicator's goal: the operational goal it measures (or none), the yearly change it asks
+ * for in percent as the admin writes numbers ("10", "12,5" in French; blank: no yearly
+ * goal), and where the goal is written.
+ */
+export const indicatorGoalSchema = (language: Language) =>
+  z
+    .object({
+      goal_code: z
+        .string()
+        .trim()
+        .regex(/^([1-9]\.[1-9])?$/, 'msg.choose_an_operational_goal')
+        .transform((value) => (value === '' ? null : value))
+        .prefault(''),
+      goal_annual_change: z
+        .string()
+        .trim()
+        .max(20, 'msg.goal_change_format')
+        .transform((value, context) => {
+          if (value === '') return null;
+          const percent = parseLocalNumber(value.replace(/\s*%$/, ''), language);
+          if (percent === null || percent < -100 || percent > 1000) {
+            context.addIssue({ code: 'custom', message: 'msg.goal_change_format' });
+            return z.NEVER;
+          }
+          return Math.round(percent * 100) / 10000;
+        })
+        .prefault(''),
+      goal_source: z.string().trim().max(500, 'msg.goal_source_too_long').prefault(''),
+    })
+    .strict()
+    .superRefine((goal, context) => {
+      if (goal.goal_annual_change !== null && goal.goal_code === null)
+        context.addIssue({ code: 'custom', path: ['goal_code'], message: 'msg.goal_change_needs_goal' });
+    });

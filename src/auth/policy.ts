@@ -33,6 +33,8 @@ const POLICY = {
   /** The outbox: every mail waiting and sent, one-time links included. */
   'mail.read': { roles: ['admin'] },
   'countries.manage': { roles: ['admin'] },
+  /** Indicators' goals (reference data the public charts and the open data read). */
+  'indicators.manage': { roles: ['admin'] },
 } as const satisfies Record<string, Rule>;
 
 export type PolicyAction = keyof typeof POLICY;
@@ -97,5 +99,6 @@ export function navigationFor(user: Actor) {
     outbox: can(user, 'mail.read'),
     cycles: can(user, 'cycles.manage'),
     countries: can(user, 'countries.manage'),
+    indicators: can(user, 'indicators.manage'),
   };
 }

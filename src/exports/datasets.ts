@@ -213,13 +213,17 @@ const indicators: Dataset = {
     { name: 'unit', type: 'string', description: 'msg.unit_of_the_value' },
     { name: 'value', type: 'number', description: 'msg.the_value_reported' },
     { name: 'note', type: 'string', description: 'msg.source_note_given_value' },
+    { name: 'goal_code', type: 'string', description: 'msg.dictionary.goal_code' },
+    { name: 'goal_annual_change', type: 'number', description: 'msg.dictionary.goal_annual_change' },
+    { name: 'goal_source', type: 'string', description: 'msg.dictionary.goal_source' },
   ],
   query(options) {
     const text = textOf(options);
     const filter = where(options, { cycle: 'cy.slug', country: 'r.country_code', state: 'r.state' }, 'r.state');
     return {
       sql: `select cy.slug as cycle, r.country_code, ${text('c.name')} as country_name, r.state as report_state,
-          v.indicator_code, ${text('i.name')} as indicator_name, i.unit, v.value, ${text('v.note')} as note
+          v.indicator_code, ${text('i.name')} as indicator_name, i.unit, v.value, ${text('v.note')} as note,
+          i.goal_code, i.goal_annual_change, ${text('i.goal_source')} as goal_source
         from indicator_values v
         join reports r on r.id = v.report_id
         join cycles cy on cy.id = r.cycle_id

@@ -25,30 +25,75 @@ export function statusBar(statuses: ActionStatus[]) {
   return { total, segments };
 }
 
-const WIDTH = 300;
-const HEIGHT = 120;
-const PAD = 12;
 const round = (value: number) => Math.round(value * 100) / 100;
 
+const WIDTH = 480;
+const HEIGHT = 240;
+const MARGIN = { top: 28, right: 24, bottom: 36, left: 64 };
+const DAY_MS = 24 * 60 * 60 * 1000;
+const YEAR_MS = 365.25 * DAY_MS;
+
+export type ChartValue = { date: string; value: number };
+
+/** Round steps for an axis from 0 (or below) to max: 1, 2 or 5 × 10^n, four or five of them. */
+function niceTicks(min: number, max: number): number[] {
+  const span = max - min || 1;
+  const raw = span / 4;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((factor) => factor * magnitude).find((candidate) => candidate >= raw) ?? 10 * magnitude;
+  const ticks: number[] = [];
+  for (let tick = Math.floor(min / step) * step; tick < max + step; tick += step) ticks.push(round(tick));
+  return ticks;
+}
+
 /**
- * A line chart of an indicator over the cycles, with an optional goal drawn as a dashed
- * line: the first value growing by goalGrowth each cycle (goal 1.1: +10% a year).
+ * An indicator over time: values placed by their cycle's date on a time axis labelled by
+ * year, a value axis with round ticks, and — when the indicator has a yearly goal — the
+ * goal as a dashed line: the first value growing by `goalPerYear` a year (goal 1.1: +10 %).
+ * Values are labelled when there are few. Needs two values or more (one is shown as a
+ * number, not a chart).
  */
-export function indicatorLine(values: number[], goalGrowth: number | null) {
-  const [first] = values;
-  const goal = goalGrowth === null || first === undefined ? [] : values.map((_, index) => first * (1 + goalGrowth) ** index);
-  const all = [...values, ...goal];
-  const min = Math.min(0, ...all);
-  const max = Math.max(1, ...all);
-  const x = (index: number) => round(values.length === 1 ? WIDTH / 2 : PAD + (index * (WIDTH - 2 * PAD)) / (values.length - 1));
-  const y = (value: number) => round(HEIGHT - PAD - ((value - min) / (max - min)) * (HEIGHT - 2 * PAD));
+export function indicatorChart(values: ChartValue[], goalPerYear: number | null) {
+  const times = values.map((point) => Date.parse(`${point.date}T00:00:00Z`));
+  const first = values[0];
+  const start = times[0] ?? 0;
+  const goal =
+    goalPerYear === null || first === undefined ? [] : times.map((time) => first.value * (1 + goalPerYear) ** ((time - start) / YEAR_MS));
+  const firstYear = new Date(Math.min(...times)).getUTCFullYear();
+  const lastYear = new Date(Math.max(...times)).getUTCFullYear() + 1;
+  const from = Date.UTC(firstYear, 0, 1);
+  const to = Date.UTC(lastYear, 0, 1);
+  const yTicks = niceTicks(
+    Math.min(0, ...values.map((point) => point.value), ...goal),
+    Math.max(1, ...values.map((point) => point.value), ...goal),
+  );
+  const yMin = yTicks[0] ?? 0;
+  const yMax = yTicks[yTicks.length - 1] ?? 1;
+  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
+  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const x = (time: number) => round(MARGIN.left + ((time - from) / (to - from)) * plotWidth);
+  const y = (value: number) => round(MARGIN.top + plotHeight - ((value - yMin) / (yMax - yMin)) * plotHeight);
+  const yearStep = Math.max(1, Math.ceil((lastYear - firstYear) / 8));
+  const years: number[] = [];
+  for (let year = firstYear; year <= lastYear; year += yearStep) years.push(year);
+  const goalEnd = goal.length > 1 ? { x: x(times[times.length - 1] ?? start), y: y(goal[goal.length - 1] ?? 0) } : null;
+  // The goal's label ends left of the last point (whose own label is centred above it), on the
+  // side of the goal line away from the last value.
+  const lastValue = values[values.length - 1]?.value ?? 0;
+  const goalAbove = lastValue < (goal[goal.length - 1] ?? 0);
   return {
     width: WIDTH,
     height: HEIGHT,
-    baseline: HEIGHT - PAD,
-    points: values.map((value, index) => ({ x: x(index), y: y(value) })),
-    line: values.map((value, index) => `${x(index)},${y(value)}`).join(' '),
-    goalLine: goal.length > 1 ? goal.map((value, index) => `${x(index)},${y(value)}`).join(' ') : null,
+    plot: { left: MARGIN.left, right: WIDTH - MARGIN.right, top: MARGIN.top, bottom: MARGIN.top + plotHeight },
+    xTicks: years.map((year) => ({ year, x: x(Date.UTC(year, 0, 1)) })),
+    yTicks: yTicks.map((value) => ({ value, y: y(value) })),
+    points: values.map((point, index) => ({ x: x(times[index] ?? start), y: y(point.value), value: point.value })),
+    line: values.map((point, index) => `${x(times[index] ?? start)},${y(point.value)}`).join(' '),
+    labelled: values.length <= 6,
+    goalLine: goalEnd ? goal.map((value, index) => `${x(times[index] ?? start)},${y(value)}`).join(' ') : null,
+    goalLabel: goalEnd
+      ? { x: goalEnd.x - 14, y: goalAbove ? Math.max(12, goalEnd.y - 8) : Math.min(HEIGHT - MARGIN.bottom - 4, goalEnd.y + 16) }
+      : null,
     goalValues: goal.map((value) => Math.round(value)),
   };
 }

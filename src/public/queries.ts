@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Database } from '../db/knex';
 import type { ActionFields, CountryRow, CycleRow, GoalRow, TargetRow } from '../db/rows';
 
@@ -48,6 +49,14 @@ export type PublicReportRow = {
   accepted_at: Date;
 };
 
+export type SearchResultRow = PublicActionRow & {
+  country_name: string;
+  pledged_in_cycle_title: string;
+  latest_cycle_title: string | null;
+};
+
+export type LatestReportRow = { country_code: string; country_name: string; cycle_slug: string; cycle_title: string; accepted_at: Date };
+
 export type BaselineRow = {
   target_code: string;
   existing_measures: string;
@@ -60,9 +69,13 @@ export type IndicatorValueRow = {
   indicator_code: string;
   indicator_name: string;
   unit: string;
+  goal_code: string | null;
+  goal_annual_change: number | null;
+  goal_source: string;
   cycle_slug: string;
   cycle_title: string;
-  value: number;
+  cycle_due_on: string;
+  value: number | null;
   note: string;
   text_language: string | null;
 };
@@ -126,22 +139,48 @@ export function createPublicQueries(db: Database) {
         .orderBy('c.name');
     },
 
+    /** The most recently accepted reports, newest first. */
+    async listLatestReports(limit: number): Promise<LatestReportRow[]> {
+      return db('public_reports as pr')
+        .join('countries as c', 'c.code', 'pr.country_code')
+        .select('pr.country_code', 'c.name as country_name', 'pr.cycle_slug', 'pr.cycle_title', 'pr.accepted_at')
+        .orderBy([
+          { column: 'pr.accepted_at', order: 'desc' },
+          { column: 'pr.id', order: 'desc' },
+        ])
+        .limit(limit);
+    },
+
     /** How many public actions each member has per target and latest status. */
     async listActionFacets(): Promise<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; count: number }>> {
       return db('public_action_counts').select('country_code', 'target_code', 'latest_status', 'actions as count');
     },
 
-    /** Public actions whose title or description hold all the words searched for. */
-    async searchActions(words: string): Promise<Array<PublicActionRow & { country_name: string }>> {
-      return db('public_actions as pa')
-        .join('countries as c', 'c.code', 'pa.country_code')
-        .select('pa.*', 'c.name as country_name')
-        .whereRaw(
+    /**
+     * A page of the public actions whose title, description or responsible body hold the
+     * words searched for (member by name, target, then as pledged), with the titles of the
+     * cycles that pledged and last updated them; and how many match in all.
+     */
+    async searchActions(words: string, page: { limit: number; offset: number }): Promise<{ total: number; actions: SearchResultRow[] }> {
+      const matches = (query: Knex.QueryBuilder) =>
+        query.whereRaw(
           "to_tsvector('simple', pa.title || ' ' || pa.description || ' ' || pa.responsible_body) @@ websearch_to_tsquery('simple', ?)",
           [words],
+        );
+      const [counted, actions] = await Promise.all([
+        matches(db('public_actions as pa')).count<Array<{ count: string }>>('* as count'),
+        matches(
+          db('public_actions as pa')
+            .join('countries as c', 'c.code', 'pa.country_code')
+            .join('cycles as pledged', 'pledged.slug', 'pa.pledged_in_cycle_slug')
+            .leftJoin('cycles as latest', 'latest.slug', 'pa.latest_cycle_slug')
+            .select('pa.*', 'c.name as country_name', 'pledged.title as pledged_in_cycle_title', 'latest.title as latest_cycle_title'),
         )
-        .orderBy([{ column: 'c.name' }, { column: 'pa.target_code' }, { column: 'pa.id' }])
-        .limit(200);
+          .orderBy([{ column: 'c.name' }, { column: 'pa.target_code' }, { column: 'pa.id' }])
+          .limit(page.limit)
+          .offset(page.offset),
+      ]);
+      return { total: Number(counted[0]?.count ?? 0), actions };
     },
 
     async listTargetProgress(): Promise<TargetProgressRow[]> {
@@ -245,8 +284,12 @@ export function createPublicQueries(db: Database) {
           'v.indicator_code',
           'i.name as indicator_name',
           'i.unit',
+          'i.goal_code',
+          'i.goal_annual_change',
+          'i.goal_source',
           'pr.cycle_slug',
           'pr.cycle_title',
+          'pr.cycle_due_on',
           'v.value',
           'v.note',
           'pr.text_language',

@@ -9,13 +9,18 @@ import { assignRequestId } from '../web/request-id';
 import { cachedPage, createPageCache, etagFor, sendPublic } from './page-cache';
 import { FILLS } from './world-map';
 import type { ActionStatus } from './queries';
-import type { MemberFilters, PublicService } from './service';
+import type { PublicService } from './service';
+import type { MemberFilters } from './member-filters';
+import { formatPercent, type Language } from '../i18n';
 
 type Page = { view: string; locals: Record<string, unknown> };
 
 /** The status filter, in the order a reader scans it; `not_reported` is an action with no accepted update yet. */
 const STATUSES: ActionStatus[] = ['completed', 'in_progress', 'delayed', 'not_started', 'not_reported', 'withdrawn'];
 const SORTS: Array<NonNullable<MemberFilters['sort']>> = ['name', 'joined', 'pledged', 'completed', 'delayed'];
+
+/** A page of a list (?page=2); page 1 and anything that is not a page number have no parameter. */
+const pageNumber = (value: unknown) => (typeof value === 'string' && /^[1-9]\d{0,5}$/.test(value) && value !== '1' ? value : undefined);
 
 /** The members table's filters from the query string; a value that is not a choice is ignored. */
 function memberFilters(query: Request['query']): MemberFilters {
@@ -28,6 +33,18 @@ function memberFilters(query: Request['query']): MemberFilters {
     status: pick(query.status, STATUSES),
     sort: pick(query.sort, SORTS),
   };
+}
+
+/** The map's key: "no published report", then the five steps of completed share, in the page's language. */
+function mapLegend(language: Language, labels: Labels) {
+  const percent = (share: number) => formatPercent(share, language);
+  return [
+    { fill: FILLS.none, label: labels.t('overview.mapNone') },
+    ...FILLS.levels.map((fill, level) => ({
+      fill,
+      label: labels.t('overview.mapStep', { from: percent(level / 5), to: percent(level === 4 ? 1 : (level + 1) / 5 - 0.01) }),
+    })),
+  ];
 }
 
 function filterChoices(filters: MemberFilters, labels: Labels) {
@@ -197,7 +214,7 @@ export function publicSite(
           ...data,
           ...filterChoices(data.filters, labelsFor(req.language)),
           notOnMap: map.notDrawn,
-          mapFills: FILLS,
+          mapLegend: mapLegend(req.language, labelsFor(req.language)),
         },
       };
     }),
@@ -205,14 +222,17 @@ export function publicSite(
 
   router.get(
     '/actions',
-    canonicalQuery((query) => ({ q: typeof query.q === 'string' ? query.q.trim().slice(0, 200) : undefined })),
+    canonicalQuery((query) => {
+      const q = typeof query.q === 'string' ? query.q.trim().slice(0, 200) : undefined;
+      return { q, page: q ? pageNumber(query.page) : undefined };
+    }),
     page(async (req) => {
       const words = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
       return {
         view: 'public/search',
         locals: {
           title: words ? req.t('search.titleFor', { words }) : req.t('search.title'),
-          ...(await service.searchActions(req.language, words)),
+          ...(await service.searchActions(req.language, words, Number(pageNumber(req.query.page) ?? 1))),
         },
       };
     }),
@@ -231,11 +251,14 @@ export function publicSite(
 
   router.get(
     '/countries',
-    noQuery,
-    page(async (req) => ({
-      view: 'public/countries',
-      locals: { title: req.t('members.title'), ...(await service.listCountries(req.language)) },
-    })),
+    canonicalQuery((query) => ({ ...memberFilters(query) })),
+    page(async (req) => {
+      const data = await service.members(req.language, memberFilters(req.query));
+      return {
+        view: 'public/countries',
+        locals: { title: req.t('members.title'), ...data, ...filterChoices(data.filters, labelsFor(req.language)) },
+      };
+    }),
   );
 
   router.get(
@@ -263,7 +286,7 @@ export function publicSite(
     // One member's actions (?member=FR), and which page of 50 (?page=2; the first has none).
     canonicalQuery((query) => ({
       member: typeof query.member === 'string' && /^[A-Z]{2}$/.test(query.member) ? query.member : undefined,
-      page: typeof query.page === 'string' && /^[1-9]\d{0,5}$/.test(query.page) && query.page !== '1' ? query.page : undefined,
+      page: pageNumber(query.page),
     })),
     page(async (req) => {
       const query = req.query as Record<string, string | undefined>;

@@ -2,30 +2,58 @@ import { labelsFor, type Labels } from '../i18n/labels';
 import { shareOfPercent, type Language } from '../i18n';
 import { notFound } from '../web/errors';
 import type { DataVersion } from './data-version';
-import { indicatorLine, statusBar } from './charts';
+import { indicatorChart, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import { compiledReport } from './compiled-report';
 import type { CycleRow, TargetRow } from '../db/rows';
 import type { ActionStatus, PublicActionRow, PublicQueries } from './queries';
+import { paginate } from '../web/pagination';
+import { highlight, searchTerms } from './highlight';
+import { countByStatus, selectFacets, selectMembers, type MemberFilters } from './member-filters';
 
 // Turns public rows into the view models the public pages render. Every number a
 // page shows is computed here, so the templates only lay it out.
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
-export type MemberFilters = {
-  region?: string;
-  eu?: 'yes' | 'no';
-  target?: string;
-  status?: ActionStatus;
-  sort?: 'name' | 'joined' | 'pledged' | 'completed' | 'delayed';
-};
-
 type MemberRow = Awaited<ReturnType<PublicQueries['listMemberSummaries']>>[number];
 
 /** Actions on a page of a target's list; a member's page shows the newest few under each target. */
 const ACTIONS_PER_PAGE = 50;
 const ACTIONS_PER_TARGET_ON_MEMBER_PAGE = 20;
+
+/** Search results on a page. */
+const SEARCH_RESULTS_PER_PAGE = 20;
+
+/** Accepted reports listed on the home page. */
+const LATEST_REPORTS_ON_HOME = 6;
+
+/** The filters (not the sort) as a query string, leaving one out if asked. */
+const filterQuery = (filters: MemberFilters, without?: keyof MemberFilters) =>
+  new URLSearchParams(
+    Object.entries(filters).filter((entry): entry is [string, string] => entry[0] !== without && entry[0] !== 'sort' && Boolean(entry[1])),
+  ).toString();
+
+/** The filters that are on, each with its label, value and the address without it. */
+function describeFilters(filters: MemberFilters, labels: Labels) {
+  const without = (key: keyof MemberFilters) => {
+    const query = filterQuery(filters, key);
+    return query ? `?${query}` : '';
+  };
+  const on: Array<{ label: string; value: string; removeQuery: string }> = [];
+  if (filters.region)
+    on.push({ label: labels.t('overview.filterRegion'), value: labels.region(filters.region), removeQuery: without('region') });
+  if (filters.eu)
+    on.push({
+      label: labels.t('overview.filterEu'),
+      value: labels.t(filters.eu === 'yes' ? 'overview.euYes' : 'overview.euNo'),
+      removeQuery: without('eu'),
+    });
+  if (filters.target) on.push({ label: labels.t('overview.filterTarget'), value: filters.target, removeQuery: without('target') });
+  if (filters.status)
+    on.push({ label: labels.t('overview.filterStatus'), value: labels.status(filters.status), removeQuery: without('status') });
+  return on;
+}
 
 /** Names A to Z; joining dates oldest first (unknown last); counts largest first. */
 function memberOrder(sort: NonNullable<MemberFilters['sort']>, labels: Labels): (a: MemberRow, b: MemberRow) => number {
@@ -91,70 +119,86 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
   return {
     version,
 
+    /**
+     * The home page: key figures, progress by target and the latest published reports, all
+     * following the filters (region, EU membership, target, status).
+     */
     async overview(language: Language, filters: MemberFilters = {}) {
+      const labels = labelsFor(language);
+      const [allMembers, targets, facets, latestReports] = await Promise.all([
+        queries.listMemberSummaries(),
+        queries.listTargets(),
+        queries.listActionFacets(),
+        queries.listLatestReports(LATEST_REPORTS_ON_HOME),
+      ]);
+      const members = selectMembers(allMembers, facets, filters);
+      const selected = selectFacets(facets, filters, members);
+      const totals = countByStatus(selected);
+      const memberCodes = new Set(members.map((member) => member.code));
+      return {
+        figures: {
+          members: members.filter((member) => member.left_on === null).length,
+          reportingMembers: members.filter((member) => member.latest_cycle_slug !== null).length,
+          actions: totals.actions,
+          completed: totals.completed,
+          shareCompleted: share(totals.completed, totals.actions),
+        },
+        targets: targets
+          .filter((target) => !filters.target || target.code === filters.target)
+          .map((target) => {
+            const counts = countByStatus(selected.filter((facet) => facet.target_code === target.code));
+            return {
+              ...targetHeading(target, labels),
+              ...counts,
+              shareCompleted: share(counts.completed, counts.actions),
+              percentCompleted: Math.round(share(counts.completed, counts.actions) * 100),
+            };
+          }),
+        latestReports: latestReports
+          .filter((report) => memberCodes.has(report.country_code))
+          .map((report) => ({
+            countryCode: report.country_code,
+            memberName: labels.country(report.country_code, report.country_name),
+            cycleSlug: report.cycle_slug,
+            cycleTitle: report.cycle_title,
+            acceptedAt: report.accepted_at,
+          })),
+        filters,
+        activeFilters: describeFilters(filters, labels),
+        filterQuery: filterQuery(filters),
+        filtered: Object.values(filters).some(Boolean),
+      };
+    },
+
+    /** The members table: every member the filters select, sorted, with completed/pledged per target. */
+    async members(language: Language, filters: MemberFilters = {}) {
       const labels = labelsFor(language);
       const [allMembers, targets, facets] = await Promise.all([
         queries.listMemberSummaries(),
-        queries.listTargetProgress(),
+        queries.listTargets(),
         queries.listActionFacets(),
       ]);
-      const has = (code: string, test: (facet: (typeof facets)[number]) => boolean) =>
-        facets.some((facet) => facet.country_code === code && test(facet));
-      const members = allMembers
-        .filter((member) => !filters.region || member.region === filters.region)
-        .filter((member) => !filters.eu || member.eu_member === (filters.eu === 'yes'))
-        .filter(
-          (member) =>
-            !filters.target || has(member.code, (facet) => facet.target_code === filters.target && facet.latest_status !== 'withdrawn'),
-        )
-        .filter(
-          (member) =>
-            !filters.status ||
-            has(
-              member.code,
-              (facet) => facet.latest_status === filters.status && (!filters.target || facet.target_code === filters.target),
-            ),
-        )
-        .sort(memberOrder(filters.sort ?? 'name', labels));
+      const members = selectMembers(allMembers, facets, filters).sort(memberOrder(filters.sort ?? 'name', labels));
       const perTarget = (code: string, target: string) => {
-        const own = facets.filter(
-          (facet) => facet.country_code === code && facet.target_code === target && facet.latest_status !== 'withdrawn',
+        const counts = countByStatus(
+          facets.filter((facet) => facet.country_code === code && facet.target_code === target && facet.latest_status !== 'withdrawn'),
         );
-        const total = own.reduce((sum, facet) => sum + facet.count, 0);
-        const completed = own.filter((facet) => facet.latest_status === 'completed').reduce((sum, facet) => sum + facet.count, 0);
         return {
           target,
-          total,
-          completed,
-          percent: total ? Math.round((completed / total) * 100) : null,
-          level: total ? Math.min(4, Math.floor((completed / total) * 5)) : null,
+          total: counts.actions,
+          completed: counts.completed,
+          level: counts.actions ? Math.min(4, Math.floor((counts.completed / counts.actions) * 5)) : null,
         };
       };
-      const current = members.filter((member) => member.left_on === null);
-      const actionsPledged = targets.reduce((sum, target) => sum + target.actions, 0);
-      const actionsCompleted = targets.reduce((sum, target) => sum + target.completed, 0);
       return {
-        memberCount: current.length,
-        reportingMemberCount: members.filter((member) => member.latest_cycle_slug !== null).length,
-        actionsPledged,
-        actionsCompleted,
-        shareCompleted: share(actionsCompleted, actionsPledged),
-        targets: targets.map((target) => ({
-          ...targetHeading(target, labels),
-          actions: target.actions,
-          completed: target.completed,
-          inProgress: target.in_progress,
-          delayed: target.delayed,
-          notStarted: target.not_started,
-          shareCompleted: share(target.completed, target.actions),
-          percentCompleted: Math.round(share(target.completed, target.actions) * 100),
-        })),
+        targets: targets.map((target) => targetHeading(target, labels)),
         filters,
+        activeFilters: describeFilters(filters, labels),
         filtered: Object.values(filters).some(Boolean),
         members: members.map((member) => ({
           code: member.code,
           name: labels.country(member.code, member.name),
-          region: member.region,
+          region: labels.region(member.region),
           euMember: member.eu_member,
           joinedOn: member.joined_on,
           leftOn: member.left_on,
@@ -184,41 +228,34 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
       );
     },
 
-    async searchActions(language: Language, words: string) {
+    /** Search: a page of matching actions, each naming its member, target, status and cycles, the words marked. */
+    async searchActions(language: Language, words: string, page = 1) {
       const labels = labelsFor(language);
-      const actions = words ? await queries.searchActions(words) : [];
+      const { total, actions } = words
+        ? await queries.searchActions(words, { limit: SEARCH_RESULTS_PER_PAGE, offset: (page - 1) * SEARCH_RESULTS_PER_PAGE })
+        : { total: 0, actions: [] };
+      const pages = Math.ceil(total / SEARCH_RESULTS_PER_PAGE);
+      if (page > 1 && page > pages) throw notFound('page');
+      const terms = searchTerms(words);
+      const hrefFor = (number: number) =>
+        `/actions?${new URLSearchParams({ q: words, ...(number > 1 ? { page: String(number) } : {}) }).toString()}`;
       return {
         words,
+        total,
+        firstShown: total ? (page - 1) * SEARCH_RESULTS_PER_PAGE + 1 : 0,
+        lastShown: (page - 1) * SEARCH_RESULTS_PER_PAGE + actions.length,
+        pagination: paginate(page, pages, hrefFor),
         actions: actions.map((action) => ({
           ...actionView(action, labels),
+          titleParts: highlight(action.title, terms),
+          descriptionParts: highlight(action.description, terms),
           countryCode: action.country_code,
           memberName: labels.country(action.country_code, action.country_name),
           targetCode: action.target_code,
+          targetTitle: labels.targetTitle(action.target_code, ''),
+          pledgedIn: { slug: action.pledged_in_cycle_slug, title: action.pledged_in_cycle_title },
+          reportedIn: action.latest_cycle_slug ? { slug: action.latest_cycle_slug, title: action.latest_cycle_title } : null,
         })),
-      };
-    },
-
-    async listCountries(language: Language) {
-      const labels = labelsFor(language);
-      const members = await queries.listMemberSummaries();
-      const regions = [...new Set(members.map((member) => member.region))].map((region) => ({ region, name: labels.region(region) }));
-      return {
-        regions: regions
-          .sort((a, b) => labels.compareNames(a.name, b.name))
-          .map(({ region, name }) => ({
-            name,
-            countries: members
-              .filter((member) => member.region === region)
-              .map((member) => ({ ...member, name: labels.country(member.code, member.name) }))
-              .sort((a, b) => labels.compareNames(a.name, b.name))
-              .map((member) => ({
-                code: member.code,
-                name: member.name,
-                euMember: member.eu_member,
-                leftOn: member.left_on,
-                actionsPledged: member.actions_pledged,
-              })),
-          })),
       };
     },
 
@@ -277,22 +314,28 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
         }),
         indicators: indicatorCodes.map((indicatorCode) => {
           const values = indicatorValues.filter((value) => value.indicator_code === indicatorCode);
-          // Goal 1.1 asks for at least 10% more identified victims every year.
-          const growth = indicatorCode === 'victims_identified' ? 0.1 : null;
-          const chart = indicatorLine(
-            values.map((value) => value.value),
-            growth,
-          );
+          const definition = values[0];
+          // A value the member could not give stays in the table, not on the chart.
+          const known = values.flatMap((value) => (value.value === null ? [] : [{ date: value.cycle_due_on, value: value.value }]));
+          const goalPerYear = definition?.goal_annual_change ?? null;
+          const chart = known.length > 1 ? indicatorChart(known, goalPerYear) : null;
+          const goalAt = new Map(known.map((point, index) => [point.date, chart?.goalValues[index]]));
           return {
             code: indicatorCode,
-            name: labels.indicatorName(indicatorCode, values[0]?.indicator_name ?? ''),
-            unit: labels.indicatorUnit(indicatorCode, values[0]?.unit ?? ''),
+            name: labels.indicatorName(indicatorCode, definition?.indicator_name ?? ''),
+            unit: labels.indicatorUnit(indicatorCode, definition?.unit ?? ''),
             chart,
-            hasGoal: chart.goalLine !== null,
-            values: values.map((value, index) => ({
+            single:
+              known.length === 1 ? { value: known[0]?.value, cycleTitle: values.find((value) => value.value !== null)?.cycle_title } : null,
+            goal:
+              goalPerYear === null
+                ? null
+                : { code: definition?.goal_code ?? null, change: goalPerYear, source: definition?.goal_source ?? '' },
+            hasGoalLine: chart?.goalLine != null,
+            values: values.map((value) => ({
               cycleTitle: value.cycle_title,
-              value: labels.number(value.value),
-              goal: chart.goalValues[index] === undefined ? null : labels.number(chart.goalValues[index]),
+              value: value.value,
+              goal: chart && value.value !== null ? (goalAt.get(value.cycle_due_on) ?? null) : null,
               note: value.note,
               noteLang: value.text_language,
             })),
@@ -338,15 +381,7 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
         actionCount: total,
         memberCount: new Set(counts.map((row) => row.country_code)).size,
         member: member ? { code: member.code, name: labels.country(member.code, member.name) } : null,
-        pagination:
-          pages > 1
-            ? {
-                page: options.page,
-                pages,
-                previous: options.page > 1 ? pageHref(options.page - 1) : null,
-                next: options.page < pages ? pageHref(options.page + 1) : null,
-              }
-            : null,
+        pagination: paginate(options.page, pages, pageHref),
         countries: countryCodes.map((countryCode) => {
           const own = actions.filter((action) => action.country_code === countryCode);
           return {

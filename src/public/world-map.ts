@@ -40,7 +40,9 @@ async function loadShapes(): Promise<Shape[]> {
 }
 
 /** Not a member, member without a published report, then five steps of completed share. */
-export const FILLS = { other: '#e8e8e8', none: '#b1b4b6', levels: ['#d2e2f1', '#a6c5e3', '#6f9fd1', '#3d7cc9', '#12325c'] };
+// ColorBrewer's YlGnBu, five classes: sequential and safe for the common colour-vision deficiencies;
+// "no published report" is a mid grey, non-members a pale one.
+export const FILLS = { other: '#f3f2f1', none: '#9a9ea1', levels: ['#ffffcc', '#a1dab4', '#41b6c4', '#2c7fb8', '#253494'] };
 
 export type MapMember = { code: string; name: string; level: number | null };
 

@@ -22,5 +22,16 @@ export class AppError extends Error {
 }
 
 export const notFound = (
-  what: 'page' | 'member' | 'policy target' | 'reporting cycle' | 'report' | 'language' | 'action' | 'user' | 'export' | 'dataset' = 'page',
+  what:
+    | 'page'
+    | 'member'
+    | 'policy target'
+    | 'reporting cycle'
+    | 'report'
+    | 'language'
+    | 'action'
+    | 'user'
+    | 'export'
+    | 'dataset'
+    | 'indicator' = 'page',
 ) => new AppError(404, 'not_found', 'error.not_found', { what });

@@ -17,6 +17,15 @@ import {
 // belongs in a service. Each takes the page's language from the view's root (`lang`,
 // set by useLanguage); Handlebars passes its options object last.
 
+/** The public site's sections, for the service navigation (labels are locale keys). */
+const SITE_SECTIONS = [
+  { href: '/', label: 'site.nav.overview' },
+  { href: '/countries', label: 'site.nav.members' },
+  { href: '/targets', label: 'site.nav.targets' },
+  { href: '/cycles', label: 'site.nav.cycles' },
+  { href: '/open-data', label: 'site.nav.openData' },
+];
+
 /** A value the view passed, if it is text. */
 const textOr = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
 
@@ -64,9 +73,21 @@ export const viewHelpers = {
       languageOfView(options),
       textOr((options.data as { root?: { currentUrl?: unknown } } | undefined)?.root?.currentUrl, '/'),
     ),
+  /** {{#each (siteSections)}}: the service navigation, the section of this page marked. */
+  siteSections: (options: HelperOptions) => {
+    const path = textOr((options.data as { root?: { currentUrl?: unknown } } | undefined)?.root?.currentUrl, '/').split('?')[0] ?? '/';
+    return SITE_SECTIONS.map((section) => ({
+      ...section,
+      current: section.href === '/' ? path === '/' : path === section.href || path.startsWith(`${section.href}/`),
+    }));
+  },
   /** {{countryName code name}}: a member's name in the page's language. */
   countryName: (code: string, recordedName: string, options: HelperOptions) => countryName(code, recordedName, languageOfView(options)),
   eq: (a: unknown, b: unknown) => a === b,
+  /** Chart geometry in the views: label offsets. */
+  plus: (a: number, b: number) => a + b,
+  minus: (a: number, b: number) => a - b,
+  minusOne: (a: number) => a - 1,
   concat: (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''),
   /** The questions about one item of a report (the delegate's edit page shows them beside it). */
   about: (questions: unknown, itemKey: string): unknown[] =>

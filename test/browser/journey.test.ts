@@ -95,7 +95,7 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await clickAndLoad(page, page.getByRole('button', { name: 'Save and continue' }));
     for (const target of ['PT1', 'PT2', 'PT3', 'PT4']) {
       await check(page);
-      expect(await page.locator('.flash__text').textContent()).toBe('Saved.');
+      expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe('Saved.');
       await page.locator(`#baseline-${target}-existing`).fill(target === 'PT4' ? 'A hotline' : `Measures for ${target}`);
       if (target !== 'PT1') await page.locator(`#baseline-${target}-no_action_reason`).fill(`Covered by the ${target} strategy`);
       await clickAndLoad(page, page.getByRole('button', { name: 'Save and continue' }));
@@ -116,7 +116,7 @@ describeInBrowser('the reporting journey in Chromium', () => {
     await clickAndLoad(page, page.getByRole('button', { name: 'Submit the report' }));
     await page.waitForURL(`**/reports/${country.code}/${cycle.slug}`);
     await check(page);
-    expect(await page.locator('.tag').first().textContent()).toContain('Submitted');
+    expect(await page.locator('.govuk-tag').first().textContent()).toContain('Submitted');
 
     // The secretariat returns it with a comment.
     const staffDesk = await person();

@@ -95,7 +95,7 @@ describeInBrowser('the delegate’s workspace in Chromium', () => {
     for (const target of ['PT1', 'PT2', 'PT3', 'PT4'])
       await fill(second.locator(`#summaries-${target}`), `Avancées sous ${target} en 2015.`);
     await click(second.getByRole('button', { name: 'Enregistrer et revenir plus tard' }), second);
-    expect(await second.locator('.flash__text').textContent()).toBe('Enregistré.');
+    expect(await second.locator('.govuk-notification-banner__heading').textContent()).toBe('Enregistré.');
 
     // Back in the first tab: a narrative per open pledge, the rest as pre-filled; it saves (another section changed, not this one).
     for (let index = 0; index < openCount; index += 1) await fill(open.nth(index).locator('textarea'), `Point d’étape ${index + 1}.`);
@@ -132,7 +132,7 @@ describeInBrowser('the delegate’s workspace in Chromium', () => {
     effort.fields += 1;
     await page.getByLabel('Je soumets ce rapport au nom du membre France').check();
     await click(page.getByRole('button', { name: 'Soumettre le rapport' }));
-    expect(await page.locator('.flash__text').textContent()).toContain('soumis');
+    expect(await page.locator('.govuk-notification-banner__heading').textContent()).toContain('soumis');
 
     const report = await database
       .db('reports as r')
