@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
-import { hashPassword } from '../src/auth/passwords';
 import { createDatabase, type Database } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/migrate';
 import { seedReferenceData } from '../src/db/seed';
 import { loadDemoData } from '../src/demo/load-demo';
-import { argument, median, runBench, scratchDatabase, signInCookie, startApp } from './support';
+import { addBenchUser, argument, BENCH_PASSWORD, median, runBench, scratchDatabase, signInCookie, startApp } from './support';
 
 // npm run bench:growth [-- --seconds 5 --rounds 3]
 // Rendered pages as the years of data add up. The same pages are loaded on the demo data
@@ -107,14 +106,7 @@ function psqlCopy(databaseUrl: string, sql: string): number | null {
   return median(times);
 }
 
-async function withSecretariat(db: Database) {
-  await db('users').insert({
-    email: 'growth@example.org',
-    name: 'Growth',
-    role: 'secretariat',
-    password_hash: await hashPassword('growth passphrase'),
-  });
-}
+const withSecretariat = (db: Database) => addBenchUser(db, 'growth@example.org', 'secretariat');
 
 runBench(async (scratch, db) => {
   // The demo data in this scratch database; the generated data set in a second one.
@@ -145,7 +137,7 @@ runBench(async (scratch, db) => {
     for (const side of sides) {
       const app = await startApp(side.url);
       try {
-        const cookie = await signInCookie(app.url, 'growth@example.org', 'growth passphrase');
+        const cookie = await signInCookie(app.url, 'growth@example.org', BENCH_PASSWORD);
         for (let round = 0; round < rounds; round++)
           for (const [index, page] of pages(side.cycle).entries()) {
             const key = pages('…')[index]!;

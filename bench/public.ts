@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { loadDemoData } from '../src/demo/load-demo';
 import { projectRoot } from '../src/paths';
-import { argument, runBench, startApp } from './support';
+import { loadDemoData, PRACTICE_CYCLE } from '../src/demo/load-demo';
+import { addBenchUser, argument, BENCH_PASSWORD, runBench, signInCookie, startApp } from './support';
 
-// npm run bench:public [-- --seconds 5 --connections 50 --rounds 5]
+// npm run bench:public [-- --seconds 5 --connections 50 --rounds 5 --rendered-seconds 4 --rendered-rounds 3]
 // The public pages on the demo data against a bare Express "hello world", both in their
 // own process on this machine, loaded with autocannon for the same time and connections.
 // This machine's speed drifts from minute to minute, so hello world is measured again right
@@ -32,9 +32,9 @@ async function startHelloWorld(): Promise<{ url: string; stop: () => void }> {
 const BROWSER_HEADERS = { 'accept-encoding': 'gzip, deflate, br', 'accept-language': 'en-GB,en;q=0.9' };
 
 /** A short unmeasured run first, so both servers are measured warm (JIT-compiled, pools filled). */
-async function load(url: string, headers: Record<string, string>) {
-  await autocannon({ url, headers, connections, duration: 2, pipelining: 1 });
-  const result = await autocannon({ url, headers, connections, duration: seconds, pipelining: 1 });
+async function load(url: string, headers: Record<string, string>, options = { connections, seconds }) {
+  await autocannon({ url, headers, connections: options.connections, duration: 2, pipelining: 1 });
+  const result = await autocannon({ url, headers, connections: options.connections, duration: options.seconds, pipelining: 1 });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   return { rps: result.requests.average, p99: result.latency.p99, kb: result.throughput.average / result.requests.average / 1024 };
 }
@@ -43,8 +43,59 @@ type Run = Awaited<ReturnType<typeof load>> & { ratio: number };
 
 const medianBy = (runs: Run[], key: (run: Run) => number) => [...runs].sort((a, b) => key(a) - key(b))[Math.floor(runs.length / 2)]!;
 
+// Rendered pages: signed in, every request renders afresh (the page cache serves only
+// visitors without a session), 20 connections as the issue measured them with wrk.
+const RENDERED = { connections: 20, seconds: argument('rendered-seconds', 4) };
+const renderedRounds = argument('rendered-rounds', 3);
+
+async function renderedPages(appUrl: string, helloUrl: string, review: string) {
+  const staff = await signInCookie(appUrl, 'staff@example.org', BENCH_PASSWORD);
+  const delegate = await signInCookie(appUrl, 'delegate@example.org', BENCH_PASSWORD);
+  const practice = `/reports/FR/${PRACTICE_CYCLE}`;
+  const pages: Array<[string, string, number]> = [
+    ...[
+      '/',
+      '/countries',
+      '/countries/FR',
+      '/targets/PT1',
+      '/cycles/2014-progress',
+      '/cycles/2014-progress/report',
+      '/actions?q=hotline',
+    ].map((page): [string, string, number] => [page, staff, 0.15]),
+    [practice, delegate, 0.1],
+    [`${practice}/progress`, delegate, 0.1],
+    [`${practice}/indicators`, delegate, 0.1],
+    ['/review', staff, 0.1],
+    [review, staff, 0.1],
+  ];
+  const results = pages.map((): number[] => []);
+  for (let round = 0; round < renderedRounds; round++)
+    for (const [index, [page, cookie]] of pages.entries()) {
+      const baseline = await load(`${helloUrl}/`, BROWSER_HEADERS, RENDERED);
+      const result = await load(`${appUrl}${page}`, { ...BROWSER_HEADERS, cookie }, RENDERED);
+      results[index]!.push(result.rps / baseline.rps);
+    }
+  console.log(
+    `\nRendered (signed in), autocannon, ${RENDERED.connections} connections, ${RENDERED.seconds} s, median of ${renderedRounds} rounds, each against hello world right before it`,
+  );
+  for (const [index, [page, , goal]] of pages.entries()) {
+    const ratios = results[index]!;
+    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+    console.log(
+      `${page.padEnd(44)}: ratio ${median.toFixed(3)} (goal ${goal.toFixed(2)}${median >= goal ? ', met' : ', not met'}) (rounds: ${ratios.map((ratio) => ratio.toFixed(3)).join(', ')})`,
+    );
+  }
+}
+
 runBench(async (scratch, db) => {
   await loadDemoData(db);
+  await addBenchUser(db, 'staff@example.org', 'secretariat');
+  await addBenchUser(db, 'delegate@example.org', 'delegate', 'FR');
+  // A submitted report of the demo, for the secretariat's comparison page.
+  const submitted: { country_code: string; slug: string } = await db('reports as r')
+    .join('cycles as c', 'c.id', 'r.cycle_id')
+    .where('r.state', 'submitted')
+    .first('r.country_code', 'c.slug');
   const app = await startApp(scratch.url);
   const hello = await startHelloWorld();
   const targets = [
@@ -56,6 +107,7 @@ runBench(async (scratch, db) => {
   const baselines: Run[] = [];
   const runs = targets.map((): Run[] => []);
   try {
+    await renderedPages(app.url, hello.url, `/review/${submitted.country_code}/${submitted.slug}`);
     for (let round = 0; round < rounds; round++) {
       for (const [index, [page, , headers]] of targets.entries()) {
         // Hello world right before each page, so both see the machine in the same state.

@@ -1,3 +1,4 @@
+import { hashPassword } from '../src/auth/passwords';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -86,6 +87,18 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A user for a bench to sign in as (the passphrase is BENCH_PASSWORD). */
+export const BENCH_PASSWORD = 'bench passphrase, long enough';
+export async function addBenchUser(db: Database, email: string, role: 'delegate' | 'secretariat', countryCode: string | null = null) {
+  await db('users').insert({
+    email,
+    name: email.split('@')[0],
+    role,
+    country_code: countryCode,
+    password_hash: await hashPassword(BENCH_PASSWORD),
+  });
 }
 
 /** Signs in through the real form; returns the session cookie. */

@@ -48,7 +48,7 @@ const STATUS_COLUMNS = `pledged.id as pledged_in_report_id, pledged.cycle_slug a
  * set-based DISTINCT ON was tried: planned on the statistics of before a bulk load, it
  * ran for minutes where this takes seconds.)
  */
-const statusOf = (ids: string) => `
+export const statusOf = (ids: string) => `
     select a.id as action_id, a.country_code, a.target_code,
            ${STATUS_COLUMNS},
            latest.status as latest_update_status

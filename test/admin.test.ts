@@ -120,7 +120,7 @@ describe('administration', () => {
   });
 
   it('indicators: an admin sets a goal’s yearly change and source, as they write numbers; the chart and the open data follow', async () => {
-    const french = await signIn(app, (await makeUser(database.db, { role: 'admin', language: 'fr' })).email);
+    const french = await signIn(app, (await makeUser(database.db, { role: 'admin' })).email);
     await french.get('/language/fr');
     const saved = await postForm(french, '/admin/indicators', '/admin/indicators/offenders_prosecuted', {
       goal_code: '2.1',

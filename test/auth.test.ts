@@ -23,6 +23,16 @@ describe('signing in and sessions', () => {
 
   const attempt = (email: string, password: string, address = '203.0.113.1') => attemptSignIn(app, email, password, address);
 
+  it('a signed-in page does not write the session each time: "last seen" is kept to the minute', async () => {
+    const user = await makeUser(database.db, { role: 'secretariat' });
+    const agent = await signIn(app, user.email);
+    const stored = () => database.db('sessions').whereRaw("(sess ->> 'userId')::integer = ?", [user.id]).first('sess', 'expire');
+    await agent.get('/review');
+    const first = await stored();
+    for (let i = 0; i < 3; i += 1) expect((await agent.get('/review')).status).toBe(200);
+    expect(await stored()).toEqual(first);
+  });
+
   it('issues a new session id at sign-in, with a safe cookie, and sends the user to their work', async () => {
     const user = await makeUser(database.db, { role: 'delegate', country_code: 'FR' });
     const agent = request.agent(app);

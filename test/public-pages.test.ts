@@ -529,12 +529,16 @@ describe('public transparency pages', () => {
   it('answers a query string a page does not read with a redirect to its canonical address, so it cannot defeat the cache', async () => {
     const cases: Array<[string, string]> = [
       ['/?r=12345', '/'],
-      ['/?sort=name&region=Europe', '/?region=Europe&sort=name'],
+      ['/?sort=name&region=Europe', '/?region=Europe'],
+      ['/countries?sort=name&region=Europe', '/countries?region=Europe&sort=name'],
+      ['/actions?page=2&q=hotline', '/actions?q=hotline&page=2'],
+      ['/actions?q=hotline&page=1', '/actions?q=hotline'],
       ['/?region=Europe&region=Africa', '/'],
       ['/?region=&eu=&target=PT2&status=&sort=', '/?target=PT2'],
       ['/actions?q=hotline&utm_source=mail', '/actions?q=hotline'],
       ['/actions?q=', '/actions'],
       ['/countries?page=2', '/countries'],
+      ['/countries?region=Mars', '/countries'],
       ['/countries/FR?x', '/countries/FR'],
       ['/countries/fr?x=1', '/countries/FR?x=1'],
       ['/targets/PT1?print=1', '/targets/PT1'],
@@ -545,7 +549,7 @@ describe('public transparency pages', () => {
       const response = await request(app).get(url);
       expect({ url, status: response.status, location: response.headers.location }).toEqual({ url, status: 301, location });
     }
-    for (const url of ['/', '/?region=Europe&sort=name', '/actions?q=hotline', '/countries/FR'])
+    for (const url of ['/', '/?region=Europe', '/countries?region=Europe&sort=name', '/actions?q=hotline', '/countries/FR'])
       expect((await request(app).get(url)).status).toBe(200);
   });
 

@@ -35,6 +35,29 @@ describe('public summaries kept by the database', () => {
       .select('target_code', 'latest_status', 'actions as count')
       .orderBy(['target_code', 'latest_status']);
 
+  it('moves the public data version when the kept counts change, and only then: a draft saved elsewhere changes nothing', async () => {
+    const version = async () => Number((await database.db('public_data_version').first('version')).version);
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { opens_on: '2033-01-01', due_on: '2033-03-31', closes_on: '2033-06-30' });
+    const accepted = await makeReport(database.db, country.code, cycle.id, 'accepted');
+    const draft = await makeReport(database.db, (await makeCountry(database.db)).code, cycle.id, 'draft');
+    const before = await version();
+    await makeAction(database.db, draft, { target_code: 'PT1' });
+    expect(await version()).toBe(before);
+    // An action added to an accepted report by hand (no report changes state): the counts change, so the version does.
+    await makeAction(database.db, accepted, { target_code: 'PT1' });
+    expect(await version()).toBeGreaterThan(before);
+    const after = await version();
+    // Its progress in a draft report: the published status stays, nothing moves.
+    const action = await makeAction(database.db, accepted, { target_code: 'PT2' });
+    expect(await version()).toBeGreaterThan(after);
+    const later = await makeCycle(database.db, { opens_on: '2034-01-01', due_on: '2034-03-31', closes_on: '2034-06-30' });
+    const progress = await makeReport(database.db, country.code, later.id, 'draft');
+    const settled = await version();
+    await makeUpdate(database.db, progress, action.id, { status: 'completed', percent_complete: 100 });
+    expect(await version()).toBe(settled);
+  });
+
   it('an action’s latest status follows each accepted report, and only accepted ones; the counts follow', async () => {
     const country = await makeCountry(database.db);
     const first = await makeCycle(database.db, { opens_on: '2031-01-01', due_on: '2031-03-31', closes_on: '2031-06-30' });

@@ -13,6 +13,13 @@ export type CurrentUser = {
 
 export type CurrentUserLookup = (id: number) => Promise<CurrentUser | undefined>;
 
+/**
+ * How fresh "last seen" is kept. Saving it on every request was a database write per page
+ * (the sessions table); once a minute is one per active user a minute, and the idle timeout
+ * may end a sign-in up to that much early.
+ */
+const LAST_SEEN_PRECISION_MS = 60_000;
+
 /** Hours after sign-in when a session ends however active it is. */
 export const ABSOLUTE_SESSION_HOURS = 12;
 
@@ -48,9 +55,9 @@ export function loadCurrentUser(findActiveUser: CurrentUserLookup): RequestHandl
       return;
     }
     req.user = user;
-    req.session.lastSeenAt = now;
+    if (now - (req.session.lastSeenAt ?? 0) >= LAST_SEEN_PRECISION_MS) req.session.lastSeenAt = now;
     // Without JavaScript the page says when the sign-in ends; with it, a dialog warns first.
-    res.locals.sessionEndsAt = new Date(now + IDLE_TIMEOUT_MINUTES * 60_000);
+    res.locals.sessionEndsAt = new Date((req.session.lastSeenAt ?? now) + IDLE_TIMEOUT_MINUTES * 60_000);
     res.locals.currentUser = user;
     res.locals.nav = navigationFor(user);
     // Pages for a signed-in user are personal: never cache them anywhere.

@@ -16,6 +16,10 @@ export function createSessionStore(connectionString: string, options: { pruneExp
     tableName: 'sessions',
     createTableIfMissing: false,
     pruneSessionInterval: options.pruneExpired ? 15 * 60 : false,
+    // No write per request just to push the expiry on: a signed-in session is saved (and its
+    // expiry moved) when it changes, which the sign-in's "last seen" does once a minute
+    // (./current-user.ts). A visitor's session (a CSRF token) lasts from when it was made.
+    disableTouch: true,
   });
 }
 

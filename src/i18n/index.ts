@@ -51,6 +51,21 @@ export const perLanguage = <T>(make: (language: Language) => T) => {
 
 export const translator: (language: Language) => Translate = perLanguage((language) => i18n.getFixedT(language));
 
+/**
+ * A phrase without values, looked up once per language and key: the resources never change
+ * while the process runs, and a rendered page asks for hundreds (every table cell's label),
+ * which i18next resolves afresh each time.
+ */
+export const plainPhrase = perLanguage((language) => {
+  const t = translator(language);
+  const phrases = new Map<string, string>();
+  return (key: string): string => {
+    let phrase = phrases.get(key);
+    if (phrase === undefined) phrases.set(key, (phrase = t(key)));
+    return phrase;
+  };
+});
+
 // Dates, numbers and percentages as each language writes them.
 
 const dateFormat = perLanguage(

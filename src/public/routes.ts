@@ -204,9 +204,13 @@ export function publicSite(
 
   router.get(
     '/',
-    canonicalQuery((query) => ({ ...memberFilters(query) })),
+    // The home page has no sort (the members table on /countries has).
+    canonicalQuery((query) => ({ ...memberFilters(query), sort: undefined })),
     page(async (req) => {
-      const [data, map] = await Promise.all([service.overview(req.language, memberFilters(req.query)), service.worldMap(req.language)]);
+      const [data, map] = await Promise.all([
+        service.overview(req.language, { ...memberFilters(req.query), sort: undefined }),
+        service.worldMap(req.language),
+      ]);
       return {
         view: 'public/overview',
         locals: {

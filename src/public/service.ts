@@ -115,7 +115,59 @@ function cycleView(cycle: CycleRow, labels: Labels) {
 /** A submission is on time when it was made on or before the due day (UTC). */
 const submittedOnTime = (submittedAt: Date, dueOn: string) => submittedAt.toISOString().slice(0, 10) <= dueOn;
 
-export function createPublicService(queries: PublicQueries, version: DataVersion) {
+/**
+ * A read whose answer changes only with the public data version (a report accepted, the
+ * counts or the reference data changed): kept per version, so a rendered page asks the
+ * database for it once per version, not once per request. A failed read is not kept.
+ */
+function perVersion<T>(version: DataVersion, read: () => Promise<T>): () => Promise<T> {
+  let kept: { version: number; value: Promise<T> } | undefined;
+  return async () => {
+    const current = await version.current();
+    if (kept?.version !== current) {
+      const value = read();
+      kept = { version: current, value };
+      value.catch(() => {
+        if (kept?.value === value) kept = undefined;
+      });
+    }
+    return kept.value;
+  };
+}
+
+export function createPublicService(database: PublicQueries, version: DataVersion) {
+  // The small summaries every public page reads, once per data version; the rest per request.
+  const queries: PublicQueries = {
+    ...database,
+    listMemberSummaries: perVersion(version, () => database.listMemberSummaries()),
+    listActionFacets: perVersion(version, () => database.listActionFacets()),
+    listTargets: perVersion(version, () => database.listTargets()),
+    listGoals: perVersion(version, () => database.listGoals()),
+    listTargetProgress: perVersion(version, () => database.listTargetProgress()),
+  };
+  const readLatestReports = perVersion(version, () => database.listLatestReports(LATEST_REPORTS_ON_HOME));
+  // The map (and the members too small to draw on it), per version and language.
+  const maps = new Map<Language, () => ReturnType<typeof worldMapSvg>>();
+  const worldMap = (language: Language) => {
+    let map = maps.get(language);
+    if (!map) maps.set(language, (map = perVersion(version, () => drawWorldMap(language))));
+    return map();
+  };
+  async function drawWorldMap(language: Language) {
+    const labels = labelsFor(language);
+    const members = await queries.listMemberSummaries();
+    return worldMapSvg(
+      labels.t('map.label'),
+      members
+        .filter((member) => member.left_on === null)
+        .map((member) => ({
+          code: member.code,
+          name: labels.country(member.code, member.name),
+          level: member.actions_pledged ? Math.min(4, Math.floor((member.actions_completed / member.actions_pledged) * 5)) : null,
+        })),
+    );
+  }
+
   return {
     version,
 
@@ -129,7 +181,7 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
         queries.listMemberSummaries(),
         queries.listTargets(),
         queries.listActionFacets(),
-        queries.listLatestReports(LATEST_REPORTS_ON_HOME),
+        readLatestReports(),
       ]);
       const members = selectMembers(allMembers, facets, filters);
       const selected = selectFacets(facets, filters, members);
@@ -213,20 +265,7 @@ export function createPublicService(queries: PublicQueries, version: DataVersion
     },
 
     /** The world map: members shaded by their share of completed actions. */
-    async worldMap(language: Language) {
-      const labels = labelsFor(language);
-      const members = await queries.listMemberSummaries();
-      return worldMapSvg(
-        labels.t('map.label'),
-        members
-          .filter((member) => member.left_on === null)
-          .map((member) => ({
-            code: member.code,
-            name: labels.country(member.code, member.name),
-            level: member.actions_pledged ? Math.min(4, Math.floor((member.actions_completed / member.actions_pledged) * 5)) : null,
-          })),
-      );
-    },
+    worldMap,
 
     /** Search: a page of matching actions, each naming its member, target, status and cycles, the words marked. */
     async searchActions(language: Language, words: string, page = 1) {

@@ -8,6 +8,7 @@ import {
   formatPercent,
   isLanguage,
   languageSwitch,
+  plainPhrase,
   translateMessage,
   translator,
   type Language,
@@ -49,7 +50,10 @@ export const viewHelpers = {
   formatPercent: (share: unknown, options: HelperOptions) => formatPercent(share, languageOfView(options)),
   formatNumber: (value: unknown, options: HelperOptions) => formatNumber(value, languageOfView(options)),
   /** {{t "key" name=value}}: the phrase in the page's language, with its values filled in. */
-  t: (key: string, options: HelperOptions) => translator(languageOfView(options))(key, options.hash as Record<string, unknown>),
+  t: (key: string, options: HelperOptions) => {
+    const values = options.hash as Record<string, unknown>;
+    return Object.keys(values).length > 0 ? translator(languageOfView(options))(key, values) : plainPhrase(languageOfView(options))(key);
+  },
   /**
    * {{msg key}}, {{msg key params}} or {{msg formError}}: a message a service or a form
    * check gave as a key, in the page's language.
