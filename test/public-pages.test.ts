@@ -613,5 +613,21 @@ describe('public transparency pages', () => {
     expect(search(`a[href="/actions/${action.id}"]`).text()).toBe(action.title);
     const member = cheerio.load((await request(app).get(`/countries/${country.code}`)).text);
     expect(member(`a[href="/actions/${action.id}"]`)).toHaveLength(1);
+
+    // Withdrawn in an accepted report: still published, marked withdrawn with the reason, never "overdue".
+    const dropped = await makeAction(database.db, pledging, {
+      target_code: 'PT3',
+      title: unique('Dropped campaign'),
+      due_on: '2014-03-31',
+    });
+    await database
+      .db('actions')
+      .where({ id: dropped.id })
+      .update({ withdrawn_in_report_id: update.id, withdrawal_reason: 'Merged into the national plan.' });
+    const withdrawn = cheerio.load((await request(app).get(`/actions/${dropped.id}`)).text);
+    expect(withdrawn('h1').text()).toBe(dropped.title);
+    expect(withdrawn('.govuk-tag').first().text()).toBe('Withdrawn');
+    expect(withdrawn('main').text()).toContain('Merged into the national plan.');
+    expect(withdrawn('main').text()).not.toContain('self-reported');
   });
 });
