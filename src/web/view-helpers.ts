@@ -88,10 +88,6 @@ export const viewHelpers = {
   /** {{countryName code name}}: a member's name in the page's language. */
   countryName: (code: string, recordedName: string, options: HelperOptions) => countryName(code, recordedName, languageOfView(options)),
   eq: (a: unknown, b: unknown) => a === b,
-  /** Chart geometry in the views: label offsets. */
-  plus: (a: number, b: number) => a + b,
-  minus: (a: number, b: number) => a - b,
-  minusOne: (a: number) => a - 1,
   concat: (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''),
   /** The questions about one item of a report (the delegate's edit page shows them beside it). */
   about: (questions: unknown, itemKey: string): unknown[] =>
