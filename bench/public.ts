@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import type { Knex } from 'knex';
 import { projectRoot } from '../src/paths';
 import { loadDemoData, PRACTICE_CYCLE } from '../src/demo/load-demo';
 import { addBenchUser, argument, BENCH_PASSWORD, runBench, signInCookie, startApp } from './support';
@@ -48,41 +49,79 @@ const medianBy = (runs: Run[], key: (run: Run) => number) => [...runs].sort((a, 
 const RENDERED = { connections: 20, seconds: argument('rendered-seconds', 4) };
 const renderedRounds = argument('rendered-rounds', 3);
 
-async function renderedPages(appUrl: string, helloUrl: string, review: string) {
-  const staff = await signInCookie(appUrl, 'staff@example.org', BENCH_PASSWORD);
-  const delegate = await signInCookie(appUrl, 'delegate@example.org', BENCH_PASSWORD);
+const PUBLIC_PAGES = [
+  '/',
+  '/countries',
+  '/countries/FR',
+  '/targets/PT1',
+  '/cycles/2014-progress',
+  '/cycles/2014-progress/report',
+  '/actions?q=hotline',
+];
+
+/**
+ * A public page's content is kept per data version: the first request after a change (an
+ * acceptance, an admin's edit) renders it. Timed here one request at a time, after the
+ * version is moved the way every change moves it (with its notification).
+ */
+async function firstRenders(appUrl: string, db: Knex, cookie: string) {
+  console.log('\nFirst render after a data change (signed in, one request at a time, median of 5)');
+  for (const page of PUBLIC_PAGES) {
+    const times: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      await db.raw(
+        "with moved as (update public_data_version set version = version + 1 returning version) select pg_notify('public_data_version', version::text) from moved",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = performance.now();
+      const response = await fetch(`${appUrl}${page}`, { headers: { ...BROWSER_HEADERS, cookie } });
+      await response.arrayBuffer();
+      times.push(performance.now() - started);
+    }
+    console.log(`${page.padEnd(44)}: ${[...times].sort((a, b) => a - b)[2]!.toFixed(1)} ms`);
+  }
+}
+
+/**
+ * Signed-in pages, whose layout is rendered for each request (the page cache serves only
+ * visitors without a session): on `app`, which keeps public pages' contents per data
+ * version, and on `fresh`, which keeps nothing (PAGE_CACHE_ENTRIES=0) so every request
+ * renders the whole page, as the first request after every change does.
+ */
+async function renderedPages(app: string, fresh: string, helloUrl: string, review: string) {
+  const cookies = async (url: string) => ({
+    staff: await signInCookie(url, 'staff@example.org', BENCH_PASSWORD),
+    delegate: await signInCookie(url, 'delegate@example.org', BENCH_PASSWORD),
+  });
+  const [kept, none] = [await cookies(app), await cookies(fresh)];
   const practice = `/reports/FR/${PRACTICE_CYCLE}`;
-  const pages: Array<[string, string, number]> = [
-    ...[
-      '/',
-      '/countries',
-      '/countries/FR',
-      '/targets/PT1',
-      '/cycles/2014-progress',
-      '/cycles/2014-progress/report',
-      '/actions?q=hotline',
-    ].map((page): [string, string, number] => [page, staff, 0.15]),
-    [practice, delegate, 0.1],
-    [`${practice}/progress`, delegate, 0.1],
-    [`${practice}/indicators`, delegate, 0.1],
-    ['/review', staff, 0.1],
-    [review, staff, 0.1],
+  type Measured = { label: string; url: string; cookie: string; goal: number };
+  const pages: Measured[] = [
+    ...PUBLIC_PAGES.map((page) => ({ label: `${page} (content kept)`, url: `${app}${page}`, cookie: kept.staff, goal: 0.15 })),
+    ...PUBLIC_PAGES.map((page) => ({ label: `${page} (all rendered)`, url: `${fresh}${page}`, cookie: none.staff, goal: 0.15 })),
+    ...[practice, `${practice}/progress`, `${practice}/indicators`].map((page) => ({
+      label: page,
+      url: `${app}${page}`,
+      cookie: kept.delegate,
+      goal: 0.1,
+    })),
+    ...['/review', review].map((page) => ({ label: page, url: `${app}${page}`, cookie: kept.staff, goal: 0.1 })),
   ];
   const results = pages.map((): number[] => []);
   for (let round = 0; round < renderedRounds; round++)
-    for (const [index, [page, cookie]] of pages.entries()) {
+    for (const [index, { url, cookie }] of pages.entries()) {
       const baseline = await load(`${helloUrl}/`, BROWSER_HEADERS, RENDERED);
-      const result = await load(`${appUrl}${page}`, { ...BROWSER_HEADERS, cookie }, RENDERED);
+      const result = await load(url, { ...BROWSER_HEADERS, cookie }, RENDERED);
       results[index]!.push(result.rps / baseline.rps);
     }
   console.log(
     `\nRendered (signed in), autocannon, ${RENDERED.connections} connections, ${RENDERED.seconds} s, median of ${renderedRounds} rounds, each against hello world right before it`,
   );
-  for (const [index, [page, , goal]] of pages.entries()) {
+  for (const [index, { label, goal }] of pages.entries()) {
     const ratios = results[index]!;
     const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
     console.log(
-      `${page.padEnd(44)}: ratio ${median.toFixed(3)} (goal ${goal.toFixed(2)}${median >= goal ? ', met' : ', not met'}) (rounds: ${ratios.map((ratio) => ratio.toFixed(3)).join(', ')})`,
+      `${label.padEnd(52)}: ratio ${median.toFixed(3)} (goal ${goal.toFixed(2)}${median >= goal ? ', met' : ', not met'}) (rounds: ${ratios.map((ratio) => ratio.toFixed(3)).join(', ')})`,
     );
   }
 }
@@ -97,6 +136,7 @@ runBench(async (scratch, db) => {
     .where('r.state', 'submitted')
     .first('r.country_code', 'c.slug');
   const app = await startApp(scratch.url);
+  const fresh = await startApp(scratch.url, { PAGE_CACHE_ENTRIES: '0' });
   const hello = await startHelloWorld();
   const targets = [
     ['/', 'as browsers ask (gzip)', BROWSER_HEADERS],
@@ -107,7 +147,8 @@ runBench(async (scratch, db) => {
   const baselines: Run[] = [];
   const runs = targets.map((): Run[] => []);
   try {
-    await renderedPages(app.url, hello.url, `/review/${submitted.country_code}/${submitted.slug}`);
+    await renderedPages(app.url, fresh.url, hello.url, `/review/${submitted.country_code}/${submitted.slug}`);
+    await firstRenders(app.url, db, await signInCookie(app.url, 'staff@example.org', BENCH_PASSWORD));
     for (let round = 0; round < rounds; round++) {
       for (const [index, [page, , headers]] of targets.entries()) {
         // Hello world right before each page, so both see the machine in the same state.
@@ -120,6 +161,7 @@ runBench(async (scratch, db) => {
   } finally {
     hello.stop();
     await app.stop();
+    await fresh.stop();
   }
   const rate = (rps: number) => `${Math.round(rps).toLocaleString('en').padStart(6)} req/s`;
   console.log(

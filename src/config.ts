@@ -18,6 +18,7 @@ const environmentSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').default(DEVELOPMENT_SESSION_SECRET),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_CACHE_SECONDS: z.coerce.number().int().min(0).default(60),
+  PAGE_CACHE_ENTRIES: z.coerce.number().int().min(0).max(100_000).default(500),
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   // Which proxies' X-Forwarded-For and X-Forwarded-Proto to believe: none, a number of
@@ -65,6 +66,7 @@ export type Config = {
   sessionSecret: string;
   logLevel: string;
   publicCacheSeconds: number;
+  pageCacheEntries: number;
   /** Express' trust proxy: false, a hop count, or the proxies' addresses; never true. */
   trustProxy: false | number | string;
   /** Slow clients: time allowed to send the headers, and the whole request. */
@@ -123,6 +125,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     sessionSecret: values.SESSION_SECRET,
     logLevel: values.LOG_LEVEL,
     publicCacheSeconds: values.PUBLIC_CACHE_SECONDS,
+    pageCacheEntries: values.PAGE_CACHE_ENTRIES,
     trustProxy: values.TRUST_PROXY,
     http: { headersTimeoutMs: values.HEADERS_TIMEOUT_MS, requestTimeoutMs: values.REQUEST_TIMEOUT_MS },
     publicUrl: (values.PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),

@@ -78,6 +78,11 @@ export function createMetrics(db: Database) {
     pageCacheLookup: (hit: boolean) => {
       pageCache.inc({ result: hit ? 'hit' : 'miss' });
     },
+    /** A cached page sent by the early path, which runs before observeRequests. */
+    cachedPageSent: (method: string, seconds: number) => {
+      pageCache.inc({ result: 'hit' });
+      requests.observe({ method, route: 'public-cache', status: '200' }, seconds);
+    },
     /** The endpoint: the token, compared in constant time, or nothing. */
     endpoint(token: string | undefined): RequestHandler {
       return async (req, res) => {

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     production: config.env === 'production',
     cacheViews: config.env !== 'development',
     publicCacheSeconds: config.publicCacheSeconds,
+    pageCacheEntries: config.pageCacheEntries,
     sessionStore,
     sessionSecret: config.sessionSecret,
     trustProxy: config.trustProxy,

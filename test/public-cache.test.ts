@@ -141,6 +141,33 @@ describe('cached public pages served before sessions', () => {
     expect(page.headers['cache-control']).toBe('no-store');
   });
 
+  it("gives signed-in readers the anonymous page's content with their own name and form around it, and the new content after an acceptance", async () => {
+    const app = await listening();
+    const country = await makeCountry(database.db);
+    const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'submitted');
+    const action = await makeAction(database.db, report);
+    const url = `/countries/${country.code}`;
+    const [first, second] = [await makeUser(database.db, { role: 'secretariat' }), await makeUser(database.db, { role: 'delegate' })];
+    const main = (html: string) => /<main[^>]*>([\s\S]*)<\/main>/.exec(html)![1];
+    const token = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
+
+    const firstPage = (await (await signIn(app, first.email)).get(url)).text;
+    const secondAgent = await signIn(app, second.email);
+    const secondPage = (await secondAgent.get(url)).text;
+    const anonymous = (await request(app).get(url)).text;
+    expect(secondPage).toContain(second.name);
+    expect(secondPage).not.toContain(first.name);
+    expect(token(secondPage)).not.toBe(token(firstPage));
+    expect(main(secondPage)).toBe(main(anonymous));
+    expect(main(firstPage)).toBe(main(anonymous));
+    expect(anonymous).not.toContain(first.name);
+    expect(anonymous).not.toContain('name="_csrf"');
+
+    await database.db('reports').where({ id: report.id }).update({ state: 'accepted', reviewed_at: new Date() });
+    await settled(app);
+    expect((await secondAgent.get(url)).text).toContain(action.title);
+  });
+
   it('sends the page gzipped to a browser that accepts it and plain to one that does not, with a length that matches', async () => {
     const app = await listening();
     const server = app.listen(0, '127.0.0.1');

@@ -162,7 +162,7 @@ const negotiateLanguage = perHeaderValue(
 );
 
 /** The reader's language: the one they chose with the switch, else the best their browser asks for, else English. */
-function languageOf(req: Request): Language {
+export function languageOf(req: Request): Language {
   const chosen = COOKIE_PATTERN.exec(req.headers.cookie ?? '')?.[1];
   if (isLanguage(chosen)) return chosen;
   return negotiateLanguage(req);

@@ -4,24 +4,59 @@ import type { Request, Response } from 'express';
 import { varyByLanguage } from '../i18n';
 import { perHeaderValue } from '../web/per-header-value';
 
-/** A page as sent: plain and gzipped once, so no reader's request compresses anything. */
-export type CachedPage = { version: number; etag: string; type: string; body: Buffer; gzipped: Buffer };
+/**
+ * A page as sent: plain and gzipped once, so no reader's request compresses anything; and,
+ * once it has been sent, the response headers it went with (see rememberHeaders).
+ */
+export type CachedPage = {
+  version: number;
+  etag: string;
+  type: string;
+  body: Buffer;
+  gzipped: Buffer;
+  head?: { plain: string[]; gzipped: string[] };
+};
 
 export const cachedPage = (version: number, etag: string, type: string, text: string): CachedPage => {
   const body = Buffer.from(text);
   return { version, etag, type, body, gzipped: gzipSync(body) };
 };
 
+/** Headers that belong to one response, not to the page. */
+const PER_RESPONSE = new Set(['x-request-id', 'set-cookie', 'content-length', 'content-encoding', 'date']);
+
 /**
- * Rendered public pages (and the map and the feed), kept per key with the public data
- * version they were rendered at. A page is served from here only while that version is
- * still the current one, so an acceptance or an admin edit anywhere (any instance) makes
- * it render afresh.
+ * Keeps the headers a page was first sent with (the security headers, caching, language,
+ * type) as flat lists for both encodings, so the early path (sendKept) writes them at once
+ * without running the middleware that set them.
  */
-export function createPageCache(maxEntries = 500) {
-  const entries = new Map<string, CachedPage>();
+export function rememberHeaders(page: CachedPage, res: Response): void {
+  const shared = Object.entries(res.getHeaders()).flatMap(([name, value]) =>
+    PER_RESPONSE.has(name) || value === undefined ? [] : [name, Array.isArray(value) ? value.join(', ') : String(value)],
+  );
+  page.head = {
+    plain: [...shared, 'content-length', String(page.body.length)],
+    gzipped: [...shared, 'content-encoding', 'gzip', 'content-length', String(page.gzipped.length)],
+  };
+}
+
+/** Sends a kept page with the headers it was first sent with and this response's id (an unconditional GET or HEAD). */
+export function sendKept(req: Request, res: Response, page: CachedPage & Required<Pick<CachedPage, 'head'>>, requestId: string): void {
+  const gzip = acceptsGzip(req);
+  res.writeHead(200, [...(gzip ? page.head.gzipped : page.head.plain), 'x-request-id', requestId]);
+  res.end(req.method === 'HEAD' ? undefined : gzip ? page.gzipped : page.body);
+}
+
+/**
+ * Rendered public pages (and the map and the feed, and the pages' content without the
+ * layout), kept per key with the public data version they were rendered at. An entry is
+ * used only while that version is still the current one, so an acceptance or an admin
+ * edit anywhere (any instance) makes it render afresh.
+ */
+export function createPageCache<Entry extends { version: number } = CachedPage>(maxEntries = 500) {
+  const entries = new Map<string, Entry>();
   return {
-    get(key: string, version: number): CachedPage | undefined {
+    get(key: string, version: number): Entry | undefined {
       const hit = entries.get(key);
       if (!hit || hit.version !== version) return undefined;
       // Least recently used goes first: move the hit to the end.
@@ -29,7 +64,7 @@ export function createPageCache(maxEntries = 500) {
       entries.set(key, hit);
       return hit;
     },
-    set(key: string, page: CachedPage): CachedPage {
+    set(key: string, page: Entry): Entry {
       entries.delete(key);
       entries.set(key, page);
       // A Map iterates in insertion order: the first key is the least recently used.

@@ -5,15 +5,16 @@ import { labelsFor, type Labels } from '../i18n/labels';
 import { atomFeed } from './feed';
 import { SESSION_COOKIE } from '../auth/session';
 import type { Logger } from '../logger';
-import { assignRequestId } from '../web/request-id';
-import { cachedPage, createPageCache, etagFor, sendPublic } from './page-cache';
+import { requestIdOf } from '../web/request-id';
+import { cachedPage, createPageCache, etagFor, rememberHeaders, sendKept, sendPublic } from './page-cache';
 import { FILLS } from './world-map';
 import type { ActionStatus } from './queries';
 import type { PublicService } from './service';
 import type { MemberFilters } from './member-filters';
-import { formatPercent, type Language } from '../i18n';
+import { formatPercent, languageOf, type Language } from '../i18n';
 
 type Page = { view: string; locals: Record<string, unknown> };
+type PageContent = { version: number; title: string; html: string };
 
 /** The status filter, in the order a reader scans it; `not_reported` is an action with no accepted update yet. */
 const STATUSES: ActionStatus[] = ['completed', 'in_progress', 'delayed', 'not_started', 'not_reported', 'withdrawn'];
@@ -90,38 +91,51 @@ function filterChoices(filters: MemberFilters, labels: Labels) {
  */
 export function publicSite(
   service: PublicService,
-  options: { cacheSeconds: number; logger: Logger; onCacheLookup?: (hit: boolean) => void },
+  options: {
+    cacheSeconds: number;
+    cacheEntries?: number;
+    logger: Logger;
+    onCacheLookup?: (hit: boolean) => void;
+    onCachedPageSent?: (method: string, seconds: number) => void;
+  },
 ): { cachedPages: RequestHandler; routes: Router } {
-  const { cacheSeconds, logger, onCacheLookup } = options;
+  const { cacheSeconds, cacheEntries, logger, onCacheLookup, onCachedPageSent } = options;
   const router = Router();
-  const cache = createPageCache();
+  const cache = createPageCache(cacheEntries);
   // Pages differ by language: the key and the ETag carry it.
   const keyOf = (req: Request) => `${req.language} ${req.originalUrl}`;
 
+  /**
+   * The early path: the first middleware, so a kept page costs neither the security
+   * middleware (its headers were kept with the page), sessions, nor pino-http's per-request
+   * logger. Only unconditional GET and HEAD from readers without a session; a conditional
+   * request (If-None-Match) goes the normal way and may get its 304 there.
+   */
   const cachedPages: RequestHandler = (req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) {
+    if (
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      req.headers['if-none-match'] !== undefined ||
+      req.headers['if-modified-since'] !== undefined ||
+      req.headers.cookie?.includes(`${SESSION_COOKIE}=`)
+    ) {
       next();
       return;
     }
     const version = service.version.known();
-    const page = version === undefined ? undefined : cache.get(keyOf(req), version);
-    if (!page) {
+    const page = version === undefined ? undefined : cache.get(`${languageOf(req)} ${req.originalUrl}`, version);
+    if (!page?.head) {
       next();
       return;
     }
-    onCacheLookup?.(true);
-    res.locals.metricsRoute = 'public-cache';
     const started = performance.now();
-    const id = assignRequestId(req, res);
-    sendPublic(req, res, cacheSeconds, page.etag, page);
+    const id = requestIdOf(req);
+    sendKept(req, res, { ...page, head: page.head }, id);
+    const took = performance.now() - started;
+    onCachedPageSent?.(req.method, took / 1000);
     // The same access log line as pino-http writes for every other request.
     if (logger.isLevelEnabled('info')) {
       logger.info(
-        {
-          req: { id, method: req.method, url: req.originalUrl },
-          res: { statusCode: res.statusCode },
-          responseTime: Math.round(performance.now() - started),
-        },
+        { req: { id, method: req.method, url: req.originalUrl }, res: { statusCode: 200 }, responseTime: Math.round(took) },
         'request completed',
       );
     }
@@ -148,19 +162,48 @@ export function publicSite(
       onCacheLookup?.(hit !== undefined);
       const etag = hit?.etag ?? etagFor(keyOf(req), version);
       if (sendPublic(req, res, cacheSeconds, etag, hit)) return;
-      sendPublic(req, res, cacheSeconds, etag, cache.set(pageKey, cachedPage(version, etag, type, await produce(req, res))));
+      const page = cache.set(pageKey, cachedPage(version, etag, type, await produce(req, res)));
+      sendPublic(req, res, cacheSeconds, etag, page);
+      rememberHeaders(page, res);
     };
+
+  /**
+   * A page's content (everything inside <main>) is the same for every reader of a language,
+   * signed in or not: it is kept per data version, and only the layout around it (a
+   * signed-in reader's name, work links and sign-out form) is rendered per request. The
+   * content is rendered without the reader's locals, so nobody's name or token can be kept
+   * in it.
+   */
+  const contents = createPageCache<PageContent>(cacheEntries);
+  const READER_LOCALS = {
+    layout: false,
+    currentUser: undefined,
+    nav: undefined,
+    csrfToken: undefined,
+    flash: undefined,
+    sessionEndsAt: undefined,
+  };
+  const contentOf = async (req: Request, res: Response, load: (req: Request) => Promise<Page>): Promise<PageContent> => {
+    const version = await service.version.current();
+    const key = keyOf(req);
+    const hit = contents.get(key, version);
+    if (hit) return hit;
+    const { view, locals } = await load(req);
+    const html = await render(res, view, { ...locals, ...READER_LOCALS });
+    return contents.set(key, { version, title: String(locals.title), html });
+  };
+  const LAYOUT = 'layouts/main';
 
   const page = (load: (req: Request) => Promise<Page>): RequestHandler => {
     const anonymous = cached('text/html; charset=utf-8', async (req, res) => {
-      const { view, locals } = await load(req);
-      return render(res, view, locals);
+      const { title, html } = await contentOf(req, res, load);
+      return render(res, LAYOUT, { layout: false, title, body: html });
     });
     return async (req, res, next) => {
       if (!req.user) return anonymous(req, res, next);
-      // A signed-in user's copy shows their name: rendered for them, never cached (no-store).
-      const { view, locals } = await load(req);
-      res.render(view, locals);
+      // A signed-in reader's copy shows their name: its layout is rendered for them, never cached (no-store).
+      const { title, html } = await contentOf(req, res, load);
+      res.render(LAYOUT, { layout: false, title, body: html });
     };
   };
 

@@ -8,8 +8,13 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * so one id follows a request everywhere; otherwise a new UUID.
  */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
-  const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const id = requestIdOf(req);
   res.setHeader('X-Request-Id', id);
   return id;
+}
+
+/** The id a request gets (see assignRequestId), for a response that writes its headers at once. */
+export function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
