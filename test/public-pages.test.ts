@@ -108,6 +108,22 @@ describe('public transparency pages', () => {
       expect(history.last().text()).not.toContain('Late');
     });
 
+    it('shows the ten newest pledges under a target and links to all of them, however many years of pledges there are', async () => {
+      const country = await makeCountry(database.db);
+      const report = await makeReport(database.db, country.code, (await makeCycle(database.db, { state: 'closed' })).id, 'accepted');
+      const pledged = [];
+      for (let n = 0; n < 12; n++)
+        pledged.push(await makeAction(database.db, report, { target_code: 'PT2', title: unique(`Pledge ${n}`) }));
+      const alone = await makeAction(database.db, report, { target_code: 'PT3' });
+      const $ = cheerio.load((await request(app).get(`/countries/${country.code}`)).text);
+      const shown = $('a[href^="/actions/"]')
+        .map((_, link) => $(link).text())
+        .get();
+      expect(shown).toEqual([...pledged.slice(2).map((action) => action.title), alone.title]);
+      expect($(`a[href="/targets/PT2?member=${country.code}"]`).text()).toBe('See all 12 actions under PT2');
+      expect($(`a[href="/targets/PT3?member=${country.code}"]`)).toHaveLength(0);
+    });
+
     it('never shows what is only submitted, returned or drafted', async () => {
       const member = await memberWithHistory();
       const otherCountry = await makeCountry(database.db);
@@ -564,6 +580,51 @@ describe('public transparency pages', () => {
     ).toEqual(['/targets/PT1', '/targets/PT2', '/targets/PT3', '/targets/PT4']);
     expect($('main').text()).toContain('1.1');
     expect($('.govuk-service-navigation a[href="/targets"]')).toHaveLength(1);
+  });
+
+  it('searches newest pledge first and, for a word more than 1,000 actions hold, shows the newest 1,000 on 50 pages', async () => {
+    const country = await makeCountry(database.db);
+    const report = await makeReport(database.db, country.code, (await makeCycle(database.db, { state: 'closed' })).id, 'accepted');
+    const word = unique('Helpline').split(' ')[1]!.replace('-', 'x');
+    const ids: number[] = (
+      await database
+        .db('actions')
+        .insert(
+          Array.from({ length: 1003 }, (_, n) => ({
+            country_code: country.code,
+            pledged_in_report_id: report.id,
+            target_code: 'PT2',
+            title: `Action ${n} on ${word}`,
+            description: 'A description.',
+            responsible_body: 'Ministry of Justice',
+            due_on: '2031-12-31',
+          })),
+        )
+        .returning('id')
+    ).map((row: { id: number }) => row.id);
+    const newest = [...ids].sort((a, b) => b - a);
+
+    const first = cheerio.load((await request(app).get(`/actions?q=${word}`)).text);
+    expect(first('#result-count').text()).toBe(
+      `More than 1,000 published actions match “${word}”: the newest 1,000 are shown. Add words to narrow the search. Newest pledges first. Showing 1 to 20.`,
+    );
+    const linked = (page: cheerio.CheerioAPI) =>
+      page('.action__title a')
+        .map((_, link) => Number(page(link).attr('href')!.split('/').pop()))
+        .get();
+    expect(linked(first)).toEqual(newest.slice(0, 20));
+    const last = cheerio.load((await request(app).get(`/actions?q=${word}&page=50`)).text);
+    expect(linked(last)).toEqual(newest.slice(980, 1000));
+    expect(last('#result-count').text()).toContain('Showing 981 to 1,000.');
+    expect((await request(app).get(`/actions?q=${word}&page=51`)).status).toBe(404);
+
+    // A narrower search is counted exactly; French writes the numbers its way.
+    const narrow = cheerio.load((await request(app).get(`/actions?q=${word}+-Ministry`).set('Accept-Language', 'fr')).text);
+    expect(narrow('#result-count').text()).toContain('0 action publiée');
+    await database.db('actions').where({ id: newest[0] }).update({ responsible_body: 'Police' });
+    const one = cheerio.load((await request(app).get(`/actions?q=${word}+Police`)).text);
+    expect(linked(one)).toEqual([newest[0]]);
+    expect(one('#result-count').text()).toBe(`1 published action matches “${word} Police”. Newest pledges first.`);
   });
 
   it('gives every published action a page with its history, says when it is past due and not completed, and hides unpublished ones', async () => {

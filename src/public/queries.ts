@@ -158,17 +158,23 @@ export function createPublicQueries(db: Database) {
 
     /**
      * A page of the public actions whose title, description or responsible body hold the
-     * words searched for (member by name, target, then as pledged), with the titles of the
-     * cycles that pledged and last updated them; and how many match in all.
+     * words searched for, newest pledge first (so a page is read from the index, however many
+     * match), with the titles of the cycles that pledged and last updated them; and how many
+     * match, counted up to `countUpTo` (a word every action holds is not counted through).
      */
-    async searchActions(words: string, page: { limit: number; offset: number }): Promise<{ total: number; actions: SearchResultRow[] }> {
+    async searchActions(
+      words: string,
+      page: { limit: number; offset: number },
+      countUpTo: number,
+    ): Promise<{ total: number; actions: SearchResultRow[] }> {
       const matches = (query: Knex.QueryBuilder) =>
-        query.whereRaw(
-          "to_tsvector('simple', pa.title || ' ' || pa.description || ' ' || pa.responsible_body) @@ websearch_to_tsquery('simple', ?)",
-          [words],
-        );
+        query
+          .join('actions as document', 'document.id', 'pa.id')
+          .whereRaw("document.search_document @@ websearch_to_tsquery('simple', ?)", [words]);
       const [counted, actions] = await Promise.all([
-        matches(db('public_actions as pa')).count<Array<{ count: string }>>('* as count'),
+        db
+          .count<Array<{ count: string }>>('* as count')
+          .from(matches(db('public_actions as pa')).select(db.raw('1')).limit(countUpTo).as('counted')),
         matches(
           db('public_actions as pa')
             .join('countries as c', 'c.code', 'pa.country_code')
@@ -176,7 +182,7 @@ export function createPublicQueries(db: Database) {
             .leftJoin('cycles as latest', 'latest.slug', 'pa.latest_cycle_slug')
             .select('pa.*', 'c.name as country_name', 'pledged.title as pledged_in_cycle_title', 'latest.title as latest_cycle_title'),
         )
-          .orderBy([{ column: 'c.name' }, { column: 'pa.target_code' }, { column: 'pa.id' }])
+          .orderBy('pa.id', 'desc')
           .limit(page.limit)
           .offset(page.offset),
       ]);
@@ -249,20 +255,21 @@ export function createPublicQueries(db: Database) {
       return query;
     },
 
-    /** A member's latest `perTarget` published actions under each target (the newest pledges). */
+    /**
+     * A member's latest `perTarget` published actions under each target (the newest pledges):
+     * per target, read backwards from the index, so a member with years of pledges costs
+     * the same (a window over all of them took 12 ms for 800 actions).
+     */
     async listLatestActions(countryCode: string, perTarget: number): Promise<Array<PublicActionRow & { country_name: string }>> {
-      return db
-        .select('*')
-        .from(
-          db('public_actions as pa')
-            .join('countries as c', 'c.code', 'pa.country_code')
-            .select('pa.*', 'c.name as country_name')
-            .select(db.raw('row_number() over (partition by pa.target_code order by pa.id desc) as newest'))
-            .where('pa.country_code', countryCode)
-            .as('ranked'),
-        )
-        .where('newest', '<=', perTarget)
-        .orderBy(['target_code', 'id']);
+      const { rows } = await db.raw<{ rows: Array<PublicActionRow & { country_name: string }> }>(
+        `select latest.* from policy_targets t
+         cross join lateral (
+           select pa.*, c.name as country_name from public_actions pa join countries c on c.code = pa.country_code
+           where pa.country_code = ? and pa.target_code = t.code order by pa.id desc limit ?) latest
+         order by latest.target_code, latest.id`,
+        [countryCode, perTarget],
+      );
+      return rows;
     },
 
     /** How many published actions there are per member, target and latest status (from public_action_counts). */

@@ -1,5 +1,5 @@
 import { labelsFor, type Labels } from '../i18n/labels';
-import { shareOfPercent, type Language } from '../i18n';
+import { formatNumber, shareOfPercent, type Language } from '../i18n';
 import { notFound } from '../web/errors';
 import type { DataVersion } from './data-version';
 import { indicatorChart, statusBar } from './charts';
@@ -20,10 +20,12 @@ type MemberRow = Awaited<ReturnType<PublicQueries['listMemberSummaries']>>[numbe
 
 /** Actions on a page of a target's list; a member's page shows the newest few under each target. */
 const ACTIONS_PER_PAGE = 50;
-const ACTIONS_PER_TARGET_ON_MEMBER_PAGE = 20;
+const ACTIONS_PER_TARGET_ON_MEMBER_PAGE = 10;
 
 /** Search results on a page. */
 const SEARCH_RESULTS_PER_PAGE = 20;
+/** A search shows at most this many results (50 pages): a word most actions hold is narrowed, not paged through. */
+const SEARCH_RESULTS_SHOWN = 1000;
 
 /** Accepted reports listed on the home page. */
 const LATEST_REPORTS_ON_HOME = 6;
@@ -270,9 +272,15 @@ export function createPublicService(database: PublicQueries, version: DataVersio
     /** Search: a page of matching actions, each naming its member, target, status and cycles, the words marked. */
     async searchActions(language: Language, words: string, page = 1) {
       const labels = labelsFor(language);
-      const { total, actions } = words
-        ? await queries.searchActions(words, { limit: SEARCH_RESULTS_PER_PAGE, offset: (page - 1) * SEARCH_RESULTS_PER_PAGE })
+      const found = words
+        ? await queries.searchActions(
+            words,
+            { limit: SEARCH_RESULTS_PER_PAGE, offset: (page - 1) * SEARCH_RESULTS_PER_PAGE },
+            SEARCH_RESULTS_SHOWN + 1,
+          )
         : { total: 0, actions: [] };
+      const total = Math.min(found.total, SEARCH_RESULTS_SHOWN);
+      const actions = found.actions;
       const pages = Math.ceil(total / SEARCH_RESULTS_PER_PAGE);
       if (page > 1 && page > pages) throw notFound('page');
       const terms = searchTerms(words);
@@ -281,6 +289,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       return {
         words,
         total,
+        moreThanShown: found.total > SEARCH_RESULTS_SHOWN ? formatNumber(SEARCH_RESULTS_SHOWN, language) : undefined,
         firstShown: total ? (page - 1) * SEARCH_RESULTS_PER_PAGE + 1 : 0,
         lastShown: (page - 1) * SEARCH_RESULTS_PER_PAGE + actions.length,
         pagination: paginate(page, pages, hrefFor),

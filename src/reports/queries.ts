@@ -176,7 +176,7 @@ export function createReportQueries(db: Database) {
     async insertAction(countryCode: string, reportId: number, fields: ActionFields): Promise<ActionRow> {
       const [row] = await db('actions')
         .insert({ country_code: countryCode, pledged_in_report_id: reportId, ...fields })
-        .returning('*');
+        .returning(ACTION_COLUMNS.map((column) => column.slice('a.'.length)));
       return row as ActionRow;
     },
 
