@@ -4,7 +4,7 @@ import * as cheerio from 'cheerio';
 import type { Express } from 'express';
 import request from 'supertest';
 import { DATASETS } from '../src/exports/datasets';
-import { translateMessage, translator } from '../src/i18n';
+import { phraseWithValues, translateMessage, translator } from '../src/i18n';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import {
@@ -377,5 +377,34 @@ describe('the interface in three languages', () => {
     expect(locked('#lock-reason p').text()).toBe(
       'Dieser Berichtszyklus wurde am 31. Dezember 2030 geschlossen: Berichte können nicht mehr geändert werden.',
     );
+  });
+});
+
+describe('phrases with values, remembered', () => {
+  it('says what i18next says for every language, count and value, however often it is asked', () => {
+    for (const language of ['en', 'fr', 'de'] as const) {
+      const t = translator(language);
+      for (const count of [0, 1, 2, 1234, 1, 0]) {
+        expect(phraseWithValues(language)('search.results', { count, words: 'hotline' })).toBe(
+          t('search.results', { count, words: 'hotline' }),
+        );
+      }
+      // The same words as a number or as text are different values.
+      expect(phraseWithValues(language)('overview.completedUnder', { target: 'PT1' })).toBe(
+        t('overview.completedUnder', { target: 'PT1' }),
+      );
+      expect(phraseWithValues(language)('overview.completedUnder', { target: 'PT2' })).toBe(
+        t('overview.completedUnder', { target: 'PT2' }),
+      );
+    }
+    expect(phraseWithValues('fr')('search.results', { count: 1234, words: 'x' })).toBe(
+      '1\u202f234 actions publiées contiennent «\u202fx\u202f».',
+    );
+  });
+
+  it('stays right across emptying its memory (thousands of different search words)', () => {
+    for (let n = 0; n < 6000; n++) {
+      expect(phraseWithValues('en')('search.titleFor', { words: `word ${n}` })).toBe(`Actions matching “word ${n}”`);
+    }
   });
 });

@@ -66,6 +66,35 @@ export const plainPhrase = perLanguage((language) => {
   };
 });
 
+/** How many phrases with values phraseWithValues keeps per language before it starts afresh. */
+const PHRASES_WITH_VALUES_KEPT = 5000;
+
+/**
+ * A phrase with plain values (text, numbers), remembered per language, key and values: a
+ * table asks for the same few ("Completed under PT1") in every row, and i18next interpolates
+ * and picks the plural afresh each time (a third of rendering the members table). Values of
+ * any other kind are passed through. Readers' words (a search) make the set unbounded, so it
+ * is emptied when full.
+ */
+export const phraseWithValues = perLanguage((language) => {
+  const t = translator(language);
+  const phrases = new Map<string, string>();
+  return (key: string, values: Record<string, unknown>): string => {
+    let id = key;
+    for (const name in values) {
+      const value = values[name];
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return t(key, values);
+      id += `\u0000${name}\u0000${typeof value}\u0000${String(value)}`;
+    }
+    let phrase = phrases.get(id);
+    if (phrase === undefined) {
+      if (phrases.size >= PHRASES_WITH_VALUES_KEPT) phrases.clear();
+      phrases.set(id, (phrase = t(key, values)));
+    }
+    return phrase;
+  };
+});
+
 // Dates, numbers and percentages as each language writes them.
 
 const dateFormat = perLanguage(

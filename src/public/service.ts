@@ -9,7 +9,7 @@ import type { CycleRow, TargetRow } from '../db/rows';
 import type { ActionStatus, PublicActionRow, PublicQueries } from './queries';
 import { paginate } from '../web/pagination';
 import { highlight, searchTerms } from './highlight';
-import { countByStatus, selectFacets, selectMembers, type MemberFilters } from './member-filters';
+import { countByStatus, selectFacets, selectMembers, type ActionFacet, type MemberFilters } from './member-filters';
 
 // Turns public rows into the view models the public pages render. Every number a
 // page shows is computed here, so the templates only lay it out.
@@ -233,10 +233,19 @@ export function createPublicService(database: PublicQueries, version: DataVersio
         queries.listActionFacets(),
       ]);
       const members = selectMembers(allMembers, facets, filters).sort(memberOrder(filters.sort ?? 'name', labels));
+      // Each member's counts under each target, grouped once: filtering every facet for every
+      // cell grew with members × targets × facets (288,000 tests on the growth data set).
+      // (Map.groupBy would say it in one line, but arrived after Node 20.)
+      const cells = new Map<string, ActionFacet[]>();
+      for (const facet of facets) {
+        if (facet.latest_status === 'withdrawn') continue;
+        const key = `${facet.country_code} ${facet.target_code}`;
+        const cell = cells.get(key);
+        if (cell) cell.push(facet);
+        else cells.set(key, [facet]);
+      }
       const perTarget = (code: string, target: string) => {
-        const counts = countByStatus(
-          facets.filter((facet) => facet.country_code === code && facet.target_code === target && facet.latest_status !== 'withdrawn'),
-        );
+        const counts = countByStatus(cells.get(`${code} ${target}`) ?? []);
         return {
           target,
           total: counts.actions,
