@@ -1,15 +1,22 @@
 import { hashPassword } from '../src/auth/passwords';
 import { loadDemoData } from '../src/demo/load-demo';
-import { argument, runBench, startApp } from './support';
+import { nginxAvailable, startNginx } from './nginx';
+import { argument, runBench, startApp, type AppProcess } from './support';
 
-// npm run bench:load [-- --seconds 20 --delegates 200 --readers 50]
+// npm run bench:load [-- --seconds 20 --delegates 200 --readers 50 --instances 2]
 // On loopback only, bounded in time: delegates (one per country and cycle) save drafts and
 // submit, while readers load public pages and the secretariat exports. Afterwards every
-// acknowledged save is checked against the database, row by row.
+// acknowledged save is checked against the database, row by row. With nginx installed, the
+// app runs as several instances behind it (round robin, no sticky sessions), the result is
+// reported per instance, and a report accepted through the proxy must show on every
+// instance's cached public page.
 
 const seconds = argument('seconds', 20);
 const delegateCount = argument('delegates', 200);
 const readerCount = argument('readers', 50);
+const instanceCount = nginxAvailable() ? argument('instances', 2) : 1;
+/** Connections to PostgreSQL in all: shared between the instances. */
+const POOL_IN_ALL = 20;
 const PASSWORD = 'load test passphrase';
 const TARGETS = ['PT1', 'PT2', 'PT3', 'PT4'];
 
@@ -73,7 +80,11 @@ runBench(async (scratch, db) => {
     cycle: cycles[Math.floor(index / countries.length)]!,
   }));
 
-  const app = await startApp(scratch.url, { DATABASE_POOL_MAX: '20' });
+  const instances: AppProcess[] = [];
+  for (let index = 0; index < instanceCount; index++)
+    instances.push(await startApp(scratch.url, { DATABASE_POOL_MAX: String(POOL_IN_ALL / instanceCount), TRUST_PROXY: '1' }));
+  const proxy = instanceCount > 1 ? await startNginx(instances.map((instance) => instance.url)) : undefined;
+  const app = { url: proxy?.url ?? instances[0]!.url };
   const statuses = new Map<number, number>();
   const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
   const saveLatencies: number[] = [];
@@ -180,7 +191,14 @@ runBench(async (scratch, db) => {
     const fiveHundreds = [...statuses.entries()].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
     const submittedCount = results.filter((result) => result.submitted).length;
 
-    console.log(`Load: ${delegateCount} delegates, ${readerCount} readers, 1 secretariat exporter, ${seconds} s, app with a pool of 20`);
+    const across = proxy ? await acrossInstances(instances, proxy.url, results) : undefined;
+
+    console.log(
+      `Load: ${delegateCount} delegates, ${readerCount} readers, 1 secretariat exporter, ${seconds} s, ` +
+        (proxy
+          ? `${instanceCount} app instances behind nginx, pools of ${POOL_IN_ALL / instanceCount}`
+          : `one app instance, a pool of ${POOL_IN_ALL} (no nginx here)`),
+    );
     console.log(
       `requests          : ${requests.toLocaleString('en')} in ${elapsed.toFixed(1)} s (${Math.round(requests / elapsed)} req/s)`,
     );
@@ -197,8 +215,48 @@ runBench(async (scratch, db) => {
     console.log(`draft save p50/p99: ${percentile(saveLatencies, 50).toFixed(0)} ms / ${percentile(saveLatencies, 99).toFixed(0)} ms`);
     console.log(`reports submitted : ${submittedCount} of ${delegateCount}`);
     console.log(`lost updates      : ${lost}`);
-    if (fiveHundreds > 0 || lost > 0) process.exitCode = 1;
+    for (const [index, upstream] of (proxy?.perUpstream() ?? []).entries()) {
+      const ms = upstream.seconds.map((value) => value * 1000);
+      console.log(
+        `instance ${index + 1}        : ${upstream.requests.toLocaleString('en')} requests (${Math.round(upstream.requests / elapsed)} req/s), ` +
+          `${upstream.fiveHundreds} 5xx, p50/p99 ${percentile(ms, 50).toFixed(0)} ms / ${percentile(ms, 99).toFixed(0)} ms`,
+      );
+    }
+    if (across) {
+      console.log(
+        `across instances  : a report accepted through the proxy showed on every instance's cached page within ${across.toFixed(0)} ms`,
+      );
+    }
+    if (fiveHundreds > 0 || lost > 0 || (proxy && across === undefined)) process.exitCode = 1;
   } finally {
-    await app.stop();
+    await proxy?.stop();
+    for (const instance of instances) await instance.stop();
   }
 });
+
+/**
+ * A submitted report accepted through the proxy (the secretariat's session going to every
+ * instance in turn) must show on each instance's public page, which each had cached: the
+ * invalidation reaches them all. Returns how long the last instance took, or undefined.
+ */
+async function acrossInstances(instances: AppProcess[], proxyUrl: string, results: Array<{ key: string; submitted: boolean }>) {
+  const key = results.find((result) => result.submitted)?.key;
+  if (!key) return undefined;
+  const [code, cycle] = key.split('/') as [string, string];
+  const page = async (instance: AppProcess) =>
+    (await (await fetch(`${instance.url}/countries/${code}`)).text()).includes(`Action of ${key}`);
+  for (const instance of instances) if ((await page(instance)) || (await page(instance))) return undefined;
+  const staff = new Session(proxyUrl);
+  await staff.signIn('load-staff@example.org');
+  const form = await staff.send(`/review/${code}/${cycle}/accept`);
+  const accepted = await staff.send(`/review/${code}/${cycle}/accept`, { _csrf: tokenIn(form.text), version: versionIn(form.text) });
+  if (accepted.status !== 303) return undefined;
+  const started = performance.now();
+  for (const instance of instances) {
+    while (!(await page(instance))) {
+      if (performance.now() - started > 5000) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+  return performance.now() - started;
+}
