@@ -7,7 +7,7 @@ import { argument, runBench, startApp, type AppProcess } from './support';
 // On loopback only, bounded in time: delegates (one per country and cycle) save drafts and
 // submit, while readers load public pages and the secretariat exports. Afterwards every
 // acknowledged save is checked against the database, row by row. With nginx installed, the
-// app runs as several instances behind it (round robin, no sticky sessions), the result is
+// app runs as several instances behind it (least connections, no sticky sessions), the result is
 // reported per instance, and a report accepted through the proxy must show on every
 // instance's cached public page.
 

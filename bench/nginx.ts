@@ -18,7 +18,7 @@ async function freePort(): Promise<number> {
 export type Upstream = { address: string; requests: number; fiveHundreds: number; seconds: number[] };
 
 /**
- * nginx on loopback in front of the app instances, round robin without stickiness (so a
+ * nginx on loopback in front of the app instances, to the least busy without stickiness (so a
  * signed-in user's requests land on every instance), as a production proxy would pass them:
  * Host, X-Forwarded-For and -Proto, keep-alive to the upstreams, responses streamed. Its
  * access log names the instance that answered each request, for a report per instance.
@@ -47,7 +47,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  upstream app { ${servers} keepalive 64; }
+  upstream app { least_conn; ${servers} keepalive 64; }
   server {
     listen 127.0.0.1:${port};
     location / {

@@ -52,7 +52,9 @@ export const viewHelpers = {
   /** {{t "key" name=value}}: the phrase in the page's language, with its values filled in. */
   t: (key: string, options: HelperOptions) => {
     const values = options.hash as Record<string, unknown>;
-    return Object.keys(values).length > 0 ? phraseWithValues(languageOfView(options))(key, values) : plainPhrase(languageOfView(options))(key);
+    return Object.keys(values).length > 0
+      ? phraseWithValues(languageOfView(options))(key, values)
+      : plainPhrase(languageOfView(options))(key);
   },
   /**
    * {{msg key}}, {{msg key params}} or {{msg formError}}: a message a service or a form
