@@ -59,15 +59,11 @@ export function createMetrics(db: Database) {
     },
   });
 
-  /** Times every request; the route is the matched pattern, 'public-cache' for a cached page, else 'unmatched'. */
+  /** Times every request; the route is the matched pattern, else 'unmatched' (a kept page is timed by cachedPageSent). */
   const observeRequests: RequestHandler = (req, res, next) => {
     const stop = requests.startTimer();
     res.once('finish', () => {
-      const route = req.route
-        ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}`
-        : typeof res.locals.metricsRoute === 'string'
-          ? res.locals.metricsRoute
-          : 'unmatched';
+      const route = req.route ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}` : 'unmatched';
       stop({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { buildTestApp } from './helpers/app';
+import { buildTestApp, servicesOf } from './helpers/app';
+import { waitFor } from './helpers/wait';
 import { useTestDatabase } from './helpers/database';
 import { makeUser } from './helpers/factories';
 import { enqueueMail } from '../src/mail/outbox';
@@ -24,6 +25,19 @@ describe('GET /metrics', () => {
       ).status,
     ).toBe(401);
     expect((await request(app).get('/metrics').set('Authorization', TOKEN)).status).toBe(401);
+  });
+
+  it('times a kept page sent by the early path as the route public-cache', async () => {
+    // An app that listens for the data version, as the server does: only then is a kept page sent early.
+    const app = buildTestApp(database, { metricsToken: TOKEN, listen: true });
+    await request(app).get('/cycles');
+    await waitFor(() => servicesOf(app).publicPages.version.known() !== undefined, 5000, 10);
+    await request(app).get('/targets');
+    const early = await request(app).get('/targets');
+    expect(early.status).toBe(200);
+    const text = (await request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`)).text;
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="public-cache",status="200"\} [1-9]/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/targets",status="200"\} 1/);
   });
 
   it('reports request durations by route pattern and status, the page cache, the pool, the outbox and the process', async () => {
