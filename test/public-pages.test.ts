@@ -552,6 +552,7 @@ describe('public transparency pages', () => {
       ['/?region=Europe&region=Africa', '/'],
       ['/?region=&eu=&target=PT2&status=&sort=', '/?target=PT2'],
       ['/actions?q=hotline&utm_source=mail', '/actions?q=hotline'],
+      ['/actions?q=hot%E2%80%AEline%E2%81%A6', '/actions?q=hotline'],
       ['/actions?q=', '/actions'],
       ['/countries?page=2', '/countries'],
       ['/countries?region=Mars', '/countries'],

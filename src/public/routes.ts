@@ -23,6 +23,17 @@ const SORTS: Array<NonNullable<MemberFilters['sort']>> = ['name', 'joined', 'ple
 /** A page of a list (?page=2); page 1 and anything that is not a page number have no parameter. */
 const pageNumber = (value: unknown) => (typeof value === 'string' && /^[1-9]\d{0,5}$/.test(value) && value !== '1' ? value : undefined);
 
+/**
+ * The words of a search as the page repeats them: at most 200 characters, without the
+ * direction controls (U+202A–U+202E, U+2066–U+2069) that would turn the rest of the
+ * sentence quoting them around ("0 actions match …").
+ */
+const searchWords = (q: string) =>
+  q
+    .replace(/[\u202A-\u202E\u2066-\u2069]/g, '')
+    .trim()
+    .slice(0, 200);
+
 /** The members table's filters from the query string; a value that is not a choice is ignored. */
 function memberFilters(query: Request['query']): MemberFilters {
   const pick = <T extends string>(value: unknown, allowed: readonly T[]) =>
@@ -270,11 +281,11 @@ export function publicSite(
   router.get(
     '/actions',
     canonicalQuery((query) => {
-      const q = typeof query.q === 'string' ? query.q.trim().slice(0, 200) : undefined;
+      const q = typeof query.q === 'string' ? searchWords(query.q) : undefined;
       return { q, page: q ? pageNumber(query.page) : undefined };
     }),
     page(async (req) => {
-      const words = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
+      const words = typeof req.query.q === 'string' ? searchWords(req.query.q) : '';
       return {
         view: 'public/search',
         locals: {
