@@ -46,7 +46,10 @@ export async function startCluster(): Promise<Cluster> {
   };
   const ready = await nextLine();
   const url = ready.replace(/^ready /, '');
-  const db = createDatabase(url, { poolMax: 4, acquireTimeoutMs: 5000, statementTimeoutMs: 10_000 });
+  // The tests' own connection: it builds fixtures (110,000 published actions in one statement
+  // for the export tests, about 10 s with their search documents and status kept), so it may
+  // take longer than the app's statements.
+  const db = createDatabase(url, { poolMax: 4, acquireTimeoutMs: 5000, statementTimeoutMs: 60_000 });
   await migrateToLatest(db);
   await seedReferenceData(db);
   const postmasterPids = () => {
