@@ -41,9 +41,9 @@ export function rememberHeaders(page: CachedPage, res: Response): void {
 }
 
 /** Sends a kept page with the headers it was first sent with and this response's id (an unconditional GET or HEAD). */
-export function sendKept(req: Request, res: Response, page: CachedPage & Required<Pick<CachedPage, 'head'>>, requestId: string): void {
+export function sendKept(req: Request, res: Response, page: CachedPage, head: NonNullable<CachedPage['head']>, requestId: string): void {
   const gzip = acceptsGzip(req);
-  res.writeHead(200, [...(gzip ? page.head.gzipped : page.head.plain), 'x-request-id', requestId]);
+  res.writeHead(200, [...(gzip ? head.gzipped : head.plain), 'x-request-id', requestId]);
   res.end(req.method === 'HEAD' ? undefined : gzip ? page.gzipped : page.body);
 }
 

@@ -140,7 +140,7 @@ export function publicSite(
     }
     const started = performance.now();
     const id = requestIdOf(req);
-    sendKept(req, res, { ...page, head: page.head }, id);
+    sendKept(req, res, page, page.head, id);
     const took = performance.now() - started;
     onCachedPageSent?.(req.method, took / 1000);
     // The same access log line as pino-http writes for every other request.
