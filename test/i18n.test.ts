@@ -4,7 +4,7 @@ import * as cheerio from 'cheerio';
 import type { Express } from 'express';
 import request from 'supertest';
 import { DATASETS } from '../src/exports/datasets';
-import { phraseWithValues, translateMessage, translator } from '../src/i18n';
+import { phrase, translateMessage, translator } from '../src/i18n';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import {
@@ -385,26 +385,18 @@ describe('phrases with values, remembered', () => {
     for (const language of ['en', 'fr', 'de'] as const) {
       const t = translator(language);
       for (const count of [0, 1, 2, 1234, 1, 0]) {
-        expect(phraseWithValues(language)('search.results', { count, words: 'hotline' })).toBe(
-          t('search.results', { count, words: 'hotline' }),
-        );
+        expect(phrase(language)('search.results', { count, words: 'hotline' })).toBe(t('search.results', { count, words: 'hotline' }));
       }
       // The same words as a number or as text are different values.
-      expect(phraseWithValues(language)('overview.completedUnder', { target: 'PT1' })).toBe(
-        t('overview.completedUnder', { target: 'PT1' }),
-      );
-      expect(phraseWithValues(language)('overview.completedUnder', { target: 'PT2' })).toBe(
-        t('overview.completedUnder', { target: 'PT2' }),
-      );
+      expect(phrase(language)('overview.completedUnder', { target: 'PT1' })).toBe(t('overview.completedUnder', { target: 'PT1' }));
+      expect(phrase(language)('overview.completedUnder', { target: 'PT2' })).toBe(t('overview.completedUnder', { target: 'PT2' }));
     }
-    expect(phraseWithValues('fr')('search.results', { count: 1234, words: 'x' })).toBe(
-      '1\u202f234 actions publiées contiennent «\u202fx\u202f».',
-    );
+    expect(phrase('fr')('search.results', { count: 1234, words: 'x' })).toBe('1\u202f234 actions publiées contiennent «\u202fx\u202f».');
   });
 
   it('stays right across emptying its memory (thousands of different search words)', () => {
     for (let n = 0; n < 6000; n++) {
-      expect(phraseWithValues('en')('search.titleFor', { words: `word ${n}` })).toBe(`Actions matching “word ${n}”`);
+      expect(phrase('en')('search.titleFor', { words: `word ${n}` })).toBe(`Actions matching “word ${n}”`);
     }
   });
 });

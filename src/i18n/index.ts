@@ -51,47 +51,33 @@ export const perLanguage = <T>(make: (language: Language) => T) => {
 
 export const translator: (language: Language) => Translate = perLanguage((language) => i18n.getFixedT(language));
 
-/**
- * A phrase without values, looked up once per language and key: the resources never change
- * while the process runs, and a rendered page asks for hundreds (every table cell's label),
- * which i18next resolves afresh each time.
- */
-export const plainPhrase = perLanguage((language) => {
-  const t = translator(language);
-  const phrases = new Map<string, string>();
-  return (key: string): string => {
-    let phrase = phrases.get(key);
-    if (phrase === undefined) phrases.set(key, (phrase = t(key)));
-    return phrase;
-  };
-});
-
-/** How many phrases with values phraseWithValues keeps per language before it starts afresh. */
-const PHRASES_WITH_VALUES_KEPT = 5000;
+/** How many phrases `phrase` keeps per language before it starts afresh. */
+const PHRASES_KEPT = 5000;
 
 /**
- * A phrase with plain values (text, numbers), remembered per language, key and values: a
- * table asks for the same few ("Completed under PT1") in every row, and i18next interpolates
- * and picks the plural afresh each time (a third of rendering the members table). Values of
- * any other kind are passed through. Readers' words (a search) make the set unbounded, so it
- * is emptied when full.
+ * A phrase, remembered per language, key and plain values (text, numbers): the resources
+ * never change while the process runs, and a rendered page asks for hundreds — a label per
+ * table cell, the same "Completed under PT1" in every row — which i18next resolves,
+ * interpolates and pluralises afresh each time (a third of rendering the members table).
+ * Values of any other kind are passed through. Readers' words (a search) make the set
+ * unbounded, so it is emptied when full.
  */
-export const phraseWithValues = perLanguage((language) => {
+export const phrase = perLanguage((language) => {
   const t = translator(language);
   const phrases = new Map<string, string>();
-  return (key: string, values: Record<string, unknown>): string => {
+  return (key: string, values: Record<string, unknown> = {}): string => {
     let id = key;
     for (const name in values) {
       const value = values[name];
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return t(key, values);
       id += `\u0000${name}\u0000${typeof value}\u0000${String(value)}`;
     }
-    let phrase = phrases.get(id);
-    if (phrase === undefined) {
-      if (phrases.size >= PHRASES_WITH_VALUES_KEPT) phrases.clear();
-      phrases.set(id, (phrase = t(key, values)));
+    let text = phrases.get(id);
+    if (text === undefined) {
+      if (phrases.size >= PHRASES_KEPT) phrases.clear();
+      phrases.set(id, (text = t(key, values)));
     }
-    return phrase;
+    return text;
   };
 });
 

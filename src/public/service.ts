@@ -289,7 +289,6 @@ export function createPublicService(database: PublicQueries, version: DataVersio
           )
         : { total: 0, actions: [] };
       const total = Math.min(found.total, SEARCH_RESULTS_SHOWN);
-      const actions = found.actions;
       const pages = Math.ceil(total / SEARCH_RESULTS_PER_PAGE);
       if (page > 1 && page > pages) throw notFound('page');
       const terms = searchTerms(words);
@@ -300,9 +299,9 @@ export function createPublicService(database: PublicQueries, version: DataVersio
         total,
         moreThanShown: found.total > SEARCH_RESULTS_SHOWN ? formatNumber(SEARCH_RESULTS_SHOWN, language) : undefined,
         firstShown: total ? (page - 1) * SEARCH_RESULTS_PER_PAGE + 1 : 0,
-        lastShown: (page - 1) * SEARCH_RESULTS_PER_PAGE + actions.length,
+        lastShown: (page - 1) * SEARCH_RESULTS_PER_PAGE + found.actions.length,
         pagination: paginate(page, pages, hrefFor),
-        actions: actions.map((action) => ({
+        actions: found.actions.map((action) => ({
           ...actionView(action, labels),
           titleParts: highlight(action.title, terms),
           descriptionParts: highlight(action.description, terms),

@@ -8,8 +8,7 @@ import {
   formatPercent,
   isLanguage,
   languageSwitch,
-  phraseWithValues,
-  plainPhrase,
+  phrase,
   translateMessage,
   type Language,
 } from '../i18n';
@@ -50,12 +49,7 @@ export const viewHelpers = {
   formatPercent: (share: unknown, options: HelperOptions) => formatPercent(share, languageOfView(options)),
   formatNumber: (value: unknown, options: HelperOptions) => formatNumber(value, languageOfView(options)),
   /** {{t "key" name=value}}: the phrase in the page's language, with its values filled in. */
-  t: (key: string, options: HelperOptions) => {
-    const values = options.hash as Record<string, unknown>;
-    return Object.keys(values).length > 0
-      ? phraseWithValues(languageOfView(options))(key, values)
-      : plainPhrase(languageOfView(options))(key);
-  },
+  t: (key: string, options: HelperOptions) => phrase(languageOfView(options))(key, options.hash as Record<string, unknown>),
   /**
    * {{msg key}}, {{msg key params}} or {{msg formError}}: a message a service or a form
    * check gave as a key, in the page's language.
