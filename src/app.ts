@@ -1,9 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
-import { engine } from 'express-handlebars';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import path from 'node:path';
 import type { Logger } from './logger';
 import { healthRoutes } from './health/routes';
 import { builtStaticDir, staticDir, viewsDir } from './paths';
@@ -22,6 +20,7 @@ import { flashMessages } from './web/flash';
 import type { Services } from './services';
 import { errorHandler, notFoundHandler } from './web/error-handlers';
 import { viewHelpers } from './web/view-helpers';
+import { handlebarsViews } from './web/view-engine';
 import { refuseNulInQuery } from './web/nul';
 import { assignRequestId } from './web/request-id';
 import { useLanguage } from './i18n';
@@ -78,16 +77,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   // sent with, without the security middleware, sessions or pino-http's per-request child
   // logger (measured: that logger alone cost a third of their throughput).
   app.use(site.cachedPages);
-  app.engine(
-    'hbs',
-    engine({
-      extname: '.hbs',
-      defaultLayout: 'main',
-      layoutsDir: path.join(viewsDir, 'layouts'),
-      partialsDir: path.join(viewsDir, 'partials'),
-      helpers: viewHelpers,
-    }),
-  );
+  app.engine('hbs', handlebarsViews({ viewsDir, helpers: viewHelpers, defaultLayout: 'main' }));
   app.set('view engine', 'hbs');
   app.set('views', viewsDir);
   // Templates are compiled once, except in development where edits should show at once.
