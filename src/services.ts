@@ -9,6 +9,7 @@ import type { CurrentUser } from './auth/current-user';
 import { transactorFor } from './db/transaction';
 import { createReportService } from './reports/service';
 import { createReviewService } from './review/service';
+import { createReferenceData } from './reports/reference';
 import { createAdminService } from './admin/service';
 import { createExportService } from './exports/service';
 import { createStreamPool } from './exports/stream';
@@ -39,12 +40,13 @@ export function createServices(
     logger: options.logger,
     listen: options.listenForPublicChanges,
   });
+  const reference = createReferenceData(db, publicDataVersion);
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(publicQueries, publicDataVersion),
     auth: createAuthService(transaction, { publicUrl: options.publicUrl }),
-    reports: createReportService(transaction),
-    review: createReviewService(transaction, { publicUrl: options.publicUrl }),
+    reports: createReportService(transaction, reference),
+    review: createReviewService(transaction, reference, { publicUrl: options.publicUrl }),
     admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
     exports: createExportService(db, createStreamPool(options.connectionString, options.logger), {
       stalledAfterMs: options.downloadStallMs,

@@ -130,3 +130,23 @@ export function createDataVersion(options: Options): DataVersion {
     },
   };
 }
+
+/**
+ * A read whose answer changes only with the public data version (a report accepted, the
+ * counts or the reference data changed): kept per version, so a rendered page asks the
+ * database for it once per version, not once per request. A failed read is not kept.
+ */
+export function perVersion<T>(version: DataVersion, read: () => Promise<T>): () => Promise<T> {
+  let kept: { version: number; value: Promise<T> } | undefined;
+  return async () => {
+    const current = await version.current();
+    if (kept?.version !== current) {
+      const value = read();
+      kept = { version: current, value };
+      value.catch(() => {
+        if (kept?.value === value) kept = undefined;
+      });
+    }
+    return kept.value;
+  };
+}

@@ -1,7 +1,7 @@
 import { labelsFor, type Labels } from '../i18n/labels';
 import { formatNumber, shareOfPercent, type Language } from '../i18n';
 import { notFound } from '../web/errors';
-import type { DataVersion } from './data-version';
+import { perVersion, type DataVersion } from './data-version';
 import { indicatorChart, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import { compiledReport } from './compiled-report';
@@ -116,26 +116,6 @@ function cycleView(cycle: CycleRow, labels: Labels) {
 
 /** A submission is on time when it was made on or before the due day (UTC). */
 const submittedOnTime = (submittedAt: Date, dueOn: string) => submittedAt.toISOString().slice(0, 10) <= dueOn;
-
-/**
- * A read whose answer changes only with the public data version (a report accepted, the
- * counts or the reference data changed): kept per version, so a rendered page asks the
- * database for it once per version, not once per request. A failed read is not kept.
- */
-function perVersion<T>(version: DataVersion, read: () => Promise<T>): () => Promise<T> {
-  let kept: { version: number; value: Promise<T> } | undefined;
-  return async () => {
-    const current = await version.current();
-    if (kept?.version !== current) {
-      const value = read();
-      kept = { version: current, value };
-      value.catch(() => {
-        if (kept?.value === value) kept = undefined;
-      });
-    }
-    return kept.value;
-  };
-}
 
 export function createPublicService(database: PublicQueries, version: DataVersion) {
   // The small summaries every public page reads, once per data version; the rest per request.

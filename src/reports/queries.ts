@@ -59,6 +59,10 @@ const ACTION_COLUMNS = [
 
 export function createReportQueries(db: Database) {
   return {
+    async listCountries(): Promise<Array<{ code: string; name: string }>> {
+      return db('countries').select('code', 'name').orderBy('code');
+    },
+
     async findCountry(code: string): Promise<{ code: string; name: string } | undefined> {
       return db('countries').select('code', 'name').where({ code }).first();
     },

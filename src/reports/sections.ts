@@ -24,7 +24,7 @@ export type SectionContent = {
   updates: Array<Pick<UpdateRow, 'action_id'>>;
   indicatorValues: Array<Pick<IndicatorValueRow, 'indicator_code'>>;
   summaries: Array<{ target_code: string }>;
-  indicators: Array<{ code: string; name: string }>;
+  indicators: ReadonlyArray<{ code: string; name: string }>;
 };
 
 /** One thing that stops a submission: its message (with values), the section and the field that fixes it. */

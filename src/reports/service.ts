@@ -10,6 +10,7 @@ import type { CarriedActionRow } from './queries';
 import { AppError, notFound } from '../web/errors';
 import { FormRefusal } from '../web/forms';
 import { createReportQueries, type ReportQueries } from './queries';
+import type { ReferenceData } from './reference';
 import type { SubmissionContent } from './submission';
 import type {
   aboutSchema,
@@ -83,7 +84,7 @@ const sectionContent = (
   cycle: CycleRow,
   report: ReportRow | undefined,
   content: ReportContent,
-  indicators: Array<{ code: string; name: string }>,
+  indicators: ReadonlyArray<{ code: string; name: string }>,
 ) => ({
   kind: cycle.kind,
   textLanguage: report?.text_language ?? null,
@@ -133,7 +134,16 @@ type EditWork = (context: {
   countryCode: string;
 }) => Promise<{ verb: string; details?: Record<string, unknown>; entityId?: number; sections?: string[] }>;
 
-export function createReportService(transaction: Transactor) {
+export function createReportService(transaction: Transactor, reference: ReferenceData) {
+  /** The member and cycle a page shows, with what its report is filed against; 404 when either is unknown. */
+  async function located(countryCode: string, cycleSlug: string) {
+    const known = await reference();
+    const country = known.country(countryCode);
+    const cycle = known.cycle(cycleSlug);
+    if (!country || !cycle) throw notFound('report');
+    return { ...known, country, cycle };
+  }
+
   /** Loads country, cycle and report for a user, or throws 404 when they may not see it. */
   async function locate(
     queries: ReportQueries,
@@ -231,13 +241,11 @@ export function createReportService(transaction: Transactor) {
       authorize(user, 'reports.list');
       // The policy lists reports only for a delegate bound to a country.
       const countryCode = user.countryCode ?? '';
+      const known = await reference();
+      const country = known.country(countryCode);
+      const cycles = known.cycles;
       return transaction(async (trx) => {
-        const queries = createReportQueries(trx);
-        const [country, cycles, reports] = await sequentially(
-          () => queries.findCountry(countryCode),
-          () => queries.listCycles(),
-          () => queries.listReportsOfCountry(countryCode),
-        );
+        const reports = await createReportQueries(trx).listReportsOfCountry(countryCode);
         return {
           country,
           cycles: cycles.map((cycle) => {
@@ -260,14 +268,13 @@ export function createReportService(transaction: Transactor) {
 
     /** Everything the report and edit pages show, for this user. */
     async reportPage(user: CurrentUser, countryCode: string, cycleSlug: string) {
+      authorize(user, 'report.view', { countryCode });
+      const { country, cycle, targets, goals, indicators } = await located(countryCode, cycleSlug);
       return transaction(async (trx) => {
         const queries = createReportQueries(trx);
-        const { country, cycle, report } = await locate(queries, user, countryCode, cycleSlug);
-        const [content, targets, goals, indicators, submissions] = await sequentially(
+        const report = await queries.findReport(countryCode, cycle.id);
+        const [content, submissions] = await sequentially(
           () => loadContent(queries, countryCode, cycle, report),
-          () => queries.listTargets(),
-          () => queries.listGoals(),
-          () => queries.listIndicators(),
           async () => (report ? queries.listSubmissions(report.id) : []),
         );
         const reason = lockReason(cycle, report);
@@ -281,7 +288,8 @@ export function createReportService(transaction: Transactor) {
         const sections = sectionsOf(cycle.kind).map((key) => ({ key, ...sectionStatus(key, rules, missing), lastSave: lastSave(key) }));
         // The secretariat's questions on single items, once the report was returned with them.
         const names = new Map(indicators.map((indicator) => [indicator.code, indicator.name]));
-        const items = itemsOf({ ...snapshot(content), carried: reportedCarried(content) }, names);
+        const asSubmitted = { ...snapshot(content), carried: reportedCarried(content) };
+        const items = itemsOf(asSubmitted, names);
         const questions = report
           ? (await createQuestionQueries(trx).list(report.id, { sentOnly: true })).map((question) => {
               const item = items.find((entry) => entry.id === question.item_key);
@@ -329,6 +337,8 @@ export function createReportService(transaction: Transactor) {
           content,
           submissions,
           questions,
+          /** The report row and its content as a submission would freeze it, for the review's comparison. */
+          loaded: report && { report, content: asSubmitted },
         };
       });
     },

@@ -57,10 +57,8 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
 
   async function renderReport(req: Request, res: Response, status = 200, redisplay?: Redisplay) {
     const { code, cycle } = reportParams(req);
-    const [page, comparison] = await Promise.all([
-      reports.reportPage(signedIn(req), code, cycle),
-      review.comparison(signedIn(req), code, cycle, req.language),
-    ]);
+    const page = await reports.reportPage(signedIn(req), code, cycle);
+    const comparison = await review.comparison(signedIn(req), code, cycle, req.language, page.loaded);
     const typed = redisplay?.form === 'question' ? redisplay.values : {};
     const errors = redisplay?.errors ?? [];
     res.status(status).render('review/report', {
@@ -113,7 +111,7 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
   async function renderDecision(decision: 'accept' | 'return', req: Request, res: Response, status: number, redisplay?: Redisplay) {
     const { code, cycle } = reportParams(req);
     const page = await reports.reportPage(signedIn(req), code, cycle);
-    const comparison = await review.comparison(signedIn(req), code, cycle, req.language);
+    const comparison = await review.comparison(signedIn(req), code, cycle, req.language, page.loaded);
     const errors = redisplay?.errors ?? [];
     const country = countryName(page.country.code, page.country.name, req.language);
     res.status(status).render(`review/${decision}`, {

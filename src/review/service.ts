@@ -16,6 +16,11 @@ import { FieldError, isVisibleText } from '../web/forms';
 import { blockedBy, blockedError, moveReport } from '../reports/workflow';
 import { notFound } from '../web/errors';
 import { createReviewQueries } from './queries';
+import type { Reference, ReferenceData } from '../reports/reference';
+import type { ReportService } from '../reports/service';
+
+/** The report a page has loaded already (ReportService.reportPage), compared here rather than read twice. */
+type Loaded = Awaited<ReturnType<ReportService['reportPage']>>['loaded'];
 
 // The secretariat's side: who has reported in a cycle, on time or late, and the decision
 // on a submitted report. Accepting publishes (the public views read accepted reports);
@@ -74,14 +79,13 @@ const QUEUE_ORDER: Record<QueueSort, (a: QueueMember, b: QueueMember) => number>
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
-export function createReviewService(transaction: Transactor, options: { publicUrl: string }) {
+export function createReviewService(transaction: Transactor, reference: ReferenceData, options: { publicUrl: string }) {
   return {
     /** Per cycle: every member's state, on time or late, and the reporting and on-time rates. */
     async queue(user: CurrentUser, cycleSlug: string | undefined, view: QueueView = {}) {
       authorize(user, 'review.decide');
+      const { cycles } = await reference();
       return transaction(async (trx) => {
-        const reports = createReportQueries(trx);
-        const cycles = await reports.listCycles();
         const cycle = cycleSlug ? cycles.find((row) => row.slug === cycleSlug) : (cycles.find((row) => row.state === 'open') ?? cycles[0]);
         if (!cycle) throw notFound('reporting cycle');
         const rows = await createReviewQueries(trx).listQueue(cycle);
@@ -149,14 +153,14 @@ export function createReviewService(transaction: Transactor, options: { publicUr
      * The report beside what came before: the version the secretariat returned, if this
      * is a resubmission, else the country's previous accepted report.
      */
-    async comparison(user: CurrentUser, countryCode: string, cycleSlug: string, language: Language) {
+    async comparison(user: CurrentUser, countryCode: string, cycleSlug: string, language: Language, loaded: Loaded) {
       authorize(user, 'review.decide');
+      const known = await reference();
+      const cycle = known.cycle(cycleSlug);
+      if (!cycle || !loaded) throw notFound('report');
+      const { report, content: current } = loaded;
       return transaction(async (trx) => {
         const reports = createReportQueries(trx);
-        const cycle = await reports.findCycle(cycleSlug);
-        const report = cycle && (await reports.findReport(countryCode, cycle.id));
-        if (!cycle || !report) throw notFound('report');
-        const current = await contentOf(reports, countryCode, cycle, report);
         const returned = await createReviewQueries(trx).findLastReturnedSubmission(report.id);
         let previous: SubmissionContent | null = returned?.content ?? null;
         let previousLabel: { message: string; params: Record<string, string | number> } | null = returned
@@ -164,13 +168,13 @@ export function createReviewService(transaction: Transactor, options: { publicUr
           : null;
         if (!previous) {
           const accepted = await reports.findPreviousAccepted(countryCode, cycle);
-          const acceptedCycle = accepted && (await reports.listCycles()).find((row) => row.id === accepted.cycle_id);
+          const acceptedCycle = accepted && known.cycles.find((row) => row.id === accepted.cycle_id);
           if (accepted && acceptedCycle) {
             previous = await contentOf(reports, countryCode, acceptedCycle, accepted);
             previousLabel = { message: 'msg.compared.previous_accepted', params: { cycle: accepted.cycle_title } };
           }
         }
-        const indicatorNames = await indicatorNamesIn(reports, language);
+        const indicatorNames = indicatorNamesIn(known.indicators, language);
         const questions = await createQuestionQueries(trx).list(report.id);
         const threadOf = (id: string) => questions.filter((question) => question.item_key === id);
         const items = compareVersions(current, previous, indicatorNames).map((entry) => ({ ...entry, thread: threadOf(entry.id) }));
@@ -313,7 +317,9 @@ export function createReviewService(transaction: Transactor, options: { publicUr
       if (decision.outcome === 'accepted') await questionQueries.dropDrafts(report.id);
       const current = await contentOf(reports, countryCode, cycle, report);
       // Indicators named in the tracker's own (English) wording: the mail goes to each delegate in their language.
-      const headings = new Map(itemsOf(current, await indicatorNamesIn(reports, 'en')).map((entry) => [entry.id, entry.heading]));
+      const headings = new Map(
+        itemsOf(current, indicatorNamesIn(await reports.listIndicators(), 'en')).map((entry) => [entry.id, entry.heading]),
+      );
       await noticeDecision(
         trx,
         {
@@ -330,11 +336,9 @@ export function createReviewService(transaction: Transactor, options: { publicUr
 }
 
 /** Indicator names by code, in a language (what the comparison and the questions call them). */
-async function indicatorNamesIn(reports: ReportQueries, language: Language): Promise<Map<string, string>> {
+function indicatorNamesIn(indicators: Reference['indicators'], language: Language): Map<string, string> {
   const labels = labelsFor(language);
-  return new Map(
-    (await reports.listIndicators()).map((indicator) => [indicator.code, labels.indicatorName(indicator.code, indicator.name)]),
-  );
+  return new Map(indicators.map((indicator) => [indicator.code, labels.indicatorName(indicator.code, indicator.name)]));
 }
 
 /** A report's content as a submission would freeze it, with the earlier pledges it carries. */
