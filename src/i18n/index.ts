@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Request, RequestHandler, Response } from 'express';
-import i18next, { type TFunction } from 'i18next';
+import i18next from 'i18next';
 import { projectRoot } from '../paths';
 import { perHeaderValue } from '../web/per-header-value';
 
@@ -38,7 +38,8 @@ void i18n.init({
   returnNull: false,
 });
 
-export type Translate = TFunction;
+/** A phrase of the locale files in one language, its {{placeholders}} filled from values. */
+export type Translate = (key: string, values?: Record<string, unknown>) => string;
 
 /** One value per language, made on first use (formatters, translators, name lists). */
 export const perLanguage = <T>(make: (language: Language) => T) => {
@@ -161,7 +162,7 @@ function localisedParams(language: Language, params: Record<string, unknown>): R
  */
 export function translateMessage(language: Language, key: string, params: Record<string, unknown> = {}): string {
   if (!/^(msg|error|status)\.[a-z0-9_.]+$/.test(key)) return key;
-  return i18n.t(key, { ...localisedParams(language, params), lng: language, defaultValue: key });
+  return phrase(language)(key, { ...localisedParams(language, params), defaultValue: key });
 }
 
 export const isLanguage = (value: unknown): value is Language =>
@@ -190,7 +191,7 @@ export function languageOf(req: Request): Language {
 export const useLanguage: RequestHandler = (req, res, next) => {
   const language = languageOf(req);
   req.language = language;
-  req.t = translator(language);
+  req.t = phrase(language);
   res.locals.lang = language;
   res.locals.currentUrl = req.originalUrl;
   res.setHeader('Content-Language', language);
