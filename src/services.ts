@@ -10,6 +10,7 @@ import { transactorFor } from './db/transaction';
 import { createReportService } from './reports/service';
 import { createReviewService } from './review/service';
 import { createReferenceData } from './reports/reference';
+import { keptUsers } from './auth/kept-users';
 import { createAdminService } from './admin/service';
 import { createExportService } from './exports/service';
 import { createStreamPool } from './exports/stream';
@@ -27,7 +28,8 @@ export function createServices(
     /** Whether an SMTP server sends the outbox (else admins read it at /admin/outbox). */
     mailConfigured: boolean;
     logger?: Logger;
-    listenForPublicChanges?: boolean;
+    /** False: read the public data and users versions per request instead of listening (most tests). */
+    listenForChanges?: boolean;
     /** A download whose client reads nothing for this long is cut off (default 30 s). */
     downloadStallMs?: number;
   },
@@ -38,9 +40,17 @@ export function createServices(
     connectionString: options.connectionString,
     read: () => publicQueries.dataVersion(),
     logger: options.logger,
-    listen: options.listenForPublicChanges,
+    listen: options.listenForChanges,
   });
   const reference = createReferenceData(db, publicDataVersion);
+  const usersVersion = createDataVersion({
+    connectionString: options.connectionString,
+    channel: 'users_version',
+    applicationName: 'alliance-tracker-users-listener',
+    read: () => createAuthQueries(db).usersVersion(),
+    logger: options.logger,
+    listen: options.listenForChanges,
+  });
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(publicQueries, publicDataVersion),
@@ -52,13 +62,17 @@ export function createServices(
       stalledAfterMs: options.downloadStallMs,
     }),
     audit: { list: (filter: AuditFilter) => listAuditEvents(db, filter), verbs: () => listAuditVerbs(db) },
-    currentUser: async (id: number): Promise<CurrentUser | undefined> => {
+    currentUser: keptUsers(usersVersion, async (id: number): Promise<CurrentUser | undefined> => {
       const user = await createAuthQueries(db).findActiveUser(id);
       return user && { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };
-    },
+    }),
     metrics: createMetrics(db),
+    /** Moves with every change to what a user lookup reads (see ./auth/kept-users). */
+    usersVersion,
     /** Closes the connections the services hold beside the knex pool. */
-    close: () => publicDataVersion.close(),
+    close: async () => {
+      await Promise.all([publicDataVersion.close(), usersVersion.close()]);
+    },
   };
 }
 

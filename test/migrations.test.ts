@@ -26,6 +26,7 @@ const APP_TABLES = [
   'stocktaking_entries',
   'target_summaries',
   'users',
+  'users_version',
 ];
 
 async function publicTables(database: TestDatabase): Promise<string[]> {

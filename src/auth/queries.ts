@@ -34,6 +34,11 @@ export function createAuthQueries(db: Database) {
         .first();
     },
 
+    /** Moves with every change to what findActiveUser reads (migration ...001300_users_version). */
+    async usersVersion(): Promise<number> {
+      return Number((await db('users_version').first('version'))?.version ?? 0);
+    },
+
     async findActiveUser(id: number): Promise<UserRow | undefined> {
       return db('users').select('id', 'email', 'name', 'role', 'country_code', 'active').where({ id, active: true }).first();
     },

@@ -1,8 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../logger';
 
-const CHANNEL = 'public_data_version';
-
 export type DataVersion = {
   /** The current version if a live LISTEN connection vouches for it, else undefined. */
   known(): number | undefined;
@@ -13,6 +11,10 @@ export type DataVersion = {
 
 type Options = {
   connectionString: string;
+  /** The one-row table holding the version, whose trigger notifies a channel of the same name (default: public_data_version). */
+  channel?: 'public_data_version' | 'users_version';
+  /** How the listening connection shows in pg_stat_activity (default: alliance-tracker-listener). */
+  applicationName?: string;
   /** Reads the version with a query, for when no LISTEN connection vouches for it. */
   read: () => Promise<number>;
   logger?: Logger;
@@ -35,6 +37,7 @@ type Options = {
  * most tests) never opens the connection.
  */
 export function createDataVersion(options: Options): DataVersion {
+  const channel = options.channel ?? 'public_data_version';
   const checkEveryMs = options.checkEveryMs ?? 10_000;
   const retryMs = options.retryMs ?? 1000;
   let version: number | undefined;
@@ -60,7 +63,7 @@ export function createDataVersion(options: Options): DataVersion {
   };
 
   const readOn = async (connection: pg.Client) => {
-    const result = await connection.query<{ version: string }>('select version from public_data_version');
+    const result = await connection.query<{ version: string }>(`select version from ${channel}`);
     return Number(result.rows[0]?.version ?? 0);
   };
 
@@ -68,7 +71,7 @@ export function createDataVersion(options: Options): DataVersion {
     if (closed) return;
     const connection = new pg.Client({
       connectionString: options.connectionString,
-      application_name: 'alliance-tracker-listener',
+      application_name: options.applicationName ?? 'alliance-tracker-listener',
       connectionTimeoutMillis: 5000,
       query_timeout: 5000,
       keepAlive: true,
@@ -77,7 +80,7 @@ export function createDataVersion(options: Options): DataVersion {
     // Notifications that arrive before the first read are not lost: the read and they are merged.
     let latest = 0;
     connection.on('notification', (message) => {
-      if (message.channel !== CHANNEL) return;
+      if (message.channel !== channel) return;
       latest = Math.max(latest, Number(message.payload));
       if (version !== undefined) version = Math.max(version, latest);
     });
@@ -89,7 +92,7 @@ export function createDataVersion(options: Options): DataVersion {
     });
     try {
       await connection.connect();
-      await connection.query(`listen ${CHANNEL}`);
+      await connection.query(`listen ${channel}`);
       latest = Math.max(latest, await readOn(connection));
       if (client !== connection) return;
       version = latest;

@@ -31,7 +31,7 @@ export function buildTestApp(
     connectionString: database.url,
     publicUrl: TEST_PUBLIC_URL,
     mailConfigured: false,
-    listenForPublicChanges: options.listen ?? false,
+    listenForChanges: options.listen ?? false,
   });
   opened.push({
     url: database.url,
