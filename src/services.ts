@@ -55,8 +55,8 @@ export function createServices(
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(publicQueries, publicDataVersion),
     auth: createAuthService(transaction, { publicUrl: options.publicUrl }),
-    reports: createReportService(transaction, reference),
-    review: createReviewService(transaction, reference, { publicUrl: options.publicUrl }),
+    reports: createReportService(db, reference),
+    review: createReviewService(db, reference, { publicUrl: options.publicUrl }),
     admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
     exports: createExportService(db, createStreamPool(options.connectionString, options.logger), {
       stalledAfterMs: options.downloadStallMs,

@@ -4,7 +4,8 @@ import type { CurrentUser } from '../auth/current-user';
 import { authorize, can } from '../auth/policy';
 import type { ActionRow, CycleRow, ReportRow } from '../db/rows';
 import { isUniqueViolation } from '../db/pg-errors';
-import { sequentially, type Transactor } from '../db/transaction';
+import { readerFor, sequentially, transactorFor } from '../db/transaction';
+import type { Database } from '../db/knex';
 import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
 import type { CarriedActionRow } from './queries';
 import { AppError, notFound } from '../web/errors';
@@ -134,7 +135,9 @@ type EditWork = (context: {
   countryCode: string;
 }) => Promise<{ verb: string; details?: Record<string, unknown>; entityId?: number; sections?: string[] }>;
 
-export function createReportService(transaction: Transactor, reference: ReferenceData) {
+export function createReportService(database: Database, reference: ReferenceData) {
+  const transaction = transactorFor(database);
+  const read = readerFor(database);
   /** The member and cycle a page shows, with what its report is filed against; 404 when either is unknown. */
   async function located(countryCode: string, cycleSlug: string) {
     const known = await reference();
@@ -244,8 +247,8 @@ export function createReportService(transaction: Transactor, reference: Referenc
       const known = await reference();
       const country = known.country(countryCode);
       const cycles = known.cycles;
-      return transaction(async (trx) => {
-        const reports = await createReportQueries(trx).listReportsOfCountry(countryCode);
+      return read(async (db) => {
+        const reports = await createReportQueries(db).listReportsOfCountry(countryCode);
         return {
           country,
           cycles: cycles.map((cycle) => {
@@ -270,8 +273,8 @@ export function createReportService(transaction: Transactor, reference: Referenc
     async reportPage(user: CurrentUser, countryCode: string, cycleSlug: string) {
       authorize(user, 'report.view', { countryCode });
       const { country, cycle, targets, goals, indicators } = await located(countryCode, cycleSlug);
-      return transaction(async (trx) => {
-        const queries = createReportQueries(trx);
+      return read(async (db) => {
+        const queries = createReportQueries(db);
         const report = await queries.findReport(countryCode, cycle.id);
         const [content, submissions] = await sequentially(
           () => loadContent(queries, countryCode, cycle, report),
@@ -291,7 +294,7 @@ export function createReportService(transaction: Transactor, reference: Referenc
         const asSubmitted = { ...snapshot(content), carried: reportedCarried(content) };
         const items = itemsOf(asSubmitted, names);
         const questions = report
-          ? (await createQuestionQueries(trx).list(report.id, { sentOnly: true })).map((question) => {
+          ? (await createQuestionQueries(db).list(report.id, { sentOnly: true })).map((question) => {
               const item = items.find((entry) => entry.id === question.item_key);
               return {
                 ...question,

@@ -4,7 +4,8 @@ import { noticeDecision } from '../mail/notices';
 import type { CurrentUser } from '../auth/current-user';
 import { authorize } from '../auth/policy';
 import type { CycleRow, ReportRow } from '../db/rows';
-import type { Transactor } from '../db/transaction';
+import { readerFor, transactorFor } from '../db/transaction';
+import type { Database } from '../db/knex';
 import { createReportQueries, type ReportQueries } from '../reports/queries';
 import type { SubmissionContent } from '../reports/submission';
 import { loadContent, reportedCarried, snapshot, stageLabel, StaleVersionError, type RequestContext } from '../reports/service';
@@ -79,16 +80,18 @@ const QUEUE_ORDER: Record<QueueSort, (a: QueueMember, b: QueueMember) => number>
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
-export function createReviewService(transaction: Transactor, reference: ReferenceData, options: { publicUrl: string }) {
+export function createReviewService(database: Database, reference: ReferenceData, options: { publicUrl: string }) {
+  const transaction = transactorFor(database);
+  const read = readerFor(database);
   return {
     /** Per cycle: every member's state, on time or late, and the reporting and on-time rates. */
     async queue(user: CurrentUser, cycleSlug: string | undefined, view: QueueView = {}) {
       authorize(user, 'review.decide');
       const { cycles } = await reference();
-      return transaction(async (trx) => {
+      return read(async (db) => {
         const cycle = cycleSlug ? cycles.find((row) => row.slug === cycleSlug) : (cycles.find((row) => row.state === 'open') ?? cycles[0]);
         if (!cycle) throw notFound('reporting cycle');
-        const rows = await createReviewQueries(trx).listQueue(cycle);
+        const rows = await createReviewQueries(db).listQueue(cycle);
         const today = dayOf(new Date());
         const members = rows.map((row) => {
           const state = row.state ?? 'not_started';
@@ -159,9 +162,9 @@ export function createReviewService(transaction: Transactor, reference: Referenc
       const cycle = known.cycle(cycleSlug);
       if (!cycle || !loaded) throw notFound('report');
       const { report, content: current } = loaded;
-      return transaction(async (trx) => {
-        const reports = createReportQueries(trx);
-        const returned = await createReviewQueries(trx).findLastReturnedSubmission(report.id);
+      return read(async (db) => {
+        const reports = createReportQueries(db);
+        const returned = await createReviewQueries(db).findLastReturnedSubmission(report.id);
         let previous: SubmissionContent | null = returned?.content ?? null;
         let previousLabel: { message: string; params: Record<string, string | number> } | null = returned
           ? { message: 'msg.compared.returned_version', params: { number: returned.number } }
@@ -175,7 +178,7 @@ export function createReviewService(transaction: Transactor, reference: Referenc
           }
         }
         const indicatorNames = indicatorNamesIn(known.indicators, language);
-        const questions = await createQuestionQueries(trx).list(report.id);
+        const questions = await createQuestionQueries(db).list(report.id);
         const threadOf = (id: string) => questions.filter((question) => question.item_key === id);
         const items = compareVersions(current, previous, indicatorNames).map((entry) => ({ ...entry, thread: threadOf(entry.id) }));
         const askable = itemsOf(current, indicatorNames);
