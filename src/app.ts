@@ -66,6 +66,11 @@ export function createHttpServer(app: Express, timeouts: { headersTimeoutMs: num
 export function createApp(services: Services, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag computed from every response body: what may be revalidated (public pages, the map,
+  // the feed, open data) carries one made from the data version, static files their own, and
+  // the rest is either personal (no-store, never revalidated) or an error. Hashing each
+  // signed-in page (76 KB for the members table) was wasted work.
+  app.set('etag', false);
   const site = publicSite(services.publicPages, {
     cacheSeconds: options.publicCacheSeconds,
     cacheEntries: options.pageCacheEntries,
