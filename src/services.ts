@@ -2,7 +2,7 @@ import type { Database } from './db/knex';
 import { isDatabaseReachable } from './db/knex';
 import { createPublicQueries } from './public/queries';
 import { createPublicService } from './public/service';
-import { createDataVersion } from './public/data-version';
+import { createDataVersion } from './db/data-version';
 import { createAuthQueries } from './auth/queries';
 import { createAuthService } from './auth/service';
 import type { CurrentUser } from './auth/current-user';

@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { keptUsers } from '../src/auth/kept-users';
 import type { CurrentUser } from '../src/auth/current-user';
-import type { DataVersion } from '../src/public/data-version';
+import type { DataVersion } from '../src/db/data-version';
 import { buildTestApp, servicesOf } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import { makeCountry, makeUser } from './helpers/factories';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { Express } from 'express';
 import request from 'supertest';
-import { createDataVersion, type DataVersion } from '../src/public/data-version';
+import { createDataVersion, type DataVersion } from '../src/db/data-version';
 import { createPublicQueries } from '../src/public/queries';
 import { buildTestApp, servicesOf } from './helpers/app';
 import { useTestDatabase } from './helpers/database';

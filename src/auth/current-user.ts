@@ -25,8 +25,9 @@ export const ABSOLUTE_SESSION_HOURS = 12;
 
 /**
  * Looks up the signed-in user on every request (kept per users version, see ./kept-users),
- * so a deactivated user or a changed role takes effect at once. Ends the session past the absolute timeout, and
- * the sign-in (not the session: see ./unsaved) after IDLE_TIMEOUT_MINUTES without a request.
+ * so a deactivated user or a changed role takes effect at once. Ends the session past the
+ * absolute timeout, and the sign-in (not the session: see ./unsaved) after
+ * IDLE_TIMEOUT_MINUTES without a request.
  */
 export function loadCurrentUser(findActiveUser: CurrentUserLookup): RequestHandler {
   return async (req, res, next) => {

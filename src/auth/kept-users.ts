@@ -1,4 +1,4 @@
-import type { DataVersion } from '../public/data-version';
+import type { DataVersion } from '../db/data-version';
 import type { CurrentUserLookup } from './current-user';
 
 /**

@@ -1,4 +1,4 @@
-import { countryName, formatNumber, perLanguage, phrase, translator, type Language } from './index';
+import { countryName, formatNumber, perLanguage, phrase, type Language } from './index';
 
 /**
  * The reference data and fixed labels in one language: statuses, cycle kinds, regions,
@@ -9,22 +9,21 @@ import { countryName, formatNumber, perLanguage, phrase, translator, type Langua
  * the same target's title in every row.
  */
 export const labelsFor = perLanguage((language: Language) => {
-  const t = translator(language);
-  const remembered = phrase(language);
+  const t = phrase(language);
   // i18next reads dots in keys as nesting: goal "1.1" is stored as "1_1".
   const keyPart = (code: string) => code.replace(/\./g, '_');
   return {
     language,
     t,
-    status: (code: string) => remembered(`status.${code}`),
-    cycleKind: (kind: string) => remembered(`cycleKind.${kind}`),
-    region: (region: string) => remembered(`region.${region}`, { defaultValue: region }),
+    status: (code: string) => t(`status.${code}`),
+    cycleKind: (kind: string) => t(`cycleKind.${kind}`),
+    region: (region: string) => t(`region.${region}`, { defaultValue: region }),
     country: (code: string, recordedName: string) => countryName(code, recordedName, language),
-    targetTitle: (code: string, title: string) => remembered(`ref.target.${code}.title`, { defaultValue: title }),
-    targetDescription: (code: string, description: string) => remembered(`ref.target.${code}.description`, { defaultValue: description }),
-    goal: (code: string, text: string) => remembered(`ref.goal.${keyPart(code)}`, { defaultValue: text }),
-    indicatorName: (code: string, name: string) => remembered(`ref.indicator.${code}.name`, { defaultValue: name }),
-    indicatorUnit: (code: string, unit: string) => remembered(`ref.indicator.${code}.unit`, { defaultValue: unit }),
+    targetTitle: (code: string, title: string) => t(`ref.target.${code}.title`, { defaultValue: title }),
+    targetDescription: (code: string, description: string) => t(`ref.target.${code}.description`, { defaultValue: description }),
+    goal: (code: string, text: string) => t(`ref.goal.${keyPart(code)}`, { defaultValue: text }),
+    indicatorName: (code: string, name: string) => t(`ref.indicator.${code}.name`, { defaultValue: name }),
+    indicatorUnit: (code: string, unit: string) => t(`ref.indicator.${code}.unit`, { defaultValue: unit }),
     number: (value: unknown) => formatNumber(value, language),
     /** Orders names as a reader of this language expects (accents, "Ö" in German). */
     compareNames: new Intl.Collator(language).compare,

@@ -1,7 +1,7 @@
 import { labelsFor, type Labels } from '../i18n/labels';
 import { formatNumber, shareOfPercent, type Language } from '../i18n';
 import { notFound } from '../web/errors';
-import { perVersion, type DataVersion } from './data-version';
+import { perVersion, type DataVersion } from '../db/data-version';
 import { indicatorChart, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import { compiledReport } from './compiled-report';

@@ -1,5 +1,5 @@
 import type { Database } from '../db/knex';
-import { perVersion, type DataVersion } from '../public/data-version';
+import { perVersion, type DataVersion } from '../db/data-version';
 import { createReportQueries } from './queries';
 
 /**

@@ -26,15 +26,17 @@ type Options = {
 };
 
 /**
- * Knows the public data version without a query per request: one connection LISTENs on
- * the channel the database's trigger notifies (migration ...000100_notify_public_data_version)
- * and keeps the latest version. The connection re-reads the version every few seconds, so
+ * Knows a version counter without a query per request — the public data version (what
+ * public pages show) or the users version (what a signed-in request reads about its user):
+ * one connection LISTENs on the channel the counter's trigger notifies (migrations
+ * ...000100_notify_public_data_version and ...001300_users_version) and keeps the latest
+ * version. The connection re-reads the version every few seconds, so
  * a connection that died silently is noticed and a missed notification is caught up.
  * While no connection is listening (not yet started, lost, reconnecting), the version is
  * unknown and callers read it from the database: never a stale answer because of an outage.
  *
- * Started lazily on the first current(), so a process that serves no public page (the CLI,
- * most tests) never opens the connection.
+ * Started lazily on the first current(), so a process that serves no page (the CLI, most
+ * tests) never opens the connection.
  */
 export function createDataVersion(options: Options): DataVersion {
   const channel = options.channel ?? 'public_data_version';
@@ -135,9 +137,10 @@ export function createDataVersion(options: Options): DataVersion {
 }
 
 /**
- * A read whose answer changes only with the public data version (a report accepted, the
- * counts or the reference data changed): kept per version, so a rendered page asks the
- * database for it once per version, not once per request. A failed read is not kept.
+ * A read whose answer changes only with the version (the public data version: a report
+ * accepted, the counts or the reference data changed): kept per version, so a rendered
+ * page asks the database for it once per version, not once per request. A failed read is
+ * not kept.
  */
 export function perVersion<T>(version: DataVersion, read: () => Promise<T>): () => Promise<T> {
   let kept: { version: number; value: Promise<T> } | undefined;
