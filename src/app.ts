@@ -146,8 +146,8 @@ export function createApp(services: Services, options: AppOptions): Express {
 
   app.use(site.routes);
   app.use(authRoutes(services.auth));
-  app.use(reportRoutes(services.reports));
-  app.use(reviewRoutes(services.review, services.reports));
+  app.use(reportRoutes(services.reports, options.pageCacheEntries));
+  app.use(reviewRoutes(services.review, services.reports, options.pageCacheEntries));
   app.use(adminRoutes(services.admin));
   app.use(auditRoutes(services.audit));
   app.use(exportRoutes(services.exports));

@@ -55,7 +55,7 @@ export function createServices(
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(publicQueries, publicDataVersion),
     auth: createAuthService(transaction, { publicUrl: options.publicUrl }),
-    reports: createReportService(db, reference),
+    reports: createReportService(db, reference, [publicDataVersion, usersVersion]),
     review: createReviewService(db, reference, { publicUrl: options.publicUrl }),
     admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
     exports: createExportService(db, createStreamPool(options.connectionString, options.logger), {

@@ -287,6 +287,23 @@ describe('the secretariat reviewing reports', () => {
     expect((await postForm(staff, review, `${review}/questions`, { item: `action-${action.id}`, question: asked[1] })).status).toBe(303);
     // Drafts: the delegates see nothing yet.
     expect((await delegate.get(base)).text).not.toContain(asked[0]);
+    // The reviewer's page lists both, also once its "drafted" message is gone (its content is
+    // kept until a question is added or removed); a draft removed is gone from it at once.
+    const drafts = async () => {
+      await staff.get(review);
+      const $ = cheerio.load((await staff.get(review)).text);
+      return $('#questions .question-list > li')
+        .toArray()
+        .map((item) => $(item).text());
+    };
+    expect((await drafts()).join()).toContain(asked[1]);
+    const spare = await postForm(staff, review, `${review}/questions`, { item: 'baseline-PT1', question: 'A question to take back' });
+    expect(spare.status).toBe(303);
+    expect((await drafts()).join()).toContain('A question to take back');
+    const spareId = (await database.db('item_questions').where({ question: 'A question to take back' }).first()).id;
+    expect((await postForm(staff, review, `${review}/questions/${spareId}/remove`, {})).status).toBe(303);
+    expect((await drafts()).join()).not.toContain('A question to take back');
+    expect((await drafts()).join()).toContain(asked[0]);
 
     const delegateRow = await database.db('users').where({ role: 'delegate', country_code: country.code }).first();
     expect((await postForm(staff, `${review}/return`, `${review}/return`, { version: 3, comment: 'See the two questions.' })).status).toBe(

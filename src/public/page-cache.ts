@@ -53,10 +53,10 @@ export function sendKept(req: Request, res: Response, page: CachedPage, head: No
  * used only while that version is still the current one, so an acceptance or an admin
  * edit anywhere (any instance) makes it render afresh.
  */
-export function createPageCache<Entry extends { version: number } = CachedPage>(maxEntries = 500) {
+export function createPageCache<Entry extends { version: number | string } = CachedPage>(maxEntries = 500) {
   const entries = new Map<string, Entry>();
   return {
-    get(key: string, version: number): Entry | undefined {
+    get(key: string, version: Entry['version']): Entry | undefined {
       const hit = entries.get(key);
       if (!hit || hit.version !== version) return undefined;
       // Least recently used goes first: move the hit to the end.

@@ -6,6 +6,7 @@ import { atomFeed } from './feed';
 import { SESSION_COOKIE } from '../auth/session';
 import type { Logger } from '../logger';
 import { requestIdOf } from '../web/request-id';
+import { renderToString } from '../web/view-engine';
 import { cachedPage, createPageCache, etagFor, rememberHeaders, sendKept, sendPublic } from './page-cache';
 import { FILLS } from './world-map';
 import type { ActionStatus } from './queries';
@@ -152,14 +153,6 @@ export function publicSite(
     }
   };
 
-  const render = (res: Response, view: string, locals: Record<string, unknown>) =>
-    new Promise<string>((resolve, reject) => {
-      res.render(view, locals, (error: Error | null, html?: string) => {
-        if (error) reject(error);
-        else resolve(html ?? '');
-      });
-    });
-
   /**
    * The version is read before the data, so a page is never older than the version it is
    * cached under (at worst newer, until the next change replaces it).
@@ -200,7 +193,7 @@ export function publicSite(
     const hit = contents.get(key, version);
     if (hit) return hit;
     const { view, locals } = await load(req);
-    const html = await render(res, view, { ...locals, ...READER_LOCALS });
+    const html = await renderToString(res, view, { ...locals, ...READER_LOCALS });
     return contents.set(key, { version, title: String(locals.title), html });
   };
   const LAYOUT = 'layouts/main';
@@ -208,7 +201,7 @@ export function publicSite(
   const page = (load: (req: Request) => Promise<Page>): RequestHandler => {
     const anonymous = cached('text/html; charset=utf-8', async (req, res) => {
       const { title, html } = await contentOf(req, res, load);
-      return render(res, LAYOUT, { layout: false, title, body: html });
+      return renderToString(res, LAYOUT, { layout: false, title, body: html });
     });
     return async (req, res, next) => {
       if (!req.user) return anonymous(req, res, next);

@@ -80,6 +80,24 @@ export function createReportQueries(db: Database) {
       return options.forUpdate ? query.forUpdate() : query;
     },
 
+    /**
+     * What a report page's content can differ by in this report: its version, which every
+     * save, submission, decision and import moves, and the secretariat's questions on it,
+     * which do not move it (a draft question or an answer is not a change to the report):
+     * how many, the newest, how many answered and the latest answer. Empty when the report
+     * is not started.
+     */
+    async reportStamp(countryCode: string, cycleId: number): Promise<string> {
+      const result = await db.raw<{ rows: Array<{ stamp: string }> }>(
+        `select concat_ws('.', r.version, count(q.id), max(q.id), count(q.answered_at), max(q.answered_at)) as stamp
+           from reports r left join item_questions q on q.report_id = r.id
+          where r.country_code = ? and r.cycle_id = ?
+          group by r.id`,
+        [countryCode, cycleId],
+      );
+      return result.rows[0]?.stamp ?? '';
+    },
+
     async listReportsOfCountry(countryCode: string): Promise<ReportRow[]> {
       return db('reports').select(REPORT_COLUMNS).where({ country_code: countryCode });
     },

@@ -22,6 +22,7 @@ import {
   versionOnlySchema,
   withdrawSchema,
 } from './validation';
+import { keptReportPages } from './kept-pages';
 import { reportView } from './view-model';
 
 // The delegate's workspace: a task list per report, each section its own page with one
@@ -38,8 +39,10 @@ type Page = Awaited<ReturnType<ReportService['reportPage']>>;
 /** What else a page shows, from the report's view model (with what was typed). */
 type Extra = (model: ReturnType<typeof reportView>) => object;
 
-export function reportRoutes(reports: ReportService): Router {
+/** @param keptEntries how many pages' contents the workspace keeps (./kept-pages; default 500) */
+export function reportRoutes(reports: ReportService, keptEntries?: number): Router {
   const router = Router();
+  const sendPage = keptReportPages(keptEntries);
   checkParams(router, {
     code: [isCountryCode, 'report'],
     cycle: [isCycleSlug, 'report'],
@@ -81,7 +84,9 @@ export function reportRoutes(reports: ReportService): Router {
 
   /**
    * Renders one workspace page. With nothing refused, a form this user posted after
-   * their sign-in ended is shown again as they typed it, marked "not saved yet".
+   * their sign-in ended is shown again as they typed it, marked "not saved yet". A page
+   * with nothing typed in it is the same for every reader with the same rights: its
+   * content is kept until the report's stamp moves.
    */
   async function renderWorkspace(
     req: Request,
@@ -90,39 +95,47 @@ export function reportRoutes(reports: ReportService): Router {
     options: { status?: number; redisplay?: Redisplay; form?: string; title?: string; extra?: Extra } = {},
   ) {
     const { code, cycle } = reportParams(req);
-    const page = await reports.reportPage(signedIn(req), code, cycle);
-    if (!page.editable && view !== 'reports/questions') {
-      res.redirect(303, baseOf(req));
-      return;
-    }
     const kept = !options.redisplay && options.form ? unsavedForm(req, pathOf(req)) : undefined;
     const redisplay = options.redisplay ?? (kept && options.form ? { form: options.form, values: kept, errors: [] } : undefined);
-    const model = reportView(page, req.language, redisplay);
-    res.status(options.status ?? 200).render(view, {
-      title: pageTitle(req, page, options.title),
-      ...model,
-      questions: questionsOf(req, page, redisplay),
-      restored: Boolean(kept),
-      numberExample: formatNumber(1250.5, req.language),
-      ...options.extra?.(model),
-    });
+    await sendPage(
+      req,
+      res,
+      { keepable: !redisplay, status: options.status, stamp: () => reports.pageStamp(signedIn(req), code, cycle) },
+      async () => {
+        const page = await reports.reportPage(signedIn(req), code, cycle);
+        if (!page.editable && view !== 'reports/questions') return { redirect: baseOf(req) };
+        const model = reportView(page, req.language, redisplay);
+        return {
+          view,
+          locals: {
+            title: pageTitle(req, page, options.title),
+            ...model,
+            questions: questionsOf(req, page, redisplay),
+            restored: Boolean(kept),
+            numberExample: formatNumber(1250.5, req.language),
+            ...options.extra?.(model),
+          },
+        };
+      },
+    );
   }
 
   router.get('/reports/:code/:cycle', async (req, res) => {
     const { code, cycle } = reportParams(req);
-    const page = await reports.reportPage(signedIn(req), code, cycle);
-    const view = reportView(page, req.language);
-    if (!page.editable) {
-      res.render('reports/show', { title: pageTitle(req, page), ...view });
-      return;
-    }
-    const unanswered = page.questions.filter((question) => !question.answer).length;
-    res.render('reports/task-list', {
-      title: pageTitle(req, page),
-      ...view,
-      questions: questionsOf(req, page),
-      unanswered,
-      completedCount: page.sections.filter((section) => ['completed', 'optional'].includes(section.status)).length,
+    await sendPage(req, res, { keepable: true, stamp: () => reports.pageStamp(signedIn(req), code, cycle) }, async () => {
+      const page = await reports.reportPage(signedIn(req), code, cycle);
+      const view = reportView(page, req.language);
+      if (!page.editable) return { view: 'reports/show', locals: { title: pageTitle(req, page), ...view } };
+      return {
+        view: 'reports/task-list',
+        locals: {
+          title: pageTitle(req, page),
+          ...view,
+          questions: questionsOf(req, page),
+          unanswered: page.questions.filter((question) => !question.answer).length,
+          completedCount: page.sections.filter((section) => ['completed', 'optional'].includes(section.status)).length,
+        },
+      };
     });
   });
 

@@ -5,6 +5,7 @@ import { authorize, can } from '../auth/policy';
 import type { ActionRow, CycleRow, ReportRow } from '../db/rows';
 import { isUniqueViolation } from '../db/pg-errors';
 import { readerFor, sequentially, transactorFor } from '../db/transaction';
+import type { DataVersion } from '../db/data-version';
 import type { Database } from '../db/knex';
 import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
 import type { CarriedActionRow } from './queries';
@@ -135,7 +136,12 @@ type EditWork = (context: {
   countryCode: string;
 }) => Promise<{ verb: string; details?: Record<string, unknown>; entityId?: number; sections?: string[] }>;
 
-export function createReportService(database: Database, reference: ReferenceData) {
+/**
+ * @param stampVersions the counters whose moves change what a report page shows besides the
+ * report itself: the public data version (reference data, earlier accepted reports) and the
+ * users version (names of who saved and who answered).
+ */
+export function createReportService(database: Database, reference: ReferenceData, stampVersions: DataVersion[]) {
   const transaction = transactorFor(database);
   const read = readerFor(database);
   /** The member and cycle a page shows, with what its report is filed against; 404 when either is unknown. */
@@ -267,6 +273,20 @@ export function createReportService(database: Database, reference: ReferenceData
           }),
         };
       });
+    },
+
+    /**
+     * A stamp that changes whenever anything `reportPage` shows may have changed: the
+     * workspace keeps pages' content per stamp (./kept-pages). Checks the user's right to
+     * see the report first, as `reportPage` does. Read before the content it vouches for,
+     * so kept content is never older than its stamp.
+     */
+    async pageStamp(user: CurrentUser, countryCode: string, cycleSlug: string): Promise<string> {
+      authorize(user, 'report.view', { countryCode });
+      const versions = await Promise.all(stampVersions.map((version) => version.current()));
+      const { cycle } = await located(countryCode, cycleSlug);
+      const report = await read((db) => createReportQueries(db).reportStamp(countryCode, cycle.id));
+      return `${versions.join('.')}:${report}`;
     },
 
     /** Everything the report and edit pages show, for this user. */

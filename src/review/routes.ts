@@ -3,14 +3,17 @@ import { allow, signedIn } from '../auth/guards';
 import { isCountryCode, isCycleSlug } from '../domain';
 import { countryName } from '../i18n';
 import type { ReportService } from '../reports/service';
+import { keptReportPages } from '../reports/kept-pages';
 import { reportParams } from '../reports/routes';
 import { reportView } from '../reports/view-model';
 import { fieldErrors, handleForm, noFields, type Redisplay } from '../web/forms';
 import { checkParams, isId } from '../web/params';
 import { acceptSchema, QUEUE_SORTS, QUEUE_STATES, questionSchema, returnSchema, type ReviewService } from './service';
 
-export function reviewRoutes(review: ReviewService, reports: ReportService): Router {
+/** @param keptEntries how many report pages' contents the review keeps (../reports/kept-pages; default 500) */
+export function reviewRoutes(review: ReviewService, reports: ReportService, keptEntries?: number): Router {
   const router = Router();
+  const sendPage = keptReportPages(keptEntries);
   checkParams(router, { code: [isCountryCode, 'report'], cycle: [isCycleSlug, 'report'], id: [isId, 'report'] });
   router.use('/review', allow('review.decide'));
   const context = (req: Request) => ({ ipAddress: req.ip ?? null });
@@ -55,25 +58,33 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
     });
   });
 
+  /** The stamp of a report's page (./kept-pages): its content is kept until it moves. */
+  const stampOf = (req: Request) => () => reports.pageStamp(signedIn(req), reportParams(req).code, reportParams(req).cycle);
+
   async function renderReport(req: Request, res: Response, status = 200, redisplay?: Redisplay) {
     const { code, cycle } = reportParams(req);
-    const page = await reports.reportPage(signedIn(req), code, cycle);
-    const comparison = await review.comparison(signedIn(req), code, cycle, req.language, page.loaded);
-    const typed = redisplay?.form === 'question' ? redisplay.values : {};
-    const errors = redisplay?.errors ?? [];
-    res.status(status).render('review/report', {
-      title: req.t('review.pageTitle', {
-        country: countryName(page.country.code, page.country.name, req.language),
-        cycle: page.cycle.title,
-      }),
-      ...reportView(page, req.language),
-      comparison,
-      questionForm: {
-        question: typeof typed.question === 'string' ? typed.question : '',
-        items: comparison.askable.map((item) => ({ ...item, selected: item.id === typed.item })),
-      },
-      errors,
-      fieldErrors: fieldErrors(errors),
+    await sendPage(req, res, { keepable: !redisplay, status, stamp: stampOf(req) }, async () => {
+      const page = await reports.reportPage(signedIn(req), code, cycle);
+      const comparison = await review.comparison(signedIn(req), code, cycle, req.language, page.loaded);
+      const typed = redisplay?.form === 'question' ? redisplay.values : {};
+      const errors = redisplay?.errors ?? [];
+      return {
+        view: 'review/report',
+        locals: {
+          title: req.t('review.pageTitle', {
+            country: countryName(page.country.code, page.country.name, req.language),
+            cycle: page.cycle.title,
+          }),
+          ...reportView(page, req.language),
+          comparison,
+          questionForm: {
+            question: typeof typed.question === 'string' ? typed.question : '',
+            items: comparison.askable.map((item) => ({ ...item, selected: item.id === typed.item })),
+          },
+          errors,
+          fieldErrors: fieldErrors(errors),
+        },
+      };
     });
   }
 
@@ -110,22 +121,27 @@ export function reviewRoutes(review: ReviewService, reports: ReportService): Rou
   /** Accepting and returning each ask on a page of their own, after the reviewer has read the report. */
   async function renderDecision(decision: 'accept' | 'return', req: Request, res: Response, status: number, redisplay?: Redisplay) {
     const { code, cycle } = reportParams(req);
-    const page = await reports.reportPage(signedIn(req), code, cycle);
-    const comparison = await review.comparison(signedIn(req), code, cycle, req.language, page.loaded);
-    const errors = redisplay?.errors ?? [];
-    const country = countryName(page.country.code, page.country.name, req.language);
-    res.status(status).render(`review/${decision}`, {
-      title: req.t(decision === 'accept' ? 'review.acceptTitle' : 'review.returnTitle', { country, cycle: page.cycle.title }),
-      country: { code: page.country.code, name: country },
-      cycle: page.cycle,
-      version: comparison.version,
-      reviewable: comparison.reviewable,
-      flagged: comparison.flagged.length,
-      questionsToSend: comparison.questions.filter((question) => !question.sent_at).length,
-      changed: comparison.changed.length,
-      comment: redisplay?.form === 'return' && typeof redisplay.values.comment === 'string' ? redisplay.values.comment : '',
-      errors,
-      fieldErrors: fieldErrors(errors),
+    await sendPage(req, res, { keepable: !redisplay, status, stamp: stampOf(req) }, async () => {
+      const page = await reports.reportPage(signedIn(req), code, cycle);
+      const comparison = await review.comparison(signedIn(req), code, cycle, req.language, page.loaded);
+      const errors = redisplay?.errors ?? [];
+      const country = countryName(page.country.code, page.country.name, req.language);
+      return {
+        view: `review/${decision}`,
+        locals: {
+          title: req.t(decision === 'accept' ? 'review.acceptTitle' : 'review.returnTitle', { country, cycle: page.cycle.title }),
+          country: { code: page.country.code, name: country },
+          cycle: page.cycle,
+          version: comparison.version,
+          reviewable: comparison.reviewable,
+          flagged: comparison.flagged.length,
+          questionsToSend: comparison.questions.filter((question) => !question.sent_at).length,
+          changed: comparison.changed.length,
+          comment: redisplay?.form === 'return' && typeof redisplay.values.comment === 'string' ? redisplay.values.comment : '',
+          errors,
+          fieldErrors: fieldErrors(errors),
+        },
+      };
     });
   }
   router.get('/review/:code/:cycle/accept', (req, res) => renderDecision('accept', req, res, 200));

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Response } from 'express';
 import Handlebars, { type HelperDeclareSpec, type TemplateDelegate } from 'handlebars';
 
 type ViewsOptions = { viewsDir: string; helpers: HelperDeclareSpec; defaultLayout: string };
@@ -55,3 +56,12 @@ function compileViews(viewsDir: string, helpers: HelperDeclareSpec): Views {
     layout: (name) => template(path.join(viewsDir, 'layouts', `${name}.hbs`)),
   };
 }
+
+/** A view rendered to a string through Express (its locals, engine and view cache), for a page kept for later. */
+export const renderToString = (res: Response, view: string, locals: Record<string, unknown>) =>
+  new Promise<string>((resolve, reject) => {
+    res.render(view, locals, (error: Error | null, html?: string) => {
+      if (error) reject(error);
+      else resolve(html ?? '');
+    });
+  });

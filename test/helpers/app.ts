@@ -24,7 +24,13 @@ export const servicesOf = (app: Express): Services => servicesOfApp.get(app)!;
  */
 export function buildTestApp(
   database: { db: Database; url: string },
-  options: { production?: boolean; listen?: boolean; trustProxy?: false | number | string; metricsToken?: string } = {},
+  options: {
+    production?: boolean;
+    listen?: boolean;
+    trustProxy?: false | number | string;
+    metricsToken?: string;
+    pageCacheEntries?: number;
+  } = {},
 ) {
   const sessionStore = createSessionStore(database.url, { pruneExpired: false });
   const services = createServices(database.db, {
@@ -50,6 +56,7 @@ export function buildTestApp(
     // Lets tests speak for other client addresses through X-Forwarded-For.
     trustProxy: options.trustProxy ?? 'loopback',
     metricsToken: options.metricsToken,
+    pageCacheEntries: options.pageCacheEntries,
   });
   servicesOfApp.set(app, services);
   return app;

@@ -1,0 +1,78 @@
+import Handlebars from 'handlebars';
+import type { Request, Response } from 'express';
+import { createPageCache } from '../public/page-cache';
+import { renderToString } from '../web/view-engine';
+
+// A report page's content — the delegate's workspace, the secretariat's review of one
+// report — (everything inside <main>) is the same for everyone who reads it in the same
+// language with the same rights, until its report or what the report shows changes. So it is rendered once per stamp (ReportService.pageStamp) and kept; only the
+// layout around it (the reader's name, work links, sign-out form) and the reader's CSRF
+// token are put in per request. Nothing else of the reader's goes into kept content: it is
+// rendered without their locals, and a page showing something of theirs alone — a message
+// after a save, a form as they typed it — is rendered afresh and not kept.
+
+/**
+ * Where a form's CSRF token goes in kept content. It is markup, which escaped text cannot
+ * produce (a delegate who types it gets `&lt;!--…`), so only the token fields hold it.
+ */
+const TOKEN_SLOT = '<!--csrf-token-->';
+
+const READER_LOCALS = {
+  layout: false,
+  currentUser: undefined,
+  nav: undefined,
+  flash: undefined,
+  sessionEndsAt: undefined,
+  csrfToken: new Handlebars.SafeString(TOKEN_SLOT),
+};
+
+type Content = { version: string; title: string; html: string };
+
+/** A page to render, or where to send the reader instead. */
+export type Loaded = { view: string; locals: Record<string, unknown> & { title: string } } | { redirect: string };
+
+/** @param maxEntries how many pages' contents are kept (PAGE_CACHE_ENTRIES; 0 keeps none, default 500) */
+export function keptReportPages(maxEntries?: number) {
+  const contents = createPageCache<Content>(maxEntries);
+
+  const sendInLayout = (res: Response, { title, html }: Content) => {
+    const token = Handlebars.escapeExpression(String(res.locals.csrfToken ?? ''));
+    res.render('layouts/main', { layout: false, title, body: html.replaceAll(TOKEN_SLOT, token) });
+  };
+
+  /**
+   * Sends a report page: its kept content when its stamp has not moved, else what `load`
+   * gives, kept for the next reader when `keepable`. The stamp is read before `load`, so
+   * content kept under a stamp is never older than it.
+   */
+  return async function send(
+    req: Request,
+    res: Response,
+    options: { keepable: boolean; stamp: () => Promise<string>; status?: number },
+    load: () => Promise<Loaded>,
+  ): Promise<void> {
+    const user = req.user;
+    // A query string is not part of the key (a page that reads one is rendered every time),
+    // so invented ones cannot fill the cache.
+    const keepable = options.keepable && maxEntries !== 0 && user !== undefined && !req.originalUrl.includes('?') && !res.locals.flash;
+    const stamp = keepable ? await options.stamp() : undefined;
+    // Routes match paths whatever their case or trailing slash: one entry for all spellings.
+    const key = `${req.language} ${user?.role ?? ''} ${user?.countryCode ?? ''} ${req.path.toLowerCase().replace(/\/+$/, '')}`;
+    const hit = stamp === undefined ? undefined : contents.get(key, stamp);
+    if (hit) {
+      sendInLayout(res, hit);
+      return;
+    }
+    const loaded = await load();
+    if ('redirect' in loaded) {
+      res.redirect(303, loaded.redirect);
+      return;
+    }
+    if (stamp === undefined) {
+      res.status(options.status ?? 200).render(loaded.view, loaded.locals);
+      return;
+    }
+    const html = await renderToString(res, loaded.view, { ...loaded.locals, ...READER_LOCALS });
+    sendInLayout(res, contents.set(key, { version: stamp, title: loaded.locals.title, html }));
+  };
+}
