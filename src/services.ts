@@ -56,7 +56,7 @@ export function createServices(
     publicPages: createPublicService(publicQueries, publicDataVersion),
     auth: createAuthService(transaction, { publicUrl: options.publicUrl }),
     reports: createReportService(db, reference, [publicDataVersion, usersVersion]),
-    review: createReviewService(db, reference, { publicUrl: options.publicUrl }),
+    review: createReviewService(db, reference, { publicUrl: options.publicUrl, stampVersions: [publicDataVersion, usersVersion] }),
     admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
     exports: createExportService(db, createStreamPool(options.connectionString, options.logger), {
       stalledAfterMs: options.downloadStallMs,

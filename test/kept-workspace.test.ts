@@ -178,6 +178,42 @@ describe('kept workspace pages', () => {
     }
   });
 
+  it('keeps the review queue per cycle and view, and shows a report started a moment ago in each', async () => {
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, {
+      kind: 'commitments',
+      state: 'open',
+      opens_on: '2020-01-01',
+      due_on: '2099-06-30',
+      closes_on: '2099-12-31',
+    });
+    const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
+    const staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
+    const queue = `/review?cycle=${cycle.slug}`;
+    const stateIn = async (url: string) => {
+      const $ = cheerio.load((await staff.get(url)).text);
+      return $('tbody tr')
+        .filter((_index, row) => $(row).find('th').text().includes(country.name))
+        .find('.govuk-tag')
+        .first()
+        .text();
+    };
+    expect(await stateIn(queue)).toBe('Not started');
+    expect(await stateIn(`${queue}&sort=name`)).toBe('Not started');
+    // A parameter the queue does not read neither changes nor multiplies it.
+    expect(await stateIn(`${queue}&utm_source=mail`)).toBe('Not started');
+    const base = `/reports/${country.code}/${cycle.slug}`;
+    const page = (await delegate.get(`${base}/about`)).text;
+    const saved = await delegate
+      .post(`${base}/about`)
+      .type('form')
+      .send({ _csrf: csrfTokenIn(page), version: versionOn(page), text_language: 'fr', contributors: 'First save' });
+    expect(saved.status).toBe(303);
+    expect(await stateIn(queue)).toBe('Draft');
+    expect(await stateIn(`${queue}&sort=name`)).toBe('Draft');
+    expect(await stateIn(`${queue}&state=draft`)).toBe('Draft');
+  });
+
   it('keeps nothing with PAGE_CACHE_ENTRIES=0', async () => {
     const fresh = buildTestApp(database, { pageCacheEntries: 0 });
     const { report, first, base } = await draft();

@@ -48,16 +48,27 @@ export function keptReportPages(maxEntries?: number) {
   return async function send(
     req: Request,
     res: Response,
-    options: { keepable: boolean; stamp: () => Promise<string>; status?: number },
+    options: {
+      keepable: boolean;
+      stamp: () => Promise<string>;
+      status?: number;
+      /** The query parameters the page reads, checked against what it accepts: part of the key. */
+      variant?: string;
+    },
     load: () => Promise<Loaded>,
   ): Promise<void> {
     const user = req.user;
-    // A query string is not part of the key (a page that reads one is rendered every time),
-    // so invented ones cannot fill the cache.
-    const keepable = options.keepable && maxEntries !== 0 && user !== undefined && !req.originalUrl.includes('?') && !res.locals.flash;
+    // A query string is part of the key only as the page's checked `variant`: a page that
+    // reads none but is sent one is rendered every time, so invented ones cannot fill the cache.
+    const keepable =
+      options.keepable &&
+      maxEntries !== 0 &&
+      user !== undefined &&
+      (options.variant !== undefined || !req.originalUrl.includes('?')) &&
+      !res.locals.flash;
     const stamp = keepable ? await options.stamp() : undefined;
     // Routes match paths whatever their case or trailing slash: one entry for all spellings.
-    const key = `${req.language} ${user?.role ?? ''} ${user?.countryCode ?? ''} ${req.path.toLowerCase().replace(/\/+$/, '')}`;
+    const key = `${req.language} ${user?.role ?? ''} ${user?.countryCode ?? ''} ${req.path.toLowerCase().replace(/\/+$/, '')} ${options.variant ?? ''}`;
     const hit = stamp === undefined ? undefined : contents.get(key, stamp);
     if (hit) {
       sendInLayout(res, hit);

@@ -50,6 +50,19 @@ export function createReviewQueries(db: Database) {
       );
     },
 
+    /**
+     * What a cycle's queue can differ by in its reports: how many there are, their versions
+     * (every save, submission, decision and import moves one; versions only grow) and the
+     * newest report.
+     */
+    async queueStamp(cycleId: number): Promise<string> {
+      const result = await db.raw<{ rows: Array<{ stamp: string }> }>(
+        `select concat_ws('.', count(*), sum(version), max(id)) as stamp from reports where cycle_id = ?`,
+        [cycleId],
+      );
+      return result.rows[0]?.stamp ?? '';
+    },
+
     /** The most recent returned version of a report, as it was submitted. */
     async findLastReturnedSubmission(
       reportId: number,

@@ -22,39 +22,45 @@ export function reviewRoutes(review: ReviewService, reports: ReportService, kept
     const slug = isCycleSlug(req.query.cycle) ? req.query.cycle : undefined;
     const state = QUEUE_STATES.find((value) => value === req.query.state);
     const sort = QUEUE_SORTS.find((value) => value === req.query.sort);
-    const page = await review.queue(signedIn(req), slug, { state, sort });
-    const link = (changes: { state?: string | null; sort?: string }) => {
-      const query = new URLSearchParams({ cycle: page.cycle.slug });
-      const chosenState = changes.state === undefined ? page.view.state : changes.state;
-      const chosenSort = changes.sort ?? page.view.sort;
-      if (chosenState) query.set('state', chosenState);
-      if (chosenSort !== 'attention') query.set('sort', chosenSort);
-      return `/review?${query.toString()}`;
-    };
-    const stateCount: Record<string, number> = {
-      submitted: page.counts.submitted,
-      returned: page.counts.returned,
-      draft: page.counts.draft,
-      not_started: page.counts.notStarted,
-      accepted: page.counts.accepted,
-    };
-    res.render('review/queue', {
-      title: req.t('msg.review'),
-      ...page,
-      stateFilters: [
-        { label: 'ui.review_queue.all', count: page.total, href: link({ state: null }), current: page.view.state === null },
-        ...QUEUE_STATES.map((value) => ({
-          label: `msg.stage.${value}`,
-          count: stateCount[value],
-          href: link({ state: value }),
-          current: page.view.state === value,
-        })),
-      ],
-      sorts: QUEUE_SORTS.map((value) => ({
-        label: `ui.review_queue.sort.${value}`,
-        href: link({ sort: value }),
-        current: page.view.sort === value,
-      })),
+    const kept = { keepable: true, variant: [slug, state, sort].join(' '), stamp: () => review.queueStamp(signedIn(req), slug) };
+    await sendPage(req, res, kept, async () => {
+      const page = await review.queue(signedIn(req), slug, { state, sort });
+      const link = (changes: { state?: string | null; sort?: string }) => {
+        const query = new URLSearchParams({ cycle: page.cycle.slug });
+        const chosenState = changes.state === undefined ? page.view.state : changes.state;
+        const chosenSort = changes.sort ?? page.view.sort;
+        if (chosenState) query.set('state', chosenState);
+        if (chosenSort !== 'attention') query.set('sort', chosenSort);
+        return `/review?${query.toString()}`;
+      };
+      const stateCount: Record<string, number> = {
+        submitted: page.counts.submitted,
+        returned: page.counts.returned,
+        draft: page.counts.draft,
+        not_started: page.counts.notStarted,
+        accepted: page.counts.accepted,
+      };
+      return {
+        view: 'review/queue',
+        locals: {
+          title: req.t('msg.review'),
+          ...page,
+          stateFilters: [
+            { label: 'ui.review_queue.all', count: page.total, href: link({ state: null }), current: page.view.state === null },
+            ...QUEUE_STATES.map((value) => ({
+              label: `msg.stage.${value}`,
+              count: stateCount[value],
+              href: link({ state: value }),
+              current: page.view.state === value,
+            })),
+          ],
+          sorts: QUEUE_SORTS.map((value) => ({
+            label: `ui.review_queue.sort.${value}`,
+            href: link({ sort: value }),
+            current: page.view.sort === value,
+          })),
+        },
+      };
     });
   });
 

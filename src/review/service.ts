@@ -5,6 +5,7 @@ import type { CurrentUser } from '../auth/current-user';
 import { authorize } from '../auth/policy';
 import type { CycleRow, ReportRow } from '../db/rows';
 import { readerFor, transactorFor } from '../db/transaction';
+import type { DataVersion } from '../db/data-version';
 import type { Database } from '../db/knex';
 import { createReportQueries, type ReportQueries } from '../reports/queries';
 import type { SubmissionContent } from '../reports/submission';
@@ -80,16 +81,42 @@ const QUEUE_ORDER: Record<QueueSort, (a: QueueMember, b: QueueMember) => number>
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
-export function createReviewService(database: Database, reference: ReferenceData, options: { publicUrl: string }) {
+/** The cycle a queue shows: the one named, else the open one, else the newest. */
+const queueCycle = (cycles: Reference['cycles'], slug: string | undefined) =>
+  slug ? cycles.find((row) => row.slug === slug) : (cycles.find((row) => row.state === 'open') ?? cycles[0]);
+
+/**
+ * @param stampVersions the counters whose moves change what the queue shows besides the
+ * cycle's reports: the public data version (members, cycles) and the users version (reviewers' names).
+ */
+export function createReviewService(
+  database: Database,
+  reference: ReferenceData,
+  options: { publicUrl: string; stampVersions: DataVersion[] },
+) {
   const transaction = transactorFor(database);
   const read = readerFor(database);
   return {
+    /**
+     * A stamp that changes whenever anything `queue` shows for the cycle may have changed
+     * (../reports/kept-pages). Waiting days and "overdue" count from now, so a kept queue is
+     * at most a minute behind the clock; never behind a report.
+     */
+    async queueStamp(user: CurrentUser, cycleSlug: string | undefined): Promise<string> {
+      authorize(user, 'review.decide');
+      const versions = await Promise.all(options.stampVersions.map((version) => version.current()));
+      const cycle = queueCycle((await reference()).cycles, cycleSlug);
+      if (!cycle) throw notFound('reporting cycle');
+      const reports = await read((db) => createReviewQueries(db).queueStamp(cycle.id));
+      return `${versions.join('.')}:${reports}:${Math.floor(Date.now() / 60_000)}`;
+    },
+
     /** Per cycle: every member's state, on time or late, and the reporting and on-time rates. */
     async queue(user: CurrentUser, cycleSlug: string | undefined, view: QueueView = {}) {
       authorize(user, 'review.decide');
       const { cycles } = await reference();
       return read(async (db) => {
-        const cycle = cycleSlug ? cycles.find((row) => row.slug === cycleSlug) : (cycles.find((row) => row.state === 'open') ?? cycles[0]);
+        const cycle = queueCycle(cycles, cycleSlug);
         if (!cycle) throw notFound('reporting cycle');
         const rows = await createReviewQueries(db).listQueue(cycle);
         const today = dayOf(new Date());
