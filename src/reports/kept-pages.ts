@@ -3,13 +3,14 @@ import type { Request, Response } from 'express';
 import { createPageCache } from '../public/page-cache';
 import { renderToString } from '../web/view-engine';
 
-// A report page's content — the delegate's workspace, the secretariat's review of one
-// report — (everything inside <main>) is the same for everyone who reads it in the same
-// language with the same rights, until its report or what the report shows changes. So it is rendered once per stamp (ReportService.pageStamp) and kept; only the
-// layout around it (the reader's name, work links, sign-out form) and the reader's CSRF
-// token are put in per request. Nothing else of the reader's goes into kept content: it is
-// rendered without their locals, and a page showing something of theirs alone — a message
-// after a save, a form as they typed it — is rendered afresh and not kept.
+// A report page's content (everything inside <main>) — the delegate's workspace, the
+// secretariat's queue and review of one report — is the same for everyone who reads it in
+// the same language with the same rights, until the report, or what the page shows, changes.
+// So it is rendered once per stamp (ReportService.pageStamp, ReviewService.queueStamp) and
+// kept; only the layout around it (the reader's name, work links, sign-out form) and the
+// reader's CSRF token are put in per request. Nothing else of the reader's goes into kept
+// content: it is rendered without their locals, and a page showing something of theirs
+// alone — a message after a save, a form as they typed it — is rendered afresh and not kept.
 
 /**
  * Where a form's CSRF token goes in kept content. It is markup, which escaped text cannot
@@ -29,7 +30,7 @@ const READER_LOCALS = {
 type Content = { version: string; title: string; html: string };
 
 /** A page to render, or where to send the reader instead. */
-export type Loaded = { view: string; locals: Record<string, unknown> & { title: string } } | { redirect: string };
+type Loaded = { view: string; locals: Record<string, unknown> & { title: string } } | { redirect: string };
 
 /** @param maxEntries how many pages' contents are kept (PAGE_CACHE_ENTRIES; 0 keeps none, default 500) */
 export function keptReportPages(maxEntries?: number) {

@@ -277,7 +277,7 @@ export function createReportService(database: Database, reference: ReferenceData
 
     /**
      * A stamp that changes whenever anything `reportPage` shows may have changed: the
-     * workspace keeps pages' content per stamp (./kept-pages). Checks the user's right to
+     * workspace's and the review's pages of a report keep their content per stamp (./kept-pages). Checks the user's right to
      * see the report first, as `reportPage` does. Read before the content it vouches for,
      * so kept content is never older than its stamp.
      */
