@@ -6,6 +6,7 @@ import { atomFeed } from './feed';
 import { SESSION_COOKIE } from '../auth/session';
 import type { Logger } from '../logger';
 import { requestIdOf } from '../web/request-id';
+import { keptContent, sendInLayout, type KeptContent } from '../web/kept-content';
 import { renderToString } from '../web/view-engine';
 import { cachedPage, createPageCache, etagFor, rememberHeaders, sendKept, sendPublic } from './page-cache';
 import { FILLS } from './world-map';
@@ -15,7 +16,8 @@ import type { MemberFilters } from './member-filters';
 import { formatPercent, languageOf, type Language } from '../i18n';
 
 type Page = { view: string; locals: Record<string, unknown> };
-type PageContent = { version: number; title: string; html: string };
+/** A page's content as rendered, and (once a signed-in reader asks) as sent inside their layout. */
+type PageContent = { version: number; title: string; html: string; kept?: KeptContent };
 
 /** The status filter, in the order a reader scans it; `not_reported` is an action with no accepted update yet. */
 const STATUSES: ActionStatus[] = ['completed', 'in_progress', 'delayed', 'not_started', 'not_reported', 'withdrawn'];
@@ -206,8 +208,8 @@ export function publicSite(
     return async (req, res, next) => {
       if (!req.user) return anonymous(req, res, next);
       // A signed-in reader's copy shows their name: its layout is rendered for them, never cached (no-store).
-      const { title, html } = await contentOf(req, res, load);
-      res.render(LAYOUT, { layout: false, title, body: html });
+      const content = await contentOf(req, res, load);
+      await sendInLayout(res, (content.kept ??= keptContent(content.title, content.html)));
     };
   };
 

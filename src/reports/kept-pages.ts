@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import type { Request, Response } from 'express';
 import { createPageCache } from '../public/page-cache';
+import { keptContent, sendInLayout, TOKEN_SLOT, type KeptContent } from '../web/kept-content';
 import { renderToString } from '../web/view-engine';
 
 // A report page's content (everything inside <main>) — the delegate's workspace, the
@@ -8,15 +9,9 @@ import { renderToString } from '../web/view-engine';
 // the same language with the same rights, until the report, or what the page shows, changes.
 // So it is rendered once per stamp (ReportService.pageStamp, ReviewService.queueStamp) and
 // kept; only the layout around it (the reader's name, work links, sign-out form) and the
-// reader's CSRF token are put in per request. Nothing else of the reader's goes into kept
+// reader's CSRF token are put in per request (../web/kept-content). Nothing else of the reader's goes into kept
 // content: it is rendered without their locals, and a page showing something of theirs
 // alone — a message after a save, a form as they typed it — is rendered afresh and not kept.
-
-/**
- * Where a form's CSRF token goes in kept content. It is markup, which escaped text cannot
- * produce (a delegate who types it gets `&lt;!--…`), so only the token fields hold it.
- */
-const TOKEN_SLOT = '<!--csrf-token-->';
 
 const READER_LOCALS = {
   layout: false,
@@ -27,7 +22,7 @@ const READER_LOCALS = {
   csrfToken: new Handlebars.SafeString(TOKEN_SLOT),
 };
 
-type Content = { version: string; title: string; html: string };
+type Content = KeptContent & { version: string };
 
 /** A page to render, or where to send the reader instead. */
 type Loaded = { view: string; locals: Record<string, unknown> & { title: string } } | { redirect: string };
@@ -35,11 +30,6 @@ type Loaded = { view: string; locals: Record<string, unknown> & { title: string 
 /** @param maxEntries how many pages' contents are kept (PAGE_CACHE_ENTRIES; 0 keeps none, default 500) */
 export function keptReportPages(maxEntries?: number) {
   const contents = createPageCache<Content>(maxEntries);
-
-  const sendInLayout = (res: Response, { title, html }: Content) => {
-    const token = Handlebars.escapeExpression(String(res.locals.csrfToken ?? ''));
-    res.render('layouts/main', { layout: false, title, body: html.replaceAll(TOKEN_SLOT, token) });
-  };
 
   /**
    * Sends a report page: its kept content when its stamp has not moved, else what `load`
@@ -72,7 +62,7 @@ export function keptReportPages(maxEntries?: number) {
     const key = `${req.language} ${user?.role ?? ''} ${user?.countryCode ?? ''} ${req.path.toLowerCase().replace(/\/+$/, '')} ${options.variant ?? ''}`;
     const hit = stamp === undefined ? undefined : contents.get(key, stamp);
     if (hit) {
-      sendInLayout(res, hit);
+      await sendInLayout(res, hit);
       return;
     }
     const loaded = await load();
@@ -85,6 +75,6 @@ export function keptReportPages(maxEntries?: number) {
       return;
     }
     const html = await renderToString(res, loaded.view, { ...loaded.locals, ...READER_LOCALS });
-    sendInLayout(res, contents.set(key, { version: stamp, title: loaded.locals.title, html }));
+    await sendInLayout(res, contents.set(key, { version: stamp, ...keptContent(loaded.locals.title, html) }));
   };
 }
