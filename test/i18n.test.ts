@@ -4,7 +4,7 @@ import * as cheerio from 'cheerio';
 import type { Express } from 'express';
 import request from 'supertest';
 import { DATASETS } from '../src/exports/datasets';
-import { phrase, translateMessage, translator } from '../src/i18n';
+import { formatTime, phrase, translateMessage, translator } from '../src/i18n';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import {
@@ -43,6 +43,17 @@ describe('the interface in three languages', () => {
   });
 
   const get = (url: string, headers: Record<string, string> = {}) => request(app).get(url).set(headers);
+
+  it('writes a time the same for every instant of its minute, in each language, remembered or not', () => {
+    const at = (iso: string) => new Date(iso);
+    expect(formatTime(at('2026-11-27T10:42:00.000Z'), 'en')).toBe('10:42 UTC');
+    expect(formatTime(at('2026-11-27T10:42:59.999Z'), 'en')).toBe('10:42 UTC');
+    expect(formatTime(at('2026-11-27T10:43:00.000Z'), 'en')).toBe('10:43 UTC');
+    expect(formatTime(at('2026-11-27T10:42:30.000Z'), 'de')).toBe('10:42 UTC');
+    expect(formatTime(at('1969-12-31T23:59:30.000Z'), 'fr')).toBe('23:59 UTC');
+    expect(formatTime(at('not a date'), 'en')).toBe('');
+    expect(formatTime(null, 'en')).toBe('');
+  });
 
   it('has every English phrase in French and German, and no phrase English lacks', () => {
     const english = new Set(keys(locale('en')));

@@ -120,9 +120,23 @@ const isInstant = (value: unknown): value is Date => value instanceof Date && !N
 export const formatDateTime = (value: unknown, language: Language = 'en'): string =>
   isInstant(value) ? dateTimeFormat(language).format(value) : '';
 
-/** The time of an instant: "10:42 UTC". */
-export const formatTime = (value: unknown, language: Language = 'en'): string =>
-  isInstant(value) ? timeFormat(language).format(value) : '';
+/** Times already written, per language and minute: every signed-in page says when its session ends. */
+const writtenTimes = perLanguage(() => new Map<number, string>());
+
+/** The time of an instant: "10:42 UTC" (the same for every instant of that minute). */
+export function formatTime(value: unknown, language: Language = 'en'): string {
+  if (!isInstant(value)) return '';
+  const minute = Math.floor(value.getTime() / 60_000);
+  const written = writtenTimes(language);
+  let text = written.get(minute);
+  if (text === undefined) {
+    // Bounded: a day of minutes at most, then start again.
+    if (written.size >= 1440) written.clear();
+    text = timeFormat(language).format(value);
+    written.set(minute, text);
+  }
+  return text;
+}
 
 /** A stored percentage (0–100) as the share formatPercent takes; null stays null. */
 export const shareOfPercent = (percent: number | null | undefined): number | null =>
