@@ -9,9 +9,10 @@ import { renderToString } from '../web/view-engine';
 // the same language with the same rights, until the report, or what the page shows, changes.
 // So it is rendered once per stamp (ReportService.pageStamp, ReviewService.queueStamp) and
 // kept; only the layout around it (the reader's name, work links, sign-out form) and the
-// reader's CSRF token are put in per request (../web/kept-content). Nothing else of the reader's goes into kept
-// content: it is rendered without their locals, and a page showing something of theirs
-// alone — a message after a save, a form as they typed it — is rendered afresh and not kept.
+// reader's CSRF token are put in per request (../web/kept-content). Nothing else of the
+// reader's goes into kept content: it is rendered without their locals, and a page showing
+// something of theirs alone — a message after a save, a form as they typed it — is rendered
+// afresh and not kept.
 
 const READER_LOCALS = {
   layout: false,

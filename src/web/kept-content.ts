@@ -6,7 +6,7 @@ import { renderToString } from './view-engine';
 // own (their name, work links, sign-out form): public pages' content per data version,
 // report pages' per stamp. It is kept as the bytes it is sent as, so a reader's request
 // renders and encodes its layout only, not the content again (the members table is 76 KB:
-// joining and re-encoding it was a fifth of that page's CPU).
+// joining and re-encoding it was a sixth of that page's CPU).
 
 /**
  * Where a form's CSRF token goes in kept content. It is markup, which escaped text cannot
