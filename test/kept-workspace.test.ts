@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import { makeCountry, makeCycle, makeReport, makeUser } from './helpers/factories';
-import { csrfTokenIn, signIn } from './helpers/session';
+import { csrfTokenIn, signIn, type Agent } from './helpers/session';
 
 // Workspace pages keep their content per report stamp (src/reports/kept-pages.ts): each
 // change a user can make shows at once, each reader gets their own CSRF token and layout,
@@ -16,7 +16,8 @@ describe('kept workspace pages', () => {
     app = buildTestApp(database);
   });
 
-  async function draft(state: 'draft' | 'returned' = 'draft') {
+  /** A member and an open commitments cycle, with the address of its report. */
+  async function openCycle() {
     const country = await makeCountry(database.db);
     const cycle = await makeCycle(database.db, {
       kind: 'commitments',
@@ -25,13 +26,26 @@ describe('kept workspace pages', () => {
       due_on: '2099-06-30',
       closes_on: '2099-12-31',
     });
+    return { country, cycle, base: `/reports/${country.code}/${cycle.slug}` };
+  }
+
+  async function draft(state: 'draft' | 'returned' = 'draft') {
+    const { country, cycle, base } = await openCycle();
     const report = await makeReport(database.db, country.code, cycle.id, state);
     const first = await makeUser(database.db, { role: 'delegate', country_code: country.code, name: 'Marie Curie' });
     const second = await makeUser(database.db, { role: 'delegate', country_code: country.code, name: 'Jean Monnet' });
-    return { country, cycle, report, first, second, base: `/reports/${country.code}/${cycle.slug}` };
+    return { country, cycle, report, first, second, base };
   }
   /** The report version a page's forms carry, as a browser sends it back. */
   const versionOn = (html: string) => String(cheerio.load(html)('input[name="version"]').val());
+  /** Saves the about page as a browser would: with the token and version of the page it shows. */
+  async function saveAbout(agent: Agent, base: string, contributors: string) {
+    const page = (await agent.get(`${base}/about`)).text;
+    return agent
+      .post(`${base}/about`)
+      .type('form')
+      .send({ _csrf: csrfTokenIn(page), version: versionOn(page), text_language: 'fr', contributors });
+  }
   const contributorsOn = (html: string) => cheerio.load(html)('#about-contributors').text();
   /** Changes the report behind the app's back: no writer of the app does that without moving its version. */
   const changeQuietly = (reportId: number, contributors: string) => database.db('reports').where({ id: reportId }).update({ contributors });
@@ -44,11 +58,7 @@ describe('kept workspace pages', () => {
     await changeQuietly(report.id, 'Behind its back');
     expect(contributorsOn((await agent.get(`${base}/about`)).text)).toBe('');
     // ...and a save, which does, is seen at once, on this page and on the task list.
-    const page = (await agent.get(`${base}/about`)).text;
-    const saved = await agent
-      .post(`${base}/about`)
-      .type('form')
-      .send({ _csrf: csrfTokenIn(page), version: versionOn(page), text_language: 'fr', contributors: 'Ministry of Justice' });
+    const saved = await saveAbout(agent, base, 'Ministry of Justice');
     expect(saved.status).toBe(303);
     // The first page after the save carries its message (and is not kept with it)...
     const afterSave = await agent.get(saved.headers.location!);
@@ -98,12 +108,8 @@ describe('kept workspace pages', () => {
   it('never turns text a delegate typed into a token slot', async () => {
     const { first, base } = await draft();
     const agent = await signIn(app, first.email);
-    const page = (await agent.get(`${base}/about`)).text;
     const typed = 'Ministry <!--csrf-token--> and friends';
-    await agent
-      .post(`${base}/about`)
-      .type('form')
-      .send({ _csrf: csrfTokenIn(page), version: versionOn(page), text_language: 'fr', contributors: typed });
+    await saveAbout(agent, base, typed);
     const after = (await agent.get(`${base}/about`)).text;
     expect(contributorsOn(after)).toBe(typed);
     expect(after).toContain('Ministry &lt;!--csrf-token--&gt; and friends');
@@ -132,11 +138,7 @@ describe('kept workspace pages', () => {
   it('shows a renamed delegate’s new name in "last saved by" at once (the users version is in the stamp)', async () => {
     const { first, base } = await draft();
     const agent = await signIn(app, first.email);
-    const page = (await agent.get(`${base}/about`)).text;
-    await agent
-      .post(`${base}/about`)
-      .type('form')
-      .send({ _csrf: csrfTokenIn(page), version: versionOn(page), text_language: 'fr', contributors: 'x' });
+    await saveAbout(agent, base, 'x');
     expect((await agent.get(base)).text).toContain('Marie Curie');
     expect((await agent.get(base)).text).toContain('Marie Curie');
     await database.db('users').where({ id: first.id }).update({ name: 'Marie Skłodowska-Curie' });
@@ -179,14 +181,7 @@ describe('kept workspace pages', () => {
   });
 
   it('keeps the review queue per cycle and view, and shows a report started a moment ago in each', async () => {
-    const country = await makeCountry(database.db);
-    const cycle = await makeCycle(database.db, {
-      kind: 'commitments',
-      state: 'open',
-      opens_on: '2020-01-01',
-      due_on: '2099-06-30',
-      closes_on: '2099-12-31',
-    });
+    const { country, cycle, base } = await openCycle();
     const delegate = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
     const staff = await signIn(app, (await makeUser(database.db, { role: 'secretariat' })).email);
     const queue = `/review?cycle=${cycle.slug}`;
@@ -202,12 +197,7 @@ describe('kept workspace pages', () => {
     expect(await stateIn(`${queue}&sort=name`)).toBe('Not started');
     // A parameter the queue does not read neither changes nor multiplies it.
     expect(await stateIn(`${queue}&utm_source=mail`)).toBe('Not started');
-    const base = `/reports/${country.code}/${cycle.slug}`;
-    const page = (await delegate.get(`${base}/about`)).text;
-    const saved = await delegate
-      .post(`${base}/about`)
-      .type('form')
-      .send({ _csrf: csrfTokenIn(page), version: versionOn(page), text_language: 'fr', contributors: 'First save' });
+    const saved = await saveAbout(delegate, base, 'First save');
     expect(saved.status).toBe(303);
     expect(await stateIn(queue)).toBe('Draft');
     expect(await stateIn(`${queue}&sort=name`)).toBe('Draft');
