@@ -2,7 +2,7 @@ import type { Database } from './db/knex';
 import { isDatabaseReachable } from './db/knex';
 import { createPublicQueries } from './public/queries';
 import { createPublicService } from './public/service';
-import { createDataVersion } from './db/data-version';
+import { createDataVersion, stampOf } from './db/data-version';
 import { createAuthQueries } from './auth/queries';
 import { createAuthService } from './auth/service';
 import type { CurrentUser } from './auth/current-user';
@@ -51,12 +51,14 @@ export function createServices(
     logger: options.logger,
     listen: options.listenForChanges,
   });
+  // What report pages and the review queue show besides their reports moves with these two.
+  const pageVersions = stampOf([publicDataVersion, usersVersion]);
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(publicQueries, publicDataVersion),
     auth: createAuthService(transaction, { publicUrl: options.publicUrl }),
-    reports: createReportService(db, reference, [publicDataVersion, usersVersion]),
-    review: createReviewService(db, reference, { publicUrl: options.publicUrl, stampVersions: [publicDataVersion, usersVersion] }),
+    reports: createReportService(db, reference, pageVersions),
+    review: createReviewService(db, reference, { publicUrl: options.publicUrl, versionsStamp: pageVersions }),
     admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
     exports: createExportService(db, createStreamPool(options.connectionString, options.logger), {
       stalledAfterMs: options.downloadStallMs,

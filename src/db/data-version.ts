@@ -156,3 +156,7 @@ export function perVersion<T>(version: DataVersion, read: () => Promise<T>): () 
     return kept.value;
   };
 }
+
+/** Several versions as one stamp, which moves whenever any of them does. */
+export const stampOf = (versions: DataVersion[]) => async (): Promise<string> =>
+  (await Promise.all(versions.map((version) => version.current()))).join('.');

@@ -5,7 +5,6 @@ import { authorize, can } from '../auth/policy';
 import type { ActionRow, CycleRow, ReportRow } from '../db/rows';
 import { isUniqueViolation } from '../db/pg-errors';
 import { readerFor, sequentially, transactorFor } from '../db/transaction';
-import type { DataVersion } from '../db/data-version';
 import type { Database } from '../db/knex';
 import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
 import type { CarriedActionRow } from './queries';
@@ -137,11 +136,11 @@ type EditWork = (context: {
 }) => Promise<{ verb: string; details?: Record<string, unknown>; entityId?: number; sections?: string[] }>;
 
 /**
- * @param stampVersions the counters whose moves change what a report page shows besides the
+ * @param versionsStamp the counters whose moves change what a report page shows besides the
  * report itself: the public data version (reference data, earlier accepted reports) and the
- * users version (names of who saved and who answered).
+ * users version (names of who saved and who answered), as one stamp (`stampOf`).
  */
-export function createReportService(database: Database, reference: ReferenceData, stampVersions: DataVersion[]) {
+export function createReportService(database: Database, reference: ReferenceData, versionsStamp: () => Promise<string>) {
   const transaction = transactorFor(database);
   const read = readerFor(database);
   /** The member and cycle a page shows, with what its report is filed against; 404 when either is unknown. */
@@ -283,10 +282,10 @@ export function createReportService(database: Database, reference: ReferenceData
      */
     async pageStamp(user: CurrentUser, countryCode: string, cycleSlug: string): Promise<string> {
       authorize(user, 'report.view', { countryCode });
-      const versions = await Promise.all(stampVersions.map((version) => version.current()));
+      const versions = await versionsStamp();
       const { cycle } = await located(countryCode, cycleSlug);
       const report = await read((db) => createReportQueries(db).reportStamp(countryCode, cycle.id));
-      return `${versions.join('.')}:${report}`;
+      return `${versions}:${report}`;
     },
 
     /** Everything the report and edit pages show, for this user. */

@@ -5,7 +5,6 @@ import type { CurrentUser } from '../auth/current-user';
 import { authorize } from '../auth/policy';
 import type { CycleRow, ReportRow } from '../db/rows';
 import { readerFor, transactorFor } from '../db/transaction';
-import type { DataVersion } from '../db/data-version';
 import type { Database } from '../db/knex';
 import { createReportQueries, type ReportQueries } from '../reports/queries';
 import type { SubmissionContent } from '../reports/submission';
@@ -86,13 +85,14 @@ const queueCycle = (cycles: Reference['cycles'], slug: string | undefined) =>
   slug ? cycles.find((row) => row.slug === slug) : (cycles.find((row) => row.state === 'open') ?? cycles[0]);
 
 /**
- * @param stampVersions the counters whose moves change what the queue shows besides the
- * cycle's reports: the public data version (members, cycles) and the users version (reviewers' names).
+ * @param options.versionsStamp the counters whose moves change what the queue shows besides
+ * the cycle's reports: the public data version (members, cycles) and the users version
+ * (reviewers' names), as one stamp (`stampOf`).
  */
 export function createReviewService(
   database: Database,
   reference: ReferenceData,
-  options: { publicUrl: string; stampVersions: DataVersion[] },
+  options: { publicUrl: string; versionsStamp: () => Promise<string> },
 ) {
   const transaction = transactorFor(database);
   const read = readerFor(database);
@@ -104,11 +104,11 @@ export function createReviewService(
      */
     async queueStamp(user: CurrentUser, cycleSlug: string | undefined): Promise<string> {
       authorize(user, 'review.decide');
-      const versions = await Promise.all(options.stampVersions.map((version) => version.current()));
+      const versions = await options.versionsStamp();
       const cycle = queueCycle((await reference()).cycles, cycleSlug);
       if (!cycle) throw notFound('reporting cycle');
       const reports = await read((db) => createReviewQueries(db).queueStamp(cycle.id));
-      return `${versions.join('.')}:${reports}:${Math.floor(Date.now() / 60_000)}`;
+      return `${versions}:${reports}:${Math.floor(Date.now() / 60_000)}`;
     },
 
     /** Per cycle: every member's state, on time or late, and the reporting and on-time rates. */
