@@ -38,5 +38,9 @@ export async function buildGrowth(db: Database) {
       select r.id, i.code, (r.id * 13 + length(i.code)) % 5000, 'National statistics'
       from reports r join cycles c on c.id = r.cycle_id and c.slug like 'growth-%' cross join indicators i`);
   });
-  await db.raw('analyze');
+  // Vacuumed as well as analysed, as autovacuum leaves a database that has run for years: the
+  // status refresh that each insert triggers leaves the previous rows dead (45,600 in
+  // public_action_status), and with autovacuum off (as on this bench machine's PostgreSQL)
+  // every index-only scan then visits the heap to skip them (search's count: 17 → 4.7 ms).
+  await db.raw('vacuum (analyze)');
 }
