@@ -292,6 +292,110 @@ describe('public transparency pages', () => {
       expect($('section[aria-labelledby="indicator-offenders_prosecuted-title"] td').first().text()).toBe('Not available');
     });
 
+    it('lists the latest five reports and values of each indicator, and every one of them on the member’s history page', async () => {
+      const country = await makeCountry(database.db);
+      const years = [2081, 2082, 2083, 2084, 2085, 2086, 2087];
+      const titles: string[] = [];
+      for (const [index, year] of years.entries()) {
+        const cycle = await makeCycle(database.db, {
+          kind: 'progress',
+          opens_on: `${year}-01-01`,
+          due_on: `${year}-06-30`,
+          closes_on: `${year}-12-31`,
+        });
+        titles.push(cycle.title);
+        const report = await makeReport(database.db, country.code, cycle.id, 'accepted');
+        await makeIndicatorValue(database.db, report.id, 'victims_identified', 101 + index);
+      }
+      // Not accepted: on neither page.
+      const pendingCycle = await makeCycle(database.db, {
+        kind: 'progress',
+        opens_on: '2088-01-01',
+        due_on: '2088-06-30',
+        closes_on: '2088-12-31',
+      });
+      await makeIndicatorValue(
+        database.db,
+        (await makeReport(database.db, country.code, pendingCycle.id, 'submitted')).id,
+        'victims_identified',
+        999,
+      );
+      const rows = ($: cheerio.CheerioAPI, table: ReturnType<cheerio.CheerioAPI>) =>
+        table
+          .find('tbody tr')
+          .map((_, row) => $(row).find('th, td').first().text() + ' ' + $(row).find('td').first().text())
+          .get();
+
+      const { $ } = await page(`/countries/${country.code}`);
+      const indicator = $('section[aria-labelledby="indicator-victims_identified-title"]');
+      // The chart draws every value; the table holds the latest five, oldest first.
+      expect(indicator.find('circle')).toHaveLength(7);
+      expect(rows($, indicator.find('table'))).toEqual(titles.slice(2).map((title, index) => `${title} ${103 + index}`));
+      expect(indicator.find('caption').text()).toContain('the latest 5 numbers');
+      expect(indicator.find('figcaption').text()).toContain('The table gives the latest 5 of the 7 numbers.');
+      const allValues = indicator.find('a').filter((_, link) => $(link).text().startsWith('See all'));
+      expect(allValues.text()).toBe('See all 7 values of Victims identified in the ICSE database');
+      expect(allValues.attr('href')).toBe(`/countries/${country.code}/history#indicator-victims_identified-title`);
+      const reports = $('#history').closest('section');
+      expect(
+        reports
+          .find('tbody tr')
+          .map((_, row) => $(row).find('th').text())
+          .get(),
+      ).toEqual(titles.slice(2).reverse());
+      expect(reports.find(`a[href="/countries/${country.code}/history#history"]`).text()).toBe('See all 7 published reports');
+      expect($.text()).not.toContain('999');
+
+      const history = await page(`/countries/${country.code}/history`);
+      expect(history.response.status).toBe(200);
+      expect(history.$('h1').text()).toBe(`${country.name}: every published report and indicator value`);
+      const everyValue = history.$('section[aria-labelledby="indicator-victims_identified-title"]');
+      expect(everyValue.find('circle')).toHaveLength(7);
+      expect(rows(history.$, everyValue.find('table'))).toEqual(titles.map((title, index) => `${title} ${101 + index}`));
+      expect(everyValue.find('figcaption').text()).toContain('The table gives the numbers.');
+      expect(
+        history
+          .$('#history')
+          .closest('section')
+          .find('tbody tr th')
+          .map((_, cell) => history.$(cell).text())
+          .get(),
+      ).toEqual([...titles].reverse());
+      expect(history.$('a').filter((_, link) => history.$(link).text().startsWith('See all'))).toHaveLength(0);
+      expect(history.text).not.toContain('999');
+      expect(history.$(`.govuk-breadcrumbs a[href="/countries/${country.code}"]`).text()).toBe(country.name);
+
+      const french = cheerio.load((await request(app).get(`/countries/${country.code}/history`).set('Accept-Language', 'fr')).text);
+      // The member's name in French, as every French page gives it.
+      expect(french('h1').text()).toMatch(/^\S.*\u202f: tous les rapports publiés et toutes les valeurs des indicateurs$/);
+    });
+
+    it('links to the history only when there is more to see, and answers for the history as for the member page', async () => {
+      const country = await makeCountry(database.db);
+      const cycle = await makeCycle(database.db, {
+        kind: 'progress',
+        opens_on: '2089-01-01',
+        due_on: '2089-06-30',
+        closes_on: '2089-12-31',
+      });
+      await makeIndicatorValue(
+        database.db,
+        (await makeReport(database.db, country.code, cycle.id, 'accepted')).id,
+        'victims_identified',
+        5,
+      );
+      const { $ } = await page(`/countries/${country.code}`);
+      expect($('a[href*="/history"]')).toHaveLength(0);
+
+      const lower = await request(app).get(`/countries/${country.code.toLowerCase()}/history`);
+      expect(lower.status).toBe(301);
+      expect(lower.headers.location).toBe(`/countries/${country.code}/history`);
+      expect((await request(app).get(`/countries/${country.code}/history?page=2`)).headers.location).toBe(
+        `/countries/${country.code}/history`,
+      );
+      expect((await request(app).get('/countries/QQ/history')).status).toBe(404);
+    });
+
     it('redirects a lower-case code and answers 404 for an unknown or malformed one', async () => {
       const country = await makeCountry(database.db);
       const redirect = await request(app).get(`/countries/${country.code.toLowerCase()}`);

@@ -242,10 +242,14 @@ export function publicSite(
       if (!pattern.test(code)) throw notFound(what);
       const upper = code.toUpperCase();
       if (upper !== code) {
-        // The code is the path's last segment: replace it there, not wherever its letters
-        // first appear ("/countries/ri" must not become "/countRIes/ri").
+        // Replace the segment that is the code, not wherever its letters first appear
+        // ("/countries/ri" must not become "/countRIes/ri", nor "/countries/hi/history" "/countries/hi/HIstory").
         const [path = '', query] = req.originalUrl.split(/\?(.*)/s, 2);
-        res.redirect(301, `${path.replace(/[^/]+$/, upper)}${query === undefined ? '' : `?${query}`}`);
+        const canonical = path
+          .split('/')
+          .map((segment) => (segment === code ? upper : segment))
+          .join('/');
+        res.redirect(301, `${canonical}${query === undefined ? '' : `?${query}`}`);
         return;
       }
       next();
@@ -321,6 +325,16 @@ export function publicSite(
     page(async (req) => {
       const data = await service.country(req.language, String(req.params.code));
       return { view: 'public/country', locals: { title: data.country.name, ...data } };
+    }),
+  );
+
+  router.get(
+    '/countries/:code/history',
+    canonicalCode(/^[A-Za-z]{2}$/, 'member'),
+    noQuery,
+    page(async (req) => {
+      const data = await service.countryHistory(req.language, String(req.params.code));
+      return { view: 'public/country-history', locals: { title: req.t('history.title', { name: data.country.name }), ...data } };
     }),
   );
 

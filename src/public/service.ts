@@ -6,7 +6,7 @@ import { indicatorChart, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import { compiledReport } from './compiled-report';
 import type { CycleRow, TargetRow } from '../db/rows';
-import type { ActionStatus, PublicActionRow, PublicQueries } from './queries';
+import type { ActionStatus, IndicatorValueRow, PublicActionRow, PublicQueries, PublicReportRow } from './queries';
 import { paginate } from '../web/pagination';
 import { highlight, searchTerms } from './highlight';
 import { countByStatus, selectFacets, selectMembers, type ActionFacet, type MemberFilters } from './member-filters';
@@ -21,6 +21,12 @@ type MemberRow = Awaited<ReturnType<PublicQueries['listMemberSummaries']>>[numbe
 /** Actions on a page of a target's list; a member's page shows the newest few under each target. */
 const ACTIONS_PER_PAGE = 50;
 const ACTIONS_PER_TARGET_ON_MEMBER_PAGE = 10;
+/**
+ * A member's page shows its latest accepted reports and each indicator's latest values (the
+ * charts draw every value); its history page lists them all. So the page a reader opens
+ * first stays the same size however many years of reports a member has.
+ */
+const LATEST_ON_MEMBER_PAGE = 5;
 
 /** Search results on a page. */
 const SEARCH_RESULTS_PER_PAGE = 20;
@@ -116,6 +122,53 @@ function cycleView(cycle: CycleRow, labels: Labels) {
 
 /** A submission is on time when it was made on or before the due day (UTC). */
 const submittedOnTime = (submittedAt: Date, dueOn: string) => submittedAt.toISOString().slice(0, 10) <= dueOn;
+
+/** A member's accepted reports as its pages list them, newest first. */
+const reportViews = (reports: PublicReportRow[]) =>
+  reports.map((report) => ({
+    cycleSlug: report.cycle_slug,
+    cycleTitle: report.cycle_title,
+    submittedAt: report.submitted_at,
+    acceptedAt: report.accepted_at,
+    onTime: submittedOnTime(report.submitted_at, report.cycle_due_on),
+  }));
+
+/**
+ * Each indicator a member reported: its chart of every value, and a table of its values
+ * (the latest `shownInTable` when given, oldest first).
+ */
+function indicatorViews(indicatorValues: IndicatorValueRow[], labels: Labels, shownInTable = Infinity) {
+  const indicatorCodes = [...new Set(indicatorValues.map((value) => value.indicator_code))];
+  return indicatorCodes.map((indicatorCode) => {
+    const values = indicatorValues.filter((value) => value.indicator_code === indicatorCode);
+    const definition = values[0];
+    // A value the member could not give stays in the table, not on the chart.
+    const known = values.flatMap((value) => (value.value === null ? [] : [{ date: value.cycle_due_on, value: value.value }]));
+    const goalPerYear = definition?.goal_annual_change ?? null;
+    const chart = known.length > 1 ? indicatorChart(known, goalPerYear) : null;
+    const goalAt = new Map(known.map((point, index) => [point.date, chart?.goalValues[index]]));
+    const shown = values.slice(-shownInTable);
+    return {
+      code: indicatorCode,
+      name: labels.indicatorName(indicatorCode, definition?.indicator_name ?? ''),
+      unit: labels.indicatorUnit(indicatorCode, definition?.unit ?? ''),
+      chart,
+      single: known.length === 1 ? { value: known[0]?.value, cycleTitle: values.find((value) => value.value !== null)?.cycle_title } : null,
+      goal:
+        goalPerYear === null ? null : { code: definition?.goal_code ?? null, change: goalPerYear, source: definition?.goal_source ?? '' },
+      hasGoalLine: chart?.goalLine != null,
+      values: shown.map((value) => ({
+        cycleTitle: value.cycle_title,
+        value: value.value,
+        goal: chart && value.value !== null ? (goalAt.get(value.cycle_due_on) ?? null) : null,
+        note: value.note,
+        noteLang: value.text_language,
+      })),
+      // The table holds only the latest values: how many there are in all.
+      latestOf: shown.length < values.length ? values.length : null,
+    };
+  });
+}
 
 export function createPublicService(database: PublicQueries, version: DataVersion) {
   // The small summaries every public page reads, once per data version; the rest per request.
@@ -310,7 +363,6 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       ]);
       const countsOf = (targetCode: string) => counts.filter((row) => row.target_code === targetCode);
       const total = (rows: typeof counts) => rows.reduce((sum, row) => sum + row.actions, 0);
-      const indicatorCodes = [...new Set(indicatorValues.map((value) => value.indicator_code))];
       return {
         country: {
           code: country.code,
@@ -321,13 +373,9 @@ export function createPublicService(database: PublicQueries, version: DataVersio
           leftOn: country.left_on,
         },
         hasPublishedReports: reports.length > 0,
-        reports: reports.map((report) => ({
-          cycleSlug: report.cycle_slug,
-          cycleTitle: report.cycle_title,
-          submittedAt: report.submitted_at,
-          acceptedAt: report.accepted_at,
-          onTime: submittedOnTime(report.submitted_at, report.cycle_due_on),
-        })),
+        // Newest first: the latest few, and how many there are in all when that is more.
+        reports: reportViews(reports.slice(0, LATEST_ON_MEMBER_PAGE)),
+        allReports: reports.length > LATEST_ON_MEMBER_PAGE ? reports.length : null,
         actionCount: total(counts.filter((row) => row.latest_status !== 'withdrawn')),
         targets: targets.map((target) => {
           const entry = baseline.find((row) => row.target_code === target.code);
@@ -348,35 +396,20 @@ export function createPublicService(database: PublicQueries, version: DataVersio
             bar: statusBar(countsOf(target.code).flatMap((row) => Array<ActionStatus>(row.actions).fill(row.latest_status))),
           };
         }),
-        indicators: indicatorCodes.map((indicatorCode) => {
-          const values = indicatorValues.filter((value) => value.indicator_code === indicatorCode);
-          const definition = values[0];
-          // A value the member could not give stays in the table, not on the chart.
-          const known = values.flatMap((value) => (value.value === null ? [] : [{ date: value.cycle_due_on, value: value.value }]));
-          const goalPerYear = definition?.goal_annual_change ?? null;
-          const chart = known.length > 1 ? indicatorChart(known, goalPerYear) : null;
-          const goalAt = new Map(known.map((point, index) => [point.date, chart?.goalValues[index]]));
-          return {
-            code: indicatorCode,
-            name: labels.indicatorName(indicatorCode, definition?.indicator_name ?? ''),
-            unit: labels.indicatorUnit(indicatorCode, definition?.unit ?? ''),
-            chart,
-            single:
-              known.length === 1 ? { value: known[0]?.value, cycleTitle: values.find((value) => value.value !== null)?.cycle_title } : null,
-            goal:
-              goalPerYear === null
-                ? null
-                : { code: definition?.goal_code ?? null, change: goalPerYear, source: definition?.goal_source ?? '' },
-            hasGoalLine: chart?.goalLine != null,
-            values: values.map((value) => ({
-              cycleTitle: value.cycle_title,
-              value: value.value,
-              goal: chart && value.value !== null ? (goalAt.get(value.cycle_due_on) ?? null) : null,
-              note: value.note,
-              noteLang: value.text_language,
-            })),
-          };
-        }),
+        indicators: indicatorViews(indicatorValues, labels, LATEST_ON_MEMBER_PAGE),
+      };
+    },
+
+    /** A member's history: every accepted report and every indicator value it has published. */
+    async countryHistory(language: Language, code: string) {
+      const labels = labelsFor(language);
+      const country = await queries.findCountry(code);
+      if (!country) throw notFound('member');
+      const [reports, indicatorValues] = await Promise.all([queries.listAcceptedReports(code), queries.listIndicatorValues(code)]);
+      return {
+        country: { code: country.code, name: labels.country(country.code, country.name) },
+        reports: reportViews(reports),
+        indicators: indicatorViews(indicatorValues, labels),
       };
     },
 

@@ -16,6 +16,7 @@ const PUBLIC_PAGES = [
   '/',
   '/countries',
   '/countries/FR',
+  '/countries/FR/history',
   '/countries/RO',
   '/targets/PT1',
   '/targets/PT2',
