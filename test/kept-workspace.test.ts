@@ -68,6 +68,29 @@ describe('kept workspace pages', () => {
     expect((await agent.get(saved.headers.location!)).text).not.toContain('Saved.');
   });
 
+  it('sends kept content gzipped to a browser that takes it: the same page, and its token works', async () => {
+    const { first, base } = await draft();
+    const agent = await signIn(app, first.email);
+    // The minute the sign-in ends may turn between two requests.
+    const page = (text: string) => text.replace(/\d{2}:\d{2}/g, 'hh:mm');
+    for (const path of [`${base}/about`, '/countries', `${base}/about`]) {
+      const plain = await agent.get(path).set('Accept-Encoding', 'identity');
+      // Unzipped by the client, which checks the stream and its trailer (CRC-32 and length).
+      const zipped = await agent.get(path).set('Accept-Encoding', 'gzip');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(zipped.headers.vary).toMatch(/Accept-Encoding/);
+      expect(page(zipped.text)).toBe(page(plain.text));
+    }
+    const about = (await agent.get(`${base}/about`).set('Accept-Encoding', 'gzip')).text;
+    expect(csrfTokenIn(about)).not.toBe('');
+    const saved = await agent
+      .post(`${base}/about`)
+      .type('form')
+      .send({ _csrf: csrfTokenIn(about), version: versionOn(about), text_language: 'fr', contributors: 'Sent gzipped' });
+    expect(saved.status).toBe(303);
+  });
+
   it('gives each reader their own CSRF token and name around the same content, and each token works', async () => {
     const { first, second, base } = await draft();
     const [one, two] = [await signIn(app, first.email), await signIn(app, second.email)];

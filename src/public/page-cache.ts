@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { varyByLanguage } from '../i18n';
-import { perHeaderValue } from '../web/per-header-value';
+import { acceptsGzip } from '../web/per-header-value';
 
 /**
  * A page as sent: plain and gzipped once, so no reader's request compresses anything; and,
@@ -78,8 +78,6 @@ export function createPageCache<Entry extends { version: number | string } = Cac
 /** A weak ETag of the data version and the page's path: the same for every instance. */
 export const etagFor = (path: string, version: number) =>
   `W/"${version}-${createHash('sha1').update(path).digest('base64url').slice(0, 16)}"`;
-
-const acceptsGzip = perHeaderValue('accept-encoding', (req) => req.acceptsEncodings('gzip', 'identity') === 'gzip', false);
 
 /**
  * Sends a public page with its caching headers, or 304 to a conditional request that has

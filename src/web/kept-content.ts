@@ -1,12 +1,15 @@
 import Handlebars from 'handlebars';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 import type { Response } from 'express';
 import { renderToString } from './view-engine';
+import { acceptsGzip } from './per-header-value';
 
 // Content rendered once and sent to many signed-in readers, each inside a layout of their
 // own (their name, work links, sign-out form): public pages' content per data version,
 // report pages' per stamp. It is kept as the bytes it is sent as, so a reader's request
 // renders and encodes its layout only, not the content again (the members table is 76 KB:
-// joining and re-encoding it was a sixth of that page's CPU).
+// joining and re-encoding it was a sixth of that page's CPU), and compressed once, so a
+// browser that takes gzip gets it compressed without the content being compressed again.
 
 /**
  * Where a form's CSRF token goes in kept content. It is markup, which escaped text cannot
@@ -16,7 +19,12 @@ export const TOKEN_SLOT = '<!--csrf-token-->';
 /** Where the content goes in the reader's layout: markup too, so no reader's name can be it. */
 const CONTENT_SLOT = '<!--kept-content-->';
 
-export type KeptContent = { title: string; parts: Buffer[] };
+export type KeptContent = {
+  title: string;
+  parts: Buffer[];
+  /** The parts compressed, once, the first time a reader takes gzip (see gzipped). */
+  deflated?: Buffer[];
+};
 
 /** Content as it will be sent: UTF-8, cut where each reader's CSRF token goes. */
 export const keptContent = (title: string, html: string): KeptContent => ({
@@ -28,9 +36,46 @@ export const keptContent = (title: string, html: string): KeptContent => ({
 export async function sendInLayout(res: Response, content: KeptContent): Promise<void> {
   const layout = await renderToString(res, 'layouts/main', { layout: false, title: content.title, body: CONTENT_SLOT });
   const at = layout.indexOf(CONTENT_SLOT);
+  const head = Buffer.from(layout.slice(0, at));
+  const tail = Buffer.from(layout.slice(at + CONTENT_SLOT.length));
   const token = Buffer.from(Handlebars.escapeExpression(String(res.locals.csrfToken ?? '')));
-  const chunks: Buffer[] = [Buffer.from(layout.slice(0, at))];
-  for (const [index, part] of content.parts.entries()) chunks.push(...(index > 0 ? [token, part] : [part]));
-  chunks.push(Buffer.from(layout.slice(at + CONTENT_SLOT.length)));
-  res.type('html').send(Buffer.concat(chunks));
+  res.type('html').vary('Accept-Encoding');
+  if (acceptsGzip(res.req)) {
+    content.deflated ??= content.parts.map((part) => deflateRawSync(part, FLUSHED));
+    res.setHeader('Content-Encoding', 'gzip');
+    res.send(gzipped({ head, tail, token, parts: content.parts, deflated: content.deflated }));
+    return;
+  }
+  res.send(Buffer.concat([head, ...interleave(content.parts, token), tail]));
+}
+
+/** The parts with the token between each two. */
+const interleave = <T>(parts: T[], token: T): T[] => parts.flatMap((part, index) => (index > 0 ? [token, part] : [part]));
+
+/**
+ * Raw deflate that ends on a sync flush: byte-aligned and not final, so another deflate
+ * stream may follow it. Pieces compressed apart and joined this way are one valid stream
+ * (none refers back into another), which is how kept content is compressed only once.
+ */
+const FLUSHED = { finishFlush: constants.Z_SYNC_FLUSH };
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+
+/**
+ * A gzip member (RFC 1952) of the reader's layout around the content: the layout's head,
+ * the token and the tail compressed for this request, the content's parts as compressed
+ * when kept; the trailer's CRC-32 and length are those of the whole page.
+ */
+function gzipped(page: { head: Buffer; tail: Buffer; token: Buffer; parts: Buffer[]; deflated: Buffer[] }): Buffer {
+  const plain = [page.head, ...interleave(page.parts, page.token), page.tail];
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(plain.reduce((crc, piece) => crc32(piece, crc), 0));
+  trailer.writeUInt32LE(plain.reduce((length, piece) => length + piece.length, 0) % 2 ** 32, 4);
+  return Buffer.concat([
+    GZIP_HEADER,
+    deflateRawSync(page.head, FLUSHED),
+    ...interleave(page.deflated, deflateRawSync(page.token, FLUSHED)),
+    // The last piece ends the stream: its final block.
+    deflateRawSync(page.tail),
+    trailer,
+  ]);
 }

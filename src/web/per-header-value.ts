@@ -23,3 +23,6 @@ export function perHeaderValue<T>(
     return result;
   };
 }
+
+/** Whether a request's Accept-Encoding prefers gzip to nothing. */
+export const acceptsGzip = perHeaderValue('accept-encoding', (req) => req.acceptsEncodings('gzip', 'identity') === 'gzip', false);
