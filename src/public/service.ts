@@ -18,13 +18,13 @@ const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
 type MemberRow = Awaited<ReturnType<PublicQueries['listMemberSummaries']>>[number];
 
-/** Actions on a page of a target's list; a member's page shows the newest few under each target. */
+/** Actions on a page of a target's list. */
 const ACTIONS_PER_PAGE = 50;
-const ACTIONS_PER_TARGET_ON_MEMBER_PAGE = 10;
 /**
- * A member's page shows its latest accepted reports and each indicator's latest values (the
- * charts draw every value); its history page lists them all. So the page a reader opens
- * first stays the same size however many years of reports a member has.
+ * A member's page shows the latest five of what grows with the years: the newest pledges
+ * under each target (the target's page lists them all), its accepted reports and each
+ * indicator's values (the charts draw every value; its history page lists them all). So the
+ * page a reader opens first stays the same size however many years of reports a member has.
  */
 const LATEST_ON_MEMBER_PAGE = 5;
 
@@ -356,7 +356,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
         queries.listAcceptedReports(code),
         queries.listBaseline(code),
         // The newest pledges under each target; the rest are a link away (the target's page for this member).
-        queries.listLatestActions(code, ACTIONS_PER_TARGET_ON_MEMBER_PAGE),
+        queries.listLatestActions(code, LATEST_ON_MEMBER_PAGE),
         queries.countActions({ countryCode: code }),
         queries.listTargets(),
         queries.listIndicatorValues(code),
@@ -392,7 +392,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
             actions: actions.filter((action) => action.target_code === target.code).map((action) => actionView(action, labels)),
             // Published under this target in all, when the page shows only the newest.
             allActions: total(countsOf(target.code)),
-            showsAll: total(countsOf(target.code)) <= ACTIONS_PER_TARGET_ON_MEMBER_PAGE,
+            showsAll: total(countsOf(target.code)) <= LATEST_ON_MEMBER_PAGE,
             bar: statusBar(countsOf(target.code).flatMap((row) => Array<ActionStatus>(row.actions).fill(row.latest_status))),
           };
         }),
