@@ -243,7 +243,8 @@ export function publicSite(
       const upper = code.toUpperCase();
       if (upper !== code) {
         // Replace the segment that is the code, not wherever its letters first appear
-        // ("/countries/ri" must not become "/countRIes/ri", nor "/countries/hi/history" "/countries/hi/HIstory").
+        // ("/countries/ri" must not become "/countRIes/ri") nor the last segment
+        // ("/countries/hi/history" must not become "/countries/hi/HI").
         const [path = '', query] = req.originalUrl.split(/\?(.*)/s, 2);
         const canonical = path
           .split('/')
