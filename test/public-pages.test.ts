@@ -292,34 +292,25 @@ describe('public transparency pages', () => {
       expect($('section[aria-labelledby="indicator-offenders_prosecuted-title"] td').first().text()).toBe('Not available');
     });
 
+    /** A progress report of the member for a cycle of that year, in that state, with one value of victims_identified. */
+    async function valueInYear(countryCode: string, year: number, state: 'accepted' | 'submitted', value: number) {
+      const cycle = await makeCycle(database.db, {
+        kind: 'progress',
+        opens_on: `${year}-01-01`,
+        due_on: `${year}-06-30`,
+        closes_on: `${year}-12-31`,
+      });
+      await makeIndicatorValue(database.db, (await makeReport(database.db, countryCode, cycle.id, state)).id, 'victims_identified', value);
+      return cycle;
+    }
+
     it('lists the latest five reports and values of each indicator, and every one of them on the member’s history page', async () => {
       const country = await makeCountry(database.db);
       const years = [2081, 2082, 2083, 2084, 2085, 2086, 2087];
       const titles: string[] = [];
-      for (const [index, year] of years.entries()) {
-        const cycle = await makeCycle(database.db, {
-          kind: 'progress',
-          opens_on: `${year}-01-01`,
-          due_on: `${year}-06-30`,
-          closes_on: `${year}-12-31`,
-        });
-        titles.push(cycle.title);
-        const report = await makeReport(database.db, country.code, cycle.id, 'accepted');
-        await makeIndicatorValue(database.db, report.id, 'victims_identified', 101 + index);
-      }
+      for (const [index, year] of years.entries()) titles.push((await valueInYear(country.code, year, 'accepted', 101 + index)).title);
       // Not accepted: on neither page.
-      const pendingCycle = await makeCycle(database.db, {
-        kind: 'progress',
-        opens_on: '2088-01-01',
-        due_on: '2088-06-30',
-        closes_on: '2088-12-31',
-      });
-      await makeIndicatorValue(
-        database.db,
-        (await makeReport(database.db, country.code, pendingCycle.id, 'submitted')).id,
-        'victims_identified',
-        999,
-      );
+      await valueInYear(country.code, 2088, 'submitted', 999);
       const rows = ($: cheerio.CheerioAPI, table: ReturnType<cheerio.CheerioAPI>) =>
         table
           .find('tbody tr')
@@ -372,18 +363,7 @@ describe('public transparency pages', () => {
 
     it('links to the history only when there is more to see, and answers for the history as for the member page', async () => {
       const country = await makeCountry(database.db);
-      const cycle = await makeCycle(database.db, {
-        kind: 'progress',
-        opens_on: '2089-01-01',
-        due_on: '2089-06-30',
-        closes_on: '2089-12-31',
-      });
-      await makeIndicatorValue(
-        database.db,
-        (await makeReport(database.db, country.code, cycle.id, 'accepted')).id,
-        'victims_identified',
-        5,
-      );
+      await valueInYear(country.code, 2089, 'accepted', 5);
       const { $ } = await page(`/countries/${country.code}`);
       expect($('a[href*="/history"]')).toHaveLength(0);
 
