@@ -11,6 +11,7 @@ import type {
   UpdateRow,
 } from '../db/rows';
 import type { ReportState, UpdateStatus } from '../domain';
+import { prepared } from '../db/prepared';
 
 /**
  * An action carried into a progress report: the cycle it was pledged in, whether an
@@ -88,12 +89,14 @@ export function createReportQueries(db: Database) {
      * is not started.
      */
     async reportStamp(countryCode: string, cycleId: number): Promise<string> {
-      const result = await db.raw<{ rows: Array<{ stamp: string }> }>(
-        `select concat_ws('.', r.version, count(q.id), max(q.id), count(q.answered_at), max(q.answered_at)) as stamp
-           from reports r left join item_questions q on q.report_id = r.id
-          where r.country_code = ? and r.cycle_id = ?
-          group by r.id`,
-        [countryCode, cycleId],
+      const result = await prepared(
+        db.raw<{ rows: Array<{ stamp: string }> }>(
+          `select concat_ws('.', r.version, count(q.id), max(q.id), count(q.answered_at), max(q.answered_at)) as stamp
+             from reports r left join item_questions q on q.report_id = r.id
+            where r.country_code = ? and r.cycle_id = ?
+            group by r.id`,
+          [countryCode, cycleId],
+        ),
       );
       return result.rows[0]?.stamp ?? '';
     },

@@ -2,6 +2,7 @@ import type { Database } from '../db/knex';
 import type { CycleRow } from '../db/rows';
 import type { ReportState } from '../domain';
 import { submissionContentSchema, type SubmissionContent } from '../reports/submission';
+import { prepared } from '../db/prepared';
 
 export type QueueRow = {
   code: string;
@@ -56,9 +57,11 @@ export function createReviewQueries(db: Database) {
      * newest report.
      */
     async queueStamp(cycleId: number): Promise<string> {
-      const result = await db.raw<{ rows: Array<{ stamp: string }> }>(
-        `select concat_ws('.', count(*), sum(version), max(id)) as stamp from reports where cycle_id = ?`,
-        [cycleId],
+      const result = await prepared(
+        db.raw<{ rows: Array<{ stamp: string }> }>(
+          `select concat_ws('.', count(*), sum(version), max(id)) as stamp from reports where cycle_id = ?`,
+          [cycleId],
+        ),
       );
       return result.rows[0]?.stamp ?? '';
     },

@@ -1,0 +1,21 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+
+/**
+ * Runs a read as a named prepared statement, so PostgreSQL parses it once per connection
+ * and, once it finds the generic plan as good as the ones it made for the values (after
+ * five runs), plans it once per connection too. The public pages read through views
+ * (public_reports, public_actions) whose planning cost more than their running: a member's
+ * page spent 2.6 ms planning its reads and 0.6 ms running them; prepared, PostgreSQL's CPU
+ * a rendered page went from 2.1 to 1.0 ms.
+ *
+ * The name is a hash of the query's text, so a query whose text varies with its filters is
+ * a statement per variant. Only for queries whose texts are a bounded set (values as
+ * bindings, never a list of varying length): a connection keeps every statement it prepared.
+ * A migration that changes a view's columns needs the app restarted (`npm start` migrates
+ * before it serves), or a statement prepared with `*` over the view fails until it is.
+ */
+export function prepared<T extends Knex.QueryBuilder | Knex.Raw>(query: T): T {
+  const name = `read_${createHash('sha1').update(query.toSQL().sql).digest('base64url')}`;
+  return query.options({ name }) as T;
+}

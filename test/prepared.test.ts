@@ -1,0 +1,56 @@
+import { createDatabase, type Database } from '../src/db/knex';
+import { createPublicQueries } from '../src/public/queries';
+import { useTestDatabase } from './helpers/database';
+import { makeAction, makeCountry, makeCycle, makeReport } from './helpers/factories';
+
+// The public pages' reads run as named prepared statements (src/db/prepared.ts): a
+// statement per query text, kept by the connection and run again by name.
+
+describe('public reads as prepared statements', () => {
+  const database = useTestDatabase();
+  let single: Database;
+  beforeAll(() => {
+    // One connection, so every read below runs where pg_prepared_statements can see it.
+    single = createDatabase(database.url, { poolMax: 1, acquireTimeoutMs: 5000, statementTimeoutMs: 15000 });
+  });
+  afterAll(async () => {
+    await single.destroy();
+  });
+
+  const preparedOnTheConnection = async () =>
+    (await single.raw<{ rows: Array<{ name: string; statement: string }> }>('select name, statement from pg_prepared_statements')).rows;
+
+  it('prepares each query text once, under a name of its own, and answers as the plain query does', async () => {
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { kind: 'commitments' });
+    const report = await makeReport(database.db, country.code, cycle.id, 'accepted');
+    await makeAction(database.db, report, { target_code: 'PT1' });
+    await makeAction(database.db, report, { target_code: 'PT2' });
+    const queries = createPublicQueries(single);
+
+    // Six runs of three texts: every member's counts, one member's (a where more), a member's page of actions.
+    for (let run = 0; run < 2; run++) {
+      expect(await queries.countActions({})).toEqual(
+        expect.arrayContaining([{ country_code: country.code, target_code: 'PT1', latest_status: 'not_reported', actions: 1 }]),
+      );
+      expect(await queries.countActions({ countryCode: country.code })).toHaveLength(2);
+      expect((await queries.listLatestActions(country.code, 5)).map((action) => action.target_code)).toEqual(['PT1', 'PT2']);
+    }
+
+    const statements = await preparedOnTheConnection();
+    expect(statements).toHaveLength(3);
+    expect(new Set(statements.map((statement) => statement.name)).size).toBe(3);
+    for (const statement of statements) expect(statement.name).toMatch(/^read_[\w-]{27}$/);
+    expect(statements.filter((statement) => statement.statement.includes('public_action_counts'))).toHaveLength(2);
+    // The plain query (no name) on another connection agrees.
+    const plain = await database.db('public_action_counts').where({ country_code: country.code }).orderBy('target_code');
+    expect(await queries.countActions({ countryCode: country.code })).toEqual(
+      plain.map((row: { country_code: string; target_code: string; latest_status: string; actions: number }) => ({
+        country_code: row.country_code,
+        target_code: row.target_code,
+        latest_status: row.latest_status,
+        actions: row.actions,
+      })),
+    );
+  });
+});
