@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const seeded = await seedReferenceData(database.db);
   logger.info({ migrations, seeded }, 'database ready');
 
-  const sessionStore = createSessionStore(database.url, { pruneExpired: true });
+  const sessionStore = createSessionStore(database.url, { pruneExpired: true, listen: true, logger });
   const services = createServices(database.db, {
     connectionString: database.url,
     publicUrl: config.publicUrl,
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     force.unref();
     server.close(async () => {
       clearTimeout(force);
-      sessionStore.close?.();
+      await sessionStore.close?.();
       clearInterval(reminders);
       await mailSender?.stop();
       await services.close();

@@ -2,16 +2,26 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import type { RequestHandler } from 'express';
 
+import type { Logger } from '../logger';
 import { ABSOLUTE_SESSION_HOURS } from './current-user';
+import { KeptSessionStore } from './kept-sessions';
 
 export const SESSION_COOKIE = 'alliance.sid';
 
-export type SessionStore = session.Store & { close?: () => void };
+export type SessionStore = session.Store & { close?: () => void | Promise<void> };
 
-/** Sessions live in PostgreSQL (table `sessions`), so any instance can serve any user. */
-export function createSessionStore(connectionString: string, options: { pruneExpired: boolean }): SessionStore {
+/**
+ * Sessions live in PostgreSQL (table `sessions`), so any instance can serve any user; each
+ * instance keeps those it has read until the database announces a change (./kept-sessions).
+ * @param options.listen false: read the session on every request (tests that change
+ * sessions in the database and request at once, before the announcement could arrive).
+ */
+export function createSessionStore(
+  connectionString: string,
+  options: { pruneExpired: boolean; listen: boolean; logger?: Logger },
+): SessionStore {
   const PgStore = connectPgSimple(session);
-  return new PgStore({
+  const stored = new PgStore({
     conObject: { connectionString, max: 4, connectionTimeoutMillis: 5000 },
     tableName: 'sessions',
     createTableIfMissing: false,
@@ -21,6 +31,7 @@ export function createSessionStore(connectionString: string, options: { pruneExp
     // (./current-user.ts). A visitor's session (a CSRF token) lasts from when it was made.
     disableTouch: true,
   });
+  return new KeptSessionStore(stored, { connectionString, listen: options.listen, logger: options.logger });
 }
 
 /**

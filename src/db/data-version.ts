@@ -1,5 +1,5 @@
-import pg from 'pg';
 import type { Logger } from '../logger';
+import { createListener } from './listener';
 
 export type DataVersion = {
   /** The current version if a live LISTEN connection vouches for it, else undefined. */
@@ -40,99 +40,40 @@ type Options = {
  */
 export function createDataVersion(options: Options): DataVersion {
   const channel = options.channel ?? 'public_data_version';
-  const checkEveryMs = options.checkEveryMs ?? 10_000;
-  const retryMs = options.retryMs ?? 1000;
   let version: number | undefined;
-  let client: pg.Client | undefined;
-  let started = false;
-  let closed = false;
-  let check: NodeJS.Timeout | undefined;
-  let retry: NodeJS.Timeout | undefined;
-
-  const lost = (connection: pg.Client, error?: Error) => {
-    if (client !== connection) return;
-    client = undefined;
-    version = undefined;
-    clearInterval(check);
-    connection.end().catch(() => undefined);
-    if (closed) return;
-    options.logger?.warn(
-      { err: error },
-      'public data version: listening connection lost; reading the version per request until it is back',
-    );
-    retry = setTimeout(listen, retryMs);
-    retry.unref();
-  };
-
-  const readOn = async (connection: pg.Client) => {
-    const result = await connection.query<{ version: string }>(`select version from ${channel}`);
-    return Number(result.rows[0]?.version ?? 0);
-  };
-
-  async function listen(): Promise<void> {
-    if (closed) return;
-    const connection = new pg.Client({
-      connectionString: options.connectionString,
-      application_name: options.applicationName ?? 'alliance-tracker-listener',
-      connectionTimeoutMillis: 5000,
-      query_timeout: 5000,
-      keepAlive: true,
-    });
-    client = connection;
-    // Notifications that arrive before the first read are not lost: the read and they are merged.
-    let latest = 0;
-    connection.on('notification', (message) => {
-      if (message.channel !== channel) return;
-      latest = Math.max(latest, Number(message.payload));
+  // Notifications that arrive before a listening connection's first read are not lost: the read and they are merged.
+  let latest = 0;
+  const listener = createListener({
+    connectionString: options.connectionString,
+    channel,
+    applicationName: options.applicationName ?? 'alliance-tracker-listener',
+    logger: options.logger,
+    checkEveryMs: options.checkEveryMs,
+    retryMs: options.retryMs,
+    onMessage: (payload) => {
+      latest = Math.max(latest, Number(payload));
       if (version !== undefined) version = Math.max(version, latest);
-    });
-    connection.on('error', (error) => {
-      lost(connection, error);
-    });
-    connection.on('end', () => {
-      lost(connection);
-    });
-    try {
-      await connection.connect();
-      await connection.query(`listen ${channel}`);
-      latest = Math.max(latest, await readOn(connection));
-      if (client !== connection) return;
-      version = latest;
-      check = setInterval(() => {
-        readOn(connection).then(
-          (read) => {
-            if (client === connection) version = Math.max(version ?? 0, read);
-          },
-          (error: unknown) => {
-            lost(connection, error as Error);
-          },
-        );
-      }, checkEveryMs);
-      check.unref();
-    } catch (error) {
-      lost(connection, error as Error);
-    }
-  }
+    },
+    read: async (connection) =>
+      Number((await connection.query<{ version: string }>(`select version from ${channel}`)).rows[0]?.version ?? 0),
+    onRead: (read, first) => {
+      latest = Math.max(latest, read);
+      version = first ? latest : Math.max(version ?? 0, read);
+    },
+    onLost: () => {
+      version = undefined;
+      latest = 0;
+    },
+  });
 
   return {
     known: () => version,
     async current() {
       if (version !== undefined) return version;
-      if (!started && options.listen !== false) {
-        started = true;
-        void listen();
-      }
+      if (options.listen !== false) listener.start();
       return options.read();
     },
-    async close() {
-      closed = true;
-      clearInterval(check);
-      clearTimeout(retry);
-      const connection = client;
-      client = undefined;
-      version = undefined;
-      await connection?.end().catch(() => undefined);
-    },
+    close: () => listener.close(),
   };
 }
 

@@ -32,7 +32,7 @@ export function buildTestApp(
     pageCacheEntries?: number;
   } = {},
 ) {
-  const sessionStore = createSessionStore(database.url, { pruneExpired: false });
+  const sessionStore = createSessionStore(database.url, { pruneExpired: false, listen: options.listen ?? false });
   const services = createServices(database.db, {
     connectionString: database.url,
     publicUrl: TEST_PUBLIC_URL,
@@ -42,8 +42,7 @@ export function buildTestApp(
   opened.push({
     url: database.url,
     close: async () => {
-      sessionStore.close?.();
-      await services.close();
+      await Promise.all([sessionStore.close?.(), services.close()]);
     },
   });
   const app = createApp(services, {
