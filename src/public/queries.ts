@@ -299,28 +299,25 @@ export function createPublicQueries(db: Database) {
       return prepared(query);
     },
 
+    /**
+     * A member's published indicator values, read report by report from the index (the
+     * subquery is kept apart with `offset 0`): joined whole, PostgreSQL scanned every
+     * member's values for one member's, 1.0 ms on the growth data against 0.3.
+     */
     async listIndicatorValues(countryCode: string): Promise<IndicatorValueRow[]> {
-      return prepared(
-        db('indicator_values as v')
-          .join('public_reports as pr', 'pr.id', 'v.report_id')
-          .join('indicators as i', 'i.code', 'v.indicator_code')
-          .select(
-            'v.indicator_code',
-            'i.name as indicator_name',
-            'i.unit',
-            'i.goal_code',
-            'i.goal_annual_change',
-            'i.goal_source',
-            'pr.cycle_slug',
-            'pr.cycle_title',
-            'pr.cycle_due_on',
-            'v.value',
-            'v.note',
-            'pr.text_language',
-          )
-          .where('pr.country_code', countryCode)
-          .orderBy([{ column: 'i.code' }, { column: 'pr.cycle_opens_on' }]),
+      const { rows } = await prepared(
+        db.raw<{ rows: IndicatorValueRow[] }>(
+          `select v.indicator_code, i.name as indicator_name, i.unit, i.goal_code, i.goal_annual_change, i.goal_source,
+                  pr.cycle_slug, pr.cycle_title, pr.cycle_due_on, v.value, v.note, pr.text_language
+             from public_reports pr
+             cross join lateral (select * from indicator_values v where v.report_id = pr.id offset 0) v
+             join indicators i on i.code = v.indicator_code
+            where pr.country_code = ?
+            order by i.code, pr.cycle_opens_on`,
+          [countryCode],
+        ),
       );
+      return rows;
     },
 
     /** The most recently accepted reports, for the Atom feed. */
