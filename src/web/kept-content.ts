@@ -94,10 +94,7 @@ export function gzipped(page: { head: Buffer; tail: Buffer; token: Buffer; parts
   return Buffer.concat([
     GZIP_HEADER,
     ...stored(page.head, false),
-    ...interleave(
-      page.deflated.map((part) => [part]),
-      stored(page.token, false),
-    ).flat(),
+    ...interleave(page.deflated, Buffer.concat(stored(page.token, false))),
     // The last block ends the stream.
     ...stored(page.tail, true),
     trailer,
