@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
  * five runs), plans it once per connection too. The public pages read through views
  * (public_reports, public_actions) whose planning cost more than their running: a member's
  * page spent 2.6 ms planning its reads and 0.6 ms running them; prepared, PostgreSQL's CPU
- * a rendered page went from 2.1 to 1.0 ms.
+ * for a rendered page went from 2.1 to 1.0 ms.
  *
  * The name is a hash of the query's text, so a query whose text varies with its filters is
  * a statement per variant. Only for queries whose texts are a bounded set (values as
