@@ -185,6 +185,18 @@ describe('public transparency pages', () => {
       expect(droppedItem.find('.govuk-tag').text()).toBe('Withdrawn');
       expect(droppedItem.text()).toContain(reason);
       expect($('.summary').text()).toMatch(/Actions pledged\s*1\b/);
+      // The target's bar and its numbers leave the withdrawn action out.
+      const pt1 = $('#progress-title')
+        .closest('section')
+        .find('tbody tr')
+        .filter((_, row) => $(row).find('th').text() === 'PT1');
+      expect(
+        pt1
+          .find('td.govuk-table__cell--numeric')
+          .map((_, cell) => $(cell).text())
+          .get(),
+      ).toEqual(['1', '0', '0', '0']);
+      expect(pt1.find('rect.stacked__completed').attr('width')).toBe('100');
 
       const overview = await page('/countries');
       const row = overview.$(`a[href="/countries/${country.code}"]`).closest('tr');

@@ -10,13 +10,17 @@ const SEGMENTS: Array<{ status: ActionStatus[]; key: string }> = [
   { status: ['not_started', 'not_reported'], key: 'not_started' },
 ];
 
-/** One stacked bar (0–100 wide) of a target's actions by latest status. */
-export function statusBar(statuses: ActionStatus[]) {
-  const counted = statuses.filter((status) => status !== 'withdrawn');
-  const total = counted.length;
+/**
+ * One stacked bar (0–100 wide) of a target's actions by latest status, from how many
+ * actions have each status (public_action_counts' rows), so a member with years of pledges
+ * costs no more than one with a few.
+ */
+export function statusBar(counts: Array<{ latest_status: ActionStatus; actions: number }>) {
+  const counted = counts.filter((row) => row.latest_status !== 'withdrawn');
+  const total = counted.reduce((sum, row) => sum + row.actions, 0);
   let x = 0;
   const segments = SEGMENTS.map((segment) => {
-    const count = counted.filter((status) => segment.status.includes(status)).length;
+    const count = counted.reduce((sum, row) => (segment.status.includes(row.latest_status) ? sum + row.actions : sum), 0);
     const width = total ? (count / total) * 100 : 0;
     const placed = { key: segment.key, count, x: round(x), width: round(width) };
     x += width;

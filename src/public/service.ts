@@ -6,7 +6,7 @@ import { indicatorChart, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import { compiledReport } from './compiled-report';
 import type { CycleRow, TargetRow } from '../db/rows';
-import type { ActionStatus, IndicatorValueRow, PublicActionRow, PublicQueries, PublicReportRow } from './queries';
+import type { IndicatorValueRow, PublicActionRow, PublicQueries, PublicReportRow } from './queries';
 import { paginate } from '../web/pagination';
 import { highlight, searchTerms } from './highlight';
 import { countByStatus, selectFacets, selectMembers, type ActionFacet, type MemberFilters } from './member-filters';
@@ -393,7 +393,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
             // Published under this target in all, when the page shows only the newest.
             allActions: total(countsOf(target.code)),
             showsAll: total(countsOf(target.code)) <= LATEST_ON_MEMBER_PAGE,
-            bar: statusBar(countsOf(target.code).flatMap((row) => Array<ActionStatus>(row.actions).fill(row.latest_status))),
+            bar: statusBar(countsOf(target.code)),
           };
         }),
         indicators: indicatorViews(indicatorValues, labels, LATEST_ON_MEMBER_PAGE),
