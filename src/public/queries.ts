@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database } from '../db/knex';
-import { prepared } from '../db/prepared';
+import { LIMIT_IN_TEXT, prepared } from '../db/prepared';
 import type { ActionFields, CountryRow, CycleRow, GoalRow, TargetRow } from '../db/rows';
 
 // Public reads go through the public_reports and public_actions views only, so no
@@ -152,7 +152,7 @@ export function createPublicQueries(db: Database) {
             { column: 'pr.accepted_at', order: 'desc' },
             { column: 'pr.id', order: 'desc' },
           ])
-          .limit(limit),
+          .limit(limit, LIMIT_IN_TEXT),
       );
     },
 
@@ -265,7 +265,7 @@ export function createPublicQueries(db: Database) {
         .orderBy([{ column: 'pa.target_code' }, { column: 'pa.country_code' }, { column: 'pa.id' }]);
       if (filter.countryCode) query.where('pa.country_code', filter.countryCode);
       if (filter.targetCode) query.where('pa.target_code', filter.targetCode);
-      if (page) query.limit(page.limit).offset(page.offset);
+      if (page) query.limit(page.limit, LIMIT_IN_TEXT).offset(page.offset);
       return prepared(query);
     },
 
@@ -275,14 +275,15 @@ export function createPublicQueries(db: Database) {
      * the same (a window over all of them took 12 ms for 800 actions).
      */
     async listLatestActions(countryCode: string, perTarget: number): Promise<Array<PublicActionRow & { country_name: string }>> {
+      if (!Number.isSafeInteger(perTarget)) throw new TypeError(`not a whole number: ${perTarget}`);
       const { rows } = await prepared(
         db.raw<{ rows: Array<PublicActionRow & { country_name: string }> }>(
           `select latest.* from policy_targets t
          cross join lateral (
            select pa.*, c.name as country_name from public_actions pa join countries c on c.code = pa.country_code
-           where pa.country_code = ? and pa.target_code = t.code order by pa.id desc limit ?) latest
+           where pa.country_code = ? and pa.target_code = t.code order by pa.id desc limit ${perTarget}) latest
          order by latest.target_code, latest.id`,
-          [countryCode, perTarget],
+          [countryCode],
         ),
       );
       return rows;
@@ -341,7 +342,7 @@ export function createPublicQueries(db: Database) {
             { column: 'pr.accepted_at', order: 'desc' },
             { column: 'pr.id', order: 'desc' },
           ])
-          .limit(limit),
+          .limit(limit, LIMIT_IN_TEXT),
       );
     },
 
