@@ -218,16 +218,12 @@ export function createPublicQueries(db: Database) {
       return prepared(db('policy_targets').select('code', 'position', 'title', 'description').orderBy('position'));
     },
 
-    async findTarget(code: string): Promise<TargetRow | undefined> {
-      return prepared(db('policy_targets').select('code', 'position', 'title', 'description').where({ code }).first());
-    },
-
     async listGoals(): Promise<GoalRow[]> {
       return prepared(db('operational_goals').select('code', 'target_code', 'text', 'text_confirmed').orderBy('code'));
     },
 
-    async findCountry(code: string): Promise<CountryRow | undefined> {
-      return prepared(db('countries').select('code', 'name', 'region', 'eu_member', 'joined_on', 'left_on').where({ code }).first());
+    async listCountries(): Promise<CountryRow[]> {
+      return prepared(db('countries').select('code', 'name', 'region', 'eu_member', 'joined_on', 'left_on').orderBy('code'));
     },
 
     async listAcceptedReports(countryCode: string): Promise<PublicReportRow[]> {
@@ -349,12 +345,6 @@ export function createPublicQueries(db: Database) {
     async listCycles(): Promise<CycleRow[]> {
       return prepared(
         db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').orderBy('opens_on', 'desc'),
-      );
-    },
-
-    async findCycle(slug: string): Promise<CycleRow | undefined> {
-      return prepared(
-        db('cycles').select('id', 'slug', 'title', 'kind', 'opens_on', 'due_on', 'closes_on', 'state').where({ slug }).first(),
       );
     },
 

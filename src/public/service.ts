@@ -171,14 +171,22 @@ function indicatorViews(indicatorValues: IndicatorValueRow[], labels: Labels, sh
 }
 
 export function createPublicService(database: PublicQueries, version: DataVersion) {
-  // The small summaries every public page reads, once per data version; the rest per request.
-  const queries: PublicQueries = {
+  // The small summaries every public page reads, and the members, targets and cycles a page
+  // is about, once per data version (which moves when any of them changes); the rest per request.
+  const listTargets = perVersion(version, () => database.listTargets());
+  const listCycles = perVersion(version, () => database.listCycles());
+  const countries = perVersion(version, async () => new Map((await database.listCountries()).map((country) => [country.code, country])));
+  const queries = {
     ...database,
     listMemberSummaries: perVersion(version, () => database.listMemberSummaries()),
     listActionFacets: perVersion(version, () => database.listActionFacets()),
-    listTargets: perVersion(version, () => database.listTargets()),
+    listTargets,
     listGoals: perVersion(version, () => database.listGoals()),
     listTargetProgress: perVersion(version, () => database.listTargetProgress()),
+    listCycles,
+    findCountry: async (code: string) => (await countries()).get(code),
+    findTarget: async (code: string) => (await listTargets()).find((target) => target.code === code),
+    findCycle: async (slug: string) => (await listCycles()).find((cycle) => cycle.slug === slug),
   };
   const readLatestReports = perVersion(version, () => database.listLatestReports(LATEST_REPORTS_ON_HOME));
   // The map (and the members too small to draw on it), per version and language.
