@@ -6,6 +6,7 @@ import { seedReferenceData } from '../src/db/seed';
 import { loadDemoData } from '../src/demo/load-demo';
 import { buildGrowth } from './growth-data';
 import { DATASETS } from '../src/exports/datasets';
+import { ACTIONS_PER_PAGE } from '../src/public/service';
 import { addBenchUser, argument, BENCH_PASSWORD, median, runBench, scratchDatabase, signInCookie, startApp } from './support';
 
 // npm run bench:growth [-- --seconds 5 --rounds 3]
@@ -98,10 +99,24 @@ runBench(async (scratch, db) => {
       `Growth data: ${Number(counts.rows[0]!.actions).toLocaleString('en')} actions, ${Number(counts.rows[0]!.updates).toLocaleString('en')} updates (built in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
 
-    const pages = (cycle: string) => ['/', '/countries', '/countries/FR', '/targets/PT1', `/cycles/${cycle}`, '/actions?q=hotline'];
+    // A target's last page too: its actions counted off to the end, however many years there are.
+    const lastPageOfPT1 = async (on: Database) => {
+      const [row] = await on('public_action_status').where({ target_code: 'PT1' }).count<Array<{ count: string }>>('* as count');
+      return Math.max(1, Math.ceil(Number(row!.count) / ACTIONS_PER_PAGE));
+    };
+    const pages = (side: { cycle: string; lastPage: number | string }) => [
+      '/',
+      '/countries',
+      '/countries/FR',
+      '/targets/PT1',
+      `/targets/PT1?page=${side.lastPage}`,
+      `/cycles/${side.cycle}`,
+      '/actions?q=hotline',
+    ];
+    const label = { cycle: '…', lastPage: 'last' };
     const sides = [
-      { name: 'demo', url: scratch.url, cycle: '2014-progress' },
-      { name: 'growth', url: growthScratch.url, cycle: 'growth-20' },
+      { name: 'demo', url: scratch.url, cycle: '2014-progress', lastPage: await lastPageOfPT1(db) },
+      { name: 'growth', url: growthScratch.url, cycle: 'growth-20', lastPage: await lastPageOfPT1(growthDb) },
     ] as const;
     const results: Record<string, Record<string, Result[]>> = { demo: {}, growth: {} };
     const files: Record<string, { app: number | string; psql: number | null; view: number | null }> = {};
@@ -114,9 +129,9 @@ runBench(async (scratch, db) => {
     try {
       const cookies = await Promise.all(apps.map((app) => signInCookie(app.url, 'growth@example.org', BENCH_PASSWORD)));
       for (let round = 0; round < rounds; round++)
-        for (const [index, key] of pages('…').entries())
+        for (const [index, key] of pages(label).entries())
           for (const [at, side] of sides.entries())
-            (results[side.name]![key] ??= []).push(await measure(`${apps[at]!.url}${pages(side.cycle)[index]}`, cookies[at]!));
+            (results[side.name]![key] ??= []).push(await measure(`${apps[at]!.url}${pages(side)[index]}`, cookies[at]!));
       const growth = sides.findIndex((side) => side.name === 'growth');
       files['actions.csv'] = {
         app: await download(`${apps[growth]!.url}/open-data/actions.csv`, cookies[growth]!),
@@ -133,7 +148,7 @@ runBench(async (scratch, db) => {
       `\nautocannon, ${CONNECTIONS} connections, ${seconds} s, median of ${rounds} rounds (each page on the demo, then on the growth data); PAGE_CACHE_ENTRIES=0 and signed in, so every request is rendered`,
     );
     console.log(`${'page'.padEnd(22)} ${'demo p50/p99'.padStart(16)} ${'growth p50/p99'.padStart(18)}  growth ÷ demo (goal ≤ ${GOAL})`);
-    for (const page of pages('…')) {
+    for (const page of pages(label)) {
       const demo = results.demo![page]!;
       const growth = results.growth![page]!;
       const at = (runs: Result[], key: 'p50' | 'p99') => median(runs.map((run) => run[key]));

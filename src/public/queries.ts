@@ -248,21 +248,31 @@ export function createPublicQueries(db: Database) {
     },
 
     /**
-     * Published actions, by member code and target; a page of them when `page` says which
-     * (in the order of public_action_status_target, so a page is read, not sorted).
+     * A page of the published actions, by member code and target, in the order of
+     * public_action_status_target. The page's ids are counted off that index alone and only
+     * they are joined to the actions: planned for a deep page of the view joined whole
+     * (PT1's page 100 on the growth data), PostgreSQL joined all 48,000 actions and sorted
+     * them (224 ms); counted off the index, 10 ms, and the last page 15.
      */
     async listActions(
       filter: { countryCode?: string; targetCode?: string },
-      page?: { limit: number; offset: number },
+      page: { limit: number; offset: number },
     ): Promise<Array<PublicActionRow & { country_name: string }>> {
-      const query = db('public_actions as pa')
-        .join('countries as c', 'c.code', 'pa.country_code')
-        .select('pa.*', 'c.name as country_name')
-        .orderBy([{ column: 'pa.target_code' }, { column: 'pa.country_code' }, { column: 'pa.id' }]);
-      if (filter.countryCode) query.where('pa.country_code', filter.countryCode);
-      if (filter.targetCode) query.where('pa.target_code', filter.targetCode);
-      if (page) query.limit(page.limit, LIMIT_IN_TEXT).offset(page.offset);
-      return prepared(query);
+      const ids = db('public_action_status')
+        .select('action_id')
+        .orderBy(['target_code', 'country_code', 'action_id'])
+        .limit(page.limit, LIMIT_IN_TEXT)
+        .offset(page.offset);
+      if (filter.countryCode) ids.where('country_code', filter.countryCode);
+      if (filter.targetCode) ids.where('target_code', filter.targetCode);
+      return prepared(
+        db
+          .from(ids.as('page'))
+          .join('public_actions as pa', 'pa.id', 'page.action_id')
+          .join('countries as c', 'c.code', 'pa.country_code')
+          .select('pa.*', 'c.name as country_name')
+          .orderBy([{ column: 'pa.target_code' }, { column: 'pa.country_code' }, { column: 'pa.id' }]),
+      );
     },
 
     /**

@@ -19,7 +19,7 @@ const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 type MemberRow = Awaited<ReturnType<PublicQueries['listMemberSummaries']>>[number];
 
 /** Actions on a page of a target's list. */
-const ACTIONS_PER_PAGE = 50;
+export const ACTIONS_PER_PAGE = 50;
 /**
  * A member's page shows the latest five of what grows with the years: the newest pledges
  * under each target (the target's page lists them all), its accepted reports and each
