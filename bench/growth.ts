@@ -109,7 +109,8 @@ runBench(async (scratch, db) => {
       '/countries',
       '/countries/FR',
       '/targets/PT1',
-      `/targets/PT1?page=${side.lastPage}`,
+      // Page 1 is /targets/PT1 (a link to ?page=1 is redirected there).
+      side.lastPage === 1 ? '/targets/PT1' : `/targets/PT1?page=${side.lastPage}`,
       `/cycles/${side.cycle}`,
       '/actions?q=hotline',
     ];
