@@ -4,6 +4,8 @@ import type { Express } from 'express';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeReport, makeUpdate } from './helpers/factories';
+import { createReportQueries } from '../src/reports/queries';
+import type { CycleRow } from '../src/db/rows';
 
 // The public summaries PostgreSQL keeps (public_action_status, public_action_counts) and
 // the pages that read them a page at a time, so their cost does not grow with the years.
@@ -134,5 +136,40 @@ describe('public summaries kept by the database', () => {
     expect(member('main').text()).toContain('Campaign 120');
     expect(member('main').text()).toContain('Campaign 116');
     expect(member('main').text()).not.toContain('Campaign 115');
+  });
+
+  it('a report starts each pledge from its latest accepted update before its own cycle: the kept one, or for an earlier cycle the one of its time', async () => {
+    const country = await makeCountry(database.db);
+    const cycleIn = async (year: number, kind: 'commitments' | 'progress' = 'progress') =>
+      (await database
+        .db('cycles')
+        .where({
+          id: (await makeCycle(database.db, { kind, opens_on: `${year}-01-01`, due_on: `${year}-03-31`, closes_on: `${year}-06-30` })).id,
+        })
+        .first()) as CycleRow;
+    const [pledging, second, third, open] = [
+      await cycleIn(2041, 'commitments'),
+      await cycleIn(2042),
+      await cycleIn(2043),
+      await cycleIn(2044),
+    ];
+    const pledged = await makeReport(database.db, country.code, pledging.id, 'accepted');
+    const action = await makeAction(database.db, pledged);
+    const secondReport = await makeReport(database.db, country.code, second.id, 'accepted');
+    await makeUpdate(database.db, secondReport, action.id, { status: 'in_progress', percent_complete: 40, narrative: 'Halfway there' });
+    const thirdReport = await makeReport(database.db, country.code, third.id, 'accepted');
+    await makeUpdate(database.db, thirdReport, action.id, { status: 'completed', percent_complete: 100, narrative: 'Done' });
+    // A draft's update is nobody's starting point.
+    const openReport = await makeReport(database.db, country.code, open.id, 'draft');
+    await makeUpdate(database.db, openReport, action.id, { status: 'delayed', percent_complete: 10, narrative: 'Not yet accepted' });
+    const queries = createReportQueries(database.db);
+    const last = async (cycle: CycleRow, reportId: number) => {
+      const [row] = await queries.listCarriedActions(country.code, cycle, reportId);
+      return row && [row.last_status, row.last_percent, row.last_narrative, row.last_cycle_title];
+    };
+
+    expect(await last(open, openReport.id)).toEqual(['completed', 100, 'Done', third.title]);
+    expect(await last(third, thirdReport.id)).toEqual(['in_progress', 40, 'Halfway there', second.title]);
+    expect(await last(second, secondReport.id)).toEqual([null, null, null, null]);
   });
 });

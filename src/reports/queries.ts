@@ -167,29 +167,42 @@ export function createReportQueries(db: Database) {
      * update in an accepted earlier report. A withdrawal counts for this report only once
      * the report that carries it was accepted (withdrawn_earlier); one in a draft that
      * is never accepted removes nothing.
+     *
+     * The latest accepted update is kept per action in public_action_status; it is the one
+     * wanted whenever its cycle opened before this one, as it always has for the open cycle.
+     * Only a report of an earlier cycle, read after later ones were accepted, looks the
+     * update up among the action's own: for every action it cost France's 800 on the growth
+     * data 87 ms a page.
      */
     async listCarriedActions(countryCode: string, cycle: CycleRow, reportId: number | null): Promise<CarriedActionRow[]> {
       const rows = await db.raw<{ rows: CarriedActionRow[] }>(
         `select ${ACTION_COLUMNS.join(', ')}, c.title as pledged_in_cycle_title,
-                coalesce(w.state = 'accepted' and w.id is distinct from ?, false) as withdrawn_earlier,
+                coalesce(w.state = 'accepted' and w.id is distinct from :reportId, false) as withdrawn_earlier,
                 last.status as last_status, last.percent_complete as last_percent, last.narrative as last_narrative,
                 last.cycle_title as last_cycle_title
            from actions a
            join reports pledged on pledged.id = a.pledged_in_report_id
            join cycles c on c.id = pledged.cycle_id
            left join reports w on w.id = a.withdrawn_in_report_id
+           left join public_action_status kept on kept.action_id = a.id
+           left join cycles kept_cycle on kept_cycle.slug = kept.latest_cycle_slug
            left join lateral (
-             select u.status, u.percent_complete, u.narrative, uc.title as cycle_title
-               from action_updates u
-               join reports ur on ur.id = u.report_id and ur.state = 'accepted'
-               join cycles uc on uc.id = ur.cycle_id
-              where u.action_id = a.id and uc.opens_on < ?
-              order by uc.opens_on desc
-              limit 1
+             select kept.latest_update_status as status, kept.latest_percent_complete as percent_complete,
+                    kept.latest_narrative as narrative, kept_cycle.title as cycle_title
+              where kept_cycle.opens_on < :opensOn
+             union all
+             (select u.status, u.percent_complete, u.narrative, uc.title as cycle_title
+                from action_updates u
+                join reports ur on ur.id = u.report_id and ur.state = 'accepted'
+                join cycles uc on uc.id = ur.cycle_id
+               where (kept.action_id is null or kept_cycle.opens_on >= :opensOn)
+                 and u.action_id = a.id and uc.opens_on < :opensOn
+               order by uc.opens_on desc
+               limit 1)
            ) last on true
-          where a.country_code = ? and pledged.state = 'accepted' and c.opens_on < ?
+          where a.country_code = :countryCode and pledged.state = 'accepted' and c.opens_on < :opensOn
           order by a.target_code, a.id`,
-        [reportId, cycle.opens_on, countryCode, cycle.opens_on],
+        { reportId, opensOn: cycle.opens_on, countryCode },
       );
       return rows.rows;
     },
