@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { createDatabase, type Database } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/migrate';
 import { seedReferenceData } from '../src/db/seed';
-import { loadDemoData } from '../src/demo/load-demo';
+import { loadDemoData, PRACTICE_CYCLE } from '../src/demo/load-demo';
 import { buildGrowth } from './growth-data';
 import { DATASETS } from '../src/exports/datasets';
 import { ACTIONS_PER_PAGE } from '../src/public/service';
@@ -14,7 +14,8 @@ import { addBenchUser, argument, BENCH_PASSWORD, median, runBench, scratchDataba
 // and on a generated data set of 20 closed cycles × 60 members × 40 new actions a cycle,
 // every earlier action updated in each progress report (48,000 actions, 456,000 updates,
 // all accepted) plus indicator values, with the app keeping no rendered page
-// (PAGE_CACHE_ENTRIES=0) and a signed-in cookie, so that every request is rendered. Goal: each page within 1.5 × its
+// (PAGE_CACHE_ENTRIES=0) and a signed-in cookie, so that every request is rendered; and a
+// delegate's work pages in an open progress cycle on each. Goal: each page within 1.5 × its
 // demo latency (p50 and p99 at 20 connections), open data within 1.5 × psql \copy.
 
 const seconds = argument('seconds', 5);
@@ -78,6 +79,14 @@ function psqlCopy(databaseUrl: string, sql: string): number | null {
 
 const withSecretariat = (db: Database) => addBenchUser(db, 'growth@example.org', 'secretariat');
 
+/** The progress cycle the next year brings after the generated twenty, open for reports. */
+async function openNextCycle(db: Database) {
+  await db.raw(`insert into cycles (slug, title, kind, opens_on, due_on, closes_on, state)
+    select 'growth-21', 'Growth cycle 21', 'progress', opens_on + interval '1 year', due_on + interval '1 year',
+      closes_on + interval '1 year', 'open'
+    from cycles where slug = 'growth-20'`);
+}
+
 runBench(async (scratch, db) => {
   // The demo data in this scratch database; the generated data set in a second one.
   await loadDemoData(db);
@@ -104,20 +113,27 @@ runBench(async (scratch, db) => {
       const [row] = await on('public_action_status').where({ target_code: 'PT1' }).count<Array<{ count: string }>>('* as count');
       return Math.max(1, Math.ceil(Number(row!.count) / ACTIONS_PER_PAGE));
     };
-    const pages = (side: { cycle: string; lastPage: number | string }) => [
-      '/',
-      '/countries',
-      '/countries/FR',
-      '/targets/PT1',
+    // The public pages, read by the secretariat; then a delegate's work pages for France in an
+    // open progress cycle (the demo's practice cycle; one opened after the twenty on the growth
+    // data), whose progress page is a form for every pledge still open.
+    type Side = { cycle: string; lastPage: number | string; open: string };
+    const pages = (side: Side): Array<{ path: string; delegate?: true }> => [
+      { path: '/' },
+      { path: '/countries' },
+      { path: '/countries/FR' },
+      { path: '/targets/PT1' },
       // Page 1 is /targets/PT1 (a link to ?page=1 is redirected there).
-      side.lastPage === 1 ? '/targets/PT1' : `/targets/PT1?page=${side.lastPage}`,
-      `/cycles/${side.cycle}`,
-      '/actions?q=hotline',
+      { path: side.lastPage === 1 ? '/targets/PT1' : `/targets/PT1?page=${side.lastPage}` },
+      { path: `/cycles/${side.cycle}` },
+      { path: '/actions?q=hotline' },
+      ...['', '/progress', '/indicators'].map((section) => ({ path: `/reports/FR/${side.open}${section}`, delegate: true as const })),
     ];
-    const label = { cycle: '…', lastPage: 'last' };
+    const label: Side = { cycle: '…', lastPage: 'last', open: '…' };
+    await openNextCycle(growthDb);
+    await Promise.all([db, growthDb].map((on) => addBenchUser(on, 'delegate@example.org', 'delegate', 'FR')));
     const sides = [
-      { name: 'demo', url: scratch.url, cycle: '2014-progress', lastPage: await lastPageOfPT1(db) },
-      { name: 'growth', url: growthScratch.url, cycle: 'growth-20', lastPage: await lastPageOfPT1(growthDb) },
+      { name: 'demo', url: scratch.url, cycle: '2014-progress', lastPage: await lastPageOfPT1(db), open: PRACTICE_CYCLE },
+      { name: 'growth', url: growthScratch.url, cycle: 'growth-20', lastPage: await lastPageOfPT1(growthDb), open: 'growth-21' },
     ] as const;
     const results: Record<string, Record<string, Result[]>> = { demo: {}, growth: {} };
     const files: Record<string, { app: number | string; psql: number | null; view: number | null }> = {};
@@ -129,10 +145,14 @@ runBench(async (scratch, db) => {
     const apps = await Promise.all(sides.map((side) => startApp(side.url, { PAGE_CACHE_ENTRIES: '0' })));
     try {
       const cookies = await Promise.all(apps.map((app) => signInCookie(app.url, 'growth@example.org', BENCH_PASSWORD)));
+      const delegates = await Promise.all(apps.map((app) => signInCookie(app.url, 'delegate@example.org', BENCH_PASSWORD)));
       for (let round = 0; round < rounds; round++)
-        for (const [index, key] of pages(label).entries())
-          for (const [at, side] of sides.entries())
-            (results[side.name]![key] ??= []).push(await measure(`${apps[at]!.url}${pages(side)[index]}`, cookies[at]!));
+        for (const [index, { path: key }] of pages(label).entries())
+          for (const [at, side] of sides.entries()) {
+            const page = pages(side)[index]!;
+            const cookie = (page.delegate ? delegates : cookies)[at]!;
+            (results[side.name]![key] ??= []).push(await measure(`${apps[at]!.url}${page.path}`, cookie));
+          }
       const growth = sides.findIndex((side) => side.name === 'growth');
       files['actions.csv'] = {
         app: await download(`${apps[growth]!.url}/open-data/actions.csv`, cookies[growth]!),
@@ -148,8 +168,8 @@ runBench(async (scratch, db) => {
     console.log(
       `\nautocannon, ${CONNECTIONS} connections, ${seconds} s, median of ${rounds} rounds (each page on the demo, then on the growth data); PAGE_CACHE_ENTRIES=0 and signed in, so every request is rendered`,
     );
-    console.log(`${'page'.padEnd(22)} ${'demo p50/p99'.padStart(16)} ${'growth p50/p99'.padStart(18)}  growth ÷ demo (goal ≤ ${GOAL})`);
-    for (const page of pages(label)) {
+    console.log(`${'page'.padEnd(26)} ${'demo p50/p99'.padStart(16)} ${'growth p50/p99'.padStart(18)}  growth ÷ demo (goal ≤ ${GOAL})`);
+    for (const { path: page } of pages(label)) {
       const demo = results.demo![page]!;
       const growth = results.growth![page]!;
       const at = (runs: Result[], key: 'p50' | 'p99') => median(runs.map((run) => run[key]));
@@ -157,7 +177,7 @@ runBench(async (scratch, db) => {
       const ratio = (key: 'p50' | 'p99') => median(growth.map((run, round) => run[key] / Math.max(demo[round]![key], 1)));
       const met = ratio('p50') <= GOAL && ratio('p99') <= GOAL;
       console.log(
-        `${page.padEnd(22)} ${`${at(demo, 'p50')} / ${at(demo, 'p99')} ms`.padStart(16)} ${`${at(growth, 'p50')} / ${at(growth, 'p99')} ms`.padStart(18)}  ` +
+        `${page.padEnd(26)} ${`${at(demo, 'p50')} / ${at(demo, 'p99')} ms`.padStart(16)} ${`${at(growth, 'p50')} / ${at(growth, 'p99')} ms`.padStart(18)}  ` +
           `p50 ${ratio('p50').toFixed(2)}, p99 ${ratio('p99').toFixed(2)}${met ? '' : ' (not met)'}` +
           (growth.some((run) => run.timeouts > 0) ? `, ${growth.reduce((sum, run) => sum + run.timeouts, 0)} requests over 10 s` : ''),
       );
