@@ -15,6 +15,24 @@ import {
   unique,
 } from './helpers/factories';
 
+/**
+ * A member page's row for one target under "Progress by policy target": its numbers, and the
+ * width of its bar's completed part.
+ */
+function progressOf($: cheerio.CheerioAPI, target: string) {
+  const row = $('#progress-title')
+    .closest('section')
+    .find('tbody tr')
+    .filter((_, tr) => $(tr).find('th').text() === target);
+  return {
+    numbers: row
+      .find('td.govuk-table__cell--numeric')
+      .map((_, cell) => $(cell).text())
+      .get(),
+    completedWidth: row.find('rect.stacked__completed').attr('width'),
+  };
+}
+
 describe('public transparency pages', () => {
   const database = useTestDatabase();
   let app: Express;
@@ -186,17 +204,7 @@ describe('public transparency pages', () => {
       expect(droppedItem.text()).toContain(reason);
       expect($('.summary').text()).toMatch(/Actions pledged\s*1\b/);
       // The target's bar and its numbers leave the withdrawn action out.
-      const pt1 = $('#progress-title')
-        .closest('section')
-        .find('tbody tr')
-        .filter((_, row) => $(row).find('th').text() === 'PT1');
-      expect(
-        pt1
-          .find('td.govuk-table__cell--numeric')
-          .map((_, cell) => $(cell).text())
-          .get(),
-      ).toEqual(['1', '0', '0', '0']);
-      expect(pt1.find('rect.stacked__completed').attr('width')).toBe('100');
+      expect(progressOf($, 'PT1')).toEqual({ numbers: ['1', '0', '0', '0'], completedWidth: '100' });
 
       const overview = await page('/countries');
       const row = overview.$(`a[href="/countries/${country.code}"]`).closest('tr');
@@ -239,17 +247,7 @@ describe('public transparency pages', () => {
 
       const { $ } = await page(`/countries/${country.code}`);
 
-      const pt3 = $('#progress-title')
-        .closest('section')
-        .find('tbody tr')
-        .filter((_, row) => $(row).find('th').text() === 'PT3');
-      expect(
-        pt3
-          .find('td.govuk-table__cell--numeric')
-          .map((_, cell) => $(cell).text())
-          .get(),
-      ).toEqual(['1', '0', '0', '1']);
-      expect(pt3.find('rect.stacked__completed').attr('width')).toBe('50');
+      expect(progressOf($, 'PT3')).toEqual({ numbers: ['1', '0', '0', '1'], completedWidth: '50' });
       const chart = $('#indicator-victims_identified');
       expect(chart.find('circle')).toHaveLength(3);
       expect(chart.find('polyline.line-chart__goal')).toHaveLength(1);
