@@ -52,7 +52,7 @@ describe('the delegate’s workspace', () => {
     await makeUpdate(database.db, accepted, done.id, { status: 'completed', percent_complete: 100, narrative: 'All trained' });
     const delegate = await makeUser(database.db, { role: 'delegate', country_code: country.code, name: 'Marie Curie' });
     const agent = await signIn(app, delegate.email);
-    return { country, cycle, open, done, delegate, agent, base: `/reports/${country.code}/${cycle.slug}` };
+    return { country, cycle, pledging, open, done, delegate, agent, base: `/reports/${country.code}/${cycle.slug}` };
   }
 
   /** A member's draft in an open commitments cycle, and its delegate signed in. */
@@ -281,6 +281,104 @@ describe('the delegate’s workspace', () => {
         .map((_, link) => cheerio.load(unavailable.text)(link).attr('href'))
         .get(),
     ).toEqual([`#indicators-${code}-value`, `#indicators-${code}-note`]);
+  });
+
+  it('many earlier pledges: the progress section holds ten a page, each page saves its own, and every link finds a pledge on its page', async () => {
+    const { country, cycle, pledging, open, done, agent, base } = await progressSetup();
+    // 23 carried in the report's order (target, then id): the open PT1 one, the completed
+    // PT2 one, 21 under PT3. Pages: 1 holds the first ten, 2 the next ten, 3 the last three.
+    const more: Array<Awaited<ReturnType<typeof makeAction>>> = [];
+    for (let index = 0; index < 21; index++)
+      more.push(await makeAction(database.db, pledging, { target_code: 'PT3', title: unique('Pledge') }));
+    const onPage = (number: number) => [open, done, ...more].slice((number - 1) * 10, number * 10);
+    const load = async (path: string) => cheerio.load((await agent.get(path)).text);
+    const fieldsets = ($: cheerio.CheerioAPI) =>
+      $('form fieldset[id^="carried-"]')
+        .map((_, element) => Number($(element).attr('id')?.slice('carried-'.length)))
+        .get();
+
+    const first = await load(`${base}/progress`);
+    expect(fieldsets(first)).toEqual(
+      onPage(1)
+        .filter((action) => action !== done)
+        .map((action) => action.id),
+    );
+    expect(first(`#carried-${done.id}`).text()).toContain('Completed');
+    expect(first('main').text()).toContain('Page 1 of 3: pledges 1 to 10 of 23');
+    // Pages 2 and 3 hold 13 pledges without an update; the link goes to the first of them.
+    expect(first('main').text()).toContain('13 pledges on other pages still need an update.');
+    expect(first(`main a[href="${base}/progress/2#updates-a${more[8]!.id}-status"]`).text()).toContain(more[8]!.title);
+    expect(first('.govuk-pagination a[rel="next"]').attr('href')).toBe(`${base}/progress/2`);
+    expect(first('button[value="progress/2"]').text()).toContain('Save and continue');
+    const last = await load(`${base}/progress/3`);
+    expect(fieldsets(last)).toEqual(onPage(3).map((action) => action.id));
+    expect(last('button[value="summaries"]').text()).toContain('Save and continue');
+    expect(last('title').text()).toMatch(/^Progress on earlier pledges \(Page 3 of 3\) – /);
+    expect((await agent.get(`${base}/progress/4`)).status).toBe(404);
+    expect((await agent.get(`${base}/progress/0`)).status).toBe(404);
+    const pageOne = await agent.get(`${base}/progress/1`);
+    expect([pageOne.status, pageOne.headers.location]).toEqual([301, `${base}/progress`]);
+
+    // Two tabs, both opened at version 0: page 2 saves, then page 3 saves beside it.
+    const token = csrfTokenIn((await agent.get(`${base}/progress/2`)).text);
+    const page = (number: number, status: string, percent = '') =>
+      Object.fromEntries(
+        onPage(number).flatMap((action) => [
+          [`updates[a${action.id}][status]`, status],
+          [`updates[a${action.id}][percent]`, percent],
+          [`updates[a${action.id}][narrative]`, `Page ${number}`],
+        ]),
+      );
+    const save = (fields: Record<string, string>, then: string) =>
+      agent
+        .post(`${base}/updates`)
+        .type('form')
+        .send({ _csrf: token, version: 0, then, ...fields });
+    const second = await save(page(2, 'in_progress', '20'), 'progress/3');
+    expect([second.status, second.headers.location]).toEqual([303, `${base}/progress/3`]);
+    const third = await save(page(3, 'delayed'), 'summaries');
+    expect([third.status, third.headers.location]).toEqual([303, `${base}/summaries`]);
+    const report = await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first();
+    expect((await database.db('action_updates').where({ report_id: report.id }).pluck('action_id')).sort((a, b) => a - b)).toEqual(
+      [...onPage(2), ...onPage(3)].map((action) => action.id),
+    );
+
+    // Page 2 again from a tab still at version 0: its own pledges changed since, so it is a
+    // 409 showing page 2 as typed, with only page 2's pledges compared.
+    const stale = await save(page(2, 'not_started'), 'progress/3');
+    expect(stale.status).toBe(409);
+    const shown = cheerio.load(stale.text);
+    expect(fieldsets(shown)).toEqual(onPage(2).map((action) => action.id));
+    expect(shown(`#updates-a${more[8]!.id}-status option[selected]`).attr('value')).toBe('not_started');
+    expect(shown('#conflict').text()).toContain(more[8]!.title);
+    expect(shown('#conflict').text()).not.toContain(more[18]!.title);
+
+    // A refused save of page 3 shows page 3 again with what was typed.
+    const refused = await save({ ...page(3, 'in_progress'), [`updates[a${more[20]!.id}][percent]`]: '250' }, 'summaries');
+    expect(refused.status).toBe(422);
+    const again = cheerio.load(refused.text);
+    expect(fieldsets(again)).toEqual(onPage(3).map((action) => action.id));
+    expect(again(`#updates-a${more[20]!.id}-percent`).val()).toBe('250');
+
+    // The check page's links go to each pledge's own page; so does a withdrawal's return.
+    const check = await load(`${base}/check`);
+    expect(check(`.govuk-summary-list a[href="${base}/progress/3#carried-${more[20]!.id}"]`)).toHaveLength(1);
+    expect(
+      check('main a[href*="#updates-a"]')
+        .map((_, link) => check(link).attr('href'))
+        .get(),
+    ).toEqual(
+      onPage(1)
+        .filter((action) => action !== done)
+        .map((action) => `${base}/progress#updates-a${action.id}-status`),
+    );
+    const version = (await database.db('reports').where({ id: report.id }).first()).version as number;
+    const withdrawn = await postForm(agent, `${base}/actions/${more[19]!.id}/withdraw`, `${base}/actions/${more[19]!.id}/withdraw`, {
+      version,
+      reason: 'Merged into another',
+    });
+    expect([withdrawn.status, withdrawn.headers.location]).toEqual([303, `${base}/progress/3#carried-${more[19]!.id}`]);
+    expect((await load(`${base}/progress/3`))(`#carried-${more[19]!.id}`).text()).toContain('Merged into another');
   });
 
   it('removing a pledge asks on its own page first; GET changes nothing', async () => {

@@ -8,7 +8,7 @@ import { countryName, formatNumber } from '../i18n';
 import { handleForm, type Redisplay } from '../web/forms';
 import { notFound } from '../web/errors';
 import { checkParams, isId } from '../web/params';
-import { sectionPath, sectionsOf } from './sections';
+import { progressPageAt, progressPages, progressPath, PLEDGES_PER_PAGE, sectionPath, sectionsOf } from './sections';
 import type { ReportService } from './service';
 import {
   aboutSchema,
@@ -23,7 +23,8 @@ import {
   withdrawSchema,
 } from './validation';
 import { keptReportPages } from './kept-pages';
-import { reportView } from './view-model';
+import { reportView, type CarriedShown } from './view-model';
+import { paginate } from '../web/pagination';
 
 // The delegate's workspace: a task list per report, each section its own page with one
 // form, confirmation pages for what cannot be undone in one click, and "check your
@@ -49,12 +50,14 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     actionId: [isId, 'action'],
     questionId: [isId, 'report'],
     target: [(value: unknown) => (TARGET_CODES as readonly unknown[]).includes(value), 'report'],
+    // The progress section's pages after the first (which is /progress itself).
+    page: [(value) => /^[1-9]\d{0,5}$/.test(value), 'report'],
   });
   router.use('/reports', allow('report.view'));
 
   const actionId = (req: Request) => Number(req.params.actionId);
   const baseOf = (req: Request) => `/reports/${String(req.params.code)}/${String(req.params.cycle)}`;
-  const pageTitle = (req: Request, page: Page, section?: string) =>
+  const pageTitle = (req: Request, page: Pick<Page, 'country' | 'cycle'>, section?: string) =>
     `${section ? `${req.t(section)} – ` : ''}${countryName(page.country.code, page.country.name, req.language)}: ${page.cycle.title}`;
   const on = (req: Request) => [signedIn(req), String(req.params.code), String(req.params.cycle)] as const;
   const pathOf = (req: Request) => req.originalUrl.split('?')[0] ?? req.originalUrl;
@@ -92,7 +95,15 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     req: Request,
     res: Response,
     view: string,
-    options: { status?: number; redisplay?: Redisplay; form?: string; title?: string; extra?: Extra } = {},
+    options: {
+      status?: number;
+      redisplay?: Redisplay;
+      form?: string;
+      title?: string;
+      extra?: Extra;
+      /** The earlier pledges the page shows (default: none; a report may carry hundreds). */
+      carried?: (page: Page) => CarriedShown;
+    } = {},
   ) {
     const { code, cycle } = reportParams(req);
     const kept = !options.redisplay && options.form ? unsavedForm(req, pathOf(req)) : undefined;
@@ -104,7 +115,7 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
       async () => {
         const page = await reports.reportPage(signedIn(req), code, cycle);
         if (!page.editable && view !== 'reports/questions') return { redirect: baseOf(req) };
-        const model = reportView(page, req.language, redisplay);
+        const model = reportView(page, req.language, redisplay, options.carried?.(page) ?? (() => false));
         return {
           view,
           locals: {
@@ -124,7 +135,8 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     const { code, cycle } = reportParams(req);
     await sendPage(req, res, { keepable: true, stamp: () => reports.pageStamp(signedIn(req), code, cycle) }, async () => {
       const page = await reports.reportPage(signedIn(req), code, cycle);
-      const view = reportView(page, req.language);
+      // The task list shows no pledge: it builds none. The report as submitted shows them all.
+      const view = reportView(page, req.language, undefined, page.editable ? () => false : undefined);
       if (!page.editable) return { view: 'reports/show', locals: { title: pageTitle(req, page), ...view } };
       return {
         view: 'reports/task-list',
@@ -149,8 +161,9 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
    * or check), anything else goes back to the task list.
    */
   const NEXT_PAGES = new Set([...sectionsOf('commitments'), ...sectionsOf('progress')].map(sectionPath).concat('check'));
-  const nextPage = (req: Request, res: Response) =>
-    typeof res.locals.then === 'string' && NEXT_PAGES.has(res.locals.then) ? `${baseOf(req)}/${res.locals.then}` : baseOf(req);
+  const isNextPage = (then: unknown): then is string =>
+    typeof then === 'string' && (NEXT_PAGES.has(then) || /^progress\/[1-9]\d{0,5}$/.test(then));
+  const nextPage = (req: Request, res: Response) => (isNextPage(res.locals.then) ? `${baseOf(req)}/${res.locals.then}` : baseOf(req));
 
   /**
    * One section form: saved, it goes on (to the next section, or the task list) with
@@ -166,7 +179,9 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     title: string;
     /** What else the page shows, when it is shown again: the action, the target. */
     extra?: (req: Request) => Extra;
-    done?: (req: Request) => string;
+    /** The earlier pledges the page shows, when it is shown again (default: none). */
+    carried?: (req: Request) => (page: Page) => CarriedShown;
+    done?: (req: Request) => string | Promise<string>;
   }) {
     const { prefix } = spec;
     const handler = handleForm({
@@ -175,10 +190,16 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
       schema: spec.schema,
       run: spec.run,
       redisplay: (req, res, status, redisplay) =>
-        renderWorkspace(req, res, spec.view, { status, redisplay, title: spec.title, ...(spec.extra ? { extra: spec.extra(req) } : {}) }),
-      done: (req, _result, res) => {
+        renderWorkspace(req, res, spec.view, {
+          status,
+          redisplay,
+          title: spec.title,
+          ...(spec.extra ? { extra: spec.extra(req) } : {}),
+          ...(spec.carried ? { carried: spec.carried(req) } : {}),
+        }),
+      done: async (req, _result, res) => {
         forgetUnsavedForm(req, refererPath(req) || pathOf(req));
-        return { url: spec.done ? spec.done(req) : nextPage(req, res), flash: { kind: 'success', text: 'msg.saved' } };
+        return { url: spec.done ? await spec.done(req) : nextPage(req, res), flash: { kind: 'success', text: 'msg.saved' } };
       },
     });
     return (req: Request, res: Response) => {
@@ -275,8 +296,10 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     if (!action) throw notFound('action');
     return { action };
   };
+  /** A page about one action builds no other carried pledge. */
+  const thisPledge = (req: Request) => () => (action: { id: number }) => action.id === actionId(req);
   const actionPage = (view: string, form: (req: Request) => string, title: string) => (req: Request, res: Response) =>
-    renderWorkspace(req, res, view, { form: form(req), title, extra: actionExtra(req) });
+    renderWorkspace(req, res, view, { form: form(req), title, extra: actionExtra(req), carried: thisPledge(req) });
   router.get(
     '/reports/:code/:cycle/actions/:actionId',
     actionPage('reports/action', (req) => `action-${actionId(req)}`, 'ui.workspace.change_action'),
@@ -295,13 +318,14 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
   );
 
   /** A confirmation page: removing a pledge, undoing a withdrawal, reopening a closed pledge. */
-  const confirmation = (kind: 'remove' | 'reinstate' | 'reopen', done: (req: Request) => string) => {
+  const confirmation = (kind: 'remove' | 'reinstate' | 'reopen', done: (req: Request) => string | Promise<string>) => {
     const form = (req: Request) => `${kind}-${actionId(req)}`;
     router.get(`/reports/:code/:cycle/actions/:actionId/${kind}`, (req, res, next) => {
       renderWorkspace(req, res, 'reports/confirm', {
         form: form(req),
         title: `ui.workspace.confirm.${kind}.title`,
         extra: (model) => ({ ...actionExtra(req)(model), kind }),
+        carried: thisPledge(req),
       }).catch(next);
     });
     router.post(
@@ -318,18 +342,71 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
         view: 'reports/confirm',
         title: `ui.workspace.confirm.${kind}.title`,
         extra: (req) => (model) => ({ ...actionExtra(req)(model), kind }),
+        carried: thisPledge,
         done,
       }),
     );
   };
+  /** Back to the pledge on its page of the progress section, after a change to it. */
+  const carriedPage = async (req: Request) => `${baseOf(req)}/${await reports.carriedPath(...on(req), actionId(req))}`;
   confirmation('remove', (req) => `${baseOf(req)}/actions`);
-  confirmation('reinstate', (req) => `${baseOf(req)}/progress#carried-${actionId(req)}`);
-  confirmation('reopen', (req) => `${baseOf(req)}/progress#carried-${actionId(req)}`);
+  confirmation('reinstate', carriedPage);
+  confirmation('reopen', carriedPage);
 
-  // Progress on earlier pledges (progress cycle): one form for every open pledge.
-  router.get('/reports/:code/:cycle/progress', (req, res) =>
-    renderWorkspace(req, res, 'reports/progress', { form: 'updates', title: 'ui.workspace.section.progress' }),
-  );
+  // Progress on earlier pledges (progress cycle): a page of ten at a time, in the report's
+  // order; each page's form saves its own open pledges. A refused save shows the page of the
+  // pledges it sent again.
+  /** Which page of the progress section a request shows. */
+  const progressPage = (req: Request, page: Pick<Page, 'content'>) => {
+    if (req.method === 'GET') return req.params.page === undefined ? 1 : Number(req.params.page);
+    const updates = (req.body as Record<string, unknown> | undefined)?.updates;
+    const first = updates && typeof updates === 'object' ? Object.keys(updates)[0] : undefined;
+    return progressPageAt(
+      Math.max(
+        0,
+        page.content.carried.findIndex((action) => `a${action.id}` === first),
+      ),
+    );
+  };
+  const progressPledges = (req: Request) => (page: Page) => {
+    const number = progressPage(req, page);
+    return (_action: unknown, index: number) => progressPageAt(index) === number;
+  };
+  /** Where the page is among the section's pages, and the next pledge elsewhere still without an update. */
+  const progressExtra = (req: Request) => (model: ReturnType<typeof reportView>) => {
+    const number = progressPage(req, model);
+    const total = model.content.carried.length;
+    const pages = progressPages(total);
+    if (number > pages) throw notFound('report');
+    const elsewhere = model.missing.filter((item) => item.section === 'progress' && item.path !== progressPath(number));
+    // The first after this page, or else the first before it.
+    const pageOf = (path: string) => Number(path.split('/')[1] ?? 1);
+    const next = elsewhere.find((item) => pageOf(item.path) > number) ?? elsewhere[0];
+    const section = req.t('ui.workspace.section.progress');
+    return {
+      ...(pages > 1
+        ? { title: `${section} (${req.t('ui.workspace.progress.page', { page: number, pages })}) – ${pageTitle(req, model)}` }
+        : {}),
+      pageNumber: pages > 1 ? { page: number, pages } : null,
+      range: { from: (number - 1) * PLEDGES_PER_PAGE + 1, to: Math.min(total, number * PLEDGES_PER_PAGE), total },
+      pagination: paginate(number, pages, (to) => `${model.base}/${progressPath(to)}`),
+      elsewhere: elsewhere.length,
+      nextMissing: next ? { title: next.params.title, href: next.href } : null,
+      next: number < pages ? progressPath(number + 1) : 'summaries',
+    };
+  };
+  const progressOptions = (req: Request) => ({
+    form: 'updates',
+    title: 'ui.workspace.section.progress',
+    carried: progressPledges(req),
+    extra: progressExtra(req),
+  });
+  router.get('/reports/:code/:cycle/progress', (req, res) => renderWorkspace(req, res, 'reports/progress', progressOptions(req)));
+  // Page 1 has the section's own address.
+  router.get('/reports/:code/:cycle/progress/1', (req, res) => {
+    res.redirect(301, `${baseOf(req)}/progress`);
+  });
+  router.get('/reports/:code/:cycle/progress/:page', (req, res) => renderWorkspace(req, res, 'reports/progress', progressOptions(req)));
   router.post(
     '/reports/:code/:cycle/updates',
     save({
@@ -339,6 +416,8 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
       run: (req, input) => reports.saveUpdates(...on(req), input, ctx(req)),
       view: 'reports/progress',
       title: 'ui.workspace.section.progress',
+      extra: progressExtra,
+      carried: progressPledges,
     }),
   );
   router.get(
@@ -354,7 +433,8 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
       view: 'reports/withdraw',
       title: 'ui.workspace.withdraw_title',
       extra: actionExtra,
-      done: (req) => `${baseOf(req)}/progress#carried-${actionId(req)}`,
+      carried: thisPledge,
+      done: carriedPage,
     }),
   );
 
@@ -409,17 +489,16 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
   // Check your answers, then submit with the declaration.
   /** The declaration's own message, when the submission was refused for it. */
   const declarationExtra: Extra = (model) => ({ declarationError: model.errors.find((error) => error.field === 'submit-declaration') });
-  router.get('/reports/:code/:cycle/check', (req, res) =>
-    renderWorkspace(req, res, 'reports/check', { form: 'submit', title: 'ui.workspace.check.title', extra: declarationExtra }),
-  );
+  /** Check your answers shows every pledge. */
+  const checkOptions = { title: 'ui.workspace.check.title', extra: declarationExtra, carried: () => () => true };
+  router.get('/reports/:code/:cycle/check', (req, res) => renderWorkspace(req, res, 'reports/check', { form: 'submit', ...checkOptions }));
   router.post(
     '/reports/:code/:cycle/submit',
     handleForm({
       form: () => 'submit',
       schema: submitSchema,
       run: (req, input) => reports.submit(...on(req), input.version, ctx(req)),
-      redisplay: (req, res, status, redisplay) =>
-        renderWorkspace(req, res, 'reports/check', { status, redisplay, title: 'ui.workspace.check.title', extra: declarationExtra }),
+      redisplay: (req, res, status, redisplay) => renderWorkspace(req, res, 'reports/check', { status, redisplay, ...checkOptions }),
       done: (req) => ({
         url: baseOf(req),
         flash: { kind: 'success', text: 'msg.report_has_been_submitted_secretariat_will' },

@@ -27,12 +27,41 @@ export type SectionContent = {
   indicators: ReadonlyArray<{ code: string; name: string }>;
 };
 
-/** One thing that stops a submission: its message (with values), the section and the field that fixes it. */
-export type MissingItem = { message: string; params: Record<string, string>; section: SectionKey; field: string };
+/**
+ * One thing that stops a submission: its message (with values), the section, and the page
+ * (relative to the report) and field that fix it.
+ */
+export type MissingItem = { message: string; params: Record<string, string>; section: SectionKey; path: string; field: string };
 
-/** A section's page, relative to the report: `stocktaking/PT1`. */
+/** A section's (first) page, relative to the report: `stocktaking/PT1`. */
 export const sectionPath = (section: SectionKey): string =>
   section.startsWith('stocktaking-') ? `stocktaking/${section.slice('stocktaking-'.length)}` : section;
+
+/**
+ * How many earlier pledges a page of the progress section holds. A member's pledges add
+ * up over the years (hundreds after two decades), and one form for all of them grows past
+ * what a browser sends in one save; ten a page keep each page and each save small.
+ */
+export const PLEDGES_PER_PAGE = 10;
+
+/** How many pages the progress section has for this many carried pledges (at least one). */
+export const progressPages = (carried: number) => Math.max(1, Math.ceil(carried / PLEDGES_PER_PAGE));
+
+/**
+ * The progress section's page, relative to the report: `progress`, `progress/2`… A pledge
+ * stays on one page for the whole report, whatever happens to it: pages hold every carried
+ * pledge in the report's order (target, then when it was pledged), open or closed.
+ */
+export const progressPath = (page: number) => (page === 1 ? 'progress' : `progress/${page}`);
+
+/** The page that shows the carried pledge at this place (from 0) in the report's order. */
+export const progressPageAt = (index: number) => Math.floor(index / PLEDGES_PER_PAGE) + 1;
+
+/** Where each carried pledge is shown, relative to the report: `progress/3#carried-12`. */
+export function carriedPaths(carried: ReadonlyArray<{ id: number }>): (actionId: number) => string {
+  const indexOf = new Map(carried.map((action, index) => [action.id, index]));
+  return (actionId) => `${progressPath(progressPageAt(indexOf.get(actionId) ?? 0))}#carried-${actionId}`;
+}
 
 /** The sections of a report of this kind, in the order the task list gives them. */
 export function sectionsOf(kind: CycleKind): SectionKey[] {
@@ -47,13 +76,13 @@ export const needsUpdate = (state: CarriedState) => state === 'open' || state ==
 /** Everything that stops the report from being submitted, in task-list order. */
 export function missingItems(content: SectionContent): MissingItem[] {
   const missing: MissingItem[] = [];
-  if (!content.textLanguage)
-    missing.push({ message: 'msg.workspace.missing.language', params: {}, section: 'about', field: 'about-text_language' });
+  const add = (item: Omit<MissingItem, 'path'>) => missing.push({ ...item, path: sectionPath(item.section) });
+  if (!content.textLanguage) add({ message: 'msg.workspace.missing.language', params: {}, section: 'about', field: 'about-text_language' });
   if (content.kind === 'commitments') {
     for (const code of TARGET_CODES) {
       const entry = content.stocktaking.find((row) => row.target_code === code);
       if (!entry?.existing_measures)
-        missing.push({
+        add({
           message: 'msg.describe_measures_already_place_code_title',
           params: { code, title: code },
           section: `stocktaking-${code}`,
@@ -63,7 +92,7 @@ export function missingItems(content: SectionContent): MissingItem[] {
     for (const code of TARGET_CODES) {
       const entry = content.stocktaking.find((row) => row.target_code === code);
       if (!content.pledged.some((action) => action.target_code === code) && !entry?.no_action_reason)
-        missing.push({
+        add({
           message: 'msg.workspace.missing.pledge_or_reason',
           params: { code, title: code },
           section: 'actions',
@@ -72,18 +101,20 @@ export function missingItems(content: SectionContent): MissingItem[] {
     }
     return missing;
   }
-  for (const action of content.carried) {
-    if (needsUpdate(action.state) && !content.updates.some((update) => update.action_id === action.id))
+  const updated = new Set(content.updates.map((update) => update.action_id));
+  content.carried.forEach((action, index) => {
+    if (needsUpdate(action.state) && !updated.has(action.id))
       missing.push({
         message: 'msg.give_progress_update_title',
         params: { title: action.title },
         section: 'progress',
+        path: progressPath(progressPageAt(index)),
         field: `updates-a${action.id}-status`,
       });
-  }
+  });
   for (const code of TARGET_CODES) {
     if (!content.summaries.some((summary) => summary.target_code === code))
-      missing.push({
+      add({
         message: 'msg.workspace.missing.summary',
         params: { code, title: code },
         section: 'summaries',
@@ -92,7 +123,7 @@ export function missingItems(content: SectionContent): MissingItem[] {
   }
   for (const indicator of content.indicators) {
     if (!content.indicatorValues.some((value) => value.indicator_code === indicator.code))
-      missing.push({
+      add({
         message: 'msg.workspace.missing.indicator',
         params: { name: indicator.name, code: indicator.code },
         section: 'indicators',

@@ -6,7 +6,7 @@ import type { ReportService } from './service';
 import { statusLabel } from './service';
 import { REPORTED_STATUSES, UPDATE_STATUSES, type UpdateStatus } from '../domain';
 import { formatNumber } from '../i18n';
-import { needsUpdate, sectionPath } from './sections';
+import { needsUpdate, progressPageAt, progressPath, sectionPath } from './sections';
 
 // Builds what the report pages render. A form that failed (invalid input, or a stale
 // version) is shown again with exactly what the user typed; every other form shows the
@@ -28,7 +28,13 @@ function options(choices: Array<{ value: string; label: string }>, selected: str
   return blank === undefined ? list : [{ value: '', label: blank, selected: selected === '' }, ...list];
 }
 
-export function reportView(page: ReportPage, language: Language, override?: FormOverride) {
+/**
+ * Which earlier pledges a page shows (by their place in the report's order): a report may
+ * carry hundreds, and a page that shows a few, or none, builds only those. Default: all.
+ */
+export type CarriedShown = (action: { id: number }, index: number) => boolean;
+
+export function reportView(page: ReportPage, language: Language, override?: FormOverride, shown: CarriedShown = () => true) {
   const errorsById = fieldErrors(override?.errors ?? []);
   const mine = (form: string) => (override?.form === form ? override.values : undefined);
   const labels = labelsFor(language);
@@ -107,10 +113,13 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     open: override?.form === `action-${action.id}`,
   }));
 
+  const base = `/reports/${page.country.code}/${page.cycle.slug}`;
   // Earlier pledges: an open one starts from its last accepted update (status and
   // percentage pre-filled, last year's narrative shown beside the field, not copied in).
-  const carried = page.content.carried.map((action) => {
-    const saved = page.content.updates.find((update) => update.action_id === action.id);
+  const updates = new Map(page.content.updates.map((update) => [update.action_id, update]));
+  const carried = page.content.carried.flatMap((action, index) => {
+    if (!shown(action, index)) return [];
+    const saved = updates.get(action.id);
     const typed = mine('updates');
     const withdrawTyped = mine(`withdraw-${action.id}`);
     const prefilled = !saved && action.last_status !== null && needsUpdate(action.state);
@@ -120,6 +129,8 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     return {
       id: action.id,
       title: action.title,
+      // Where the progress section shows it.
+      href: `${base}/${progressPath(progressPageAt(index))}#carried-${action.id}`,
       state: action.state,
       open: needsUpdate(action.state),
       targetCode: action.target_code,
@@ -202,9 +213,8 @@ export function reportView(page: ReportPage, language: Language, override?: Form
   // A missing baseline names its target in the reader's language, in the summary too.
   const withTargetTitle = <T extends { params?: Record<string, string | number> }>(item: T): T =>
     typeof item.params?.code === 'string' ? { ...item, params: { ...item.params, title: targetTitle(item.params.code) } } : item;
-  const base = `/reports/${page.country.code}/${page.cycle.slug}`;
   // A refused submission lists what is missing: each links to the page and field that fixes it.
-  const hrefOf = new Map(page.missing.map((item) => [item.field, `${base}/${sectionPath(item.section)}#${item.field}`]));
+  const hrefOf = new Map(page.missing.map((item) => [item.field, `${base}/${item.path}#${item.field}`]));
   const errors: Array<FormError & { href?: string }> = (override?.errors ?? [])
     .map(withTargetTitle)
     .map((error) => ({ ...error, href: hrefOf.get(error.field) }));
@@ -226,7 +236,7 @@ export function reportView(page: ReportPage, language: Language, override?: Form
     // A stale submission has nothing of its own to compare: its message says what to do.
     conflict:
       override?.conflict && override.form !== 'submit' ? { form: override.form, changes: conflictChanges(page, override, labels) } : null,
-    missing: page.missing.map(withTargetTitle).map((item) => ({ ...item, href: `${base}/${sectionPath(item.section)}#${item.field}` })),
+    missing: page.missing.map((item) => ({ ...withTargetTitle(item), href: hrefOf.get(item.field) })),
     sections: page.sections.map((section) => ({
       ...section,
       href: `${base}/${sectionPath(section.key)}`,
@@ -263,7 +273,9 @@ function conflictChanges(page: ReportPage, override: FormOverride, labels: Label
       });
     }
   } else if (override.form === 'updates') {
-    for (const action of page.content.carried) {
+    // A page of the progress section sends its own pledges only.
+    const sent = (values.updates && typeof values.updates === 'object' ? values.updates : {}) as Record<string, unknown>;
+    for (const action of page.content.carried.filter((row) => `a${row.id}` in sent)) {
       const saved = page.content.updates.find((update) => update.action_id === action.id);
       const id = `a${action.id}`;
       compare('msg.title_status', saved ? statusName(saved.status) : '', statusName(field(values, 'updates', id, 'status')), {

@@ -172,6 +172,8 @@ export function compareVersions(
 export function itemsOf(
   current: CurrentContent,
   indicatorNames: Map<string, string>,
+  /** Where the progress section shows a carried pledge (it has a page of its own among many). */
+  carriedAnchor: (actionId: number) => string = (actionId) => `progress#carried-${actionId}`,
 ): Array<{ id: string; heading: ComparedItem['heading']; anchor: string }> {
   return [
     ...current.baseline.map((entry) => ({
@@ -187,7 +189,7 @@ export function itemsOf(
     ...current.carried.map((action) => ({
       id: `update-${action.id}`,
       heading: { message: 'msg.compare.progress', params: { title: action.title } },
-      anchor: `progress#carried-${action.id}`,
+      anchor: carriedAnchor(action.id),
     })),
     ...current.summaries.map((entry) => ({
       id: `summary-${entry.target_code}`,
