@@ -3,7 +3,7 @@ import { loadDemoData, PRACTICE_CYCLE } from '../../src/demo/load-demo';
 import { buildTestApp } from '../helpers/app';
 import { accessibilityViolations, clickAndLoad, describeInBrowser, htmlProblems, launchBrowser, serve } from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
-import { makeUser, TEST_PASSWORD } from '../helpers/factories';
+import { makeAction, makeCountry, makeCycle, makeReport, makeUser, TEST_PASSWORD } from '../helpers/factories';
 
 // The acceptance journey of the delegate's workspace, in Chromium at 390 px, in French:
 // a progress report filed through the task list, starting from the demo's accepted 2014
@@ -150,4 +150,74 @@ describeInBrowser('the delegate’s workspace in Chromium', () => {
     );
     await context.close();
   }, 120_000);
+
+  it('a German delegate with years of pledges goes through the progress section page by page, on a phone and with the keyboard', async () => {
+    // 23 pledges carried: pages of ten, ten and three.
+    const country = await makeCountry(database.db);
+    const earlier = await makeCycle(database.db, {
+      kind: 'commitments',
+      state: 'closed',
+      opens_on: '2010-01-01',
+      due_on: '2010-06-30',
+      closes_on: '2010-12-31',
+    });
+    const cycle = await makeCycle(database.db, {
+      kind: 'progress',
+      state: 'open',
+      opens_on: '2020-01-01',
+      due_on: '2099-06-30',
+      closes_on: '2099-12-31',
+    });
+    const pledging = await makeReport(database.db, country.code, earlier.id, 'accepted');
+    for (let index = 0; index < 23; index++) await makeAction(database.db, pledging, { target_code: index < 12 ? 'PT1' : 'PT4' });
+    const delegate = await makeUser(database.db, { role: 'delegate', country_code: country.code });
+    const context = await browser.newContext({
+      bypassCSP: true,
+      baseURL: server.url,
+      locale: 'de-DE',
+      viewport: { width: 390, height: 844 },
+    });
+    const page = await context.newPage();
+    await page.goto('/login');
+    await page.getByLabel('E-Mail-Adresse').fill(delegate.email);
+    await page.getByLabel('Passwort').fill(TEST_PASSWORD);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Anmelden' }));
+    const base = `/reports/${country.code}/${cycle.slug}`;
+    await page.goto(`${base}/progress`);
+    const problems = [
+      ...(await accessibilityViolations(page)),
+      ...(await htmlProblems(await (await context.request.get(page.url())).text(), page.url())),
+    ];
+    expect(await page.locator('main').textContent()).toContain('Seite 1 von 3: Zusagen 1 bis 10 von 23');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    // Typed, then a link to the next page: the browser asks first, and staying keeps the text.
+    const narrative = page.locator('fieldset[id^="carried-"] textarea').first();
+    await narrative.focus();
+    await page.keyboard.type('Gesetz verabschiedet.');
+    const asked = page.waitForEvent('dialog');
+    void page.locator('.govuk-pagination__next a').click();
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    expect(page.url()).toMatch(/\/progress$/);
+    expect(await narrative.inputValue()).toBe('Gesetz verabschiedet.');
+
+    // "Save and continue", from the keyboard, saves the page and goes to the next one without asking.
+    page.on('dialog', (unexpected) => {
+      problems.push(`asked before leaving: ${unexpected.type()}`);
+      void unexpected.dismiss();
+    });
+    const status = page.locator('fieldset[id^="carried-"] select').first();
+    await status.focus();
+    await status.selectOption('in_progress');
+    await page.getByRole('button', { name: 'Speichern und weiter' }).focus();
+    await Promise.all([page.waitForURL(`**${base}/progress/2`), page.keyboard.press('Enter')]);
+    expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe('Gespeichert.');
+    problems.push(...(await accessibilityViolations(page)));
+    const report = await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first('id');
+    expect(await database.db('action_updates').where({ report_id: report.id }).pluck('narrative')).toEqual(['Gesetz verabschiedet.']);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 });
