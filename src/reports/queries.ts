@@ -14,18 +14,62 @@ import type { ReportState, UpdateStatus } from '../domain';
 import { prepared } from '../db/prepared';
 
 /**
- * An action carried into a progress report: the cycle it was pledged in, whether an
- * accepted earlier report withdrew it, and its latest update in an accepted earlier
- * report (what "start from last year" pre-fills).
+ * An action carried into a progress report, as every page and rule reads it: what it is,
+ * whether an accepted earlier report withdrew it, and the status of its latest update in an
+ * accepted earlier report. A member may carry hundreds; a page that shows some reads their
+ * details besides (CarriedDetailsRow).
  */
-export type CarriedActionRow = ActionRow & {
-  pledged_in_cycle_title: string;
+export type CarriedActionRow = Pick<ActionRow, 'id' | 'title' | 'target_code' | 'withdrawn_in_report_id' | 'withdrawal_reason'> & {
   withdrawn_earlier: boolean;
   last_status: UpdateStatus | null;
+};
+
+/** What a page showing a carried action adds: its facts, and its latest accepted update (what "start from last year" pre-fills). */
+export type CarriedDetailsRow = Pick<ActionRow, 'id' | 'goal_code' | 'responsible_body' | 'due_on' | 'description'> & {
+  pledged_in_cycle_title: string;
   last_percent: number | null;
   last_narrative: string | null;
   last_cycle_title: string | null;
 };
+
+/**
+ * The actions pledged in an accepted report of an earlier cycle, each with its latest
+ * update in an accepted earlier report. A withdrawal counts for this report only once
+ * the report that carries it was accepted (withdrawn_earlier); one in a draft that
+ * is never accepted removes nothing.
+ *
+ * The latest accepted update is kept per action in public_action_status; it is the one
+ * wanted whenever its cycle opened before this one, as it always has for the open cycle.
+ * Only a report of an earlier cycle, read after later ones were accepted, looks the
+ * update up among the action's own: for every action it cost France's 800 on the growth
+ * data 87 ms a page. The kept rows are looked up by the member's own index (by action
+ * id, PostgreSQL hashed all 48,000 members' rows: 14 ms instead of 7.6), and the reads are
+ * prepared: planning one took 2 ms.
+ */
+const carried = (columns: string, only: string) =>
+  `select ${columns}
+     from actions a
+     join reports pledged on pledged.id = a.pledged_in_report_id
+     join cycles c on c.id = pledged.cycle_id
+     left join reports w on w.id = a.withdrawn_in_report_id
+     left join public_action_status kept on kept.action_id = a.id and kept.country_code = :countryCode
+     left join cycles kept_cycle on kept_cycle.slug = kept.latest_cycle_slug
+     left join lateral (
+       select kept.latest_update_status as status, kept.latest_percent_complete as percent_complete,
+              kept.latest_narrative as narrative, kept_cycle.title as cycle_title
+        where kept_cycle.opens_on < :opensOn
+       union all
+       (select u.status, u.percent_complete, u.narrative, uc.title as cycle_title
+          from action_updates u
+          join reports ur on ur.id = u.report_id and ur.state = 'accepted'
+          join cycles uc on uc.id = ur.cycle_id
+         where (kept.action_id is null or kept_cycle.opens_on >= :opensOn)
+           and u.action_id = a.id and uc.opens_on < :opensOn
+         order by uc.opens_on desc
+         limit 1)
+     ) last on true
+    where a.country_code = :countryCode and pledged.state = 'accepted' and c.opens_on < :opensOn ${only}
+    order by a.target_code, a.id`;
 
 /** Who last saved a section of a report, and the report version that save produced. */
 export type SectionRow = { section: string; saved_in_version: number; saved_at: Date; saved_by_name: string | null };
@@ -162,51 +206,26 @@ export function createReportQueries(db: Database) {
       return db('actions as a').select(ACTION_COLUMNS).where('a.pledged_in_report_id', reportId).orderBy(['a.target_code', 'a.id']);
     },
 
-    /**
-     * The actions pledged in an accepted report of an earlier cycle, each with its latest
-     * update in an accepted earlier report. A withdrawal counts for this report only once
-     * the report that carries it was accepted (withdrawn_earlier); one in a draft that
-     * is never accepted removes nothing.
-     *
-     * The latest accepted update is kept per action in public_action_status; it is the one
-     * wanted whenever its cycle opened before this one, as it always has for the open cycle.
-     * Only a report of an earlier cycle, read after later ones were accepted, looks the
-     * update up among the action's own: for every action it cost France's 800 on the growth
-     * data 87 ms a page. The kept rows are looked up by the member's own index (by action
-     * id, PostgreSQL hashed all 48,000 members' rows: 14 ms instead of 7.6), and the read is
-     * prepared: planning it took 2 ms.
-     */
     async listCarriedActions(countryCode: string, cycle: CycleRow, reportId: number | null): Promise<CarriedActionRow[]> {
+      const columns = `a.id, a.title, a.target_code, a.withdrawn_in_report_id, a.withdrawal_reason,
+        coalesce(w.state = 'accepted' and w.id is distinct from :reportId, false) as withdrawn_earlier,
+        last.status as last_status`;
       const rows = await prepared(
-        db.raw<{ rows: CarriedActionRow[] }>(
-          `select ${ACTION_COLUMNS.join(', ')}, c.title as pledged_in_cycle_title,
-                coalesce(w.state = 'accepted' and w.id is distinct from :reportId, false) as withdrawn_earlier,
-                last.status as last_status, last.percent_complete as last_percent, last.narrative as last_narrative,
-                last.cycle_title as last_cycle_title
-           from actions a
-           join reports pledged on pledged.id = a.pledged_in_report_id
-           join cycles c on c.id = pledged.cycle_id
-           left join reports w on w.id = a.withdrawn_in_report_id
-           left join public_action_status kept on kept.action_id = a.id and kept.country_code = :countryCode
-           left join cycles kept_cycle on kept_cycle.slug = kept.latest_cycle_slug
-           left join lateral (
-             select kept.latest_update_status as status, kept.latest_percent_complete as percent_complete,
-                    kept.latest_narrative as narrative, kept_cycle.title as cycle_title
-              where kept_cycle.opens_on < :opensOn
-             union all
-             (select u.status, u.percent_complete, u.narrative, uc.title as cycle_title
-                from action_updates u
-                join reports ur on ur.id = u.report_id and ur.state = 'accepted'
-                join cycles uc on uc.id = ur.cycle_id
-               where (kept.action_id is null or kept_cycle.opens_on >= :opensOn)
-                 and u.action_id = a.id and uc.opens_on < :opensOn
-               order by uc.opens_on desc
-               limit 1)
-           ) last on true
-          where a.country_code = :countryCode and pledged.state = 'accepted' and c.opens_on < :opensOn
-          order by a.target_code, a.id`,
-          { reportId, opensOn: cycle.opens_on, countryCode },
-        ),
+        db.raw<{ rows: CarriedActionRow[] }>(carried(columns, ''), { reportId, opensOn: cycle.opens_on, countryCode }),
+      );
+      return rows.rows;
+    },
+
+    /** The details of the carried actions a page shows (read apart: ten of 800 on a page of the progress section). */
+    async listCarriedDetails(countryCode: string, cycle: CycleRow, actionIds: number[]): Promise<CarriedDetailsRow[]> {
+      const columns = `a.id, a.goal_code, a.responsible_body, a.due_on, a.description, c.title as pledged_in_cycle_title,
+        last.percent_complete as last_percent, last.narrative as last_narrative, last.cycle_title as last_cycle_title`;
+      const rows = await prepared(
+        db.raw<{ rows: CarriedDetailsRow[] }>(carried(columns, 'and a.id = any(cast(:actionIds as integer[]))'), {
+          opensOn: cycle.opens_on,
+          countryCode,
+          actionIds,
+        }),
       );
       return rows.rows;
     },

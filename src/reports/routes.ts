@@ -9,7 +9,7 @@ import { handleForm, type Redisplay } from '../web/forms';
 import { notFound } from '../web/errors';
 import { checkParams, isId } from '../web/params';
 import { progressPageAt, progressPages, progressPath, PLEDGES_PER_PAGE, sectionPath, sectionsOf } from './sections';
-import type { ReportService } from './service';
+import type { PledgesShown, ReportService } from './service';
 import {
   aboutSchema,
   actionSchema,
@@ -23,7 +23,7 @@ import {
   withdrawSchema,
 } from './validation';
 import { keptReportPages } from './kept-pages';
-import { reportView, type CarriedShown } from './view-model';
+import { reportView } from './view-model';
 import { paginate } from '../web/pagination';
 
 // The delegate's workspace: a task list per report, each section its own page with one
@@ -39,6 +39,9 @@ export const reportParams = (req: Request) => ({ code: String(req.params.code), 
 type Page = Awaited<ReturnType<ReportService['reportPage']>>;
 /** What else a page shows, from the report's view model (with what was typed). */
 type Extra = (model: ReturnType<typeof reportView>) => object;
+
+/** A page that shows no earlier pledge. */
+const NO_PLEDGE: PledgesShown = () => () => false;
 
 /** @param keptEntries how many pages' contents the workspace keeps (./kept-pages; default 500) */
 export function reportRoutes(reports: ReportService, keptEntries?: number): Router {
@@ -102,7 +105,7 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
       title?: string;
       extra?: Extra;
       /** The earlier pledges the page shows (default: none; a report may carry hundreds). */
-      carried?: (page: Page) => CarriedShown;
+      carried?: PledgesShown;
     } = {},
   ) {
     const { code, cycle } = reportParams(req);
@@ -113,9 +116,9 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
       res,
       { keepable: !redisplay, status: options.status, stamp: () => reports.pageStamp(signedIn(req), code, cycle) },
       async () => {
-        const page = await reports.reportPage(signedIn(req), code, cycle);
+        const page = await reports.reportPage(signedIn(req), code, cycle, options.carried ?? NO_PLEDGE);
         if (!page.editable && view !== 'reports/questions') return { redirect: baseOf(req) };
-        const model = reportView(page, req.language, redisplay, options.carried?.(page) ?? (() => false));
+        const model = reportView(page, req.language, redisplay);
         return {
           view,
           locals: {
@@ -134,9 +137,9 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
   router.get('/reports/:code/:cycle', async (req, res) => {
     const { code, cycle } = reportParams(req);
     await sendPage(req, res, { keepable: true, stamp: () => reports.pageStamp(signedIn(req), code, cycle) }, async () => {
-      const page = await reports.reportPage(signedIn(req), code, cycle);
-      // The task list shows no pledge: it builds none. The report as submitted shows them all.
-      const view = reportView(page, req.language, undefined, page.editable ? () => false : undefined);
+      // The task list shows no pledge; the report as submitted (to whoever may not edit it) all.
+      const page = await reports.reportPage(signedIn(req), code, cycle, (_carried, editable) => (editable ? () => false : () => true));
+      const view = reportView(page, req.language);
       if (!page.editable) return { view: 'reports/show', locals: { title: pageTitle(req, page), ...view } };
       return {
         view: 'reports/task-list',
@@ -180,7 +183,7 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     /** What else the page shows, when it is shown again: the action, the target. */
     extra?: (req: Request) => Extra;
     /** The earlier pledges the page shows, when it is shown again (default: none). */
-    carried?: (req: Request) => (page: Page) => CarriedShown;
+    carried?: (req: Request) => PledgesShown;
     done?: (req: Request) => string | Promise<string>;
   }) {
     const { prefix } = spec;
@@ -357,24 +360,24 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
   // order; each page's form saves its own open pledges. A refused save shows the page of the
   // pledges it sent again.
   /** Which page of the progress section a request shows. */
-  const progressPage = (req: Request, page: Pick<Page, 'content'>) => {
+  const progressPage = (req: Request, carried: ReadonlyArray<{ id: number }>) => {
     if (req.method === 'GET') return req.params.page === undefined ? 1 : Number(req.params.page);
     const updates = (req.body as Record<string, unknown> | undefined)?.updates;
     const first = updates && typeof updates === 'object' ? Object.keys(updates)[0] : undefined;
     return progressPageAt(
       Math.max(
         0,
-        page.content.carried.findIndex((action) => `a${action.id}` === first),
+        carried.findIndex((action) => `a${action.id}` === first),
       ),
     );
   };
-  const progressPledges = (req: Request) => (page: Page) => {
-    const number = progressPage(req, page);
+  const progressPledges = (req: Request) => (carried: ReadonlyArray<{ id: number }>) => {
+    const number = progressPage(req, carried);
     return (_action: unknown, index: number) => progressPageAt(index) === number;
   };
   /** Where the page is among the section's pages, and the next pledge elsewhere still without an update. */
   const progressExtra = (req: Request) => (model: ReturnType<typeof reportView>) => {
-    const number = progressPage(req, model);
+    const number = progressPage(req, model.content.carried);
     const total = model.content.carried.length;
     const pages = progressPages(total);
     if (number > pages) throw notFound('report');

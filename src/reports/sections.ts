@@ -14,6 +14,12 @@ type SectionStatus = 'not_started' | 'in_progress' | 'completed' | 'optional' | 
 /** A carried pledge as the progress section sees it: open (needs an update), or closed and why. */
 export type CarriedState = 'open' | 'reopened' | 'completed' | 'withdrawn_earlier' | 'withdrawn_here';
 
+/**
+ * Which earlier pledges a page shows (by their place in the report's order): a report may
+ * carry hundreds, and a page that shows a few, or none, reads and builds only those.
+ */
+export type CarriedShown = (action: { id: number }, index: number) => boolean;
+
 /** What the rules read: the report's content, and each carried pledge's state. */
 export type SectionContent = {
   kind: CycleKind;

@@ -28,6 +28,7 @@ import {
   needsUpdate,
   sectionsOf,
   sectionStatus,
+  type CarriedShown,
   type CarriedState,
   type MissingItem,
   type SectionKey,
@@ -312,7 +313,12 @@ export function createReportService(database: Database, reference: ReferenceData
     },
 
     /** Everything the report and edit pages show, for this user. */
-    async reportPage(user: CurrentUser, countryCode: string, cycleSlug: string) {
+    /**
+     * @param pledges which earlier pledges the page shows, from the report's carried ones in
+     * their order, given whether the user may edit the report (default: all); only theirs are
+     * read in full.
+     */
+    async reportPage(user: CurrentUser, countryCode: string, cycleSlug: string, pledges: PledgesShown = ALL_PLEDGES) {
       authorize(user, 'report.view', { countryCode });
       const { country, cycle, targets, goals, indicators } = await located(countryCode, cycleSlug);
       return read(async (db) => {
@@ -323,6 +329,10 @@ export function createReportService(database: Database, reference: ReferenceData
           async () => (report ? queries.listSubmissions(report.id) : []),
         );
         const reason = lockReason(cycle, report);
+        const editable = reason === null && can(user, 'report.edit', { countryCode });
+        const shown = pledges(content.carried, editable);
+        const shownIds = content.carried.filter(shown).map((action) => action.id);
+        const details = shownIds.length > 0 ? await queries.listCarriedDetails(countryCode, cycle, shownIds) : [];
         const rules = sectionContent(cycle, report, content, indicators);
         const missing = missingItems(rules);
         const saves = report ? await queries.listSections(report.id) : [];
@@ -370,7 +380,7 @@ export function createReportService(database: Database, reference: ReferenceData
             wasReturned: report?.state === 'returned' || (report?.state === 'draft' && submissions[0]?.outcome === 'returned'),
           },
           // Open for changes, and this user may make them (a delegate of the country).
-          editable: reason === null && can(user, 'report.edit', { countryCode }),
+          editable,
           lockReason: reason && blockedMessage(reason),
           maySubmit: can(user, 'report.submit', { countryCode }) && blockedBy('submit', { cycle, report }) === null,
           missing,
@@ -380,6 +390,8 @@ export function createReportService(database: Database, reference: ReferenceData
           goals,
           indicators,
           content,
+          /** The details of the carried pledges the page shows. */
+          carriedDetails: new Map(details.map((row) => [row.id, row])),
           submissions,
           questions,
           /** The report row and its content as a submission would freeze it, for the review's comparison. */
@@ -671,5 +683,9 @@ function same(section: string) {
  * with another change to that pledge only, and counts as a save of the progress section.
  */
 const onePledge = (actionId: number) => ({ checks: [`update-${actionId}`], records: ['progress', `update-${actionId}`] });
+
+/** Which carried pledges a report page shows (./sections CarriedShown), given whether the user may edit the report. */
+export type PledgesShown = (carried: ReadonlyArray<{ id: number }>, editable: boolean) => CarriedShown;
+const ALL_PLEDGES: PledgesShown = () => () => true;
 
 export type ReportService = ReturnType<typeof createReportService>;

@@ -28,13 +28,7 @@ function options(choices: Array<{ value: string; label: string }>, selected: str
   return blank === undefined ? list : [{ value: '', label: blank, selected: selected === '' }, ...list];
 }
 
-/**
- * Which earlier pledges a page shows (by their place in the report's order): a report may
- * carry hundreds, and a page that shows a few, or none, builds only those. Default: all.
- */
-export type CarriedShown = (action: { id: number }, index: number) => boolean;
-
-export function reportView(page: ReportPage, language: Language, override?: FormOverride, shown: CarriedShown = () => true) {
+export function reportView(page: ReportPage, language: Language, override?: FormOverride) {
   const errorsById = fieldErrors(override?.errors ?? []);
   const mine = (form: string) => (override?.form === form ? override.values : undefined);
   const labels = labelsFor(language);
@@ -117,8 +111,10 @@ export function reportView(page: ReportPage, language: Language, override?: Form
   // Earlier pledges: an open one starts from its last accepted update (status and
   // percentage pre-filled, last year's narrative shown beside the field, not copied in).
   const updates = new Map(page.content.updates.map((update) => [update.action_id, update]));
+  // Only the pledges the page shows: those whose details were read (ReportService.reportPage).
   const carried = page.content.carried.flatMap((action, index) => {
-    if (!shown(action, index)) return [];
+    const details = page.carriedDetails.get(action.id);
+    if (!details) return [];
     const saved = updates.get(action.id);
     const typed = mine('updates');
     const withdrawTyped = mine(`withdraw-${action.id}`);
@@ -135,24 +131,24 @@ export function reportView(page: ReportPage, language: Language, override?: Form
       open: needsUpdate(action.state),
       targetCode: action.target_code,
       targetTitle: targetTitle(action.target_code),
-      pledgedIn: action.pledged_in_cycle_title,
-      dueOn: action.due_on,
-      description: action.description,
+      pledgedIn: details.pledged_in_cycle_title,
+      dueOn: details.due_on,
+      description: details.description,
       withdrawn: action.state === 'withdrawn_here',
       withdrawalReason: action.withdrawal_reason,
       statusLabel: saved ? statusLabel(saved.status) : 'msg.no_update_yet',
       statusOptions: options(statusChoices, status, 'msg.choose_a_status'),
       percent: typed
         ? field(typed, 'updates', `a${action.id}`, 'percent')
-        : fieldText(saved?.percent_complete ?? (prefilled ? action.last_percent : null)),
+        : fieldText(saved?.percent_complete ?? (prefilled ? details.last_percent : null)),
       narrative: typed ? field(typed, 'updates', `a${action.id}`, 'narrative') : fieldText(saved?.narrative),
       savedStatus: saved?.status,
       last: action.last_status
         ? {
-            cycleTitle: action.last_cycle_title,
+            cycleTitle: details.last_cycle_title,
             statusLabel: statusLabel(action.last_status),
-            percent: action.last_percent,
-            narrative: action.last_narrative,
+            percent: details.last_percent,
+            narrative: details.last_narrative,
           }
         : null,
       prefilled,
