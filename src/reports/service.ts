@@ -312,8 +312,8 @@ export function createReportService(database: Database, reference: ReferenceData
       });
     },
 
-    /** Everything the report and edit pages show, for this user. */
     /**
+     * Everything the report and edit pages show, for this user.
      * @param pledges which earlier pledges the page shows, from the report's carried ones in
      * their order, given whether the user may edit the report (default: all); only theirs are
      * read in full.
