@@ -2,7 +2,17 @@ import * as cheerio from 'cheerio';
 import type { Express } from 'express';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
-import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeUpdate, makeUser, unique } from './helpers/factories';
+import {
+  makeAction,
+  makeCountry,
+  makeCycle,
+  makeIndicatorValue,
+  makePledgingMember,
+  makeReport,
+  makeUpdate,
+  makeUser,
+  unique,
+} from './helpers/factories';
 import { csrfTokenIn, postForm, signIn, type Agent } from './helpers/session';
 import { TEST_PASSWORD } from './helpers/factories';
 import request from 'supertest';
@@ -22,14 +32,7 @@ describe('the delegate’s workspace', () => {
 
   /** A member with an accepted earlier report (two pledges: one open, one completed) and an open progress cycle. */
   async function progressSetup() {
-    const country = await makeCountry(database.db);
-    const earlier = await makeCycle(database.db, {
-      kind: 'commitments',
-      state: 'closed',
-      opens_on: '2010-01-01',
-      due_on: '2010-06-30',
-      closes_on: '2010-12-31',
-    });
+    const { country, cycle, pledging } = await makePledgingMember(database.db);
     const lastYear = await makeCycle(database.db, {
       kind: 'progress',
       state: 'closed',
@@ -37,14 +40,6 @@ describe('the delegate’s workspace', () => {
       due_on: '2011-06-30',
       closes_on: '2011-12-31',
     });
-    const cycle = await makeCycle(database.db, {
-      kind: 'progress',
-      state: 'open',
-      opens_on: '2020-01-01',
-      due_on: '2099-06-30',
-      closes_on: '2099-12-31',
-    });
-    const pledging = await makeReport(database.db, country.code, earlier.id, 'accepted');
     const open = await makeAction(database.db, pledging, { target_code: 'PT1', title: unique('Hotline') });
     const done = await makeAction(database.db, pledging, { target_code: 'PT2', title: unique('Training') });
     const accepted = await makeReport(database.db, country.code, lastYear.id, 'accepted');

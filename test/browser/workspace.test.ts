@@ -3,7 +3,7 @@ import { loadDemoData, PRACTICE_CYCLE } from '../../src/demo/load-demo';
 import { buildTestApp } from '../helpers/app';
 import { accessibilityViolations, clickAndLoad, describeInBrowser, htmlProblems, launchBrowser, serve } from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
-import { makeAction, makeCountry, makeCycle, makeReport, makeUser, TEST_PASSWORD } from '../helpers/factories';
+import { makeAction, makePledgingMember, makeUser, TEST_PASSWORD } from '../helpers/factories';
 
 // The acceptance journey of the delegate's workspace, in Chromium at 390 px, in French:
 // a progress report filed through the task list, starting from the demo's accepted 2014
@@ -153,22 +153,7 @@ describeInBrowser('the delegate’s workspace in Chromium', () => {
 
   it('a German delegate with years of pledges goes through the progress section page by page, on a phone and with the keyboard', async () => {
     // 23 pledges carried: pages of ten, ten and three.
-    const country = await makeCountry(database.db);
-    const earlier = await makeCycle(database.db, {
-      kind: 'commitments',
-      state: 'closed',
-      opens_on: '2010-01-01',
-      due_on: '2010-06-30',
-      closes_on: '2010-12-31',
-    });
-    const cycle = await makeCycle(database.db, {
-      kind: 'progress',
-      state: 'open',
-      opens_on: '2020-01-01',
-      due_on: '2099-06-30',
-      closes_on: '2099-12-31',
-    });
-    const pledging = await makeReport(database.db, country.code, earlier.id, 'accepted');
+    const { country, cycle, pledging } = await makePledgingMember(database.db);
     for (let index = 0; index < 23; index++) await makeAction(database.db, pledging, { target_code: index < 12 ? 'PT1' : 'PT4' });
     const delegate = await makeUser(database.db, { role: 'delegate', country_code: country.code });
     const context = await browser.newContext({

@@ -122,6 +122,30 @@ export async function makeAction(
   return row as { id: number; title: string; country_code: string; target_code: string };
 }
 
+/**
+ * A member whose pledges were accepted in a closed commitments cycle (2010), and an open
+ * progress cycle (2020) that carries them: the report the pledges go in, and both cycles.
+ */
+export async function makePledgingMember(db: Database) {
+  const country = await makeCountry(db);
+  const earlier = await makeCycle(db, {
+    kind: 'commitments',
+    state: 'closed',
+    opens_on: '2010-01-01',
+    due_on: '2010-06-30',
+    closes_on: '2010-12-31',
+  });
+  const cycle = await makeCycle(db, {
+    kind: 'progress',
+    state: 'open',
+    opens_on: '2020-01-01',
+    due_on: '2099-06-30',
+    closes_on: '2099-12-31',
+  });
+  const pledging = await makeReport(db, country.code, earlier.id, 'accepted');
+  return { country, cycle, pledging };
+}
+
 export async function makeUpdate(
   db: Database,
   report: { id: number; country_code: string },
