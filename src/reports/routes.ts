@@ -9,7 +9,7 @@ import { handleForm, type Redisplay } from '../web/forms';
 import { notFound } from '../web/errors';
 import { checkParams, isId } from '../web/params';
 import { progressPageAt, progressPages, progressPath, PLEDGES_PER_PAGE, sectionPath, sectionsOf } from './sections';
-import type { PledgesShown, ReportService } from './service';
+import { ALL_PLEDGES, type PledgesShown, type ReportService } from './service';
 import {
   aboutSchema,
   actionSchema,
@@ -42,6 +42,8 @@ type Extra = (model: ReturnType<typeof reportView>) => object;
 
 /** A page that shows no earlier pledge. */
 const NO_PLEDGE: PledgesShown = () => () => false;
+/** A page number of the progress section, as written in its address (`progress/2`). */
+const isPageNumber = (value: string) => /^[1-9]\d{0,5}$/.test(value);
 
 /** @param keptEntries how many pages' contents the workspace keeps (./kept-pages; default 500) */
 export function reportRoutes(reports: ReportService, keptEntries?: number): Router {
@@ -54,7 +56,7 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     questionId: [isId, 'report'],
     target: [(value: unknown) => (TARGET_CODES as readonly unknown[]).includes(value), 'report'],
     // The progress section's pages after the first (which is /progress itself).
-    page: [(value) => /^[1-9]\d{0,5}$/.test(value), 'report'],
+    page: [isPageNumber, 'report'],
   });
   router.use('/reports', allow('report.view'));
 
@@ -138,7 +140,9 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     const { code, cycle } = reportParams(req);
     await sendPage(req, res, { keepable: true, stamp: () => reports.pageStamp(signedIn(req), code, cycle) }, async () => {
       // The task list shows no pledge; the report as submitted (to whoever may not edit it) all.
-      const page = await reports.reportPage(signedIn(req), code, cycle, (_carried, editable) => (editable ? () => false : () => true));
+      const page = await reports.reportPage(signedIn(req), code, cycle, (carried, editable) =>
+        (editable ? NO_PLEDGE : ALL_PLEDGES)(carried, editable),
+      );
       const view = reportView(page, req.language);
       if (!page.editable) return { view: 'reports/show', locals: { title: pageTitle(req, page), ...view } };
       return {
@@ -165,7 +169,7 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
    */
   const NEXT_PAGES = new Set([...sectionsOf('commitments'), ...sectionsOf('progress')].map(sectionPath).concat('check'));
   const isNextPage = (then: unknown): then is string =>
-    typeof then === 'string' && (NEXT_PAGES.has(then) || /^progress\/[1-9]\d{0,5}$/.test(then));
+    typeof then === 'string' && (NEXT_PAGES.has(then) || (then.startsWith('progress/') && isPageNumber(then.slice('progress/'.length))));
   const nextPage = (req: Request, res: Response) => (isNextPage(res.locals.then) ? `${baseOf(req)}/${res.locals.then}` : baseOf(req));
 
   /**
@@ -493,7 +497,7 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
   /** The declaration's own message, when the submission was refused for it. */
   const declarationExtra: Extra = (model) => ({ declarationError: model.errors.find((error) => error.field === 'submit-declaration') });
   /** Check your answers shows every pledge. */
-  const checkOptions = { title: 'ui.workspace.check.title', extra: declarationExtra, carried: () => () => true };
+  const checkOptions = { title: 'ui.workspace.check.title', extra: declarationExtra, carried: ALL_PLEDGES };
   router.get('/reports/:code/:cycle/check', (req, res) => renderWorkspace(req, res, 'reports/check', { form: 'submit', ...checkOptions }));
   router.post(
     '/reports/:code/:cycle/submit',

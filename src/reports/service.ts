@@ -686,6 +686,7 @@ const onePledge = (actionId: number) => ({ checks: [`update-${actionId}`], recor
 
 /** Which carried pledges a report page shows (./sections CarriedShown), given whether the user may edit the report. */
 export type PledgesShown = (carried: ReadonlyArray<{ id: number }>, editable: boolean) => CarriedShown;
-const ALL_PLEDGES: PledgesShown = () => () => true;
+/** A page that shows every earlier pledge: check your answers, the report as submitted, the review. */
+export const ALL_PLEDGES: PledgesShown = () => () => true;
 
 export type ReportService = ReturnType<typeof createReportService>;
