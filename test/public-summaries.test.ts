@@ -163,15 +163,15 @@ describe('public summaries kept by the database', () => {
     const openReport = await makeReport(database.db, country.code, open.id, 'draft');
     await makeUpdate(database.db, openReport, action.id, { status: 'delayed', percent_complete: 10, narrative: 'Not yet accepted' });
     const queries = createReportQueries(database.db);
-    // The status every page reads, and the rest a page showing the pledge reads: the same update.
+    // The state every page counts (from the latest status) and what a page showing the pledge reads: the same update.
     const last = async (cycle: CycleRow, reportId: number) => {
-      const [row] = await queries.listCarriedActions(country.code, cycle, reportId);
-      const [details] = await queries.listCarriedDetails(country.code, cycle, [action.id]);
-      return row && details && [row.last_status, details.last_percent, details.last_narrative, details.last_cycle_title];
+      const [row] = await queries.listCarried(country.code, cycle, reportId, { from: 0, to: 10, ids: null });
+      return row && [row.state, row.last_status, row.last_percent, row.last_narrative, row.last_cycle_title];
     };
 
-    expect(await last(open, openReport.id)).toEqual(['completed', 100, 'Done', third.title]);
-    expect(await last(third, thirdReport.id)).toEqual(['in_progress', 40, 'Halfway there', second.title]);
-    expect(await last(second, secondReport.id)).toEqual([null, null, null, null]);
+    // Completed last year and updated again in the open report: reopened.
+    expect(await last(open, openReport.id)).toEqual(['reopened', 'completed', 100, 'Done', third.title]);
+    expect(await last(third, thirdReport.id)).toEqual(['open', 'in_progress', 40, 'Halfway there', second.title]);
+    expect(await last(second, secondReport.id)).toEqual(['open', null, null, null, null]);
   });
 });

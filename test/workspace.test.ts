@@ -376,6 +376,79 @@ describe('the delegate’s workspace', () => {
     expect((await load(`${base}/progress/3`))(`#carried-${more[19]!.id}`).text()).toContain('Merged into another');
   });
 
+  it('the counts every page shows agree with the full list, whatever each pledge’s state', async () => {
+    const { country, cycle, pledging, open, done, agent, base } = await progressSetup();
+    // Besides the open and the completed pledge: 14 under PT3 in every state a pledge can be in.
+    const make = async () => makeAction(database.db, pledging, { target_code: 'PT3', title: unique('Pledge') });
+    const pledges: Array<Awaited<ReturnType<typeof makeAction>>> = [];
+    for (let index = 0; index < 14; index++) pledges.push(await make());
+    const [updatedOpen, reopened, earlierWithdrawn, withdrawnHere, draftWithdrawn] = [
+      pledges[1]!,
+      pledges[4]!,
+      pledges[6]!,
+      pledges[9]!,
+      pledges[12]!,
+    ];
+    const lastYear = await database.db('reports').where({ country_code: country.code, state: 'accepted' }).orderBy('id', 'desc').first();
+    await makeUpdate(database.db, lastYear, reopened.id, { status: 'completed', percent_complete: 100 });
+    // Withdrawn by an accepted earlier report: closed. Withdrawn by one never accepted: still open.
+    const withdrawing = await makeCycle(database.db, {
+      kind: 'progress',
+      state: 'closed',
+      opens_on: '2012-01-01',
+      due_on: '2012-06-30',
+      closes_on: '2012-12-31',
+    });
+    const accepted = await makeReport(database.db, country.code, withdrawing.id, 'accepted');
+    await database
+      .db('actions')
+      .where({ id: earlierWithdrawn.id })
+      .update({ withdrawn_in_report_id: accepted.id, withdrawal_reason: 'Done' });
+    const draft = await makeReport(database.db, country.code, cycle.id, 'draft');
+    const stalledCycle = await makeCycle(database.db, {
+      kind: 'progress',
+      state: 'closed',
+      opens_on: '2013-01-01',
+      due_on: '2013-06-30',
+      closes_on: '2013-12-31',
+    });
+    const stalled = await makeReport(database.db, country.code, stalledCycle.id, 'submitted');
+    await database
+      .db('actions')
+      .where({ id: draftWithdrawn.id })
+      .update({ withdrawn_in_report_id: stalled.id, withdrawal_reason: 'Maybe' });
+    // In this draft: one open pledge updated, the completed one reopened, one withdrawn.
+    await makeUpdate(database.db, draft, updatedOpen.id);
+    await makeUpdate(database.db, draft, reopened.id, { status: 'in_progress' });
+    await database.db('actions').where({ id: withdrawnHere.id }).update({ withdrawn_in_report_id: draft.id, withdrawal_reason: 'Gone' });
+
+    // 16 carried; closed: the completed one and the one withdrawn earlier; 13 need an update, 2 have one.
+    const needing = [open, ...pledges.filter((action) => ![updatedOpen, reopened, earlierWithdrawn, withdrawnHere].includes(action))];
+    const check = cheerio.load((await agent.get(`${base}/check`)).text);
+    const listed = check('#missing a')
+      .map((_, link) => check(link).attr('href'))
+      .get()
+      .filter((href: string) => href.includes('#updates-'));
+    expect(listed).toEqual(
+      needing.map((action) => {
+        const position = [open, done, ...pledges].indexOf(action);
+        return `${base}/progress${position >= 10 ? '/2' : ''}#updates-a${action.id}-status`;
+      }),
+    );
+    const tasks = cheerio.load((await agent.get(base)).text);
+    expect(tasks(`a[href="${base}/progress"]`).closest('li').text()).toContain(`${needing.length} things missing, first:`);
+    expect(tasks(`a[href="${base}/progress"]`).closest('li').text()).toContain(open.title);
+    // Page 2 holds the last six of the 16 (pledges[8] to [13]); the other pages miss the rest.
+    const second = cheerio.load((await agent.get(`${base}/progress/2`)).text);
+    const here = needing.filter((action) => [open, done, ...pledges].indexOf(action) >= 10).length;
+    expect(second('main').text()).toContain(`${needing.length - here} pledges on other pages still need an update.`);
+    expect(second(`#carried-${withdrawnHere.id}`).text()).toContain('Gone');
+    expect(second(`#updates-a${draftWithdrawn.id}-status`)).toHaveLength(1);
+    const first = cheerio.load((await agent.get(`${base}/progress`)).text);
+    expect(first(`#updates-a${reopened.id}-status option[selected]`).attr('value')).toBe('in_progress');
+    expect(first(`#updates-a${earlierWithdrawn.id}-status`)).toHaveLength(0);
+  });
+
   it('removing a pledge asks on its own page first; GET changes nothing', async () => {
     const { agent, base, report } = await commitmentsDraft();
     const action = await makeAction(database.db, report);

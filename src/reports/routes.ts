@@ -16,6 +16,8 @@ import {
   answerSchema,
   baselineSchema,
   indicatorsSchema,
+  PLEDGE_KEY,
+  pledgeOfKey,
   submitSchema,
   summariesSchema,
   updatesSchema,
@@ -41,7 +43,7 @@ type Page = Awaited<ReturnType<ReportService['reportPage']>>;
 type Extra = (model: ReturnType<typeof reportView>) => object;
 
 /** A page that shows no earlier pledge. */
-const NO_PLEDGE: PledgesShown = () => () => false;
+const NO_PLEDGE: PledgesShown = () => 'none';
 /** A page number of the progress section, as written in its address (`progress/2`). */
 const isPageNumber = (value: string) => /^[1-9]\d{0,5}$/.test(value);
 
@@ -140,9 +142,7 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     const { code, cycle } = reportParams(req);
     await sendPage(req, res, { keepable: true, stamp: () => reports.pageStamp(signedIn(req), code, cycle) }, async () => {
       // The task list shows no pledge; the report as submitted (to whoever may not edit it) all.
-      const page = await reports.reportPage(signedIn(req), code, cycle, (carried, editable) =>
-        (editable ? NO_PLEDGE : ALL_PLEDGES)(carried, editable),
-      );
+      const page = await reports.reportPage(signedIn(req), code, cycle, (editable) => (editable ? 'none' : 'all'));
       const view = reportView(page, req.language);
       if (!page.editable) return { view: 'reports/show', locals: { title: pageTitle(req, page), ...view } };
       return {
@@ -304,7 +304,9 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
     return { action };
   };
   /** A page about one action builds no other carried pledge. */
-  const thisPledge = (req: Request) => () => (action: { id: number }) => action.id === actionId(req);
+  const thisPledge =
+    (req: Request): PledgesShown =>
+    () => ({ ids: [actionId(req)] });
   const actionPage = (view: string, form: (req: Request) => string, title: string) => (req: Request, res: Response) =>
     renderWorkspace(req, res, view, { form: form(req), title, extra: actionExtra(req), carried: thisPledge(req) });
   router.get(
@@ -363,32 +365,25 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
   // Progress on earlier pledges (progress cycle): a page of ten at a time, in the report's
   // order; each page's form saves its own open pledges. A refused save shows the page of the
   // pledges it sent again.
-  /** Which page of the progress section a request shows. */
-  const progressPage = (req: Request, carried: ReadonlyArray<{ id: number }>) => {
-    if (req.method === 'GET') return req.params.page === undefined ? 1 : Number(req.params.page);
-    const updates = (req.body as Record<string, unknown> | undefined)?.updates;
-    const first = updates && typeof updates === 'object' ? Object.keys(updates)[0] : undefined;
-    return progressPageAt(
-      Math.max(
-        0,
-        carried.findIndex((action) => `a${action.id}` === first),
-      ),
-    );
-  };
-  const progressPledges = (req: Request) => (carried: ReadonlyArray<{ id: number }>) => {
-    const number = progressPage(req, carried);
-    return (_action: unknown, index: number) => progressPageAt(index) === number;
-  };
+  /** Which page of the progress section a request shows: by its address, or the page of the first pledge a save sent. */
+  const progressPledges =
+    (req: Request): PledgesShown =>
+    () => {
+      if (req.method === 'GET') return { page: req.params.page === undefined ? 1 : Number(req.params.page) };
+      const updates = (req.body as Record<string, unknown> | undefined)?.updates;
+      const first = updates && typeof updates === 'object' ? Object.keys(updates)[0] : undefined;
+      return first && PLEDGE_KEY.test(first) ? { pageOf: pledgeOfKey(first) } : { page: 1 };
+    };
   /** Where the page is among the section's pages, and the next pledge elsewhere still without an update. */
   const progressExtra = (req: Request) => (model: ReturnType<typeof reportView>) => {
-    const number = progressPage(req, model.content.carried);
-    const total = model.content.carried.length;
+    const { tally, page } = model.content;
+    const number = page ?? 1;
+    const total = tally.carried;
     const pages = progressPages(total);
     if (number > pages) throw notFound('report');
-    const elsewhere = model.missing.filter((item) => item.section === 'progress' && item.path !== progressPath(number));
+    const elsewhere = tally.missing - model.content.carried.filter((action) => action.missing).length;
     // The first after this page, or else the first before it.
-    const pageOf = (path: string) => Number(path.split('/')[1] ?? 1);
-    const next = elsewhere.find((item) => pageOf(item.path) > number) ?? elsewhere[0];
+    const next = tally.next_missing ?? (elsewhere > 0 ? tally.first_missing : null);
     const section = req.t('ui.workspace.section.progress');
     return {
       ...(pages > 1
@@ -397,8 +392,10 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
       pageNumber: pages > 1 ? { page: number, pages } : null,
       range: { from: (number - 1) * PLEDGES_PER_PAGE + 1, to: Math.min(total, number * PLEDGES_PER_PAGE), total },
       pagination: paginate(number, pages, (to) => `${model.base}/${progressPath(to)}`),
-      elsewhere: elsewhere.length,
-      nextMissing: next ? { title: next.params.title, href: next.href } : null,
+      elsewhere,
+      nextMissing: next
+        ? { title: next.title, href: `${model.base}/${progressPath(progressPageAt(next.position))}#updates-a${next.id}-status` }
+        : null,
       next: number < pages ? progressPath(number + 1) : 'summaries',
     };
   };

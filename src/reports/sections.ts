@@ -1,9 +1,10 @@
 import { TARGET_CODES, type CycleKind, type TargetCode } from '../domain';
-import type { ActionRow, IndicatorValueRow, StocktakingRow, UpdateRow } from '../db/rows';
+import type { ActionRow, IndicatorValueRow, StocktakingRow } from '../db/rows';
 
 // The sections of a report, as the delegate's task list shows them, and what makes each
-// complete. Pure: decided from the report's content alone, so every rule is unit-tested
-// without a database; the submit endpoint refuses a report while anything is missing.
+// complete. Pure: decided from the report's content alone (with the progress section's
+// pledges counted by PostgreSQL, ProgressContent); the submit endpoint refuses a report
+// while anything is missing.
 //
 // Each section is its own page with one form. A save names the sections it touches:
 // it conflicts with another save only when that touched the same section (see service).
@@ -14,20 +15,34 @@ type SectionStatus = 'not_started' | 'in_progress' | 'completed' | 'optional' | 
 /** A carried pledge as the progress section sees it: open (needs an update), or closed and why. */
 export type CarriedState = 'open' | 'reopened' | 'completed' | 'withdrawn_earlier' | 'withdrawn_here';
 
-/**
- * Which earlier pledges a page shows (by their place in the report's order): a report may
- * carry hundreds, and a page that shows a few, or none, reads and builds only those.
- */
-export type CarriedShown = (action: { id: number }, index: number) => boolean;
+/** The states of a carried pledge that take an update in this report (the others are closed). */
+export const NEEDS_UPDATE: readonly CarriedState[] = ['open', 'reopened'];
 
-/** What the rules read: the report's content, and each carried pledge's state. */
+/** Whether a carried pledge needs an update in this report. */
+export const needsUpdate = (state: CarriedState) => NEEDS_UPDATE.includes(state);
+
+/**
+ * The progress section as the rules read it. A report may carry hundreds of pledges, so
+ * PostgreSQL counts them (src/reports/queries.ts, CARRIED, from each pledge's state and
+ * NEEDS_UPDATE): how many lack the update they need, how many updates and withdrawals the
+ * report holds. `unfilled` lists those lacking one with their place in the report's order:
+ * all of them when the page read every pledge (check your answers, a submission), else the
+ * first.
+ */
+type ProgressContent = {
+  missing: number;
+  updates: number;
+  withdrawnHere: number;
+  unfilled: ReadonlyArray<{ id: number; title: string; position: number }>;
+};
+
+/** What the rules read: the report's content, and the progress section's figures. */
 export type SectionContent = {
   kind: CycleKind;
   textLanguage: string | null;
   stocktaking: Array<StocktakingRow & { no_action_reason: string }>;
   pledged: Array<Pick<ActionRow, 'id' | 'target_code'>>;
-  carried: Array<{ id: number; title: string; state: CarriedState }>;
-  updates: Array<Pick<UpdateRow, 'action_id'>>;
+  progress: ProgressContent;
   indicatorValues: Array<Pick<IndicatorValueRow, 'indicator_code'>>;
   summaries: Array<{ target_code: string }>;
   indicators: ReadonlyArray<{ code: string; name: string }>;
@@ -63,10 +78,13 @@ export const progressPath = (page: number) => (page === 1 ? 'progress' : `progre
 /** The page that shows the carried pledge at this place (from 0) in the report's order. */
 export const progressPageAt = (index: number) => Math.floor(index / PLEDGES_PER_PAGE) + 1;
 
-/** Where each carried pledge is shown, relative to the report: `progress/3#carried-12`. */
-export function carriedPaths(carried: ReadonlyArray<{ id: number }>): (actionId: number) => string {
-  const indexOf = new Map(carried.map((action, index) => [action.id, index]));
-  return (actionId) => `${progressPath(progressPageAt(indexOf.get(actionId) ?? 0))}#carried-${actionId}`;
+/** Where the progress section shows the carried pledge at this place, relative to the report: `progress/3#carried-12`. */
+export const carriedPath = (actionId: number, position: number) => `${progressPath(progressPageAt(position))}#carried-${actionId}`;
+
+/** Where each of these carried pledges is shown (those unknown: on the first page). */
+export function carriedPaths(carried: ReadonlyArray<{ id: number; position: number }>): (actionId: number) => string {
+  const positions = new Map(carried.map((action) => [action.id, action.position]));
+  return (actionId) => carriedPath(actionId, positions.get(actionId) ?? 0);
 }
 
 /** The sections of a report of this kind, in the order the task list gives them. */
@@ -75,9 +93,6 @@ export function sectionsOf(kind: CycleKind): SectionKey[] {
     ? ['about', ...TARGET_CODES.map((code) => `stocktaking-${code}` as const), 'actions', 'indicators']
     : ['about', 'progress', 'summaries', 'indicators', 'actions'];
 }
-
-/** Whether a carried pledge needs an update in this report. */
-export const needsUpdate = (state: CarriedState) => state === 'open' || state === 'reopened';
 
 /** Everything that stops the report from being submitted, in task-list order. */
 export function missingItems(content: SectionContent): MissingItem[] {
@@ -107,17 +122,14 @@ export function missingItems(content: SectionContent): MissingItem[] {
     }
     return missing;
   }
-  const updated = new Set(content.updates.map((update) => update.action_id));
-  content.carried.forEach((action, index) => {
-    if (needsUpdate(action.state) && !updated.has(action.id))
-      missing.push({
-        message: 'msg.give_progress_update_title',
-        params: { title: action.title },
-        section: 'progress',
-        path: progressPath(progressPageAt(index)),
-        field: `updates-a${action.id}-status`,
-      });
-  });
+  for (const action of content.progress.unfilled)
+    missing.push({
+      message: 'msg.give_progress_update_title',
+      params: { title: action.title },
+      section: 'progress',
+      path: progressPath(progressPageAt(action.position)),
+      field: `updates-a${action.id}-status`,
+    });
   for (const code of TARGET_CODES) {
     if (!content.summaries.some((summary) => summary.target_code === code))
       add({
@@ -145,17 +157,21 @@ function started(section: SectionKey, content: SectionContent): boolean {
   if (section.startsWith('stocktaking-')) return content.stocktaking.some((row) => `stocktaking-${row.target_code}` === section);
   if (section === 'actions')
     return content.pledged.length > 0 || (content.kind === 'commitments' && content.stocktaking.some((row) => row.no_action_reason));
-  if (section === 'progress') return content.updates.length > 0 || content.carried.some((action) => action.state === 'withdrawn_here');
+  if (section === 'progress') return content.progress.updates > 0 || content.progress.withdrawnHere > 0;
   if (section === 'summaries') return content.summaries.length > 0;
   return content.indicatorValues.length > 0;
 }
 
-/** A section's status on the task list, and what it still misses. */
+/**
+ * A section's status on the task list, what it still misses (of `missing`) and how many
+ * things that is (the progress section's pledges are counted, not all listed).
+ */
 export function sectionStatus(section: SectionKey, content: SectionContent, missing: MissingItem[]) {
   const own = missing.filter((item) => item.section === section);
+  const count = section === 'progress' ? content.progress.missing : own.length;
   const optional = content.kind === 'progress' ? section === 'actions' : section === 'indicators';
   let status: SectionStatus;
-  if (own.length === 0) status = started(section, content) ? 'completed' : optional ? 'optional' : 'completed';
+  if (count === 0) status = started(section, content) ? 'completed' : optional ? 'optional' : 'completed';
   else status = started(section, content) ? 'in_progress' : 'not_started';
-  return { status, missing: own };
+  return { status, missing: own, count };
 }

@@ -7,29 +7,30 @@ import { isUniqueViolation } from '../db/pg-errors';
 import { readerFor, sequentially, transactorFor } from '../db/transaction';
 import type { Database } from '../db/knex';
 import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
-import type { CarriedActionRow } from './queries';
 import { AppError, notFound } from '../web/errors';
 import { FormRefusal } from '../web/forms';
-import { createReportQueries, type ReportQueries } from './queries';
+import { createReportQueries, EVERY_PLEDGE, NOTHING_CARRIED, type ReportQueries } from './queries';
 import type { ReferenceData } from './reference';
 import type { SubmissionContent } from './submission';
-import type {
-  aboutSchema,
-  actionSchema,
-  baselineSchema,
-  IndicatorsInput,
-  summariesSchema,
-  updatesSchema,
-  withdrawSchema,
+import {
+  pledgeOfKey,
+  type aboutSchema,
+  type actionSchema,
+  type baselineSchema,
+  type IndicatorsInput,
+  type summariesSchema,
+  type updatesSchema,
+  type withdrawSchema,
 } from './validation';
 import {
+  carriedPath,
   carriedPaths,
   missingItems,
   needsUpdate,
+  PLEDGES_PER_PAGE,
+  progressPageAt,
   sectionsOf,
   sectionStatus,
-  type CarriedShown,
-  type CarriedState,
   type MissingItem,
   type SectionKey,
 } from './sections';
@@ -63,33 +64,60 @@ const lockReason = (cycle: CycleRow, report: ReportRow | undefined): Blocked | n
 
 export type ReportContent = Awaited<ReturnType<typeof loadContent>>;
 
-/** Everything a report holds now, and the earlier pledges a progress report carries. */
-export async function loadContent(queries: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow | undefined) {
-  const reportId = report?.id ?? null;
-  const [stocktaking, pledged, carriedRows, updates, indicatorValues, summaries] = await sequentially(
-    async () => (reportId ? queries.listStocktaking(reportId) : []),
-    async () => (reportId ? queries.listActionsPledgedIn(reportId) : []),
-    async () => (cycle.kind === 'progress' ? queries.listCarriedActions(countryCode, cycle, reportId) : []),
-    async () => (reportId ? queries.listUpdates(reportId) : []),
-    async () => (reportId ? queries.listIndicatorValues(reportId) : []),
-    async () => (reportId ? queries.listSummaries(reportId) : []),
-  );
-  // Each row takes its state in place: a copy of every row cost a member with 800 pledges 0.8 ms a page.
-  const updated = new Set(updates.map((update) => update.action_id));
-  const carried = carriedRows.map((action) => Object.assign(action, { state: carriedState(action, reportId, updated) }));
-  return { reportId, stocktaking, pledged, carried, updates, indicatorValues, summaries };
+/**
+ * Which earlier pledges a page shows, of those a progress report carries in its order: all
+ * (check your answers, the report as submitted, the review), none, a page of the progress
+ * section (by number, or the one holding a pledge), or some by id. A report may carry
+ * hundreds; a page reads only those it shows, and counts the rest in PostgreSQL.
+ */
+export type CarriedFilter = 'all' | 'none' | { page: number } | { pageOf: number } | { ids: number[] };
+
+/** The places a page of the progress section holds, from its number (from 1). */
+const pageRange = (page: number) => ({ from: (page - 1) * PLEDGES_PER_PAGE, to: page * PLEDGES_PER_PAGE, ids: null });
+
+/** What the counts look up besides: the pledge whose page is shown, or where the next one without an update is looked for from. */
+function tallyOptions(shown: CarriedFilter): { locate?: number; after?: number } {
+  if (typeof shown !== 'object') return {};
+  if ('pageOf' in shown) return { locate: shown.pageOf };
+  if ('page' in shown) return { after: shown.page * PLEDGES_PER_PAGE };
+  return {};
+}
+
+/** The progress section's page a filter shows, when it names one (the pledge's, by where the counts located it). */
+function pageShown(shown: CarriedFilter, located: number | null): number | null {
+  if (typeof shown !== 'object' || 'ids' in shown) return null;
+  return 'page' in shown ? shown.page : progressPageAt(located ?? 0);
 }
 
 /**
- * Where a pledge carried into a progress report stands: withdrawn here, withdrawn by an
- * accepted earlier report, completed in the last accepted report (closed, unless this
- * report reopened it with an update of its own), or open.
+ * Everything a report holds now, and the earlier pledges a progress report carries: those
+ * the filter names in full (with their updates), the others in figures (`tally`). `page` is
+ * the progress section's page shown, when the filter names one.
  */
-function carriedState(action: CarriedActionRow, reportId: number | null, updated: ReadonlySet<number>): CarriedState {
-  if (reportId !== null && action.withdrawn_in_report_id === reportId) return 'withdrawn_here';
-  if (action.withdrawn_earlier) return 'withdrawn_earlier';
-  if (action.last_status === 'completed') return updated.has(action.id) ? 'reopened' : 'completed';
-  return 'open';
+export async function loadContent(
+  queries: ReportQueries,
+  countryCode: string,
+  cycle: CycleRow,
+  report: ReportRow | undefined,
+  shown: CarriedFilter = 'all',
+) {
+  const reportId = report?.id ?? null;
+  const carries = cycle.kind === 'progress';
+  const [stocktaking, pledged, tally, indicatorValues, summaries] = await sequentially(
+    async () => (reportId ? queries.listStocktaking(reportId) : []),
+    async () => (reportId ? queries.listActionsPledgedIn(reportId) : []),
+    async () => (carries ? queries.carriedTally(countryCode, cycle, reportId, tallyOptions(shown)) : NOTHING_CARRIED),
+    async () => (reportId ? queries.listIndicatorValues(reportId) : []),
+    async () => (reportId ? queries.listSummaries(reportId) : []),
+  );
+  const page = pageShown(shown, tally.located);
+  const places =
+    shown === 'none' ? null : shown === 'all' ? EVERY_PLEDGE : 'ids' in shown ? { ...EVERY_PLEDGE, ids: shown.ids } : pageRange(page ?? 1);
+  const carried = carries && places ? await queries.listCarried(countryCode, cycle, reportId, places) : [];
+  const shownIds = shown === 'all' ? null : carried.map((action) => action.id);
+  const updates = reportId && (shownIds === null || shownIds.length > 0) ? await queries.listUpdates(reportId, shownIds) : [];
+  const unfilled = shown === 'all' ? carried.filter((action) => action.missing) : tally.first_missing ? [tally.first_missing] : [];
+  return { reportId, stocktaking, pledged, carried, tally, page, unfilled, updates, indicatorValues, summaries };
 }
 
 /** What the completeness rules read (./sections). */
@@ -103,8 +131,12 @@ const sectionContent = (
   textLanguage: report?.text_language ?? null,
   stocktaking: content.stocktaking,
   pledged: content.pledged,
-  carried: content.carried,
-  updates: content.updates,
+  progress: {
+    missing: content.tally.missing,
+    updates: content.tally.updates,
+    withdrawnHere: content.tally.withdrawn_here,
+    unfilled: content.unfilled,
+  },
   indicatorValues: content.indicatorValues,
   summaries: content.summaries,
   indicators,
@@ -249,7 +281,7 @@ export function createReportService(database: Database, reference: ReferenceData
   /** An earlier pledge this progress report carries, with where it stands, or 404. */
   async function carriedHere(queries: ReportQueries, report: ReportRow, cycle: CycleRow, countryCode: string, actionId: number) {
     if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.actions_are_withdrawn_progress_report');
-    const content = await loadContent(queries, countryCode, cycle, report);
+    const content = await loadContent(queries, countryCode, cycle, report, { ids: [actionId] });
     const action = content.carried.find((row) => row.id === actionId);
     if (!action || action.state === 'withdrawn_earlier') throw notFound('action');
     return action;
@@ -307,16 +339,17 @@ export function createReportService(database: Database, reference: ReferenceData
       return read(async (db) => {
         const queries = createReportQueries(db);
         const report = await queries.findReport(countryCode, cycle.id);
-        const carried = cycle.kind === 'progress' ? await queries.listCarriedActions(countryCode, cycle, report?.id ?? null) : [];
-        return carriedPaths(carried)(actionId);
+        if (cycle.kind !== 'progress') return carriedPath(actionId, 0);
+        const tally = await queries.carriedTally(countryCode, cycle, report?.id ?? null, { locate: actionId });
+        return carriedPath(actionId, tally.located ?? 0);
       });
     },
 
     /**
      * Everything the report and edit pages show, for this user.
-     * @param pledges which earlier pledges the page shows, from the report's carried ones in
-     * their order, given whether the user may edit the report (default: all); only theirs are
-     * read in full.
+     * @param pledges which earlier pledges the page shows, given whether the user may edit
+     * the report (default: all); only those are read in full. With the secretariat's
+     * questions on it, a report is read whole (a question may be about any pledge).
      */
     async reportPage(user: CurrentUser, countryCode: string, cycleSlug: string, pledges: PledgesShown = ALL_PLEDGES) {
       authorize(user, 'report.view', { countryCode });
@@ -324,15 +357,15 @@ export function createReportService(database: Database, reference: ReferenceData
       return read(async (db) => {
         const queries = createReportQueries(db);
         const report = await queries.findReport(countryCode, cycle.id);
-        const [content, submissions] = await sequentially(
-          () => loadContent(queries, countryCode, cycle, report),
-          async () => (report ? queries.listSubmissions(report.id) : []),
-        );
         const reason = lockReason(cycle, report);
         const editable = reason === null && can(user, 'report.edit', { countryCode });
-        const shown = pledges(content.carried, editable);
-        const shownIds = content.carried.filter(shown).map((action) => action.id);
-        const details = shownIds.length > 0 ? await queries.listCarriedDetails(countryCode, cycle, shownIds) : [];
+        // The secretariat's questions on single items, once the report was returned with them.
+        const sent = report ? await createQuestionQueries(db).list(report.id, { sentOnly: true }) : [];
+        const shown = sent.length > 0 ? 'all' : pledges(editable);
+        const [content, submissions] = await sequentially(
+          () => loadContent(queries, countryCode, cycle, report, shown),
+          async () => (report ? queries.listSubmissions(report.id) : []),
+        );
         const rules = sectionContent(cycle, report, content, indicators);
         const missing = missingItems(rules);
         const saves = report ? await queries.listSections(report.id) : [];
@@ -341,11 +374,9 @@ export function createReportService(database: Database, reference: ReferenceData
           return rows.sort((a, b) => b.saved_at.getTime() - a.saved_at.getTime())[0] ?? null;
         };
         const sections = sectionsOf(cycle.kind).map((key) => ({ key, ...sectionStatus(key, rules, missing), lastSave: lastSave(key) }));
-        // The secretariat's questions on single items, once the report was returned with them.
-        const sent = report ? await createQuestionQueries(db).list(report.id, { sentOnly: true }) : [];
         // What each question is about, and where the workspace shows it: built only when asked.
         const names = new Map(indicators.map((indicator) => [indicator.code, indicator.name]));
-        const asSubmitted = report && { ...snapshot(content), carried: reportedCarried(content) };
+        const asSubmitted = report && shown === 'all' ? { ...snapshot(content), carried: reportedCarried(content) } : undefined;
         const items = asSubmitted && sent.length > 0 ? itemsOf(asSubmitted, names, carriedPaths(content.carried)) : [];
         const questions = sent.map((question) => {
           const item = items.find((entry) => entry.id === question.item_key);
@@ -390,8 +421,6 @@ export function createReportService(database: Database, reference: ReferenceData
           goals,
           indicators,
           content,
-          /** The details of the carried pledges the page shows. */
-          carriedDetails: new Map(details.map((row) => [row.id, row])),
           submissions,
           questions,
           /** The report row and its content as a submission would freeze it, for the review's comparison. */
@@ -508,7 +537,8 @@ export function createReportService(database: Database, reference: ReferenceData
       const sections = { checks: Object.keys(input.updates).map((key) => `update-${key.slice(1)}`), records: ['progress'] };
       return edit(user, code, slug, input.version, context, sections, async ({ queries, report, cycle, countryCode }) => {
         if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.progress_updates_belong_progress_cycle');
-        const { carried } = await loadContent(queries, countryCode, cycle, report);
+        const keys = Object.keys(input.updates);
+        const { carried } = await loadContent(queries, countryCode, cycle, report, { ids: keys.map(pledgeOfKey) });
         const sent: number[] = [];
         const saved: number[] = [];
         for (const [key, update] of Object.entries(input.updates)) {
@@ -684,9 +714,9 @@ function same(section: string) {
  */
 const onePledge = (actionId: number) => ({ checks: [`update-${actionId}`], records: ['progress', `update-${actionId}`] });
 
-/** Which carried pledges a report page shows (./sections CarriedShown), given whether the user may edit the report. */
-export type PledgesShown = (carried: ReadonlyArray<{ id: number }>, editable: boolean) => CarriedShown;
+/** Which carried pledges a report page shows (CarriedFilter), given whether the user may edit the report. */
+export type PledgesShown = (editable: boolean) => CarriedFilter;
 /** A page that shows every earlier pledge: check your answers, the report as submitted, the review. */
-export const ALL_PLEDGES: PledgesShown = () => () => true;
+export const ALL_PLEDGES: PledgesShown = () => 'all';
 
 export type ReportService = ReturnType<typeof createReportService>;

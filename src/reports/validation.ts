@@ -73,13 +73,18 @@ const percent = z
   .transform((value) => (value === '' ? null : Number(value)))
   .refine((value) => value === null || value <= 100, 'msg.enter_percentage_whole_number_from_0');
 
+/** A pledge's key in the progress section's form: "a" + the action id (a bare number would make the body parser build an array). */
+export const PLEDGE_KEY = /^a\d{1,9}$/;
+
+/** The action id of a key of the progress section's form (PLEDGE_KEY). */
+export const pledgeOfKey = (key: string) => Number(key.slice(1));
+
 export const updatesSchema = z
   .object({
     version,
     updates: z
       .record(
-        // Keys are "a" + the action id: a bare number would make the body parser build an array.
-        z.string().regex(/^a\d{1,9}$/, 'msg.unknown_action'),
+        z.string().regex(PLEDGE_KEY, 'msg.unknown_action'),
         z
           .object({
             status: z.enum(REPORTED_STATUSES, { error: 'msg.choose_status_2' }).or(z.literal('').transform(() => null)),

@@ -6,7 +6,7 @@ import type { ReportService } from './service';
 import { statusLabel } from './service';
 import { REPORTED_STATUSES, UPDATE_STATUSES, type UpdateStatus } from '../domain';
 import { formatNumber } from '../i18n';
-import { needsUpdate, progressPageAt, progressPath, sectionPath } from './sections';
+import { carriedPath, needsUpdate, sectionPath } from './sections';
 
 // Builds what the report pages render. A form that failed (invalid input, or a stale
 // version) is shown again with exactly what the user typed; every other form shows the
@@ -111,10 +111,8 @@ export function reportView(page: ReportPage, language: Language, override?: Form
   // Earlier pledges: an open one starts from its last accepted update (status and
   // percentage pre-filled, last year's narrative shown beside the field, not copied in).
   const updates = new Map(page.content.updates.map((update) => [update.action_id, update]));
-  // Only the pledges the page shows: those whose details were read (ReportService.reportPage).
-  const carried = page.content.carried.flatMap((action, index) => {
-    const details = page.carriedDetails.get(action.id);
-    if (!details) return [];
+  // Only the pledges the page shows: those read in full (ReportService.reportPage).
+  const carried = page.content.carried.map((action) => {
     const saved = updates.get(action.id);
     const typed = mine('updates');
     const withdrawTyped = mine(`withdraw-${action.id}`);
@@ -126,29 +124,29 @@ export function reportView(page: ReportPage, language: Language, override?: Form
       id: action.id,
       title: action.title,
       // Where the progress section shows it.
-      href: `${base}/${progressPath(progressPageAt(index))}#carried-${action.id}`,
+      href: `${base}/${carriedPath(action.id, action.position)}`,
       state: action.state,
       open: needsUpdate(action.state),
       targetCode: action.target_code,
       targetTitle: targetTitle(action.target_code),
-      pledgedIn: details.pledged_in_cycle_title,
-      dueOn: details.due_on,
-      description: details.description,
+      pledgedIn: action.pledged_in_cycle_title,
+      dueOn: action.due_on,
+      description: action.description,
       withdrawn: action.state === 'withdrawn_here',
       withdrawalReason: action.withdrawal_reason,
       statusLabel: saved ? statusLabel(saved.status) : 'msg.no_update_yet',
       statusOptions: options(statusChoices, status, 'msg.choose_a_status'),
       percent: typed
         ? field(typed, 'updates', `a${action.id}`, 'percent')
-        : fieldText(saved?.percent_complete ?? (prefilled ? details.last_percent : null)),
+        : fieldText(saved?.percent_complete ?? (prefilled ? action.last_percent : null)),
       narrative: typed ? field(typed, 'updates', `a${action.id}`, 'narrative') : fieldText(saved?.narrative),
       savedStatus: saved?.status,
       last: action.last_status
         ? {
-            cycleTitle: details.last_cycle_title,
+            cycleTitle: action.last_cycle_title,
             statusLabel: statusLabel(action.last_status),
-            percent: details.last_percent,
-            narrative: details.last_narrative,
+            percent: action.last_percent,
+            narrative: action.last_narrative,
           }
         : null,
       prefilled,
