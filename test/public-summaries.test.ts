@@ -165,7 +165,7 @@ describe('public summaries kept by the database', () => {
     const queries = createReportQueries(database.db);
     // The state every page counts (from the latest status) and what a page showing the pledge reads: the same update.
     const last = async (cycle: CycleRow, reportId: number) => {
-      const [row] = await queries.listCarried(country.code, cycle, reportId, { from: 0, to: 10, ids: null });
+      const [row] = await queries.listCarried(country.code, cycle, reportId, { from: 0, to: 10 });
       return row && [row.state, row.last_status, row.last_percent, row.last_narrative, row.last_cycle_title];
     };
 

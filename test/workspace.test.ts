@@ -392,31 +392,20 @@ describe('the delegate’s workspace', () => {
     const lastYear = await database.db('reports').where({ country_code: country.code, state: 'accepted' }).orderBy('id', 'desc').first();
     await makeUpdate(database.db, lastYear, reopened.id, { status: 'completed', percent_complete: 100 });
     // Withdrawn by an accepted earlier report: closed. Withdrawn by one never accepted: still open.
-    const withdrawing = await makeCycle(database.db, {
-      kind: 'progress',
-      state: 'closed',
-      opens_on: '2012-01-01',
-      due_on: '2012-06-30',
-      closes_on: '2012-12-31',
-    });
-    const accepted = await makeReport(database.db, country.code, withdrawing.id, 'accepted');
-    await database
-      .db('actions')
-      .where({ id: earlierWithdrawn.id })
-      .update({ withdrawn_in_report_id: accepted.id, withdrawal_reason: 'Done' });
+    const withdrawnBy = async (action: { id: number }, year: number, state: 'accepted' | 'submitted', reason: string) => {
+      const closed = await makeCycle(database.db, {
+        kind: 'progress',
+        state: 'closed',
+        opens_on: `${year}-01-01`,
+        due_on: `${year}-06-30`,
+        closes_on: `${year}-12-31`,
+      });
+      const report = await makeReport(database.db, country.code, closed.id, state);
+      await database.db('actions').where({ id: action.id }).update({ withdrawn_in_report_id: report.id, withdrawal_reason: reason });
+    };
+    await withdrawnBy(earlierWithdrawn, 2012, 'accepted', 'Done');
+    await withdrawnBy(draftWithdrawn, 2013, 'submitted', 'Maybe');
     const draft = await makeReport(database.db, country.code, cycle.id, 'draft');
-    const stalledCycle = await makeCycle(database.db, {
-      kind: 'progress',
-      state: 'closed',
-      opens_on: '2013-01-01',
-      due_on: '2013-06-30',
-      closes_on: '2013-12-31',
-    });
-    const stalled = await makeReport(database.db, country.code, stalledCycle.id, 'submitted');
-    await database
-      .db('actions')
-      .where({ id: draftWithdrawn.id })
-      .update({ withdrawn_in_report_id: stalled.id, withdrawal_reason: 'Maybe' });
     // In this draft: one open pledge updated, the completed one reopened, one withdrawn.
     await makeUpdate(database.db, draft, updatedOpen.id);
     await makeUpdate(database.db, draft, reopened.id, { status: 'in_progress' });

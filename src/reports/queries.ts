@@ -92,12 +92,11 @@ const acceptedBefore = (columns: string, actionId: string, only = 'true') => `
  * draft is `withdrawn_here`. A pledge whose latest accepted update completed it is closed
  * (`completed`), unless this report updates it again (`reopened`).
  *
- * Every pledge takes its place (`placed`, from the index alone); only those from `:from` up
- * to `:to`, or of `:ids`, are worked out further — all of them for the counts, ten for a
- * page. Each state is worked out once (`materialized`: inlined, PostgreSQL wrote the
+ * Every pledge takes its place (`placed`, from the index alone); only those `shown` are
+ * worked out further — all of them for the counts, ten for a page. Each state is worked out once (`materialized`: inlined, PostgreSQL wrote the
  * expression out for the state and again for `missing`).
  */
-const CARRIED = `
+const carried = (shown: CarriedShown) => `
   with placed as (
     select kept.action_id as id, kept.withdrawn_in_report_id, kept.latest_update_status, kept.latest_cycle_slug,
            row_number() over (order by kept.target_code, kept.action_id)::integer - 1 as position
@@ -117,25 +116,26 @@ const CARRIED = `
       from placed
       left join cycles kept_cycle on kept_cycle.slug = placed.latest_cycle_slug
       left join action_updates own on own.report_id = :reportId and own.action_id = placed.id
-     where placed.position >= :from and placed.position < :to
-       and (cast(:ids as integer[]) is null or placed.id = any(cast(:ids as integer[])))
+    ${shown === 'every' ? '' : 'ids' in shown ? 'where placed.id = any(cast(:ids as integer[]))' : 'where placed.position >= :from and placed.position < :to'}
   ), carried as (
     select id, position, state, state = any(cast(:needUpdate as text[])) and not updated as missing
       from states
   )`;
 
-/** Which of the carried pledges a read works out: those from place `from` up to `to` (excluded), or those of `ids` among them. */
-type CarriedShown = { from: number; to: number; ids: number[] | null };
-
-/** Every carried pledge (past the last place of any report). */
-export const EVERY_PLEDGE: CarriedShown = { from: 0, to: 2 ** 31 - 1, ids: null };
+/**
+ * Which carried pledges a read works out in full: every one, those from place `from` up to
+ * `to` (excluded), or those of `ids`. Each is a statement of its own, so that PostgreSQL
+ * plans the count of all 800 for 800 rows: planned generically with the places as
+ * parameters, it expected one and looked up each pledge's cycle by scanning the cycles.
+ */
+export type CarriedShown = 'every' | { from: number; to: number } | { ids: number[] };
 
 const carriedBindings = (countryCode: string, cycle: CycleRow, reportId: number | null, shown: CarriedShown) => ({
   countryCode,
   opensOn: cycle.opens_on,
   reportId,
   needUpdate: NEEDS_UPDATE,
-  ...shown,
+  ...(shown === 'every' ? {} : shown),
 });
 
 /** Who last saved a section of a report, and the report version that save produced. */
@@ -287,7 +287,7 @@ export function createReportQueries(db: Database) {
           join actions a on a.id = c.id)`;
       const rows = await prepared(
         db.raw<{ rows: CarriedTally[] }>(
-          `${CARRIED}, tally as (
+          `${carried('every')}, tally as (
              select count(*)::integer as carried,
                     count(*) filter (where missing)::integer as missing,
                     count(*) filter (where state = 'withdrawn_here')::integer as withdrawn_here,
@@ -299,7 +299,7 @@ export function createReportQueries(db: Database) {
                   ${missingFrom(`and position >= coalesce(cast(:after as integer), (coalesce(tally.located, 0) / :perPage + 1) * :perPage)`)} as next_missing
              from tally`,
           {
-            ...carriedBindings(countryCode, cycle, reportId, EVERY_PLEDGE),
+            ...carriedBindings(countryCode, cycle, reportId, 'every'),
             locate: options.locate ?? null,
             after: options.after ?? null,
             perPage: PLEDGES_PER_PAGE,
@@ -314,7 +314,7 @@ export function createReportQueries(db: Database) {
     async listCarried(countryCode: string, cycle: CycleRow, reportId: number | null, shown: CarriedShown): Promise<CarriedRow[]> {
       const rows = await prepared(
         db.raw<{ rows: CarriedRow[] }>(
-          `${CARRIED}
+          `${carried(shown)}
            select carried.id, carried.position, carried.state, carried.missing, a.title, a.target_code, a.goal_code,
                   a.responsible_body, a.due_on, a.description, a.withdrawal_reason, pledged_cycle.title as pledged_in_cycle_title,
                   last.status as last_status, last.percent_complete as last_percent, last.narrative as last_narrative,

@@ -23,7 +23,7 @@ export const needsUpdate = (state: CarriedState) => NEEDS_UPDATE.includes(state)
 
 /**
  * The progress section as the rules read it. A report may carry hundreds of pledges, so
- * PostgreSQL counts them (src/reports/queries.ts, CARRIED, from each pledge's state and
+ * PostgreSQL counts them (src/reports/queries.ts, `carried`, from each pledge's state and
  * NEEDS_UPDATE): how many lack the update they need, how many updates and withdrawals the
  * report holds. `unfilled` lists those lacking one with their place in the report's order:
  * all of them when the page read every pledge (check your answers, a submission), else the

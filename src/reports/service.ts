@@ -9,7 +9,7 @@ import type { Database } from '../db/knex';
 import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
 import { AppError, notFound } from '../web/errors';
 import { FormRefusal } from '../web/forms';
-import { createReportQueries, EVERY_PLEDGE, NOTHING_CARRIED, type ReportQueries } from './queries';
+import { createReportQueries, NOTHING_CARRIED, type CarriedShown, type ReportQueries } from './queries';
 import type { ReferenceData } from './reference';
 import type { SubmissionContent } from './submission';
 import {
@@ -73,7 +73,7 @@ export type ReportContent = Awaited<ReturnType<typeof loadContent>>;
 export type CarriedFilter = 'all' | 'none' | { page: number } | { pageOf: number } | { ids: number[] };
 
 /** The places a page of the progress section holds, from its number (from 1). */
-const pageRange = (page: number) => ({ from: (page - 1) * PLEDGES_PER_PAGE, to: page * PLEDGES_PER_PAGE, ids: null });
+const pageRange = (page: number) => ({ from: (page - 1) * PLEDGES_PER_PAGE, to: page * PLEDGES_PER_PAGE });
 
 /** What the counts look up besides: the pledge whose page is shown, or where the next one without an update is looked for from. */
 function tallyOptions(shown: CarriedFilter): { locate?: number; after?: number } {
@@ -111,8 +111,7 @@ export async function loadContent(
     async () => (reportId ? queries.listSummaries(reportId) : []),
   );
   const page = pageShown(shown, tally.located);
-  const places =
-    shown === 'none' ? null : shown === 'all' ? EVERY_PLEDGE : 'ids' in shown ? { ...EVERY_PLEDGE, ids: shown.ids } : pageRange(page ?? 1);
+  const places: CarriedShown | null = shown === 'none' ? null : shown === 'all' ? 'every' : 'ids' in shown ? shown : pageRange(page ?? 1);
   const carried = carries && places ? await queries.listCarried(countryCode, cycle, reportId, places) : [];
   const shownIds = shown === 'all' ? null : carried.map((action) => action.id);
   const updates = reportId && (shownIds === null || shownIds.length > 0) ? await queries.listUpdates(reportId, shownIds) : [];
