@@ -376,6 +376,33 @@ describe('the delegate’s workspace', () => {
     expect((await load(`${base}/progress/3`))(`#carried-${more[19]!.id}`).text()).toContain('Merged into another');
   });
 
+  it('a question about an earlier pledge links to its page of the progress section, where it is shown beside it', async () => {
+    const { country, cycle, pledging, done, agent, base } = await progressSetup();
+    const more: Array<Awaited<ReturnType<typeof makeAction>>> = [];
+    for (let index = 0; index < 21; index++)
+      more.push(await makeAction(database.db, pledging, { target_code: 'PT3', title: unique('Pledge') }));
+    const report = await makeReport(database.db, country.code, cycle.id, 'returned');
+    const staff = await makeUser(database.db, { role: 'secretariat' });
+    const ask = (item: string, question: string) => ({
+      report_id: report.id,
+      item_key: item,
+      question,
+      asked_by: staff.id,
+      sent_at: new Date(),
+      sent_with_version: 1,
+    });
+    // The 18th of the report's order (page 2), and the completed pledge this report does not speak of.
+    const asked = more[15]!;
+    await database.db('item_questions').insert([ask(`update-${asked.id}`, 'Why the delay?'), ask(`update-${done.id}`, 'Closed?')]);
+    // The questions page links to the pledge on its page, which shows the question beside it.
+    const questions = cheerio.load((await agent.get(`${base}/questions`)).text);
+    expect(questions(`a[href="${base}/progress/2#carried-${asked.id}"]`).text()).toContain(asked.title);
+    const second = cheerio.load((await agent.get(`${base}/progress/2`)).text);
+    expect(second(`#carried-${asked.id}`).text()).toContain('Why the delay?');
+    expect((await agent.get(`${base}/progress/3`)).text).not.toContain('Why the delay?');
+    expect(questions('main').text()).toContain('An item no longer in the report');
+  });
+
   it('the counts every page shows agree with the full list, whatever each pledge’s state', async () => {
     const { country, cycle, pledging, open, done, agent, base } = await progressSetup();
     // Besides the open and the completed pledge: 14 under PT3 in every state a pledge can be in.

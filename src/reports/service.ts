@@ -34,7 +34,7 @@ import {
   type MissingItem,
   type SectionKey,
 } from './sections';
-import { itemsOf } from '../review/compare';
+import { itemsOf, pledgeOfItem } from '../review/compare';
 import { createQuestionQueries } from '../review/questions';
 import { authorizeMove, blockedBy, blockedError, blockedMessage, moveReport, type Blocked } from './workflow';
 
@@ -156,8 +156,8 @@ export function snapshot(content: ReportContent): SubmissionContent {
 }
 
 /** The pledges a progress report speaks of: open, reopened, or withdrawn in it (not those closed earlier). */
-export const reportedCarried = (content: ReportContent) =>
-  content.carried
+export const reportedCarried = (carried: ReportContent['carried']) =>
+  carried
     .filter((action) => needsUpdate(action.state) || action.state === 'withdrawn_here')
     .map((action) => ({ id: action.id, title: action.title, withdrawn: action.state === 'withdrawn_here' }));
 
@@ -358,9 +358,7 @@ export function createReportService(database: Database, reference: ReferenceData
         const report = await queries.findReport(countryCode, cycle.id);
         const reason = lockReason(cycle, report);
         const editable = reason === null && can(user, 'report.edit', { countryCode });
-        // The secretariat's questions on single items, once the report was returned with them.
-        const sent = report ? await createQuestionQueries(db).list(report.id, { sentOnly: true }) : [];
-        const shown = sent.length > 0 ? 'all' : pledges(editable);
+        const shown = pledges(editable);
         const [content, submissions] = await sequentially(
           () => loadContent(queries, countryCode, cycle, report, shown),
           async () => (report ? queries.listSubmissions(report.id) : []),
@@ -373,10 +371,22 @@ export function createReportService(database: Database, reference: ReferenceData
           return rows.sort((a, b) => b.saved_at.getTime() - a.saved_at.getTime())[0] ?? null;
         };
         const sections = sectionsOf(cycle.kind).map((key) => ({ key, ...sectionStatus(key, rules, missing), lastSave: lastSave(key) }));
-        // What each question is about, and where the workspace shows it: built only when asked.
+        // The secretariat's questions on single items, once the report was returned with them:
+        // what each is about, and where the workspace shows it. A page that shows some of the
+        // earlier pledges reads those asked about besides.
+        const sent = report ? await createQuestionQueries(db).list(report.id, { sentOnly: true }) : [];
         const names = new Map(indicators.map((indicator) => [indicator.code, indicator.name]));
-        const asSubmitted = report && shown === 'all' ? { ...snapshot(content), carried: reportedCarried(content) } : undefined;
-        const items = asSubmitted && sent.length > 0 ? itemsOf(asSubmitted, names, carriedPaths(content.carried)) : [];
+        const asked = sent.flatMap((question) => pledgeOfItem(question.item_key) ?? []);
+        const askedCarried =
+          shown === 'all' || asked.length === 0 || cycle.kind !== 'progress'
+            ? content.carried
+            : await queries.listCarried(countryCode, cycle, report?.id ?? null, { ids: asked });
+        const items =
+          report && sent.length > 0
+            ? itemsOf({ ...snapshot(content), carried: reportedCarried(askedCarried) }, names, carriedPaths(askedCarried))
+            : [];
+        // The report as a submission would freeze it: only when every pledge was read.
+        const asSubmitted = report && shown === 'all' ? { ...snapshot(content), carried: reportedCarried(content.carried) } : undefined;
         const questions = sent.map((question) => {
           const item = items.find((entry) => entry.id === question.item_key);
           return {

@@ -33,6 +33,15 @@ const RANK: Record<UpdateStatus, number> = { not_started: 0, in_progress: 1, del
 /** An indicator moving more than this share from the earlier value is flagged. */
 const INDICATOR_JUMP = 0.25;
 
+/** The item "progress on this earlier pledge", as the comparison and the questions name it. */
+const progressItem = (actionId: number) => `update-${actionId}`;
+
+/** The earlier pledge an item is the progress of, or null when it is about something else. */
+export function pledgeOfItem(item: string): number | null {
+  const match = /^update-(\d+)$/.exec(item);
+  return match ? Number(match[1]) : null;
+}
+
 export function wordDiff(before: string, now: string): Segment[] {
   return diffWords(before, now).map((part) => ({ text: part.value, change: part.added ? 'added' : part.removed ? 'removed' : null }));
 }
@@ -117,7 +126,7 @@ export function compareVersions(
     // A first update of a pledge: shown as it is, nothing to mark.
     const first = !before && now !== undefined;
     return item(
-      `update-${action.id}`,
+      progressItem(action.id),
       { message: 'msg.compare.progress', params: { title: action.title } },
       first,
       changedFacts([
@@ -187,7 +196,7 @@ export function itemsOf(
       anchor: `actions/${action.id}`,
     })),
     ...current.carried.map((action) => ({
-      id: `update-${action.id}`,
+      id: progressItem(action.id),
       heading: { message: 'msg.compare.progress', params: { title: action.title } },
       anchor: carriedAnchor(action.id),
     })),

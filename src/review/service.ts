@@ -374,7 +374,7 @@ function indicatorNamesIn(indicators: Reference['indicators'], language: Languag
 /** A report's content as a submission would freeze it, with the earlier pledges it carries. */
 async function contentOf(reports: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow) {
   const content = await loadContent(reports, countryCode, cycle, report);
-  return { ...snapshot(content), carried: reportedCarried(content) };
+  return { ...snapshot(content), carried: reportedCarried(content.carried) };
 }
 
 export type ReviewService = ReturnType<typeof createReviewService>;
