@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { CurrentUser } from './current-user';
 import { authorize, roleAllows, type PolicyAction } from './policy';
 import { keepUnsavedForm } from './unsaved';
+import { redirectWithSession } from '../web/forms';
 
 /**
  * A route guard from the access policy: anonymous visitors are sent to sign in (and come
@@ -11,10 +12,13 @@ import { keepUnsavedForm } from './unsaved';
  */
 export const allow =
   (action: PolicyAction): RequestHandler =>
-  (req, res, next) => {
+  async (req, res, next) => {
     if (!req.user) {
       const back = req.method === 'GET' ? { path: req.originalUrl, kept: false } : keepUnsavedForm(req);
-      res.redirect(303, back ? `/login?next=${encodeURIComponent(back.path)}${back.kept ? '&kept=1' : ''}` : '/login');
+      const url = back ? `/login?next=${encodeURIComponent(back.path)}${back.kept ? '&kept=1' : ''}` : '/login';
+      // The sign-in page says the form is kept: it is, before the browser gets there.
+      if (back?.kept) await redirectWithSession(req, res, url);
+      else res.redirect(303, url);
       return;
     }
     if (!roleAllows(req.user, action)) authorize(req.user, action);

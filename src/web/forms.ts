@@ -1,3 +1,4 @@
+import { promisify } from 'node:util';
 import type { Request, RequestHandler, Response } from 'express';
 import type { SessionData } from 'express-session';
 import { z } from 'zod';
@@ -127,7 +128,22 @@ export function handleForm<S extends z.ZodType, R>(spec: FormSpec<S, R>): Reques
     }
     const outcome = await spec.done(req, result, res);
     if ('result' in outcome) return spec.redisplay(req, res, outcome.status, { form, values, errors: [], result: outcome.result });
-    if (outcome.flash) req.session.flash = outcome.flash;
-    res.redirect(303, outcome.url);
+    if (!outcome.flash) {
+      res.redirect(303, outcome.url);
+      return;
+    }
+    req.session.flash = outcome.flash;
+    await redirectWithSession(req, res, outcome.url);
   };
+}
+
+/**
+ * Redirects (303) once the session is saved, for a page that reads what was just put in
+ * it. express-session sends a response's headers before it saves a changed session (it
+ * holds back only the body's last byte), and a browser follows a 303 on its headers: under
+ * load the next page read the session from before the change ("Saved." went missing).
+ */
+export async function redirectWithSession(req: Request, res: Response, url: string): Promise<void> {
+  await promisify(req.session.save.bind(req.session))();
+  res.redirect(303, url);
 }
