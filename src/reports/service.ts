@@ -347,8 +347,8 @@ export function createReportService(database: Database, reference: ReferenceData
     /**
      * Everything the report and edit pages show, for this user.
      * @param pledges which earlier pledges the page shows, given whether the user may edit
-     * the report (default: all); only those are read in full. With the secretariat's
-     * questions on it, a report is read whole (a question may be about any pledge).
+     * the report (default: all); only those are read in full, and those the secretariat's
+     * questions ask about.
      */
     async reportPage(user: CurrentUser, countryCode: string, cycleSlug: string, pledges: PledgesShown = ALL_PLEDGES) {
       authorize(user, 'report.view', { countryCode });
