@@ -8,7 +8,7 @@ import { countryName, formatNumber } from '../i18n';
 import { handleForm, type Redisplay } from '../web/forms';
 import { notFound } from '../web/errors';
 import { checkParams, isId } from '../web/params';
-import { progressPageAt, progressPages, progressPath, PLEDGES_PER_PAGE, sectionPath, sectionsOf } from './sections';
+import { missingUpdatePath, progressPages, progressPath, PLEDGES_PER_PAGE, sectionPath, sectionsOf } from './sections';
 import { ALL_PLEDGES, type PledgesShown, type ReportService } from './service';
 import {
   aboutSchema,
@@ -393,9 +393,7 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
       range: { from: (number - 1) * PLEDGES_PER_PAGE + 1, to: Math.min(total, number * PLEDGES_PER_PAGE), total },
       pagination: paginate(number, pages, (to) => `${model.base}/${progressPath(to)}`),
       elsewhere,
-      nextMissing: next
-        ? { title: next.title, href: `${model.base}/${progressPath(progressPageAt(next.position))}#updates-a${next.id}-status` }
-        : null,
+      nextMissing: next ? { title: next.title, href: `${model.base}/${missingUpdatePath(next.id, next.position)}` } : null,
       next: number < pages ? progressPath(number + 1) : 'summaries',
     };
   };

@@ -78,8 +78,15 @@ export const progressPath = (page: number) => (page === 1 ? 'progress' : `progre
 /** The page that shows the carried pledge at this place (from 0) in the report's order. */
 export const progressPageAt = (index: number) => Math.floor(index / PLEDGES_PER_PAGE) + 1;
 
+/** The field of a carried pledge's update that a missing update points to: `updates-a12-status`. */
+const updateField = (actionId: number) => `updates-a${actionId}-status`;
+
 /** Where the progress section shows the carried pledge at this place, relative to the report: `progress/3#carried-12`. */
 export const carriedPath = (actionId: number, position: number) => `${progressPath(progressPageAt(position))}#carried-${actionId}`;
+
+/** Where a carried pledge's missing update is filled in, relative to the report: `progress/3#updates-a12-status`. */
+export const missingUpdatePath = (actionId: number, position: number) =>
+  `${progressPath(progressPageAt(position))}#${updateField(actionId)}`;
 
 /** Where each of these carried pledges is shown (those unknown: on the first page). */
 export function carriedPaths(carried: ReadonlyArray<{ id: number; position: number }>): (actionId: number) => string {
@@ -128,7 +135,7 @@ export function missingItems(content: SectionContent): MissingItem[] {
       params: { title: action.title },
       section: 'progress',
       path: progressPath(progressPageAt(action.position)),
-      field: `updates-a${action.id}-status`,
+      field: updateField(action.id),
     });
   for (const code of TARGET_CODES) {
     if (!content.summaries.some((summary) => summary.target_code === code))

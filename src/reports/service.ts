@@ -543,11 +543,11 @@ export function createReportService(database: Database, reference: ReferenceData
     async saveUpdates(user: CurrentUser, code: string, slug: string, input: z.output<typeof updatesSchema>, context: RequestContext) {
       // A page of the progress section sends its own pledges: its save conflicts only with a
       // save of one of them (another tab on another page saves alongside).
-      const sections = { checks: Object.keys(input.updates).map((key) => `update-${key.slice(1)}`), records: ['progress'] };
+      const ids = Object.keys(input.updates).map(pledgeOfKey);
+      const sections = { checks: ids.map(pledgeSection), records: ['progress'] };
       return edit(user, code, slug, input.version, context, sections, async ({ queries, report, cycle, countryCode }) => {
         if (cycle.kind !== 'progress') throw new AppError(409, 'wrong_cycle', 'msg.progress_updates_belong_progress_cycle');
-        const keys = Object.keys(input.updates);
-        const { carried } = await loadContent(queries, countryCode, cycle, report, { ids: keys.map(pledgeOfKey) });
+        const { carried } = await loadContent(queries, countryCode, cycle, report, { ids });
         const sent: number[] = [];
         const saved: number[] = [];
         for (const [key, update] of Object.entries(input.updates)) {
@@ -571,7 +571,7 @@ export function createReportService(database: Database, reference: ReferenceData
           });
           saved.push(action.id);
         }
-        return { verb: 'report.updates_saved', details: { actions: saved }, sections: sent.map((id) => `update-${id}`) };
+        return { verb: 'report.updates_saved', details: { actions: saved }, sections: sent.map(pledgeSection) };
       });
     },
 
@@ -721,7 +721,12 @@ function same(section: string) {
  * A change to one carried pledge (withdrawing it, undoing that, reopening it): it conflicts
  * with another change to that pledge only, and counts as a save of the progress section.
  */
-const onePledge = (actionId: number) => ({ checks: [`update-${actionId}`], records: ['progress', `update-${actionId}`] });
+const onePledge = (actionId: number) => ({ checks: [pledgeSection(actionId)], records: ['progress', pledgeSection(actionId)] });
+
+/** The section a carried pledge's changes are recorded as (`update-12`), for conflicts per pledge. */
+function pledgeSection(actionId: number) {
+  return `update-${actionId}`;
+}
 
 /** Which carried pledges a report page shows (CarriedFilter), given whether the user may edit the report. */
 export type PledgesShown = (editable: boolean) => CarriedFilter;
