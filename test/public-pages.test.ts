@@ -493,6 +493,9 @@ describe('public transparency pages', () => {
       expect(search('main').text()).not.toContain(member.pendingAction.title);
       // Each result names its member (the link was empty: a helper shadowed the field).
       expect(search('.search-result .action__facts a').first().text()).toBe(member.country.name);
+      // And the cycles that pledged it and last reported on it, by their titles.
+      expect(search(`.search-result a[href="/cycles/${member.commitmentsCycle.slug}"]`).text()).toBe(member.commitmentsCycle.title);
+      expect(search('.search-result .action__status').text()).toContain(member.progressCycle.title);
       // The words searched for are marked in the title.
       expect(search('.action__title mark').first().text().toLowerCase()).toBe(word.toLowerCase());
     });

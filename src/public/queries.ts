@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { Database } from '../db/knex';
 import { LIMIT_IN_TEXT, prepared } from '../db/prepared';
 import type { ActionFields, CountryRow, CycleRow, GoalRow, TargetRow } from '../db/rows';
@@ -40,6 +39,27 @@ export type PublicActionRow = ActionFields & {
   withdrawn_text_language: string | null;
 };
 
+/** The public_actions view's columns of a PublicActionRow, read from its two tables (s, a). */
+const PUBLIC_ACTION_COLUMNS = [
+  's.action_id as id',
+  's.country_code',
+  's.target_code',
+  'a.goal_code',
+  'a.title',
+  'a.description',
+  'a.responsible_body',
+  'a.due_on',
+  's.pledged_in_cycle_slug',
+  's.withdrawal_reason',
+  's.latest_status',
+  's.latest_percent_complete',
+  's.latest_narrative',
+  's.latest_cycle_slug',
+  's.text_language',
+  's.latest_text_language',
+  's.withdrawn_text_language',
+];
+
 export type PublicReportRow = {
   id: number;
   cycle_slug: string;
@@ -48,12 +68,6 @@ export type PublicReportRow = {
   cycle_due_on: string;
   submitted_at: Date;
   accepted_at: Date;
-};
-
-export type SearchResultRow = PublicActionRow & {
-  country_name: string;
-  pledged_in_cycle_title: string;
-  latest_cycle_title: string | null;
 };
 
 export type LatestReportRow = { country_code: string; country_name: string; cycle_slug: string; cycle_title: string; accepted_at: Date };
@@ -171,28 +185,21 @@ export function createPublicQueries(db: Database) {
       words: string,
       page: { limit: number; offset: number },
       countUpTo: number,
-    ): Promise<{ total: number; actions: SearchResultRow[] }> {
-      const matches = (query: Knex.QueryBuilder) =>
-        query
-          .join('actions as document', 'document.id', 'pa.id')
-          .whereRaw("document.search_document @@ websearch_to_tsquery('simple', ?)", [words]);
+    ): Promise<{ total: number; actions: PublicActionRow[] }> {
+      // The kept status and the action's own row, nothing else: the member's name and the
+      // cycles' titles come from the reference data the app keeps per data version. Joined
+      // through the public_actions view, with the names, PostgreSQL spent 4.7 ms planning a
+      // search of the demo data for 0.3 ms of running it; these two tables plan in 0.3 ms.
+      const matches = () =>
+        db('public_action_status as s')
+          .join('actions as a', 'a.id', 's.action_id')
+          .whereRaw("a.search_document @@ websearch_to_tsquery('simple', ?)", [words]);
       // Not prepared: how many actions hold the words decides the plan, and the one plan
       // PostgreSQL would settle on for any words took 6.3 ms to count "hotline" on the
       // growth data, against 1.0 ms planned for the words.
       const [counted, actions] = await Promise.all([
-        db
-          .count<Array<{ count: string }>>('* as count')
-          .from(matches(db('public_actions as pa')).select(db.raw('1')).limit(countUpTo).as('counted')),
-        matches(
-          db('public_actions as pa')
-            .join('countries as c', 'c.code', 'pa.country_code')
-            .join('cycles as pledged', 'pledged.slug', 'pa.pledged_in_cycle_slug')
-            .leftJoin('cycles as latest', 'latest.slug', 'pa.latest_cycle_slug')
-            .select('pa.*', 'c.name as country_name', 'pledged.title as pledged_in_cycle_title', 'latest.title as latest_cycle_title'),
-        )
-          .orderBy('pa.id', 'desc')
-          .limit(page.limit)
-          .offset(page.offset),
+        db.count<Array<{ count: string }>>('* as count').from(matches().select(db.raw('1')).limit(countUpTo).as('counted')),
+        matches().select(PUBLIC_ACTION_COLUMNS).orderBy('s.action_id', 'desc').limit(page.limit).offset(page.offset),
       ]);
       return { total: Number(counted[0]?.count ?? 0), actions };
     },

@@ -322,6 +322,8 @@ export function createPublicService(database: PublicQueries, version: DataVersio
     /** Search: a page of matching actions, each naming its member, target, status and cycles, the words marked. */
     async searchActions(language: Language, words: string, page = 1) {
       const labels = labelsFor(language);
+      const [members, cycles] = await Promise.all([countries(), listCycles()]);
+      const cycleTitle = (slug: string) => cycles.find((cycle) => cycle.slug === slug)?.title ?? slug;
       const found = words
         ? await queries.searchActions(
             words,
@@ -347,11 +349,11 @@ export function createPublicService(database: PublicQueries, version: DataVersio
           titleParts: highlight(action.title, terms),
           descriptionParts: highlight(action.description, terms),
           countryCode: action.country_code,
-          memberName: labels.country(action.country_code, action.country_name),
+          memberName: labels.country(action.country_code, members.get(action.country_code)?.name ?? action.country_code),
           targetCode: action.target_code,
           targetTitle: labels.targetTitle(action.target_code, ''),
-          pledgedIn: { slug: action.pledged_in_cycle_slug, title: action.pledged_in_cycle_title },
-          reportedIn: action.latest_cycle_slug ? { slug: action.latest_cycle_slug, title: action.latest_cycle_title } : null,
+          pledgedIn: { slug: action.pledged_in_cycle_slug, title: cycleTitle(action.pledged_in_cycle_slug) },
+          reportedIn: action.latest_cycle_slug ? { slug: action.latest_cycle_slug, title: cycleTitle(action.latest_cycle_slug) } : null,
         })),
       };
     },
