@@ -170,7 +170,7 @@ export function createPublicQueries(db: Database) {
       );
     },
 
-    /** How many public actions each member has per target and latest status. */
+    /** How many published actions each member has per target and latest status (public_action_counts, kept by the database). */
     async listActionFacets(): Promise<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; count: number }>> {
       return prepared(db('public_action_counts').select('country_code', 'target_code', 'latest_status', 'actions as count'));
     },
@@ -300,17 +300,6 @@ export function createPublicQueries(db: Database) {
         ),
       );
       return rows;
-    },
-
-    /** How many published actions there are per member, target and latest status (from public_action_counts). */
-    async countActions(filter: {
-      countryCode?: string;
-      targetCode?: string;
-    }): Promise<Array<{ country_code: string; target_code: string; latest_status: ActionStatus; actions: number }>> {
-      const query = db('public_action_counts').select('country_code', 'target_code', 'latest_status', 'actions');
-      if (filter.countryCode) query.where('country_code', filter.countryCode);
-      if (filter.targetCode) query.where('target_code', filter.targetCode);
-      return prepared(query);
     },
 
     /**

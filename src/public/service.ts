@@ -176,10 +176,20 @@ export function createPublicService(database: PublicQueries, version: DataVersio
   const listTargets = perVersion(version, () => database.listTargets());
   const listCycles = perVersion(version, () => database.listCycles());
   const countries = perVersion(version, async () => new Map((await database.listCountries()).map((country) => [country.code, country])));
+  const listActionFacets = perVersion(version, () => database.listActionFacets());
   const queries = {
     ...database,
     listMemberSummaries: perVersion(version, () => database.listMemberSummaries()),
-    listActionFacets: perVersion(version, () => database.listActionFacets()),
+    listActionFacets,
+    /** One member's or one target's counts (a few hundred of every member's kept rows), as statusBar takes them. */
+    countActions: async (filter: { countryCode?: string; targetCode?: string }) =>
+      (await listActionFacets())
+        .filter(
+          (facet) =>
+            facet.country_code === (filter.countryCode ?? facet.country_code) &&
+            facet.target_code === (filter.targetCode ?? facet.target_code),
+        )
+        .map((facet) => ({ ...facet, actions: facet.count })),
     listTargets,
     listGoals: perVersion(version, () => database.listGoals()),
     listTargetProgress: perVersion(version, () => database.listTargetProgress()),
