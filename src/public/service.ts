@@ -176,6 +176,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
   const listTargets = perVersion(version, () => database.listTargets());
   const listCycles = perVersion(version, () => database.listCycles());
   const countries = perVersion(version, async () => new Map((await database.listCountries()).map((country) => [country.code, country])));
+  const cyclesBySlug = perVersion(version, async () => new Map((await listCycles()).map((cycle) => [cycle.slug, cycle])));
   const listActionFacets = perVersion(version, () => database.listActionFacets());
   const queries = {
     ...database,
@@ -196,7 +197,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
     listCycles,
     findCountry: async (code: string) => (await countries()).get(code),
     findTarget: async (code: string) => (await listTargets()).find((target) => target.code === code),
-    findCycle: async (slug: string) => (await listCycles()).find((cycle) => cycle.slug === slug),
+    findCycle: async (slug: string) => (await cyclesBySlug()).get(slug),
   };
   const readLatestReports = perVersion(version, () => database.listLatestReports(LATEST_REPORTS_ON_HOME));
   // The map (and the members too small to draw on it), per version and language.
@@ -332,8 +333,8 @@ export function createPublicService(database: PublicQueries, version: DataVersio
     /** Search: a page of matching actions, each naming its member, target, status and cycles, the words marked. */
     async searchActions(language: Language, words: string, page = 1) {
       const labels = labelsFor(language);
-      const [members, cycles] = await Promise.all([countries(), listCycles()]);
-      const cycleTitle = (slug: string) => cycles.find((cycle) => cycle.slug === slug)?.title ?? slug;
+      const [members, cycles] = await Promise.all([countries(), cyclesBySlug()]);
+      const cycleTitle = (slug: string) => cycles.get(slug)?.title ?? slug;
       const found = words
         ? await queries.searchActions(
             words,
