@@ -99,18 +99,14 @@ describe('public summaries kept by the database', () => {
     expect(await countsKept(country.code)).toEqual(await countsAfresh(country.code));
   });
 
-  it('a target’s actions come 50 to a page, for every member or one; a member’s page shows the newest 20 per target and links to the rest', async () => {
+  it('a target’s actions come 50 to a page, for every member or one, each page read from its nearer end; a member’s page shows the newest 20 per target and links to the rest', async () => {
     const country = await makeCountry(database.db);
     const cycle = await makeCycle(database.db, { opens_on: '2031-01-01', due_on: '2031-03-31', closes_on: '2031-06-30' });
     const report = await makeReport(database.db, country.code, cycle.id, 'accepted');
-    await database.db('actions').insert(
-      Array.from({ length: 120 }, (_, index) => ({
-        country_code: country.code,
-        target_code: 'PT3',
-        title: `Campaign ${String(index + 1).padStart(3, '0')}`,
-        pledged_in_report_id: report.id,
-      })),
-    );
+    const titles = Array.from({ length: 170 }, (_, index) => `Campaign ${String(index + 1).padStart(3, '0')}`);
+    await database
+      .db('actions')
+      .insert(titles.map((title) => ({ country_code: country.code, target_code: 'PT3', title, pledged_in_report_id: report.id })));
     const base = `/targets/PT3?member=${country.code}`;
     const first = cheerio.load((await request(app).get(base)).text);
     expect(first('.action').length).toBe(50);
@@ -119,23 +115,32 @@ describe('public summaries kept by the database', () => {
       first('.govuk-pagination__item a')
         .map((_, link) => first(link).text())
         .get(),
-    ).toEqual(['1', '2', '3']);
+    ).toEqual(['1', '2', '4']);
     expect(first('.govuk-pagination a[rel="next"]').attr('href')).toBe(`${base}&page=2`);
     expect(first('.govuk-pagination a[rel="prev"]').length).toBe(0);
-    const last = cheerio.load((await request(app).get(`${base}&page=3`)).text);
-    expect(last('.action').length).toBe(20);
-    expect(last('main').text()).toContain('Campaign 120');
-    expect((await request(app).get(`${base}&page=4`)).status).toBe(404);
+    // Pages 1 and 2 are counted off from the start, 3 (full) and 4 (the last, 20) from the end: together every action once, in order.
+    const shown: string[] = [];
+    for (const page of [1, 2, 3, 4]) {
+      const $ = cheerio.load((await request(app).get(page === 1 ? base : `${base}&page=${page}`)).text);
+      expect($('.action').length).toBe(page === 4 ? 20 : 50);
+      shown.push(
+        ...$('.action__title')
+          .map((_, title) => $(title).text())
+          .get(),
+      );
+    }
+    expect(shown).toEqual(titles);
+    expect((await request(app).get(`${base}&page=5`)).status).toBe(404);
     // Page 1 and unknown values have one address.
     expect((await request(app).get(`${base}&page=1`)).headers.location).toBe(base);
     expect((await request(app).get(`/targets/PT3?page=abc`)).headers.location).toBe('/targets/PT3');
 
     const member = cheerio.load((await request(app).get(`/countries/${country.code}`)).text);
     expect(member('section[aria-labelledby="target-PT3"] .action').length).toBe(5);
-    expect(member(`a[href="${base}"]`).text()).toBe('See all 120 actions under PT3');
-    expect(member('main').text()).toContain('Campaign 120');
-    expect(member('main').text()).toContain('Campaign 116');
-    expect(member('main').text()).not.toContain('Campaign 115');
+    expect(member(`a[href="${base}"]`).text()).toBe('See all 170 actions under PT3');
+    expect(member('main').text()).toContain('Campaign 170');
+    expect(member('main').text()).toContain('Campaign 166');
+    expect(member('main').text()).not.toContain('Campaign 165');
   });
 
   it('a report starts each pledge from its latest accepted update before its own cycle: the kept one, or for an earlier cycle the one of its time', async () => {

@@ -259,17 +259,28 @@ export function createPublicQueries(db: Database) {
      * public_action_status_target. The page's ids are counted off that index alone and only
      * they are joined to the actions: planned for a deep page of the view joined whole
      * (PT1's page 100 on the growth data), PostgreSQL joined all 48,000 actions and sorted
-     * them (224 ms); counted off the index, 10 ms, and the last page 15.
+     * them (224 ms); counted off the index, 10 ms, and the last page 15. A page past the
+     * middle is counted off from the end (`total`, the actions under the filter, says where
+     * that is): PT1's last page on the growth data read 12,000 index entries for its 50, now 50.
      */
     async listActions(
       filter: { countryCode?: string; targetCode?: string },
       page: { limit: number; offset: number },
+      total: number,
     ): Promise<Array<PublicActionRow & { country_name: string }>> {
+      const after = Math.max(0, total - page.offset);
+      const fromEnd = after < page.offset;
+      const order = fromEnd ? 'desc' : 'asc';
       const ids = db('public_action_status')
         .select('action_id')
-        .orderBy(['target_code', 'country_code', 'action_id'])
-        .limit(page.limit, LIMIT_IN_TEXT)
-        .offset(page.offset);
+        .orderBy([
+          { column: 'target_code', order },
+          { column: 'country_code', order },
+          { column: 'action_id', order },
+        ])
+        // From the end, the last page holds only what is left after the pages before it.
+        .limit(fromEnd ? Math.min(page.limit, after) : page.limit, LIMIT_IN_TEXT)
+        .offset(fromEnd ? Math.max(0, after - page.limit) : page.offset);
       if (filter.countryCode) ids.where('country_code', filter.countryCode);
       if (filter.targetCode) ids.where('target_code', filter.targetCode);
       return prepared(

@@ -451,7 +451,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       if (options.page > pages) throw notFound('page');
       const [goals, actions, targets] = await Promise.all([
         queries.listGoals(),
-        queries.listActions(filter, { limit: ACTIONS_PER_PAGE, offset: (options.page - 1) * ACTIONS_PER_PAGE }),
+        queries.listActions(filter, { limit: ACTIONS_PER_PAGE, offset: (options.page - 1) * ACTIONS_PER_PAGE }, total),
         queries.listTargets(),
       ]);
       const countryCodes = [...new Set(actions.map((action) => action.country_code))];
