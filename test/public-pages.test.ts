@@ -642,6 +642,71 @@ describe('public transparency pages', () => {
     expect((await request(app).get('/cycles/no-such-cycle/report')).status).toBe(404);
   });
 
+  it('compiles a progress cycle’s accepted updates, withdrawals and indicator values, per target and per member, in order; a submitted report shows nothing', async () => {
+    const pledgingCycle = await makeCycle(database.db, {
+      state: 'closed',
+      opens_on: '2041-01-01',
+      due_on: '2041-03-31',
+      closes_on: '2041-06-30',
+    });
+    const cycle = await makeCycle(database.db, {
+      state: 'closed',
+      kind: 'progress',
+      opens_on: '2042-01-01',
+      due_on: '2042-03-31',
+      closes_on: '2042-06-30',
+    });
+    const member = await makeCountry(database.db);
+    const pledging = await makeReport(database.db, member.code, pledgingCycle.id, 'accepted');
+    const [first, second, dropped] = [
+      await makeAction(database.db, pledging, { target_code: 'PT1', title: unique('First hotline') }),
+      await makeAction(database.db, pledging, { target_code: 'PT1', title: unique('Second hotline') }),
+      await makeAction(database.db, pledging, { target_code: 'PT3', title: unique('Dropped campaign') }),
+    ];
+    const progress = await makeReport(database.db, member.code, cycle.id, 'accepted');
+    // Written in the reverse of the order the report lists them in.
+    const later = await makeUpdate(database.db, progress, second.id, { status: 'in_progress', percent_complete: 40 });
+    await makeUpdate(database.db, progress, first.id, { status: 'completed', percent_complete: 100 });
+    await database
+      .db('actions')
+      .where({ id: dropped.id })
+      .update({ withdrawn_in_report_id: progress.id, withdrawal_reason: 'Merged into PT1' });
+    const indicator = await makeIndicatorValue(database.db, progress.id, 'victims_identified', 1234.5);
+    const waiting = await makeCountry(database.db);
+    const waitingPledge = await makeAction(database.db, await makeReport(database.db, waiting.code, pledgingCycle.id, 'accepted'));
+    const submitted = await makeUpdate(database.db, await makeReport(database.db, waiting.code, cycle.id, 'submitted'), waitingPledge.id);
+
+    const response = await request(app).get(`/cycles/${cycle.slug}/report`);
+    expect(response.status).toBe(200);
+    const $ = cheerio.load(response.text);
+    expect($('#figures').text()).toMatch(/2\s*progress updates/);
+    // Completed, in progress, delayed, not started: one each of the first two.
+    expect(
+      $('#target-PT1 tbody td')
+        .map((_, cell) => $(cell).text())
+        .get(),
+    ).toEqual(['0', '1', '1', '0', '0']);
+    expect(
+      $('#target-PT1 .compiled-list li strong')
+        .map((_, title) => $(title).text())
+        .get(),
+    ).toEqual([first.title, second.title]);
+    const section = $(`#member-${member.code}`);
+    expect(
+      section
+        .find('.compiled-action__title strong')
+        .map((_, title) => $(title).text())
+        .get(),
+    ).toEqual([first.title, second.title]);
+    expect(section.text()).toContain(later.narrative);
+    expect(section.text()).toContain('40%');
+    expect(section.find('li').text()).toBe(`${dropped.title}: Merged into PT1`);
+    expect(section.find('tbody tr').text()).toContain('1,234.5');
+    expect(section.find('tbody tr').text()).toContain(indicator.note);
+    expect(response.text).not.toContain(submitted.narrative);
+    expect($(`#member-${waiting.code}`)).toHaveLength(0);
+  });
+
   it('answers a query string a page does not read with a redirect to its canonical address, so it cannot defeat the cache', async () => {
     const cases: Array<[string, string]> = [
       ['/?r=12345', '/'],

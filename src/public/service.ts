@@ -563,11 +563,11 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       const labels = labelsFor(language);
       const cycle = await queries.findCycle(slug);
       if (!cycle) throw notFound('reporting cycle');
-      const [content, targets, members] = [
-        await queries.cycleContent(cycle.id),
-        await queries.listTargets(),
-        await queries.listCycleMembers(cycle),
-      ];
+      const [content, targets, members] = await Promise.all([
+        queries.cycleContent(cycle.id),
+        queries.listTargets(),
+        queries.listCycleMembers(cycle),
+      ]);
       return compiledReport(cycle, content, targets, members.length, labels);
     },
   };
