@@ -369,7 +369,7 @@ export function createPublicQueries(db: Database) {
      * Everything the accepted reports of a cycle say, in one statement: each kind of content
      * as a JSON array, read through the cycle's public reports found once. As six reads, one
      * after the other, each through public_reports, the compiled report waited on six round
-     * trips, and knex and pg built and parsed each (a third of its CPU in `--cpu-prof`).
+     * trips, and knex and pg built, sent and parsed each (a quarter of its CPU in `--cpu-prof`).
      */
     async cycleContent(cycleId: number): Promise<CycleContent> {
       const { rows } = await prepared(
