@@ -28,13 +28,16 @@ describe('public reads as prepared statements', () => {
     await makeAction(database.db, report, { target_code: 'PT2' });
     const queries = createPublicQueries(single);
 
-    // Six runs of three texts: every member's counts, the targets' sums of them, a member's newest actions.
+    // Six runs of three texts: every member's counts, the targets' sums of them, a member's page (its reads made together).
     for (let run = 0; run < 2; run++) {
       expect(await queries.listActionFacets()).toEqual(
         expect.arrayContaining([{ country_code: country.code, target_code: 'PT1', latest_status: 'not_reported', count: 1 }]),
       );
       expect((await queries.listTargetProgress()).map((target) => target.code)).toEqual(['PT1', 'PT2', 'PT3', 'PT4']);
-      expect((await queries.listLatestActions(country.code, 5)).map((action) => action.target_code)).toEqual(['PT1', 'PT2']);
+      const member = await queries.memberPage(country.code, 5);
+      expect(member.actions.map((action) => action.target_code)).toEqual(['PT1', 'PT2']);
+      // Through JSON: timestamps made Dates again, as the other reads give them.
+      expect(member.reports.map((row) => [row.cycle_slug, row.accepted_at instanceof Date])).toEqual([[cycle.slug, true]]);
     }
 
     // A limit the code fixes is part of the text, not a parameter: PostgreSQL costs a bound
@@ -42,7 +45,8 @@ describe('public reads as prepared statements', () => {
     const { rows: latest } = await single.raw<{ rows: Array<{ parameter_types: string }> }>(
       "select parameter_types::text from pg_prepared_statements where statement like '%cross join lateral%'",
     );
-    expect(latest).toEqual([{ parameter_types: '{text}' }]);
+    expect(latest).toHaveLength(1);
+    expect(latest[0]!.parameter_types).not.toMatch(/integer|bigint/);
 
     const statements = await preparedOnTheConnection();
     expect(statements).toHaveLength(3);

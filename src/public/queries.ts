@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Database } from '../db/knex';
 import { LIMIT_IN_TEXT, prepared } from '../db/prepared';
 import type { ActionFields, CountryRow, CycleRow, GoalRow, TargetRow } from '../db/rows';
@@ -124,6 +125,77 @@ export type CycleContent = {
 const jsonRows = (select: string, order: string) => `(select coalesce(json_agg(r order by ${order}), '[]') from (${select}) r)`;
 
 export function createPublicQueries(db: Database) {
+  // A member's reads, which its page and its history make together (memberPage, memberHistory).
+
+  /** The member's accepted reports, newest first. */
+  const acceptedReports = (countryCode: string) =>
+    db('public_reports')
+      .select('id', 'cycle_slug', 'cycle_title', 'cycle_kind', 'cycle_due_on', 'submitted_at', 'accepted_at')
+      .where({ country_code: countryCode })
+      .orderBy('cycle_opens_on', 'desc');
+
+  /** Per target, the baseline from the member's most recent accepted report that has one. */
+  const baselineOf = (countryCode: string) =>
+    db('stocktaking_entries as s')
+      .join('public_reports as pr', 'pr.id', 's.report_id')
+      .distinctOn('s.target_code')
+      .select('s.target_code', 's.existing_measures', 's.gaps', 'pr.cycle_title', 'pr.text_language')
+      .where('pr.country_code', countryCode)
+      .orderBy([{ column: 's.target_code' }, { column: 'pr.cycle_opens_on', order: 'desc' }]);
+
+  /**
+   * The member's latest `perTarget` published actions under each target (the newest pledges):
+   * per target, read backwards from the index, so a member with years of pledges costs
+   * the same (a window over all of them took 12 ms for 800 actions).
+   */
+  const latestActions = (countryCode: string, perTarget: number) => {
+    if (!Number.isSafeInteger(perTarget)) throw new TypeError(`not a whole number: ${perTarget}`);
+    return db.raw(
+      `select latest.* from policy_targets t
+       cross join lateral (
+         select pa.*, c.name as country_name from public_actions pa join countries c on c.code = pa.country_code
+         where pa.country_code = ? and pa.target_code = t.code order by pa.id desc limit ${perTarget}) latest
+       order by latest.target_code, latest.id`,
+      [countryCode],
+    );
+  };
+
+  /**
+   * The member's published indicator values, read report by report from the index (the
+   * subquery is kept apart with `offset 0`): joined whole, PostgreSQL scanned every
+   * member's values for one member's, 1.0 ms on the growth data against 0.3.
+   */
+  const indicatorValues = (countryCode: string) =>
+    db.raw(
+      `select v.indicator_code, i.name as indicator_name, i.unit, i.goal_code, i.goal_annual_change, i.goal_source,
+              pr.cycle_slug, pr.cycle_title, pr.cycle_due_on, v.value, v.note, pr.text_language
+         from public_reports pr
+         cross join lateral (select * from indicator_values v where v.report_id = pr.id offset 0) v
+         join indicators i on i.code = v.indicator_code
+        where pr.country_code = ?
+        order by i.code, pr.cycle_opens_on`,
+      [countryCode],
+    );
+
+  /**
+   * Reads made as one prepared statement, each read's rows a JSON array in its own order (an
+   * aggregate over a sorted subquery with nothing else at its level takes the rows in that
+   * order). A member's page made four reads, each a round trip and rows for knex and pg to
+   * build, send and parse. JSON brings dates (`YYYY-MM-DD`) and numbers as the row parsers
+   * do, but timestamps as text: see `withDates`.
+   */
+  async function together<T extends Record<string, unknown[]>>(reads: { [name in keyof T]: Knex.QueryBuilder | Knex.Raw }): Promise<T> {
+    const columns = Object.entries<Knex.QueryBuilder | Knex.Raw>(reads).map(([name, read]) =>
+      db.raw(`(select coalesce(json_agg(r), '[]') from (?) r) as ??`, [read, name]),
+    );
+    const [row] = (await prepared(db.select(columns))) as T[];
+    if (!row) throw new Error('a read of subqueries without a from returned no row');
+    return row;
+  }
+  type AsJson<Row> = { [column in keyof Row]: Row[column] extends Date ? string : Row[column] };
+  const withDates = (reports: Array<AsJson<PublicReportRow>>): PublicReportRow[] =>
+    reports.map((report) => ({ ...report, submitted_at: new Date(report.submitted_at), accepted_at: new Date(report.accepted_at) }));
+
   return {
     /** Moves whenever public data changes (triggers in the database keep it). */
     async dataVersion(): Promise<number> {
@@ -233,25 +305,29 @@ export function createPublicQueries(db: Database) {
       return prepared(db('countries').select('code', 'name', 'region', 'eu_member', 'joined_on', 'left_on').orderBy('code'));
     },
 
-    async listAcceptedReports(countryCode: string): Promise<PublicReportRow[]> {
-      return prepared(
-        db('public_reports')
-          .select('id', 'cycle_slug', 'cycle_title', 'cycle_kind', 'cycle_due_on', 'submitted_at', 'accepted_at')
-          .where({ country_code: countryCode })
-          .orderBy('cycle_opens_on', 'desc'),
-      );
+    /** What a member's page shows: its accepted reports, baselines, newest actions per target and indicator values. */
+    async memberPage(countryCode: string, latestPerTarget: number) {
+      const read = await together<{
+        reports: Array<AsJson<PublicReportRow>>;
+        baseline: BaselineRow[];
+        actions: Array<PublicActionRow & { country_name: string }>;
+        indicators: IndicatorValueRow[];
+      }>({
+        reports: acceptedReports(countryCode),
+        baseline: baselineOf(countryCode),
+        actions: latestActions(countryCode, latestPerTarget),
+        indicators: indicatorValues(countryCode),
+      });
+      return { ...read, reports: withDates(read.reports) };
     },
 
-    /** Per target, the baseline from the country's most recent accepted report that has one. */
-    async listBaseline(countryCode: string): Promise<BaselineRow[]> {
-      return prepared(
-        db('stocktaking_entries as s')
-          .join('public_reports as pr', 'pr.id', 's.report_id')
-          .distinctOn('s.target_code')
-          .select('s.target_code', 's.existing_measures', 's.gaps', 'pr.cycle_title', 'pr.text_language')
-          .where('pr.country_code', countryCode)
-          .orderBy([{ column: 's.target_code' }, { column: 'pr.cycle_opens_on', order: 'desc' }]),
-      );
+    /** What a member's history shows: every accepted report and indicator value. */
+    async memberHistory(countryCode: string) {
+      const read = await together<{ reports: Array<AsJson<PublicReportRow>>; indicators: IndicatorValueRow[] }>({
+        reports: acceptedReports(countryCode),
+        indicators: indicatorValues(countryCode),
+      });
+      return { ...read, reports: withDates(read.reports) };
     },
 
     /**
@@ -291,47 +367,6 @@ export function createPublicQueries(db: Database) {
           .select('pa.*', 'c.name as country_name')
           .orderBy([{ column: 'pa.target_code' }, { column: 'pa.country_code' }, { column: 'pa.id' }]),
       );
-    },
-
-    /**
-     * A member's latest `perTarget` published actions under each target (the newest pledges):
-     * per target, read backwards from the index, so a member with years of pledges costs
-     * the same (a window over all of them took 12 ms for 800 actions).
-     */
-    async listLatestActions(countryCode: string, perTarget: number): Promise<Array<PublicActionRow & { country_name: string }>> {
-      if (!Number.isSafeInteger(perTarget)) throw new TypeError(`not a whole number: ${perTarget}`);
-      const { rows } = await prepared(
-        db.raw<{ rows: Array<PublicActionRow & { country_name: string }> }>(
-          `select latest.* from policy_targets t
-         cross join lateral (
-           select pa.*, c.name as country_name from public_actions pa join countries c on c.code = pa.country_code
-           where pa.country_code = ? and pa.target_code = t.code order by pa.id desc limit ${perTarget}) latest
-         order by latest.target_code, latest.id`,
-          [countryCode],
-        ),
-      );
-      return rows;
-    },
-
-    /**
-     * A member's published indicator values, read report by report from the index (the
-     * subquery is kept apart with `offset 0`): joined whole, PostgreSQL scanned every
-     * member's values for one member's, 1.0 ms on the growth data against 0.3.
-     */
-    async listIndicatorValues(countryCode: string): Promise<IndicatorValueRow[]> {
-      const { rows } = await prepared(
-        db.raw<{ rows: IndicatorValueRow[] }>(
-          `select v.indicator_code, i.name as indicator_name, i.unit, i.goal_code, i.goal_annual_change, i.goal_source,
-                  pr.cycle_slug, pr.cycle_title, pr.cycle_due_on, v.value, v.note, pr.text_language
-             from public_reports pr
-             cross join lateral (select * from indicator_values v where v.report_id = pr.id offset 0) v
-             join indicators i on i.code = v.indicator_code
-            where pr.country_code = ?
-            order by i.code, pr.cycle_opens_on`,
-          [countryCode],
-        ),
-      );
-      return rows;
     },
 
     /** The most recently accepted reports, for the Atom feed. */

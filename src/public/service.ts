@@ -373,14 +373,11 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       const labels = labelsFor(language);
       const country = await queries.findCountry(code);
       if (!country) throw notFound('member');
-      const [reports, baseline, actions, counts, targets, indicatorValues] = await Promise.all([
-        queries.listAcceptedReports(code),
-        queries.listBaseline(code),
+      const [{ reports, baseline, actions, indicators: indicatorValues }, counts, targets] = await Promise.all([
         // The newest pledges under each target; the rest are a link away (the target's page for this member).
-        queries.listLatestActions(code, LATEST_ON_MEMBER_PAGE),
+        queries.memberPage(code, LATEST_ON_MEMBER_PAGE),
         queries.countActions({ countryCode: code }),
         queries.listTargets(),
-        queries.listIndicatorValues(code),
       ]);
       const countsOf = (targetCode: string) => counts.filter((row) => row.target_code === targetCode);
       const total = (rows: typeof counts) => rows.reduce((sum, row) => sum + row.actions, 0);
@@ -426,7 +423,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       const labels = labelsFor(language);
       const country = await queries.findCountry(code);
       if (!country) throw notFound('member');
-      const [reports, indicatorValues] = await Promise.all([queries.listAcceptedReports(code), queries.listIndicatorValues(code)]);
+      const { reports, indicators: indicatorValues } = await queries.memberHistory(code);
       return {
         country: { code: country.code, name: labels.country(country.code, country.name) },
         reports: reportViews(reports),
