@@ -117,13 +117,6 @@ export type CycleContent = {
   indicators: Array<{ country_code: string; indicator_code: string; indicator_name: string; unit: string; value: number; note: string }>;
 };
 
-/**
- * A read's rows as one JSON array in the order given (`r` names a row), so that several
- * reads travel as one statement. JSON keeps what the row parsers give: dates as
- * `YYYY-MM-DD` text, numbers as numbers; a timestamp would come back as text, not a Date.
- */
-const jsonRows = (select: string, order: string) => `(select coalesce(json_agg(r order by ${order}), '[]') from (${select}) r)`;
-
 export function createPublicQueries(db: Database) {
   // A member's reads, which its page and its history make together (memberPage, memberHistory).
 
@@ -184,11 +177,17 @@ export function createPublicQueries(db: Database) {
    * build, send and parse. JSON brings dates (`YYYY-MM-DD`) and numbers as the row parsers
    * do, but timestamps as text: see `withDates`.
    */
-  async function together<T extends Record<string, unknown[]>>(reads: { [name in keyof T]: Knex.QueryBuilder | Knex.Raw }): Promise<T> {
+  async function together<T extends Record<string, unknown[]>>(
+    reads: { [name in keyof T]: Knex.QueryBuilder | Knex.Raw },
+    /** Tables the reads share, found once (`with name as (…)`). */
+    shared: Record<string, Knex.QueryBuilder> = {},
+  ): Promise<T> {
     const columns = Object.entries<Knex.QueryBuilder | Knex.Raw>(reads).map(([name, read]) =>
       db.raw(`(select coalesce(json_agg(r), '[]') from (?) r) as ??`, [read, name]),
     );
-    const [row] = (await prepared(db.select(columns))) as T[];
+    const query = db.select(columns);
+    for (const [name, table] of Object.entries(shared)) query.with(name, table);
+    const [row] = (await prepared(query)) as T[];
     if (!row) throw new Error('a read of subqueries without a from returned no row');
     return row;
   }
@@ -401,51 +400,52 @@ export function createPublicQueries(db: Database) {
     },
 
     /**
-     * Everything the accepted reports of a cycle say, in one statement: each kind of content
-     * as a JSON array, read through the cycle's public reports found once. As six reads, one
-     * after the other, each through public_reports, the compiled report waited on six round
-     * trips, and knex and pg built, sent and parsed each (a quarter of its CPU in `--cpu-prof`).
+     * Everything the accepted reports of a cycle say, read together through the cycle's public
+     * reports found once (`pr`). As six reads, one after the other, each through
+     * public_reports, the compiled report waited on six round trips, and knex and pg built,
+     * sent and parsed each (a quarter of its CPU in `--cpu-prof`).
      */
     async cycleContent(cycleId: number): Promise<CycleContent> {
-      const { rows } = await prepared(
-        db.raw<{ rows: CycleContent[] }>(
-          `with pr as (select id, country_code, text_language from public_reports where cycle_id = :cycleId)
-           select ${jsonRows(
-             `select pr.country_code, c.name as country_name, pr.text_language from pr join countries c on c.code = pr.country_code`,
-             'r.country_code',
-           )} as reports,
-                  ${jsonRows(
-                    `select pr.country_code, s.target_code, s.existing_measures, s.gaps
-                       from stocktaking_entries s join pr on pr.id = s.report_id`,
-                    'r.country_code, r.target_code',
-                  )} as baseline,
-                  ${jsonRows(
-                    `select a.id, a.country_code, a.target_code, a.goal_code, a.title, a.description, a.responsible_body, a.due_on
-                       from actions a join pr on pr.id = a.pledged_in_report_id`,
-                    'r.country_code, r.target_code, r.id',
-                  )} as pledged,
-                  ${jsonRows(
-                    `select a.country_code, u.action_id, a.title, a.target_code, a.due_on, u.status, u.percent_complete, u.narrative
-                       from action_updates u join pr on pr.id = u.report_id join actions a on a.id = u.action_id`,
-                    'r.country_code, r.target_code, r.action_id',
-                  )} as updates,
-                  ${jsonRows(
-                    `select a.country_code, a.id, a.title, a.target_code, a.withdrawal_reason
-                       from actions a join pr on pr.id = a.withdrawn_in_report_id`,
-                    'r.country_code, r.id',
-                  )} as withdrawn,
-                  ${jsonRows(
-                    `select pr.country_code, v.indicator_code, i.name as indicator_name, i.unit, v.value, v.note
-                       from indicator_values v join pr on pr.id = v.report_id join indicators i on i.code = v.indicator_code`,
-                    'r.country_code, r.indicator_code',
-                  )} as indicators`,
-          { cycleId },
-        ),
+      return together<CycleContent>(
+        {
+          reports: db('pr')
+            .join('countries as c', 'c.code', 'pr.country_code')
+            .select('pr.country_code', 'c.name as country_name', 'pr.text_language')
+            .orderBy('pr.country_code'),
+          baseline: db('stocktaking_entries as s')
+            .join('pr', 'pr.id', 's.report_id')
+            .select('pr.country_code', 's.target_code', 's.existing_measures', 's.gaps')
+            .orderBy(['pr.country_code', 's.target_code']),
+          pledged: db('actions as a')
+            .join('pr', 'pr.id', 'a.pledged_in_report_id')
+            .select('a.id', 'a.country_code', 'a.target_code', 'a.goal_code', 'a.title', 'a.description', 'a.responsible_body', 'a.due_on')
+            .orderBy(['a.country_code', 'a.target_code', 'a.id']),
+          updates: db('action_updates as u')
+            .join('pr', 'pr.id', 'u.report_id')
+            .join('actions as a', 'a.id', 'u.action_id')
+            .select(
+              'a.country_code',
+              'u.action_id',
+              'a.title',
+              'a.target_code',
+              'a.due_on',
+              'u.status',
+              'u.percent_complete',
+              'u.narrative',
+            )
+            .orderBy(['a.country_code', 'a.target_code', 'a.id']),
+          withdrawn: db('actions as a')
+            .join('pr', 'pr.id', 'a.withdrawn_in_report_id')
+            .select('a.country_code', 'a.id', 'a.title', 'a.target_code', 'a.withdrawal_reason')
+            .orderBy(['a.country_code', 'a.id']),
+          indicators: db('indicator_values as v')
+            .join('pr', 'pr.id', 'v.report_id')
+            .join('indicators as i', 'i.code', 'v.indicator_code')
+            .select('pr.country_code', 'v.indicator_code', 'i.name as indicator_name', 'i.unit', 'v.value', 'v.note')
+            .orderBy(['pr.country_code', 'v.indicator_code']),
+        },
+        { pr: db('public_reports').select('id', 'country_code', 'text_language').where({ cycle_id: cycleId }) },
       );
-      // Subqueries without a from: always one row.
-      const [content] = rows;
-      if (!content) throw new Error('the cycle content read returned no row');
-      return content;
     },
 
     /** One published action (pledged in an accepted report), with its member's name; undefined otherwise. */
