@@ -147,6 +147,16 @@ describe('kept workspace pages', () => {
     expect(cheerio.load(english)('html').attr('lang')).toBe('en');
     expect(cheerio.load(french)('html').attr('lang')).toBe('fr');
     expect(cheerio.load(french)('main').text()).not.toBe(cheerio.load(english)('main').text());
+    // French sets a narrow no-break space before a colon.
+    expect(cheerio.load(english)('h1').text()).toMatch(/^[^:\u202f]+: /);
+    expect(cheerio.load(french)('h1').text()).toMatch(/^[^:]+\u202f: /);
+    // The way back from a report is the delegate's own reports, the secretariat's review of
+    // the cycle; each reader's copy, the second time as kept, leads where they may go.
+    const back = (html: string) => cheerio.load(html)('.govuk-breadcrumbs a').attr('href');
+    for (let time = 0; time < 2; time++) {
+      expect(back((await delegate.get(base)).text)).toBe('/reports');
+      expect(back((await secretariat.get(base)).text)).toMatch(/^\/review\?cycle=/);
+    }
     // Only the country's delegates may submit: the secretariat, who may help with a draft,
     // reads the same check page without the submission part, and the delegate's copy
     // stays as it was.

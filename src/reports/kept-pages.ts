@@ -12,12 +12,13 @@ import { renderToString } from '../web/view-engine';
 // reader's CSRF token are put in per request (../web/kept-content). Nothing else of the
 // reader's goes into kept content: it is rendered without their locals, and a page showing
 // something of theirs alone — a message after a save, a form as they typed it — is rendered
-// afresh and not kept.
+// afresh and not kept. What the reader may reach (`nav`, which names the way back from a
+// report: a delegate's reports, or the secretariat's review of the cycle) follows from their
+// role and country, which are part of the key, so it stays.
 
 const READER_LOCALS = {
   layout: false,
   currentUser: undefined,
-  nav: undefined,
   flash: undefined,
   sessionEndsAt: undefined,
   csrfToken: new Handlebars.SafeString(TOKEN_SLOT),

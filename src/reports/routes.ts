@@ -65,7 +65,7 @@ export function reportRoutes(reports: ReportService, keptEntries?: number): Rout
   const actionId = (req: Request) => Number(req.params.actionId);
   const baseOf = (req: Request) => `/reports/${String(req.params.code)}/${String(req.params.cycle)}`;
   const pageTitle = (req: Request, page: Pick<Page, 'country' | 'cycle'>, section?: string) =>
-    `${section ? `${req.t(section)} – ` : ''}${countryName(page.country.code, page.country.name, req.language)}: ${page.cycle.title}`;
+    `${section ? `${req.t(section)} – ` : ''}${req.t('ui.partials_report_header.heading', { country: countryName(page.country.code, page.country.name, req.language), cycle: page.cycle.title })}`;
   const on = (req: Request) => [signedIn(req), String(req.params.code), String(req.params.cycle)] as const;
   const pathOf = (req: Request) => req.originalUrl.split('?')[0] ?? req.originalUrl;
 
