@@ -7,7 +7,7 @@ import { loadDemoData, PRACTICE_CYCLE } from '../src/demo/load-demo';
 import { buildGrowth } from './growth-data';
 import { DATASETS } from '../src/exports/datasets';
 import { ACTIONS_PER_PAGE } from '../src/public/service';
-import { addBenchUser, argument, BENCH_PASSWORD, median, runBench, scratchDatabase, signInCookie, startApp } from './support';
+import { addBenchUser, argument, BENCH_PASSWORD, cpuNow, median, runBench, scratchDatabase, signInCookie, startApp } from './support';
 
 // npm run bench:growth [-- --seconds 5 --rounds 3]
 // Rendered pages as the years of data add up. The same pages are loaded on the demo data
@@ -25,21 +25,27 @@ const GOAL = 1.5;
 /** Building the data set runs long statements. */
 const DB_OPTIONS = { poolMax: 4, acquireTimeoutMs: 10_000, statementTimeoutMs: 600_000 };
 
-type Result = { p50: number; p99: number; rps: number; timeouts: number };
+/** A page under load: its latency, and the CPU a request cost the app and PostgreSQL (ms; undefined without /proc). */
+type Result = { p50: number; p99: number; rps: number; timeouts: number; cpu?: { app: number; postgres: number } };
 
-async function measure(url: string, cookie: string): Promise<Result> {
+async function measure(url: string, cookie: string, appPid: number): Promise<Result> {
   // A page that takes longer than the timeout counts as a timeout, reported beside its latency.
   const options = { url, headers: { cookie, 'accept-language': 'en' }, connections: CONNECTIONS, pipelining: 1, timeout: 10 };
   await autocannon({ ...options, duration: 1 });
+  const before = cpuNow(appPid);
   const result = await autocannon({ ...options, duration: seconds });
+  const after = cpuNow(appPid);
   if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers`);
   // No answer at all within the timeout: as slow as can be.
   const answered = result.requests.total > result.timeouts;
+  const requests = Math.max(result.requests.total, 1);
   return {
     p50: answered ? result.latency.p50 : Infinity,
     p99: answered ? result.latency.p99 : Infinity,
     rps: result.requests.average,
     timeouts: result.timeouts,
+    cpu:
+      before && after ? { app: (after.app - before.app) / requests, postgres: (after.postgres - before.postgres) / requests } : undefined,
   };
 }
 
@@ -151,7 +157,7 @@ runBench(async (scratch, db) => {
           for (const [at, side] of sides.entries()) {
             const page = pages(side)[index]!;
             const cookie = (page.delegate ? delegates : cookies)[at]!;
-            (results[side.name]![key] ??= []).push(await measure(`${apps[at]!.url}${page.path}`, cookie));
+            (results[side.name]![key] ??= []).push(await measure(`${apps[at]!.url}${page.path}`, cookie, apps[at]!.pid));
           }
       const growth = sides.findIndex((side) => side.name === 'growth');
       files['actions.csv'] = {
@@ -181,6 +187,24 @@ runBench(async (scratch, db) => {
           `p50 ${ratio('p50').toFixed(2)}, p99 ${ratio('p99').toFixed(2)}${met ? '' : ' (not met)'}` +
           (growth.some((run) => run.timeouts > 0) ? `, ${growth.reduce((sum, run) => sum + run.timeouts, 0)} requests over 10 s` : ''),
       );
+    }
+    // What the latency ratios cannot tell apart on a shared machine: whether a request costs
+    // more work on the growth data, or only waited longer for a busier machine.
+    if (Object.values(results).every((byPage) => Object.values(byPage).every((runs) => runs.every((run) => run.cpu)))) {
+      console.log(`\nCPU a request, app + PostgreSQL (from /proc, over the same runs; median of ${rounds} rounds)`);
+      console.log(`${'page'.padEnd(26)} ${'demo'.padStart(16)} ${'growth'.padStart(18)}  growth ÷ demo`);
+      for (const { path: page } of pages(label)) {
+        const cpu = (runs: Result[]) => ({
+          app: median(runs.map((run) => run.cpu!.app)),
+          postgres: median(runs.map((run) => run.cpu!.postgres)),
+        });
+        const [demo, growth] = [cpu(results.demo![page]!), cpu(results.growth![page]!)];
+        const shown = ({ app, postgres }: { app: number; postgres: number }) => `${app.toFixed(1)} + ${postgres.toFixed(1)} ms`;
+        console.log(
+          `${page.padEnd(26)} ${shown(demo).padStart(16)} ${shown(growth).padStart(18)}  ` +
+            `${((growth.app + growth.postgres) / (demo.app + demo.postgres)).toFixed(2)} (app ${(growth.app / demo.app).toFixed(2)}, PostgreSQL ${(growth.postgres / Math.max(demo.postgres, 0.01)).toFixed(2)})`,
+        );
+      }
     }
     for (const [file, { app, psql, view }] of Object.entries(files)) {
       if (typeof app === 'string') {

@@ -1,7 +1,7 @@
 import { hashPassword } from '../src/auth/passwords';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { answers, startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded';
@@ -87,6 +87,45 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Clock ticks a second, the unit of /proc's CPU times. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+/** The CPU time (user and system) a process has used so far in ms, from /proc/<pid>/stat; 0 once it is gone. */
+function cpuMsOf(pid: number | string): number {
+  try {
+    // The command name, in parentheses, may hold spaces: count the fields after it (utime and stime are the 14th and 15th).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The CPU time used so far by the app's process and by every PostgreSQL process on this
+ * machine (the server the benches use is local: the machine's or an embedded one), in ms;
+ * undefined where there is no /proc to read. A run's CPU a request is the difference over
+ * the run divided by its requests: unlike latency, it does not move with what else the
+ * machine is doing.
+ */
+export function cpuNow(appPid: number): { app: number; postgres: number } | undefined {
+  let processes: string[];
+  try {
+    processes = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  const isPostgres = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+    } catch {
+      return false;
+    }
+  };
+  return { app: cpuMsOf(appPid), postgres: processes.filter(isPostgres).reduce((sum, pid) => sum + cpuMsOf(pid), 0) };
 }
 
 /** A user for a bench to sign in as (the passphrase is BENCH_PASSWORD). */
