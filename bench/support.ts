@@ -89,8 +89,9 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   };
 }
 
-/** Clock ticks a second, the unit of /proc's CPU times. */
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+/** Clock ticks a second, the unit of /proc's CPU times (100 on Linux where getconf cannot say). */
+const clockTicks = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+const CLOCK_TICKS = (clockTicks.error ? 0 : Number(clockTicks.stdout.trim())) || 100;
 
 /** The CPU time (user and system) a process has used so far in ms, from /proc/<pid>/stat; 0 once it is gone. */
 function cpuMsOf(pid: number | string): number {
