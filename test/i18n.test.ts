@@ -180,6 +180,17 @@ describe('the interface in three languages', () => {
     }
   });
 
+  it('puts the narrow space before a colon the views write between a code and its title, in French only', async () => {
+    const mainText = async (path: string, language: string) =>
+      cheerio
+        .load((await get(path, { 'Accept-Language': language })).text)('main')
+        .text();
+    for (const path of ['/', '/targets/PT1', '/open-data/dictionary']) {
+      expect(await mainText(path, 'fr')).not.toMatch(/[\p{L}\d]:/u);
+      expect(await mainText(path, 'en')).toMatch(/[\p{L}\d]: /u);
+    }
+  });
+
   it('follows Accept-Language, sets lang and Content-Language, and falls back to English', async () => {
     const french = await get('/countries', { 'Accept-Language': 'fr-CH, fr;q=0.9, en;q=0.5' });
     const $ = cheerio.load(french.text);

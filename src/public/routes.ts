@@ -359,7 +359,10 @@ export function publicSite(
     page(async (req) => {
       const query = req.query as Record<string, string | undefined>;
       const data = await service.target(req.language, String(req.params.code), { page: Number(query.page ?? 1), member: query.member });
-      return { view: 'public/target', locals: { title: `${data.target.code}: ${data.target.title}`, ...data } };
+      return {
+        view: 'public/target',
+        locals: { title: req.t('site.codeAndTitle', { code: data.target.code, title: data.target.title }), ...data },
+      };
     }),
   );
 

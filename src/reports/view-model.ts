@@ -34,7 +34,7 @@ export function reportView(page: ReportPage, language: Language, override?: Form
   const labels = labelsFor(language);
   const targetChoices = page.targets.map((target) => ({
     value: target.code,
-    label: `${target.code}: ${labels.targetTitle(target.code, target.title)}`,
+    label: labels.t('site.codeAndTitle', { code: target.code, title: labels.targetTitle(target.code, target.title) }),
   }));
   const goalChoices = page.goals.map((goal) => {
     const text = labels.goal(goal.code, goal.text);
