@@ -306,12 +306,17 @@ describe('the secretariat reviewing reports', () => {
     expect((await drafts()).join()).toContain(asked[0]);
 
     const delegateRow = await database.db('users').where({ role: 'delegate', country_code: country.code }).first();
+    const french = await makeUser(database.db, { role: 'delegate', country_code: country.code });
+    await database.db('users').where({ id: french.id }).update({ language: 'fr' });
     expect((await postForm(staff, `${review}/return`, `${review}/return`, { version: 3, comment: 'See the two questions.' })).status).toBe(
       303,
     );
     const [mail] = await database.db('outbox').where({ recipient: delegateRow.email, kind: 'report_returned' });
     expect(mail.body_text).toContain(`> Baseline, PT4: ${asked[0]}`);
     expect(mail.body_text).toContain(`> Pledge “${title}”: ${asked[1]}`);
+    // In French, the item and its question with the colon set as French sets it.
+    const [frenchMail] = await database.db('outbox').where({ recipient: french.email, kind: 'report_returned' });
+    expect(frenchMail.body_text).toMatch(new RegExp(`> [^\\n:]*PT4\u202f: ${asked[0]}`));
 
     expect(
       cheerio

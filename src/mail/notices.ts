@@ -1,7 +1,7 @@
 import { recordAuditEvent } from '../audit/queries';
 import type { Database } from '../db/knex';
 import type { CycleRow } from '../db/rows';
-import { translateMessage } from '../i18n';
+import { phrase, translateMessage } from '../i18n';
 import type { MailKind } from './compose';
 import { enqueueMail } from './outbox';
 import { createNoticeQueries, type Recipient } from './queries';
@@ -70,9 +70,11 @@ export async function noticeDecision(
         cycle: cycle.title,
         comment: [
           decision.comment ?? '',
-          ...(decision.questions ?? []).map(
-            (entry) =>
-              `${entry.heading ? translateMessage(recipient.language, entry.heading.message, entry.heading.params) : '?'}: ${entry.question}`,
+          ...(decision.questions ?? []).map((entry) =>
+            phrase(recipient.language)('mail.report_returned.question', {
+              item: entry.heading ? translateMessage(recipient.language, entry.heading.message, entry.heading.params) : '?',
+              question: entry.question,
+            }),
           ),
         ].join('\n\n'),
         count: decision.questions?.length ?? 0,
