@@ -205,4 +205,38 @@ describeInBrowser('the delegate’s workspace in Chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('works without JavaScript: the menu is open, each save lands on the next page and says so', async () => {
+    const { country, cycle, pledging } = await makePledgingMember(database.db);
+    const action = await makeAction(database.db, pledging, { target_code: 'PT2' });
+    const delegate = await makeUser(database.db, { role: 'delegate', country_code: country.code });
+    const context = await browser.newContext({ javaScriptEnabled: false, baseURL: server.url, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto('/login');
+    await page.getByLabel('E-mail address').fill(delegate.email);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Sign in' }));
+    const base = `/reports/${country.code}/${cycle.slug}`;
+    await page.goto(base);
+    // Without the script that folds it, the site's menu is a list of links anyone can follow.
+    expect(await page.locator('#site-navigation').isVisible()).toBe(true);
+    await clickAndLoad(page, page.getByRole('link', { name: 'About this report' }));
+    await page.locator('#about-text_language').selectOption('en');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save and continue' }));
+    expect(page.url()).toMatch(new RegExp(`${base}/progress$`));
+    expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe('Saved.');
+    const fieldset = page.locator(`#carried-${action.id}`);
+    await fieldset.locator('select').selectOption('completed');
+    await fieldset.locator('textarea').fill('Done without a script.');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save and come back later' }));
+    expect(page.url()).toMatch(new RegExp(`${base}$`));
+    expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe('Saved.');
+    const report = await database.db('reports').where({ country_code: country.code, cycle_id: cycle.id }).first('id', 'text_language');
+    expect(report.text_language).toBe('en');
+    expect(await database.db('action_updates').where({ report_id: report.id }).first('status', 'narrative')).toEqual({
+      status: 'completed',
+      narrative: 'Done without a script.',
+    });
+    await context.close();
+  }, 60_000);
 });
