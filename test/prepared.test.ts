@@ -1,5 +1,6 @@
 import { createDatabase, type Database } from '../src/db/knex';
 import { createPublicQueries } from '../src/public/queries';
+import { createReportQueries } from '../src/reports/queries';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeReport } from './helpers/factories';
 
@@ -60,5 +61,24 @@ describe('public reads as prepared statements', () => {
         `${a.country_code}${a.target_code}${a.latest_status}`.localeCompare(`${b.country_code}${b.target_code}${b.latest_status}`),
       );
     expect(inOrder(await queries.listActionFacets())).toEqual(inOrder(plain));
+  });
+
+  it('reads a report, the first read of every report page, as one statement with no bound limit; locked for update as another', async () => {
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { kind: 'commitments' });
+    const report = await makeReport(database.db, country.code, cycle.id, 'draft');
+    const queries = createReportQueries(single);
+    const before = new Set((await preparedOnTheConnection()).map((statement) => statement.name));
+    for (let run = 0; run < 2; run++) {
+      expect((await queries.findReport(country.code, cycle.id))?.id).toBe(report.id);
+      expect(await queries.findReport(country.code, cycle.id + 1000)).toBeUndefined();
+    }
+    await single.transaction(async (trx) => {
+      expect((await createReportQueries(trx).findReport(country.code, cycle.id, { forUpdate: true }))?.id).toBe(report.id);
+    });
+    const added = (await preparedOnTheConnection()).filter((statement) => !before.has(statement.name));
+    expect(added.map((statement) => /for update/i.test(statement.statement))).toEqual(expect.arrayContaining([false, true]));
+    expect(added).toHaveLength(2);
+    for (const statement of added) expect(statement.statement).not.toMatch(/limit/i);
   });
 });

@@ -188,8 +188,11 @@ export function createReportQueries(db: Database) {
     },
 
     async findReport(countryCode: string, cycleId: number, options: { forUpdate?: boolean } = {}): Promise<ReportRow | undefined> {
-      const query = db('reports').select(REPORT_COLUMNS).where({ country_code: countryCode, cycle_id: cycleId }).first();
-      return options.forUpdate ? query.forUpdate() : query;
+      // Every report page's first read: prepared, and with no bound limit (a member has one report a
+      // cycle), so it is planned once per connection, not parsed and planned on every page.
+      const query = db('reports').select(REPORT_COLUMNS).where({ country_code: countryCode, cycle_id: cycleId });
+      const [row] = await prepared(options.forUpdate ? query.forUpdate() : query);
+      return row;
     },
 
     /**
