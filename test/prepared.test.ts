@@ -4,10 +4,11 @@ import { createReportQueries } from '../src/reports/queries';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeReport } from './helpers/factories';
 
-// The public pages' reads run as named prepared statements (src/db/prepared.ts): a
-// statement per query text, kept by the connection and run again by name.
+// The public pages' reads, and the reads every report page makes, run as named prepared
+// statements (src/db/prepared.ts): a statement per query text, kept by the connection and
+// run again by name.
 
-describe('public reads as prepared statements', () => {
+describe('reads as prepared statements', () => {
   const database = useTestDatabase();
   let single: Database;
   beforeAll(() => {
