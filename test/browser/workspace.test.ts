@@ -1,7 +1,15 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { loadDemoData, PRACTICE_CYCLE } from '../../src/demo/load-demo';
 import { buildTestApp } from '../helpers/app';
-import { accessibilityViolations, clickAndLoad, describeInBrowser, htmlProblems, launchBrowser, serve } from '../helpers/browser';
+import {
+  accessibilityViolations,
+  clickAndLoad,
+  describeInBrowser,
+  htmlProblems,
+  launchBrowser,
+  serve,
+  signInThroughForm,
+} from '../helpers/browser';
 import { useTestDatabase } from '../helpers/database';
 import { makeAction, makePledgingMember, makeUser, TEST_PASSWORD } from '../helpers/factories';
 
@@ -163,10 +171,7 @@ describeInBrowser('the delegate’s workspace in Chromium', () => {
       viewport: { width: 390, height: 844 },
     });
     const page = await context.newPage();
-    await page.goto('/login');
-    await page.getByLabel('E-Mail-Adresse').fill(delegate.email);
-    await page.getByLabel('Passwort').fill(TEST_PASSWORD);
-    await clickAndLoad(page, page.getByRole('button', { name: 'Anmelden' }));
+    await signInThroughForm(page, delegate.email, TEST_PASSWORD, 'de');
     const base = `/reports/${country.code}/${cycle.slug}`;
     await page.goto(`${base}/progress`);
     const problems = [
@@ -212,10 +217,7 @@ describeInBrowser('the delegate’s workspace in Chromium', () => {
     const delegate = await makeUser(database.db, { role: 'delegate', country_code: country.code });
     const context = await browser.newContext({ javaScriptEnabled: false, baseURL: server.url, viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
-    await page.goto('/login');
-    await page.getByLabel('E-mail address').fill(delegate.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await clickAndLoad(page, page.getByRole('button', { name: 'Sign in' }));
+    await signInThroughForm(page, delegate.email, TEST_PASSWORD);
     const base = `/reports/${country.code}/${cycle.slug}`;
     await page.goto(base);
     // Without the script that folds it, the site's menu is a list of links anyone can follow.

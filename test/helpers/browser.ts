@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { HtmlValidate } from 'html-validate';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { createHttpServer } from '../../src/app';
+import { translator, type Language } from '../../src/i18n';
 
 // Browser tests drive Debian's Chromium through playwright-core. Without Chromium they
 // are skipped on a developer's machine (with a note), but never in CI: .ci/run installs it.
@@ -77,6 +78,15 @@ export async function clickAndLoad(page: Page, target: Locator): Promise<void> {
   const loaded = page.waitForEvent('load');
   await target.click();
   await loaded;
+}
+
+/** Signs in through the form at /login as a person does, the page in `language` (as the browser asks for it). */
+export async function signInThroughForm(page: Page, email: string, password: string, language: Language = 'en'): Promise<void> {
+  const t = translator(language);
+  await page.goto('/login');
+  await page.getByLabel(t('login.email')).fill(email);
+  await page.getByLabel(t('login.password')).fill(password);
+  await clickAndLoad(page, page.getByRole('button', { name: t('login.submit') }));
 }
 
 const validator = new HtmlValidate({
