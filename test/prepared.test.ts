@@ -1,6 +1,8 @@
 import { createDatabase, type Database } from '../src/db/knex';
 import { createPublicQueries } from '../src/public/queries';
 import { createReportQueries } from '../src/reports/queries';
+import { createReviewQueries } from '../src/review/queries';
+import { createQuestionQueries } from '../src/review/questions';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeReport } from './helpers/factories';
 
@@ -81,5 +83,38 @@ describe('reads as prepared statements', () => {
     expect(added.map((statement) => /for update/i.test(statement.statement))).toEqual(expect.arrayContaining([false, true]));
     expect(added).toHaveLength(2);
     for (const statement of added) expect(statement.statement).not.toMatch(/limit/i);
+  });
+
+  it('reads what a report page shows in full (review, check your answers) prepared, a statement per text however many pledges', async () => {
+    const country = await makeCountry(database.db);
+    const earlier = await makeCycle(database.db, { kind: 'commitments', opens_on: '2010-01-01' });
+    const cycle = await makeCycle(database.db, { kind: 'progress', opens_on: '2020-01-01' });
+    const accepted = await makeReport(database.db, country.code, earlier.id, 'accepted');
+    const report = await makeReport(database.db, country.code, cycle.id, 'submitted');
+    const reads = createReportQueries(single);
+    const questions = createQuestionQueries(single);
+    const review = createReviewQueries(single);
+    const cycleRow = (await createReportQueries(database.db).findCycle(cycle.slug))!;
+    const before = new Set((await preparedOnTheConnection()).map((statement) => statement.name));
+    for (let run = 0; run < 2; run++) {
+      await reads.listStocktaking(report.id);
+      await reads.listActionsPledgedIn(accepted.id);
+      await reads.listUpdates(report.id);
+      // One statement for a page of one pledge and a page of three.
+      await reads.listUpdates(report.id, run === 0 ? [1] : [1, 2, 3]);
+      await reads.listIndicatorValues(report.id);
+      await reads.listSummaries(report.id);
+      await reads.listSections(report.id);
+      await reads.listSubmissions(report.id);
+      expect((await reads.findPreviousAccepted(country.code, cycleRow))?.id).toBe(accepted.id);
+      await questions.list(report.id);
+      await questions.list(report.id, { sentOnly: true });
+      await review.listQueue(cycle);
+      expect(await review.findLastReturnedSubmission(report.id)).toBeUndefined();
+    }
+    const added = (await preparedOnTheConnection()).filter((statement) => !before.has(statement.name));
+    // Thirteen reads, two of them in two variants (all the report's updates or some; every question or those sent).
+    expect(added).toHaveLength(13);
+    expect(added.filter((statement) => statement.statement.includes('action_updates'))).toHaveLength(2);
   });
 });

@@ -11,7 +11,7 @@ import type {
   UpdateRow,
 } from '../db/rows';
 import type { ReportState, UpdateStatus } from '../domain';
-import { prepared } from '../db/prepared';
+import { LIMIT_IN_TEXT, prepared } from '../db/prepared';
 import { NEEDS_UPDATE, PLEDGES_PER_PAGE, type CarriedState } from './sections';
 
 /** A carried pledge that still needs the update it lacks: which, and its place in the report's order (from 0). */
@@ -248,10 +248,12 @@ export function createReportQueries(db: Database) {
     },
 
     async listStocktaking(reportId: number): Promise<Array<StocktakingRow & { no_action_reason: string }>> {
-      return db('stocktaking_entries')
-        .select('target_code', 'existing_measures', 'gaps', 'no_action_reason')
-        .where({ report_id: reportId })
-        .orderBy('target_code');
+      return prepared(
+        db('stocktaking_entries')
+          .select('target_code', 'existing_measures', 'gaps', 'no_action_reason')
+          .where({ report_id: reportId })
+          .orderBy('target_code'),
+      );
     },
 
     async saveStocktaking(reportId: number, entries: Array<StocktakingRow & { no_action_reason: string }>): Promise<void> {
@@ -273,7 +275,9 @@ export function createReportQueries(db: Database) {
     },
 
     async listActionsPledgedIn(reportId: number): Promise<ActionRow[]> {
-      return db('actions as a').select(ACTION_COLUMNS).where('a.pledged_in_report_id', reportId).orderBy(['a.target_code', 'a.id']);
+      return prepared(
+        db('actions as a').select(ACTION_COLUMNS).where('a.pledged_in_report_id', reportId).orderBy(['a.target_code', 'a.id']),
+      );
     },
 
     /** The report's carried pledges in figures (CarriedTally); `after` defaults to the end of `locate`'s page. */
@@ -371,7 +375,8 @@ export function createReportQueries(db: Database) {
     /** The report's updates, or those of the pledges `actionIds` (a page shows ten of hundreds). */
     async listUpdates(reportId: number, actionIds: number[] | null = null): Promise<UpdateRow[]> {
       const query = db('action_updates').select('action_id', 'status', 'percent_complete', 'narrative').where({ report_id: reportId });
-      return actionIds ? query.whereIn('action_id', actionIds) : query;
+      // The ids as one array value: a text of its own for every number of them could not be prepared.
+      return prepared(actionIds ? query.whereRaw('action_id = any(cast(? as integer[]))', [actionIds]) : query);
     },
 
     async saveUpdate(reportId: number, countryCode: string, update: UpdateRow): Promise<void> {
@@ -390,7 +395,9 @@ export function createReportQueries(db: Database) {
     },
 
     async listIndicatorValues(reportId: number): Promise<IndicatorValueRow[]> {
-      return db('indicator_values').select('indicator_code', 'value', 'note').where({ report_id: reportId }).orderBy('indicator_code');
+      return prepared(
+        db('indicator_values').select('indicator_code', 'value', 'note').where({ report_id: reportId }).orderBy('indicator_code'),
+      );
     },
 
     /** A value, "not available" (null, with the reason as its note), or no answer (undefined: the row goes). */
@@ -406,7 +413,7 @@ export function createReportQueries(db: Database) {
     },
 
     async listSummaries(reportId: number): Promise<Array<{ target_code: string; summary: string }>> {
-      return db('target_summaries').select('target_code', 'summary').where({ report_id: reportId }).orderBy('target_code');
+      return prepared(db('target_summaries').select('target_code', 'summary').where({ report_id: reportId }).orderBy('target_code'));
     },
 
     async saveSummary(reportId: number, targetCode: string, summary: string): Promise<void> {
@@ -444,10 +451,12 @@ export function createReportQueries(db: Database) {
     },
 
     async listSections(reportId: number): Promise<SectionRow[]> {
-      return db('report_sections as s')
-        .leftJoin('users as u', 'u.id', 's.saved_by')
-        .select('s.section', 's.saved_in_version', 's.saved_at', 'u.name as saved_by_name')
-        .where('s.report_id', reportId);
+      return prepared(
+        db('report_sections as s')
+          .leftJoin('users as u', 'u.id', 's.saved_by')
+          .select('s.section', 's.saved_in_version', 's.saved_at', 'u.name as saved_by_name')
+          .where('s.report_id', reportId),
+      );
     },
 
     async listTargets(): Promise<Array<Pick<TargetRow, 'code' | 'title'>>> {
@@ -492,21 +501,23 @@ export function createReportQueries(db: Database) {
         reviewed_by_name: string | null;
       }>
     > {
-      return db('report_submissions as s')
-        .leftJoin('users as submitter', 'submitter.id', 's.submitted_by')
-        .leftJoin('users as reviewer', 'reviewer.id', 's.reviewed_by')
-        .select(
-          's.number',
-          's.submitted_at',
-          's.late',
-          's.outcome',
-          's.reviewed_at',
-          's.review_comment',
-          'submitter.name as submitted_by_name',
-          'reviewer.name as reviewed_by_name',
-        )
-        .where('s.report_id', reportId)
-        .orderBy('s.number', 'desc');
+      return prepared(
+        db('report_submissions as s')
+          .leftJoin('users as submitter', 'submitter.id', 's.submitted_by')
+          .leftJoin('users as reviewer', 'reviewer.id', 's.reviewed_by')
+          .select(
+            's.number',
+            's.submitted_at',
+            's.late',
+            's.outcome',
+            's.reviewed_at',
+            's.review_comment',
+            'submitter.name as submitted_by_name',
+            'reviewer.name as reviewed_by_name',
+          )
+          .where('s.report_id', reportId)
+          .orderBy('s.number', 'desc'),
+      );
     },
 
     /** The country's accepted report in the latest cycle before this one, if any. */
@@ -514,14 +525,17 @@ export function createReportQueries(db: Database) {
       countryCode: string,
       cycle: CycleRow,
     ): Promise<(ReportRow & { cycle_title: string; cycle_kind: string }) | undefined> {
-      return db('reports as r')
-        .join('cycles as c', 'c.id', 'r.cycle_id')
-        .select(REPORT_COLUMNS.map((column) => `r.${column}`))
-        .select('c.title as cycle_title', 'c.kind as cycle_kind')
-        .where({ 'r.country_code': countryCode, 'r.state': 'accepted' })
-        .andWhere('c.opens_on', '<', cycle.opens_on)
-        .orderBy('c.opens_on', 'desc')
-        .first();
+      const [row] = await prepared(
+        db('reports as r')
+          .join('cycles as c', 'c.id', 'r.cycle_id')
+          .select(REPORT_COLUMNS.map((column) => `r.${column}`))
+          .select('c.title as cycle_title', 'c.kind as cycle_kind')
+          .where({ 'r.country_code': countryCode, 'r.state': 'accepted' })
+          .andWhere('c.opens_on', '<', cycle.opens_on)
+          .orderBy('c.opens_on', 'desc')
+          .limit(1, LIMIT_IN_TEXT),
+      );
+      return row;
     },
   };
 }

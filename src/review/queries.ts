@@ -2,7 +2,7 @@ import type { Database } from '../db/knex';
 import type { CycleRow } from '../db/rows';
 import type { ReportState } from '../domain';
 import { submissionContentSchema, type SubmissionContent } from '../reports/submission';
-import { prepared } from '../db/prepared';
+import { LIMIT_IN_TEXT, prepared } from '../db/prepared';
 
 export type QueueRow = {
   code: string;
@@ -22,7 +22,7 @@ export function createReviewQueries(db: Database) {
   return {
     /** Every member expected in the cycle, and anyone with a report in it, with the report's state. */
     async listQueue(cycle: Pick<CycleRow, 'id' | 'due_on'>): Promise<QueueRow[]> {
-      return (
+      return prepared(
         db('countries as c')
           .leftJoin('reports as r', function joinCycle() {
             this.on('r.country_code', 'c.code').andOn('r.cycle_id', db.raw('?', [cycle.id]));
@@ -47,7 +47,7 @@ export function createReviewQueries(db: Database) {
           )
           .select(db.raw('expected_to_report(c.joined_on, c.left_on, ?) as expected', [cycle.due_on]))
           .where((where) => where.whereNotNull('r.id').orWhereRaw('expected_to_report(c.joined_on, c.left_on, ?)', [cycle.due_on]))
-          .orderBy('c.name')
+          .orderBy('c.name'),
       );
     },
 
@@ -70,11 +70,13 @@ export function createReviewQueries(db: Database) {
     async findLastReturnedSubmission(
       reportId: number,
     ): Promise<{ number: number; content: SubmissionContent; review_comment: string } | undefined> {
-      const row = await db('report_submissions')
-        .select('number', 'content', 'review_comment')
-        .where({ report_id: reportId, outcome: 'returned' })
-        .orderBy('number', 'desc')
-        .first();
+      const [row] = await prepared(
+        db('report_submissions')
+          .select('number', 'content', 'review_comment')
+          .where({ report_id: reportId, outcome: 'returned' })
+          .orderBy('number', 'desc')
+          .limit(1, LIMIT_IN_TEXT),
+      );
       return row && { ...row, content: submissionContentSchema.parse(row.content) };
     },
   };

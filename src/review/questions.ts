@@ -1,4 +1,5 @@
 import type { Database } from '../db/knex';
+import { prepared } from '../db/prepared';
 
 // Questions on single items of a report: the secretariat drafts them while reviewing,
 // returning the report sends them, the delegates answer them (migration …0700).
@@ -38,7 +39,7 @@ export function createQuestionQueries(db: Database) {
         .where('q.report_id', reportId)
         .orderBy('q.id');
       if (options.sentOnly) void query.whereNotNull('q.sent_at');
-      return query;
+      return prepared(query);
     },
 
     async add(question: { report_id: number; item_key: string; question: string; asked_by: number }): Promise<number> {
