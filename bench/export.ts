@@ -121,7 +121,7 @@ runBench(async (scratch, db) => {
       console.log(
         `psql \\copy (same query) : ${Math.round(psqlMedian).toLocaleString('en')} rows/s (median of ${rounds}), ${(psqlBytes / 1e6).toFixed(1)} MB`,
       );
-      console.log(`ratio app / psql         : ${(appMedian / psqlMedian).toFixed(2)} (goal: 0.70 or more)`);
+      console.log(`ratio app / psql         : ${(appMedian / psqlMedian).toFixed(2)} (goal: 0.80 or more)`);
     } else {
       console.log('psql not found: install postgresql-client for the baseline');
     }
