@@ -12,7 +12,7 @@ import type { Express, Request, Response } from 'express';
 import request from 'supertest';
 import { ACTION_COLUMNS } from '../src/exports/datasets';
 import { fewDownloadsPerAddress } from '../src/exports/routes';
-import { createStreamPool, streamCsv } from '../src/exports/stream';
+import { createStreamPool, streamCsv, streamXlsx } from '../src/exports/stream';
 import { buildTestApp } from './helpers/app';
 import { serve } from './helpers/browser';
 import { useTestDatabase } from './helpers/database';
@@ -608,6 +608,41 @@ describe('exports and open data', () => {
     first.emit('close');
     fewDownloadsPerAddress(requestFrom('198.51.100.4'), response(), next);
     expect(next).toHaveBeenCalledTimes(4);
+  });
+
+  it('a client that goes away mid-way through an xlsx download ends it: no rejection left unhandled, the query stopped', async () => {
+    // Left unhandled, the rejection of a download whose client went away stopped the server
+    // (Node exits on one); and a row waiting for the sheet to drain waited for ever, holding
+    // one of the four export connections.
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    const pool = createStreamPool(database.url);
+    const out = new PassThrough();
+    out.resume();
+    const sql = "select g, repeat('x', 200) as filler from generate_series(1, 5000000) g";
+    const columns = [
+      { name: 'g', type: 'number' },
+      { name: 'filler', type: 'string' },
+    ];
+    const streaming = streamXlsx(pool, { sql, bindings: [] }, columns, out, { sheet: 'rows' }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    out.destroy();
+
+    expect(String(await streaming)).toMatch(/went away|close|cancel/i);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('unhandledRejection', unhandled);
+    expect(unhandled).not.toHaveBeenCalled();
+    const running = async () =>
+      (
+        await database.db.raw(
+          "select count(*)::int as count from pg_stat_activity where query like '%generate_series(1, 5000000)%' and state = 'active' and pid <> pg_backend_pid()",
+        )
+      ).rows[0].count;
+    for (let attempt = 0; attempt < 20 && (await running()) > 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await running()).toBe(0);
+    expect(pool.idleCount + pool.waitingCount).toBe(pool.totalCount);
+    await pool.end();
   });
 
   it('a client that goes away mid-download stops the query on the server', async () => {

@@ -123,17 +123,24 @@ export async function writeXlsx(
   fieldNames: () => string[],
 ): Promise<void> {
   const zip = new yazl.ZipFile();
+  const sheet = new PassThrough();
   const finished = new Promise<void>((resolve, reject) => {
     zip.outputStream.on('error', reject);
     out.on('error', reject);
     out.on('close', () => {
-      if (!out.writableFinished) reject(new Error('the client went away'));
+      if (out.writableFinished) return;
+      // The client went away: the zip no longer flows, so a row waiting for the sheet to
+      // drain would wait for ever. Destroyed, the sheet ends that wait with an error.
+      sheet.destroy();
+      reject(new Error('the client went away'));
     });
     out.on('finish', resolve);
   });
+  // This may settle while rows are still being written, long before it is awaited: a
+  // rejection without a handler until then would end the process.
+  finished.catch(() => undefined);
   zip.outputStream.pipe(out);
   for (const [name, content] of FIXED_PARTS(sheetName)) zip.addBuffer(Buffer.from(content), name);
-  const sheet = new PassThrough();
   // Level 1: the sheet's repetitive XML still shrinks about sevenfold, at several times level 6's speed.
   zip.addReadStream(sheet, 'xl/worksheets/sheet1.xml', { compressionLevel: 1 });
   zip.end();
