@@ -115,6 +115,39 @@ describe('hostile clients and a broken mail server', () => {
     }
   });
 
+  it('visitors who leave open-data downloads half read, in every format, leave the server up and every connection free', async () => {
+    await publishManyActions(cluster);
+    const app = await startApp(cluster.url, { TRUST_PROXY: 'loopback' });
+    try {
+      // Each reads the first bytes of a file tens of MB long, then goes away. An abandoned
+      // .xlsx stopped the server before (the rejection of its end had no handler yet).
+      for (const format of ['xlsx', 'csv', 'json', 'xlsx']) {
+        const answer = await getWithoutReading(`${app.url}/open-data/actions.${format}`, '198.51.100.9');
+        expect(answer.status).toBe(200);
+        await new Promise((resolve) => answer.response.once('data', resolve).resume());
+        answer.response.destroy();
+        await sleep(200);
+      }
+      await waitFor(
+        async () =>
+          Number(
+            (
+              await cluster.db.raw(
+                "select count(*)::int as count from pg_stat_activity where application_name = 'alliance-tracker-exports' and state = 'active'",
+              )
+            ).rows[0].count,
+          ) === 0,
+        5000,
+      );
+      expect(app.child.exitCode).toBeNull();
+      const fresh = await getWithoutReading(`${app.url}/open-data/actions.xlsx`, '198.51.100.9');
+      expect(fresh.status).toBe(200);
+      expect(await readToEnd(fresh.response)).toBeGreaterThan(1_000_000);
+    } finally {
+      app.child.kill('SIGKILL');
+    }
+  });
+
   it('sixty anonymous 4.9 MB uploads at once are refused before their bodies are read: the process grows by less than 100 MB', async () => {
     const app = await startApp(cluster.url);
     try {
