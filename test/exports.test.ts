@@ -5,6 +5,7 @@ import { crc32, inflateRawSync } from 'node:zlib';
 import * as cheerio from 'cheerio';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import pino from 'pino';
 
 /** A downloaded body as exceljs' (older) typings of Buffer want it. */
 type ExcelBuffer = Parameters<ExcelJS.Xlsx['load']>[0];
@@ -15,6 +16,7 @@ import { fewDownloadsPerAddress } from '../src/exports/routes';
 import { createStreamPool, streamCsv, streamXlsx } from '../src/exports/stream';
 import { buildTestApp } from './helpers/app';
 import { serve } from './helpers/browser';
+import { waitFor } from './helpers/wait';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeUpdate, makeUser, unique } from './helpers/factories';
 import { csrfTokenIn, signIn, type Agent } from './helpers/session';
@@ -643,6 +645,45 @@ describe('exports and open data', () => {
     expect(await running()).toBe(0);
     expect(pool.idleCount + pool.waitingCount).toBe(pool.totalCount);
     await pool.end();
+  });
+
+  it('a download its reader leaves half read is logged as the client going away, not as a failure', async () => {
+    // Enough published rows (about 20 MB of CSV) that the file cannot be sent before the reader leaves.
+    const [country, cycle] = [await makeCountry(database.db), await makeCycle(database.db, { state: 'closed' })];
+    const report = await makeReport(database.db, country.code, cycle.id);
+    await database.db.raw(
+      `insert into actions (country_code, target_code, title, description, responsible_body, pledged_in_report_id)
+       select ?, 'PT1', 'Action ' || n, repeat('A long description. ', 10), 'Ministry of Justice', ? from generate_series(1, 60000) n`,
+      [country.code, report.id],
+    );
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
+          done();
+        },
+      }),
+    );
+    const server = await serve(buildTestApp(database, { logger }));
+    try {
+      for (const format of ['csv', 'xlsx']) {
+        await new Promise<void>((resolve, reject) => {
+          const request = http.get(`${server.url}/open-data/actions.${format}`, (response) => {
+            response.once('data', () => {
+              request.destroy();
+              resolve();
+            });
+          });
+          request.on('error', reject);
+        });
+      }
+      await waitFor(() => lines.filter((line) => line.msg === 'the client went away').length === 2, 5000);
+      expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 
   it('a client that goes away mid-download stops the query on the server', async () => {

@@ -40,6 +40,12 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => {
 
 /** The one error handler: logs with the request id, renders a friendly page, never a stack trace. */
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  // A download whose reader went away, or was cut off for reading nothing, ends here with
+  // the error that stopped it: the client's doing, not a failure of ours to alert on.
+  if (res.headersSent && req.socket.destroyed) {
+    req.log.info({ reason: error instanceof Error ? error.message : String(error) }, 'the client went away');
+    return;
+  }
   const appError = classify(error);
   if (appError.status >= 500) req.log.error({ err: error, code: appError.code }, 'request failed');
   else req.log.info({ code: appError.code }, appError.message);

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { createApp } from '../../src/app';
 import { createSessionStore } from '../../src/auth/session';
 import type { Database } from '../../src/db/knex';
+import type { Logger } from '../../src/logger';
 import type { Express } from 'express';
 import { createServices, type Services } from '../../src/services';
 
@@ -30,6 +31,8 @@ export function buildTestApp(
     trustProxy?: false | number | string;
     metricsToken?: string;
     pageCacheEntries?: number;
+    /** Where the app logs (silent unless TEST_LOG_LEVEL says otherwise). */
+    logger?: Logger;
   } = {},
 ) {
   const sessionStore = createSessionStore(database.url, { pruneExpired: false, listen: options.listen ?? false });
@@ -46,7 +49,7 @@ export function buildTestApp(
     },
   });
   const app = createApp(services, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     production: options.production ?? false,
     cacheViews: true,
     publicCacheSeconds: 60,
