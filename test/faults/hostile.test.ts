@@ -48,6 +48,20 @@ const cutOff = (answer: Answer) =>
     });
   });
 
+/** Waits (5 s at most) until no export query is running on the cluster: every download's COPY or cursor has ended. */
+const noExportQueryRunning = (cluster: Cluster) =>
+  waitFor(
+    async () =>
+      Number(
+        (
+          await cluster.db.raw(
+            "select count(*)::int as count from pg_stat_activity where application_name = 'alliance-tracker-exports' and state = 'active'",
+          )
+        ).rows[0].count,
+      ) === 0,
+    5000,
+  );
+
 /** Enough published actions that actions.csv (about 30 MB) cannot fit in the sockets' buffers. */
 async function publishManyActions(cluster: Cluster) {
   await cluster.db.transaction(async (trx) => {
@@ -96,17 +110,7 @@ describe('hostile clients and a broken mail server', () => {
 
       // Past DOWNLOAD_STALL_SECONDS the stalled ones are cut off, their COPY cancelled.
       await Promise.all(closed);
-      await waitFor(
-        async () =>
-          Number(
-            (
-              await cluster.db.raw(
-                "select count(*)::int as count from pg_stat_activity where application_name = 'alliance-tracker-exports' and state = 'active'",
-              )
-            ).rows[0].count,
-          ) === 0,
-        5000,
-      );
+      await noExportQueryRunning(cluster);
       const fresh = await getWithoutReading(file, '198.51.100.4');
       expect(fresh.status).toBe(200);
       expect(await readToEnd(fresh.response)).toBeGreaterThan(20_000_000);
@@ -128,17 +132,7 @@ describe('hostile clients and a broken mail server', () => {
         answer.response.destroy();
         await sleep(200);
       }
-      await waitFor(
-        async () =>
-          Number(
-            (
-              await cluster.db.raw(
-                "select count(*)::int as count from pg_stat_activity where application_name = 'alliance-tracker-exports' and state = 'active'",
-              )
-            ).rows[0].count,
-          ) === 0,
-        5000,
-      );
+      await noExportQueryRunning(cluster);
       expect(app.child.exitCode).toBeNull();
       const fresh = await getWithoutReading(`${app.url}/open-data/actions.xlsx`, '198.51.100.9');
       expect(fresh.status).toBe(200);
