@@ -648,12 +648,13 @@ describe('exports and open data', () => {
   });
 
   it('a download its reader leaves half read is logged as the client going away, not as a failure', async () => {
-    // Enough published rows (about 20 MB of CSV) that the file cannot be sent before the reader leaves.
+    // Rows enough that a file written through a cursor (JSON, xlsx) is still being written when its
+    // reader leaves after the first bytes (a COPY to CSV could be in the sockets' buffers by then).
     const [country, cycle] = [await makeCountry(database.db), await makeCycle(database.db, { state: 'closed' })];
     const report = await makeReport(database.db, country.code, cycle.id);
     await database.db.raw(
       `insert into actions (country_code, target_code, title, description, responsible_body, pledged_in_report_id)
-       select ?, 'PT1', 'Action ' || n, repeat('A long description. ', 10), 'Ministry of Justice', ? from generate_series(1, 60000) n`,
+       select ?, 'PT1', 'Action ' || n, repeat('A long description. ', 10), 'Ministry of Justice', ? from generate_series(1, 20000) n`,
       [country.code, report.id],
     );
     const lines: Array<{ level: number; msg: string }> = [];
@@ -668,7 +669,7 @@ describe('exports and open data', () => {
     );
     const server = await serve(buildTestApp(database, { logger }));
     try {
-      for (const format of ['csv', 'xlsx']) {
+      for (const format of ['json', 'xlsx']) {
         await new Promise<void>((resolve, reject) => {
           const request = http.get(`${server.url}/open-data/actions.${format}`, (response) => {
             response.once('data', () => {
