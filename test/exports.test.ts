@@ -306,6 +306,28 @@ describe('exports and open data', () => {
     expect(after.headers.etag).not.toBe(etag);
   });
 
+  it('open data answers a HEAD with the file’s headers alone, without reading the file', async () => {
+    const exportConnections = async () =>
+      Number(
+        (await database.db.raw("select count(*)::int as count from pg_stat_activity where application_name = 'alliance-tracker-exports'"))
+          .rows[0].count,
+      );
+    // An app of its own, whose export connections open only when a file is read.
+    const fresh = buildTestApp(database);
+    const before = await exportConnections();
+    for (const format of ['csv', 'json', 'xlsx']) {
+      const head = await request(fresh).head(`/open-data/actions.${format}`);
+      expect(head.status).toBe(200);
+      expect(head.headers['content-type']).toMatch(format === 'csv' ? /text\/csv/ : format === 'json' ? /json/ : /spreadsheetml/);
+      expect(head.headers.etag).toBeDefined();
+      expect(head.text).toBeFalsy();
+    }
+    expect(await exportConnections()).toBeLessThanOrEqual(before);
+    // A GET of the same file reads it.
+    expect((await request(fresh).get('/open-data/actions.csv')).text).toContain('action_id');
+    expect(await exportConnections()).toBeGreaterThan(0);
+  });
+
   describe('import', () => {
     async function importFile(cycle: string, csv: string, confirm = false) {
       const page = await staff.get('/exports/import');
