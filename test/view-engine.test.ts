@@ -60,3 +60,12 @@ test('a missing partial or layout is an error passed to Express, not a blank pag
   write('page.hbs', 'fine');
   await expect(render(engine(), { cache: true, layout: 'gone' })).rejects.toThrow(/gone\.hbs/);
 });
+
+test('a partial on a line of its own leaves text of several lines as it is (a textarea gives back what was typed)', async () => {
+  write('partials/field.hbs', '<textarea>{{text}}</textarea>\n<pre>{{text}}</pre>');
+  write('page.hbs', '<form>\n    {{> field}}\n</form>');
+  const text = 'First line.\n  indented by its writer\n\nLast line.';
+  const html = await render(engine(), { cache: true, text, layout: false });
+  expect(html).toContain(`<textarea>${text}</textarea>`);
+  expect(html).toContain(`<pre>${text}</pre>`);
+});

@@ -152,6 +152,37 @@ describe('the delegate’s workspace', () => {
     expect(after(`#updates-a${done.id}-status option[selected]`).attr('value')).toBe('in_progress');
   });
 
+  it('text typed over several lines comes back in its field as typed, and saving the page again changes nothing', async () => {
+    // Each line after the first came back indented as deep as the partial that drew the
+    // field, and was saved so: four more spaces in front of every line at every save.
+    const text = 'First line.\n  a line its writer indented\n\nLast line.';
+    const version = (html: string) => /name="version" value="(\d+)"/.exec(html)?.[1] ?? '0';
+    const saveTwice = async (agent: Agent, pageUrl: string, action: string, field: string, fields: Record<string, string>) => {
+      const first = await postForm(agent, pageUrl, action, { version: version((await agent.get(pageUrl)).text), ...fields, [field]: text });
+      expect(first.status).toBe(303);
+      const shown = (await agent.get(pageUrl)).text;
+      const typed = cheerio.load(shown)(`textarea[name="${field}"]`).text();
+      expect(typed).toBe(text);
+      // The browser sends back what the field holds.
+      expect((await postForm(agent, pageUrl, action, { version: version(shown), ...fields, [field]: typed })).status).toBe(303);
+    };
+
+    const { open, agent, base } = await progressSetup();
+    await saveTwice(agent, `${base}/progress`, `${base}/updates`, `updates[a${open.id}][narrative]`, {
+      [`updates[a${open.id}][status]`]: 'delayed',
+      [`updates[a${open.id}][percent]`]: '50',
+    });
+    expect(await database.db('action_updates').where({ action_id: open.id }).orderBy('id', 'desc').first()).toMatchObject({
+      narrative: text,
+    });
+
+    const draft = await commitmentsDraft();
+    await saveTwice(draft.agent, `${draft.base}/stocktaking/PT1`, `${draft.base}/baseline`, 'baseline[PT1][existing]', {});
+    expect(await database.db('stocktaking_entries').where({ report_id: draft.report.id, target_code: 'PT1' }).first()).toMatchObject({
+      existing_measures: text,
+    });
+  });
+
   it('a withdrawal counts for later cycles only once the report carrying it is accepted', async () => {
     const { country, open, agent, base } = await progressSetup();
     // A report of another (earlier) cycle withdrew the pledge but was never accepted.

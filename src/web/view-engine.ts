@@ -39,16 +39,25 @@ export function handlebarsViews({ viewsDir, helpers, defaultLayout }: ViewsOptio
   };
 }
 
+/**
+ * A partial called on a line of its own is not indented to match that line: Handlebars would
+ * indent every line of its output, text typed by a user included, so a delegate's narrative
+ * of several lines came back in its textarea with each line after the first indented — and
+ * saved so, four more spaces at each save.
+ */
+const COMPILE_OPTIONS = { preventIndent: true };
+
 function compileViews(viewsDir: string, helpers: HelperDeclareSpec): Views {
   const handlebars = Handlebars.create();
   handlebars.registerHelper(helpers);
+  const compile = (file: string) => handlebars.compile(readFileSync(file, 'utf8').trim(), COMPILE_OPTIONS);
   const partialsDir = path.join(viewsDir, 'partials');
   for (const file of readdirSync(partialsDir).filter((name) => name.endsWith('.hbs')))
-    handlebars.registerPartial(path.basename(file, '.hbs'), handlebars.compile(readFileSync(path.join(partialsDir, file), 'utf8').trim()));
+    handlebars.registerPartial(path.basename(file, '.hbs'), compile(path.join(partialsDir, file)));
   const templates = new Map<string, TemplateDelegate>();
   const template = (filePath: string) => {
     let compiled = templates.get(filePath);
-    if (!compiled) templates.set(filePath, (compiled = handlebars.compile(readFileSync(filePath, 'utf8').trim())));
+    if (!compiled) templates.set(filePath, (compiled = compile(filePath)));
     return compiled;
   };
   return {
