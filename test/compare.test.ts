@@ -52,6 +52,23 @@ describe('what changed between two versions', () => {
     ]);
   });
 
+  it('counts line breaks written either way as the same: a browser sends CR LF, an import or the demo wrote LF', () => {
+    const before = { ...empty, baseline: [{ target_code: 'PT1' as const, existing_measures: 'A unit.\nA hotline.', gaps: 'None.' }] };
+    const saved = (existing: string, gaps: string): CurrentContent => ({
+      ...empty,
+      baseline: [{ target_code: 'PT1', existing_measures: existing, gaps }],
+      carried: [],
+    });
+    expect(compareVersions(saved('A unit.\r\nA hotline.', 'None.'), before, names)).toMatchObject([{ state: 'unchanged', texts: [] }]);
+    // Changed elsewhere: only the change is marked, no line break.
+    const [item] = compareVersions(saved('A unit.\r\nA new hotline.', 'None.'), before, names);
+    expect(item!.texts[0]!.segments).toEqual([
+      { text: 'A unit.\nA ', change: null },
+      { text: 'new ', change: 'added' },
+      { text: 'hotline.', change: null },
+    ]);
+  });
+
   it('flags a status going backwards, a share falling, a due date moved later, a withdrawal and an indicator jump', () => {
     const before: SubmissionContent = {
       ...empty,

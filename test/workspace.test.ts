@@ -257,6 +257,27 @@ describe('the delegate’s workspace', () => {
     expect(list('.task-list').text()).toContain('Last saved by Marie Curie');
   });
 
+  it('a stale save lists only what really differs: the same text with its line breaks written CR LF (a browser) or LF (an import) is not a difference', async () => {
+    const { country, agent, base } = await progressSetup();
+    const other = await signIn(app, (await makeUser(database.db, { role: 'delegate', country_code: country.code })).email);
+    const page = (await agent.get(`${base}/summaries`)).text;
+    // Saved meanwhile, its line breaks as LF.
+    const saved = await postForm(other, `${base}/summaries`, `${base}/summaries`, {
+      version: 0,
+      'summaries[PT1]': 'Line one.\nLine two.',
+      'summaries[PT2]': 'Saved meanwhile.',
+    });
+    expect(saved.status).toBe(303);
+    const stale = await agent
+      .post(`${base}/summaries`)
+      .type('form')
+      .send({ _csrf: csrfTokenIn(page), version: 0, 'summaries[PT1]': 'Line one.\r\nLine two.', 'summaries[PT2]': 'Typed here.' });
+    expect(stale.status).toBe(409);
+    const conflict = cheerio.load(stale.text)('#conflict').text();
+    expect(conflict).toContain('Saved meanwhile.');
+    expect(conflict).not.toContain('Line two.');
+  });
+
   it('numbers as the interface language writes them: "12,5" and "1 250" in French, "1.250" in German; "1,25" refused in English', async () => {
     const { country, cycle, agent, base } = await progressSetup();
     const code = (await database.db('indicators').pluck('code'))[0] as string;

@@ -1,7 +1,7 @@
 import type { Language } from '../i18n';
 import { labelsFor, type Labels } from '../i18n/labels';
 import { textLanguageChoices, textLanguageName } from '../i18n/text-languages';
-import { fieldErrors, fieldText, type FormError, type Redisplay } from '../web/forms';
+import { fieldErrors, fieldText, withLineFeeds, type FormError, type Redisplay } from '../web/forms';
 import type { ReportService } from './service';
 import { statusLabel } from './service';
 import { REPORTED_STATUSES, UPDATE_STATUSES, type UpdateStatus } from '../domain';
@@ -246,7 +246,7 @@ type Change = { label: string; params: Record<string, string>; saved: string; yo
 function conflictChanges(page: ReportPage, override: FormOverride, labels: Labels): Change[] {
   const changes: Change[] = [];
   const compare = (label: string, saved: unknown, yours: unknown, params: Record<string, string> = {}) => {
-    if (fieldText(saved).trim() !== fieldText(yours).trim())
+    if (withLineFeeds(fieldText(saved)).trim() !== withLineFeeds(fieldText(yours)).trim())
       changes.push({ label, params, saved: fieldText(saved), yours: fieldText(yours) });
   };
   // A status is shown by its name; anything else the form held, as typed.

@@ -2,6 +2,7 @@ import { diffWords } from 'diff';
 import type { UpdateStatus } from '../domain';
 import { shareOfPercent } from '../i18n';
 import type { SubmissionContent } from '../reports/submission';
+import { withLineFeeds } from '../web/forms';
 
 // What changed between two versions of a report, item by item, for the reviewer: each
 // changed text as word-level differences, each changed fact before → now, nothing marked
@@ -46,11 +47,12 @@ export function wordDiff(before: string, now: string): Segment[] {
   return diffWords(before, now).map((part) => ({ text: part.value, change: part.added ? 'added' : part.removed ? 'removed' : null }));
 }
 
-/** The changed texts among these pairs, each as its word differences. */
+/** The changed texts among these pairs, each as its word differences (line breaks written either way are the same). */
 function changedTexts(pairs: Array<[label: string, before: string | undefined, now: string]>): TextChange[] {
   return pairs
-    .filter(([, before, now]) => (before ?? '') !== now)
-    .map(([label, before, now]) => ({ label, segments: wordDiff(before ?? '', now) }));
+    .map(([label, before, now]) => [label, withLineFeeds(before ?? ''), withLineFeeds(now)] as const)
+    .filter(([, before, now]) => before !== now)
+    .map(([label, before, now]) => ({ label, segments: wordDiff(before, now) }));
 }
 
 const changedFacts = (facts: Fact[]) => facts.filter((fact) => String(fact.before ?? '') !== String(fact.now ?? ''));

@@ -67,6 +67,12 @@ export const noFields = z.object({}).strict();
 export const fieldText = (value: unknown): string =>
   typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 
+/**
+ * Text with every line break a line feed. Browsers send a textarea's line breaks as CR LF;
+ * text from an import or the demo has LF: compared, they are the same text.
+ */
+export const withLineFeeds = (text: string) => text.replace(/\r\n?/g, '\n');
+
 /** A single text field from a parsed body: strings only; anything else counts as absent. */
 export const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
