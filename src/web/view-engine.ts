@@ -43,7 +43,7 @@ export function handlebarsViews({ viewsDir, helpers, defaultLayout }: ViewsOptio
  * A partial called on a line of its own is not indented to match that line: Handlebars would
  * indent every line of its output, text typed by a user included, so a delegate's narrative
  * of several lines came back in its textarea with each line after the first indented — and
- * saved so, four more spaces at each save.
+ * saved so, the indent added again at each save.
  */
 const COMPILE_OPTIONS = { preventIndent: true };
 
