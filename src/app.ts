@@ -33,6 +33,8 @@ export type AppOptions = {
   publicCacheSeconds: number;
   /** Rendered public pages (and page contents) kept in memory; 0 renders every request. */
   pageCacheEntries?: number;
+  /** Bytes the kept public pages may hold, and as many their contents; unbounded without. */
+  pageCacheBytes?: number;
   sessionStore: SessionStore;
   sessionSecret: string;
   /** Express' trust proxy setting, so req.ip is the client's address behind a proxy. */
@@ -74,6 +76,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   const site = publicSite(services.publicPages, {
     cacheSeconds: options.publicCacheSeconds,
     cacheEntries: options.pageCacheEntries,
+    cacheBytes: options.pageCacheBytes,
     logger: options.logger,
     onCacheLookup: services.metrics.pageCacheLookup,
     onCachedPageSent: services.metrics.cachedPageSent,

@@ -19,6 +19,7 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_CACHE_SECONDS: z.coerce.number().int().min(0).default(60),
   PAGE_CACHE_ENTRIES: z.coerce.number().int().min(0).max(100_000).default(500),
+  PAGE_CACHE_MB: z.coerce.number().int().min(1).max(100_000).default(128),
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   // Which proxies' X-Forwarded-For and X-Forwarded-Proto to believe: none, a number of
@@ -67,6 +68,8 @@ export type Config = {
   logLevel: string;
   publicCacheSeconds: number;
   pageCacheEntries: number;
+  /** Bytes the kept public pages may hold, and as many their contents. */
+  pageCacheBytes: number;
   /** Express' trust proxy: false, a hop count, or the proxies' addresses; never true. */
   trustProxy: false | number | string;
   /** Slow clients: time allowed to send the headers, and the whole request. */
@@ -126,6 +129,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: values.LOG_LEVEL,
     publicCacheSeconds: values.PUBLIC_CACHE_SECONDS,
     pageCacheEntries: values.PAGE_CACHE_ENTRIES,
+    pageCacheBytes: values.PAGE_CACHE_MB * 1024 * 1024,
     trustProxy: values.TRUST_PROXY,
     http: { headersTimeoutMs: values.HEADERS_TIMEOUT_MS, requestTimeoutMs: values.REQUEST_TIMEOUT_MS },
     publicUrl: (values.PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),

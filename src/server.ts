@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     cacheViews: config.env !== 'development',
     publicCacheSeconds: config.publicCacheSeconds,
     pageCacheEntries: config.pageCacheEntries,
+    pageCacheBytes: config.pageCacheBytes,
     sessionStore,
     sessionSecret: config.sessionSecret,
     trustProxy: config.trustProxy,

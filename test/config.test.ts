@@ -9,8 +9,12 @@ describe('configuration', () => {
       host: '127.0.0.1',
       databaseUrl: undefined,
       sessionSecret: DEVELOPMENT_SESSION_SECRET,
+      pageCacheEntries: 500,
+      pageCacheBytes: 128 * 1024 * 1024,
     });
     expect(config.dataDir).toMatch(/\.data$/);
+    expect(loadConfig({ PAGE_CACHE_MB: '16' }).pageCacheBytes).toBe(16 * 1024 * 1024);
+    expect(() => loadConfig({ PAGE_CACHE_MB: '0' })).toThrow(/PAGE_CACHE_MB/);
   });
 
   it('refuses to start in production with the default session secret, without a database or without the public address', () => {

@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createDataVersion, type DataVersion } from '../src/db/data-version';
+import { createPageCache, oneRenderPerKey } from '../src/public/page-cache';
 import { createPublicQueries } from '../src/public/queries';
 import { buildTestApp, servicesOf } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
@@ -205,5 +206,112 @@ describe('cached public pages served before sessions', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('the page cache under a memory budget, and renders shared', () => {
+  const kept = (version: number, size: number) => ({ version, size });
+
+  it('keeps no more bytes than its budget, dropping the least recently used; a page bigger than the whole budget is not kept', () => {
+    const cache = createPageCache<{ version: number; size: number }>(10, { maxBytes: 100, sizeOf: (entry) => entry.size });
+    cache.set('a', kept(1, 40));
+    cache.set('b', kept(1, 40));
+    expect(cache.get('a', 1)).toBeDefined();
+    cache.set('c', kept(1, 40));
+    expect([cache.get('a', 1), cache.get('b', 1), cache.get('c', 1)].map(Boolean)).toEqual([true, false, true]);
+    expect(cache.size()).toEqual({ entries: 2, bytes: 80 });
+    cache.set('huge', kept(1, 101));
+    expect(cache.get('huge', 1)).toBeUndefined();
+    expect(cache.size()).toEqual({ entries: 2, bytes: 80 });
+    // Kept again under the same key, it counts once.
+    cache.set('a', kept(2, 10));
+    expect(cache.size()).toEqual({ entries: 2, bytes: 50 });
+  });
+
+  it('renders once for everyone asking for the same key meanwhile, and again once that render is over, failed or not', async () => {
+    const once = oneRenderPerKey<string>();
+    let renders = 0;
+    const render =
+      (result: string, fail = false) =>
+      async () => {
+        renders++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (fail) throw new Error(result);
+        return result;
+      };
+    expect(await Promise.all([once('k', render('first')), once('k', render('second')), once('other', render('other'))])).toEqual([
+      'first',
+      'first',
+      'other',
+    ]);
+    expect(renders).toBe(2);
+    const failing = [once('k', render('broken', true)), once('k', render('unused'))];
+    await expect(Promise.all(failing)).rejects.toThrow('broken');
+    await Promise.allSettled(failing);
+    expect(await once('k', render('again'))).toBe('again');
+    expect(renders).toBe(4);
+  });
+
+  describe('in the app', () => {
+    const database = useTestDatabase();
+
+    it('readers arriving together at a page not kept yet, signed in or not, cost one render (with PAGE_CACHE_ENTRIES=0, one each)', async () => {
+      const cycle = await makeCycle(database.db, { kind: 'progress', state: 'closed' });
+      const user = await makeUser(database.db, { role: 'secretariat' });
+      const url = `/cycles/${cycle.slug}/report`;
+      for (const [pageCacheEntries, renders] of [
+        [500, 1],
+        [0, 9],
+      ] as const) {
+        const app = buildTestApp(database, { pageCacheEntries });
+        const reader = await signIn(app, user.email);
+        const render = jest.spyOn(servicesOf(app).publicPages, 'compiledReport');
+        const answers = await Promise.all([
+          ...Array.from({ length: 6 }, () => request(app).get(url)),
+          ...Array.from({ length: 3 }, () => reader.get(url)),
+        ]);
+        expect(answers.map((answer) => answer.status)).toEqual(Array(9).fill(200));
+        expect(new Set(answers.slice(0, 6).map((answer) => answer.text)).size).toBe(1);
+        expect(answers.slice(6).every((answer) => answer.text.includes(user.name))).toBe(true);
+        expect([pageCacheEntries, render.mock.calls.length]).toEqual([pageCacheEntries, renders]);
+      }
+    });
+
+    it('renders at most four pages at once: readers of other pages wait their turn and are served', async () => {
+      const app = buildTestApp(database);
+      const cycles = await Promise.all(Array.from({ length: 10 }, () => makeCycle(database.db, { kind: 'progress', state: 'closed' })));
+      const service = servicesOf(app).publicPages;
+      const read = service.compiledReport.bind(service);
+      let rendering = 0;
+      let most = 0;
+      jest.spyOn(service, 'compiledReport').mockImplementation(async (...args) => {
+        most = Math.max(most, ++rendering);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return await read(...args);
+        } finally {
+          rendering--;
+        }
+      });
+      const answers = await Promise.all(cycles.map((cycle) => request(app).get(`/cycles/${cycle.slug}/report`)));
+      expect(answers.map((answer, index) => [answer.status, answer.text.includes(cycles[index]!.title)])).toEqual(
+        Array(10).fill([200, true]),
+      );
+      expect(most).toBe(4);
+    });
+
+    it('a page bigger than PAGE_CACHE_MB is sent whole but rendered for every reader; one within it, once', async () => {
+      const cycle = await makeCycle(database.db, { kind: 'progress', state: 'closed' });
+      const url = `/cycles/${cycle.slug}/report`;
+      for (const [pageCacheBytes, renders] of [
+        [1, 2],
+        [1024 * 1024, 1],
+      ] as const) {
+        const app = buildTestApp(database, { pageCacheBytes });
+        const render = jest.spyOn(servicesOf(app).publicPages, 'compiledReport');
+        for (let round = 0; round < 2; round++) expect((await request(app).get(url)).text).toContain(cycle.title);
+        expect([pageCacheBytes, render.mock.calls.length]).toEqual([pageCacheBytes, renders]);
+      }
+    });
   });
 });

@@ -31,6 +31,7 @@ export function buildTestApp(
     trustProxy?: false | number | string;
     metricsToken?: string;
     pageCacheEntries?: number;
+    pageCacheBytes?: number;
     /** Where the app logs (silent unless TEST_LOG_LEVEL says otherwise). */
     logger?: Logger;
   } = {},
@@ -59,6 +60,7 @@ export function buildTestApp(
     trustProxy: options.trustProxy ?? 'loopback',
     metricsToken: options.metricsToken,
     pageCacheEntries: options.pageCacheEntries,
+    pageCacheBytes: options.pageCacheBytes,
   });
   servicesOfApp.set(app, services);
   return app;
