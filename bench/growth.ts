@@ -174,6 +174,7 @@ runBench(async (scratch, db) => {
     } finally {
       await Promise.all(apps.map((app) => app.stop()));
     }
+    const crowd = await compiledReportsAtOnce(growthScratch.url);
 
     console.log(
       `\nautocannon, ${CONNECTIONS} connections, ${seconds} s, median of ${rounds} rounds (each page on the demo, then on the growth data); PAGE_CACHE_ENTRIES=0 and signed in, so every request is rendered`,
@@ -228,8 +229,49 @@ runBench(async (scratch, db) => {
           `(goal ≤ ${GOAL}${ratio <= GOAL ? '' : ': not met'}); psql \\copy of the public_actions view: ${view.toFixed(0)} ms, ${(app / view).toFixed(2)} ×`,
       );
     }
+    console.log(
+      `\nThe compiled reports of the last ${CROWD_CYCLES} cycles in ${CROWD_LANGUAGES.length} languages asked for at once (${crowd.asked}, ` +
+        `the largest ${crowd.largestMb.toFixed(0)} MB of HTML) from an app that keeps pages: ${crowd.answered} answered 200 in ` +
+        `${(crowd.ms / 1000).toFixed(1)} s${crowd.refused.length > 0 ? `, the rest ${crowd.refused.join(', ')}` : ''}; the app's peak RSS ${crowd.peakRssMb.toFixed(0)} MB`,
+    );
   } finally {
     await growthDb.destroy();
     await growthScratch.drop();
   }
 }, DB_OPTIONS);
+
+const CROWD_CYCLES = 10;
+const CROWD_LANGUAGES = ['en', 'fr', 'de'];
+
+/**
+ * The largest pages there are, all at once: a cycle's compiled report lists every update it
+ * published (48,000 in the twentieth), so each is tens of MB of HTML rendered in memory. An
+ * app with the defaults (pages kept, four renders at a time) must answer them all, and its
+ * memory is what the crowd cost.
+ */
+async function compiledReportsAtOnce(databaseUrl: string) {
+  const app = await startApp(databaseUrl);
+  try {
+    const urls = CROWD_LANGUAGES.flatMap((language) =>
+      Array.from({ length: CROWD_CYCLES }, (_, index) => ({ language, url: `${app.url}/cycles/growth-${20 - index}/report` })),
+    );
+    const started = performance.now();
+    const answers = await Promise.all(
+      urls.map(async ({ language, url }) => {
+        const response = await fetch(url, { headers: { 'accept-language': language, 'accept-encoding': 'identity' } });
+        return { status: response.status, bytes: (await response.arrayBuffer()).byteLength };
+      }),
+    );
+    const refused = answers.filter((answer) => answer.status !== 200).map((answer) => answer.status);
+    return {
+      asked: urls.length,
+      answered: answers.length - refused.length,
+      refused,
+      ms: performance.now() - started,
+      largestMb: Math.max(...answers.map((answer) => answer.bytes)) / 1024 / 1024,
+      peakRssMb: app.peakRssMb(),
+    };
+  } finally {
+    await app.stop();
+  }
+}
