@@ -84,6 +84,7 @@ export function createApp(services: Services, options: AppOptions): Express {
   // Most public reads end here, first: a kept page is sent with the headers it was first
   // sent with, without the security middleware, sessions or pino-http's per-request child
   // logger (measured: that logger alone cost a third of their throughput).
+  services.metrics.watchPageCaches(site.held);
   app.use(site.cachedPages);
   app.engine('hbs', handlebarsViews({ viewsDir, helpers: viewHelpers, defaultLayout: 'main' }));
   app.set('view engine', 'hbs');

@@ -5,8 +5,8 @@ import type { Database } from './db/knex';
 import { outboxBacklog } from './mail/outbox';
 
 // GET /metrics in Prometheus' text format: request durations by route and status, the
-// public page cache's hits and misses, the database pool, the mail outbox, and the
-// process. Not public: it answers only with METRICS_TOKEN as a bearer token (404 when no
+// public page cache's hits and misses and what it holds, the database pool, the mail
+// outbox, and the process. Not public: it answers only with METRICS_TOKEN as a bearer token (404 when no
 // token is configured).
 
 type PoolStats = { numUsed(): number; numFree(): number; numPendingAcquires(): number };
@@ -28,6 +28,26 @@ export function createMetrics(db: Database) {
     help: 'Public pages looked up in the rendered-page cache, by result (hit or miss).',
     labelNames: ['result'] as const,
     registers,
+  });
+  // What the public page caches hold (PAGE_CACHE_ENTRIES, PAGE_CACHE_MB), once the site says how to ask.
+  let pageCaches: (() => Record<string, { entries: number; bytes: number }>) | undefined;
+  new client.Gauge({
+    name: 'page_cache_bytes',
+    help: 'Bytes the public page caches hold, as their budget (PAGE_CACHE_MB) counts them: the pages, and their contents.',
+    labelNames: ['cache'] as const,
+    registers,
+    collect() {
+      for (const [cache, held] of Object.entries(pageCaches?.() ?? {})) this.set({ cache }, held.bytes);
+    },
+  });
+  new client.Gauge({
+    name: 'page_cache_entries',
+    help: 'Pages the public page caches hold: the pages, and their contents.',
+    labelNames: ['cache'] as const,
+    registers,
+    collect() {
+      for (const [cache, held] of Object.entries(pageCaches?.() ?? {})) this.set({ cache }, held.entries);
+    },
   });
   new client.Gauge({
     name: 'db_pool_connections',
@@ -71,6 +91,10 @@ export function createMetrics(db: Database) {
 
   return {
     observeRequests,
+    /** How to ask the public page caches what they hold. */
+    watchPageCaches: (held: () => Record<string, { entries: number; bytes: number }>) => {
+      pageCaches = held;
+    },
     pageCacheLookup: (hit: boolean) => {
       pageCache.inc({ result: hit ? 'hit' : 'miss' });
     },

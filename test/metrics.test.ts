@@ -68,6 +68,8 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/review",status="200"\} 1/);
     expect(text).toMatch(/page_cache_lookups_total\{result="hit"\} [1-9]/);
     expect(text).toMatch(/page_cache_lookups_total\{result="miss"\} [1-9]/);
+    expect(text).toMatch(/page_cache_bytes\{cache="pages"\} [1-9]\d*/);
+    expect(text).toMatch(/page_cache_entries\{cache="contents"\} [1-9]/);
     expect(text).toMatch(/db_pool_connections\{state="used"\} \d+/);
     expect(text).toMatch(/outbox_waiting_messages [1-9]/);
     expect(text).toMatch(/outbox_oldest_waiting_seconds \d/);

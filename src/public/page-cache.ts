@@ -47,8 +47,8 @@ export function sendKept(req: Request, res: Response, page: CachedPage, head: No
   res.end(req.method === 'HEAD' ? undefined : gzip ? page.gzipped : page.body);
 }
 
-/** What a cache may hold in all, in bytes, and how many bytes an entry counts for. */
-export type CacheBudget<Entry> = { maxBytes: number; sizeOf: (entry: Entry) => number };
+/** How many bytes an entry counts for, and how many the cache may hold in all (unbounded without). */
+export type CacheBudget<Entry> = { sizeOf: (entry: Entry) => number; maxBytes?: number };
 
 /** What a kept page counts for: its bytes, plain and gzipped. */
 export const pageBytes = (page: CachedPage) => page.body.length + page.gzipped.length;
@@ -59,7 +59,7 @@ export const pageBytes = (page: CachedPage) => page.body.length + page.gzipped.l
  * used only while that version is still the current one, so an acceptance or an admin
  * edit anywhere (any instance) makes it render afresh.
  *
- * Bounded by count and, with a budget, by bytes: the compiled report of a cycle grows with
+ * Bounded by count and, with a byte budget (`maxBytes`), by bytes: the compiled report of a cycle grows with
  * its updates (22 MB of HTML for a cycle of 48,000 on the growth data), and twelve of them
  * (four cycles in three languages) held 1.1 GB. The least recently used go first; an entry
  * bigger than the whole budget is sent but not kept.
@@ -85,17 +85,18 @@ export function createPageCache<Entry extends { version: number | string } = Cac
     set(key: string, entry: Entry): Entry {
       remove(key);
       const size = budget ? budget.sizeOf(entry) : 0;
-      if (maxEntries === 0 || (budget && size > budget.maxBytes)) return entry;
+      const maxBytes = budget?.maxBytes ?? Infinity;
+      if (maxEntries === 0 || size > maxBytes) return entry;
       entries.set(key, { entry, bytes: size });
       bytes += size;
       // A Map iterates in insertion order: the first key is the least recently used.
       for (const oldest of entries.keys()) {
-        if (entries.size <= maxEntries && (!budget || bytes <= budget.maxBytes)) break;
+        if (entries.size <= maxEntries && bytes <= maxBytes) break;
         remove(oldest);
       }
       return entry;
     },
-    /** How much it holds: entries, and bytes as the budget counts them. */
+    /** How much it holds: entries, and bytes as `sizeOf` counts them. */
     size: () => ({ entries: entries.size, bytes }),
   };
 }

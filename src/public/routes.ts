@@ -134,10 +134,10 @@ export function publicSite(
     onCacheLookup?: (hit: boolean) => void;
     onCachedPageSent?: (method: string, seconds: number) => void;
   },
-): { cachedPages: RequestHandler; routes: Router } {
+): { cachedPages: RequestHandler; routes: Router; held: () => Record<string, { entries: number; bytes: number }> } {
   const { cacheSeconds, cacheEntries, cacheBytes, logger, onCacheLookup, onCachedPageSent } = options;
   const router = Router();
-  const cache = createPageCache(cacheEntries, cacheBytes === undefined ? undefined : { maxBytes: cacheBytes, sizeOf: pageBytes });
+  const cache = createPageCache(cacheEntries, { sizeOf: pageBytes, maxBytes: cacheBytes });
   // Pages differ by language: the key and the ETag carry it.
   const keyOf = (req: Request) => `${req.language} ${req.originalUrl}`;
 
@@ -211,7 +211,7 @@ export function publicSite(
   const contents = createPageCache<PageContent>(
     cacheEntries,
     // Counted as three times its text: the text, its bytes for signed-in readers, and room for their gzipped copy.
-    cacheBytes === undefined ? undefined : { maxBytes: cacheBytes, sizeOf: (content) => 3 * content.html.length },
+    { sizeOf: (content) => 3 * content.html.length, maxBytes: cacheBytes },
   );
   const renderingContent = cacheEntries === 0 ? renderEveryRequest<PageContent> : oneRenderPerKey<PageContent>();
   const renderSlots = pLimit(RENDERS_AT_ONCE);
@@ -450,5 +450,7 @@ export function publicSite(
     }),
   );
 
-  return { cachedPages, routes: router };
+  /** What the caches hold, for /metrics. */
+  const held = () => ({ pages: cache.size(), contents: contents.size() });
+  return { cachedPages, routes: router, held };
 }
