@@ -48,7 +48,7 @@ export function sendKept(req: Request, res: Response, page: CachedPage, head: No
 }
 
 /** How many bytes an entry counts for, and how many the cache may hold in all (unbounded without). */
-export type CacheBudget<Entry> = { sizeOf: (entry: Entry) => number; maxBytes?: number };
+export type CacheSizing<Entry> = { sizeOf: (entry: Entry) => number; maxBytes?: number };
 
 /** What a kept page counts for: its bytes, plain and gzipped. */
 export const pageBytes = (page: CachedPage) => page.body.length + page.gzipped.length;
@@ -59,12 +59,12 @@ export const pageBytes = (page: CachedPage) => page.body.length + page.gzipped.l
  * used only while that version is still the current one, so an acceptance or an admin
  * edit anywhere (any instance) makes it render afresh.
  *
- * Bounded by count and, with a byte budget (`maxBytes`), by bytes: the compiled report of a cycle grows with
- * its updates (22 MB of HTML for a cycle of 48,000 on the growth data), and twelve of them
- * (four cycles in three languages) held 1.1 GB. The least recently used go first; an entry
- * bigger than the whole budget is sent but not kept.
+ * Bounded by count and, given `maxBytes`, by bytes: the compiled report of a cycle grows
+ * with its updates (22 MB of HTML for a cycle of 48,000 on the growth data), and twelve of
+ * them (four cycles in three languages) held 1.1 GB. The least recently used go first; an
+ * entry bigger than `maxBytes` is sent but not kept.
  */
-export function createPageCache<Entry extends { version: number | string } = CachedPage>(maxEntries = 500, budget?: CacheBudget<Entry>) {
+export function createPageCache<Entry extends { version: number | string } = CachedPage>(maxEntries = 500, sizing?: CacheSizing<Entry>) {
   const entries = new Map<string, { entry: Entry; bytes: number }>();
   let bytes = 0;
   const remove = (key: string) => {
@@ -84,8 +84,8 @@ export function createPageCache<Entry extends { version: number | string } = Cac
     },
     set(key: string, entry: Entry): Entry {
       remove(key);
-      const size = budget ? budget.sizeOf(entry) : 0;
-      const maxBytes = budget?.maxBytes ?? Infinity;
+      const size = sizing ? sizing.sizeOf(entry) : 0;
+      const maxBytes = sizing?.maxBytes ?? Infinity;
       if (maxEntries === 0 || size > maxBytes) return entry;
       entries.set(key, { entry, bytes: size });
       bytes += size;
