@@ -31,24 +31,19 @@ export function createMetrics(db: Database) {
   });
   // What the public page caches hold (PAGE_CACHE_ENTRIES, PAGE_CACHE_MB), once the site says how to ask.
   let pageCaches: (() => Record<string, { entries: number; bytes: number }>) | undefined;
-  new client.Gauge({
-    name: 'page_cache_bytes',
-    help: 'Bytes the public page caches hold, as their budget (PAGE_CACHE_MB) counts them: the pages, and their contents.',
-    labelNames: ['cache'] as const,
-    registers,
-    collect() {
-      for (const [cache, held] of Object.entries(pageCaches?.() ?? {})) this.set({ cache }, held.bytes);
-    },
-  });
-  new client.Gauge({
-    name: 'page_cache_entries',
-    help: 'Pages the public page caches hold: the pages, and their contents.',
-    labelNames: ['cache'] as const,
-    registers,
-    collect() {
-      for (const [cache, held] of Object.entries(pageCaches?.() ?? {})) this.set({ cache }, held.entries);
-    },
-  });
+  for (const [held, help] of [
+    ['bytes', 'Bytes the public page caches hold, as their budget (PAGE_CACHE_MB) counts them: the pages, and their contents.'],
+    ['entries', 'Pages the public page caches hold: the pages, and their contents.'],
+  ] as const)
+    new client.Gauge({
+      name: `page_cache_${held}`,
+      help,
+      labelNames: ['cache'] as const,
+      registers,
+      collect() {
+        for (const [cache, size] of Object.entries(pageCaches?.() ?? {})) this.set({ cache }, size[held]);
+      },
+    });
   new client.Gauge({
     name: 'db_pool_connections',
     help: 'Connections of the database pool: used, free, and requests waiting for one.',
