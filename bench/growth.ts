@@ -246,8 +246,8 @@ const CROWD_LANGUAGES = ['en', 'fr', 'de'];
 /**
  * The largest pages there are, all at once: a cycle's compiled report lists every update it
  * published (48,000 in the twentieth), so each is tens of MB of HTML rendered in memory. An
- * app with the defaults (pages kept, four renders at a time) must answer them all, and its
- * memory is what the crowd cost.
+ * app with the defaults (pages kept, two compiled reports rendered at a time) must answer
+ * them all, and its memory is what the crowd cost.
  */
 async function compiledReportsAtOnce(databaseUrl: string) {
   const app = await startApp(databaseUrl);

@@ -31,13 +31,14 @@ type Page = { view: string; locals: Record<string, unknown> };
 type PageContent = { version: number; title: string; html: string; kept?: KeptContent };
 
 /**
- * Pages rendered at once; the others wait their turn. A page's content is read and rendered
- * whole in memory: the compiled report of a cycle of 48,000 updates (the growth data's
- * twentieth) takes 240 MB and a second of CPU, so thirty of them asked for at once held
- * 1.4 GB and every database connection, and other readers got 503s. Small pages render in
- * milliseconds, so a few at a time keep the app as busy as it can be.
+ * Compiled reports rendered at once; the others wait their turn. The compiled report is the
+ * one public page that grows with the data rather than by pages: it lists every update its
+ * cycle published, and is read and rendered whole in memory — for a cycle of 48,000 updates
+ * (the growth data's twentieth) 240 MB and a second of CPU. Thirty of them asked for at once
+ * held 1.4 GB and every database connection, and other readers got 503s. Other pages do not
+ * wait behind them.
  */
-const RENDERS_AT_ONCE = 4;
+const COMPILED_REPORTS_AT_ONCE = 2;
 
 /** The status filter, in the order a reader scans it; `not_reported` is an action with no accepted update yet. */
 const STATUSES: ActionStatus[] = ['completed', 'in_progress', 'delayed', 'not_started', 'not_reported', 'withdrawn'];
@@ -214,7 +215,6 @@ export function publicSite(
     { sizeOf: (content) => 3 * content.html.length, maxBytes: cacheBytes },
   );
   const renderingContent = cacheEntries === 0 ? renderEveryRequest<PageContent> : oneRenderPerKey<PageContent>();
-  const renderSlots = pLimit(RENDERS_AT_ONCE);
   const READER_LOCALS = {
     layout: false,
     currentUser: undefined,
@@ -223,30 +223,31 @@ export function publicSite(
     flash: undefined,
     sessionEndsAt: undefined,
   };
-  const contentOf = async (req: Request, res: Response, load: (req: Request) => Promise<Page>): Promise<PageContent> => {
+  /** `slots`: how many of this kind of page render at once (unlimited without). */
+  type Slots = <T>(render: () => Promise<T>) => Promise<T>;
+  const contentOf = async (req: Request, res: Response, load: (req: Request) => Promise<Page>, slots?: Slots): Promise<PageContent> => {
     const version = await service.version.current();
     const key = keyOf(req);
     const hit = contents.get(key, version);
     if (hit) return hit;
-    return renderingContent(`${version} ${key}`, () =>
-      renderSlots(async () => {
-        const { view, locals } = await load(req);
-        const html = await renderToString(res, view, { ...locals, ...READER_LOCALS });
-        return contents.set(key, { version, title: String(locals.title), html });
-      }),
-    );
+    const render = async () => {
+      const { view, locals } = await load(req);
+      const html = await renderToString(res, view, { ...locals, ...READER_LOCALS });
+      return contents.set(key, { version, title: String(locals.title), html });
+    };
+    return renderingContent(`${version} ${key}`, () => (slots ? slots(render) : render()));
   };
   const LAYOUT = 'layouts/main';
 
-  const page = (load: (req: Request) => Promise<Page>): RequestHandler => {
+  const page = (load: (req: Request) => Promise<Page>, slots?: Slots): RequestHandler => {
     const anonymous = cached('text/html; charset=utf-8', async (req, res) => {
-      const { title, html } = await contentOf(req, res, load);
+      const { title, html } = await contentOf(req, res, load, slots);
       return renderToString(res, LAYOUT, { layout: false, title, body: html });
     });
     return async (req, res, next) => {
       if (!req.user) return anonymous(req, res, next);
       // A signed-in reader's copy shows their name: its layout is rendered for them, never cached (no-store).
-      const content = await contentOf(req, res, load);
+      const content = await contentOf(req, res, load, slots);
       await sendInLayout(res, (content.kept ??= keptContent(content.title, content.html)));
     };
   };
@@ -439,6 +440,7 @@ export function publicSite(
     }),
   );
 
+  const compiledReportSlots = pLimit(COMPILED_REPORTS_AT_ONCE);
   router.get(
     '/cycles/:slug/report',
     noQuery,
@@ -447,7 +449,7 @@ export function publicSite(
       if (!/^[a-z0-9-]{1,60}$/.test(slug)) throw notFound('reporting cycle');
       const data = await service.compiledReport(req.language, slug);
       return { view: 'public/compiled-report', locals: { title: req.t('compiled.title', { cycle: data.cycle.title }), ...data } };
-    }),
+    }, compiledReportSlots),
   );
 
   /** What the caches hold, for /metrics. */
