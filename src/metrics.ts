@@ -3,11 +3,12 @@ import type { RequestHandler } from 'express';
 import client from 'prom-client';
 import type { Database } from './db/knex';
 import { outboxBacklog } from './mail/outbox';
+import type { CacheHeld } from './public/page-cache';
 
 // GET /metrics in Prometheus' text format: request durations by route and status, the
 // public page cache's hits and misses and what it holds, the database pool, the mail
-// outbox, and the process. Not public: it answers only with METRICS_TOKEN as a bearer token (404 when no
-// token is configured).
+// outbox, and the process. Not public: it answers only with METRICS_TOKEN as a bearer
+// token (404 when no token is configured).
 
 type PoolStats = { numUsed(): number; numFree(): number; numPendingAcquires(): number };
 
@@ -30,7 +31,7 @@ export function createMetrics(db: Database) {
     registers,
   });
   // What the public page caches hold (PAGE_CACHE_ENTRIES, PAGE_CACHE_MB), once the site says how to ask.
-  let pageCaches: (() => Record<string, { entries: number; bytes: number }>) | undefined;
+  let pageCaches: (() => Record<string, CacheHeld>) | undefined;
   for (const [held, help] of [
     ['bytes', 'Bytes the public page caches hold, as their budget (PAGE_CACHE_MB) counts them: the pages, and their contents.'],
     ['entries', 'Pages the public page caches hold: the pages, and their contents.'],
@@ -87,7 +88,7 @@ export function createMetrics(db: Database) {
   return {
     observeRequests,
     /** How to ask the public page caches what they hold. */
-    watchPageCaches: (held: () => Record<string, { entries: number; bytes: number }>) => {
+    watchPageCaches: (held: () => Record<string, CacheHeld>) => {
       pageCaches = held;
     },
     pageCacheLookup: (hit: boolean) => {

@@ -50,6 +50,9 @@ export function sendKept(req: Request, res: Response, page: CachedPage, head: No
 /** How many bytes an entry counts for, and how many the cache may hold in all (unbounded without). */
 export type CacheSizing<Entry> = { sizeOf: (entry: Entry) => number; maxBytes?: number };
 
+/** What a cache holds: entries, and bytes as its `sizeOf` counts them (for /metrics). */
+export type CacheHeld = { entries: number; bytes: number };
+
 /** What a kept page counts for: its bytes, plain and gzipped. */
 export const pageBytes = (page: CachedPage) => page.body.length + page.gzipped.length;
 
@@ -96,8 +99,7 @@ export function createPageCache<Entry extends { version: number | string } = Cac
       }
       return entry;
     },
-    /** How much it holds: entries, and bytes as `sizeOf` counts them. */
-    size: () => ({ entries: entries.size, bytes }),
+    size: (): CacheHeld => ({ entries: entries.size, bytes }),
   };
 }
 

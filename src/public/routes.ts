@@ -19,6 +19,7 @@ import {
   sendKept,
   sendPublic,
   type CachedPage,
+  type CacheHeld,
 } from './page-cache';
 import { FILLS } from './world-map';
 import type { ActionStatus } from './queries';
@@ -135,7 +136,7 @@ export function publicSite(
     onCacheLookup?: (hit: boolean) => void;
     onCachedPageSent?: (method: string, seconds: number) => void;
   },
-): { cachedPages: RequestHandler; routes: Router; held: () => Record<string, { entries: number; bytes: number }> } {
+): { cachedPages: RequestHandler; routes: Router; held: () => Record<string, CacheHeld> } {
   const { cacheSeconds, cacheEntries, cacheBytes, logger, onCacheLookup, onCachedPageSent } = options;
   const router = Router();
   const cache = createPageCache(cacheEntries, { sizeOf: pageBytes, maxBytes: cacheBytes });
@@ -180,8 +181,8 @@ export function publicSite(
 
   // PAGE_CACHE_ENTRIES=0 renders every request, readers arriving together included: how the
   // benchmarks measure rendering.
-  const renderEveryRequest = <T>(_key: string, render: () => Promise<T>) => render();
-  const renderingPage = cacheEntries === 0 ? renderEveryRequest<CachedPage> : oneRenderPerKey<CachedPage>();
+  const sharedRenders = <T>() => (cacheEntries === 0 ? (_key: string, render: () => Promise<T>) => render() : oneRenderPerKey<T>());
+  const renderingPage = sharedRenders<CachedPage>();
   /**
    * The version is read before the data, so a page is never older than the version it is
    * cached under (at worst newer, until the next change replaces it).
@@ -214,7 +215,7 @@ export function publicSite(
     // Counted as three times its text: the text, its bytes for signed-in readers, and room for their gzipped copy.
     { sizeOf: (content) => 3 * content.html.length, maxBytes: cacheBytes },
   );
-  const renderingContent = cacheEntries === 0 ? renderEveryRequest<PageContent> : oneRenderPerKey<PageContent>();
+  const renderingContent = sharedRenders<PageContent>();
   const READER_LOCALS = {
     layout: false,
     currentUser: undefined,
