@@ -595,6 +595,22 @@ describe('public transparency pages', () => {
       ).toEqual([member.completedAction.title]);
       expect((await page('/targets/pt2')).response.status).toBe(301);
     });
+
+    it('counts the actions under it, of every member and of one', async () => {
+      const country = await makeCountry(database.db);
+      const report = await makeReport(database.db, country.code, (await makeCycle(database.db, { state: 'closed' })).id, 'accepted');
+      for (let n = 0; n < 3; n++) await makeAction(database.db, report, { target_code: 'PT3' });
+      await makeAction(database.db, report, { target_code: 'PT4' });
+      const [everyone] = await database
+        .db('public_action_status')
+        .where({ target_code: 'PT3' })
+        .select(database.db.raw('count(*)::int as actions, count(distinct country_code)::int as members'));
+
+      expect((await page(`/targets/PT3?member=${country.code}`)).text).toContain('3 published actions.');
+      expect((await page(`/targets/PT4?member=${country.code}`)).text).toContain('1 published action.');
+      const members = `${everyone.members} member${everyone.members === 1 ? '' : 's'}`;
+      expect((await page('/targets/PT3')).text).toContain(`${everyone.actions} published actions from ${members}.`);
+    });
   });
 
   describe('a cycle page', () => {
