@@ -58,7 +58,8 @@ function niceTicks(min: number, max: number): number[] {
  * number, not a chart).
  */
 export function indicatorChart(values: ChartValue[], goalPerYear: number | null) {
-  const times = values.map((point) => Date.parse(`${point.date}T00:00:00Z`));
+  // A date-only 'YYYY-MM-DD' is read as UTC midnight (ECMAScript's date time string format).
+  const times = values.map((point) => Date.parse(point.date));
   const first = values[0];
   const start = times[0] ?? 0;
   const goal =
@@ -85,6 +86,10 @@ export function indicatorChart(values: ChartValue[], goalPerYear: number | null)
   // side of the goal line away from the last value.
   const lastValue = values[values.length - 1]?.value ?? 0;
   const goalAbove = lastValue < (goal[goal.length - 1] ?? 0);
+  const points = values.map((point, index) => {
+    const pointY = y(point.value);
+    return { x: x(times[index] ?? start), y: pointY, labelY: pointY - 9, value: point.value };
+  });
   return {
     width: WIDTH,
     height: HEIGHT,
@@ -95,15 +100,10 @@ export function indicatorChart(values: ChartValue[], goalPerYear: number | null)
     yearLabelY: MARGIN.top + plotHeight + 20,
     valueLabelX: MARGIN.left - 6,
     yTicks: yTicks.map((value) => ({ value, y: y(value) })),
-    points: values.map((point, index) => ({
-      x: x(times[index] ?? start),
-      y: y(point.value),
-      labelY: y(point.value) - 9,
-      value: point.value,
-    })),
+    points,
     first: first?.value ?? 0,
     last: values[values.length - 1]?.value ?? 0,
-    line: values.map((point, index) => `${x(times[index] ?? start)},${y(point.value)}`).join(' '),
+    line: points.map((point) => `${point.x},${point.y}`).join(' '),
     labelled: values.length <= 6,
     goalLine: goalEnd ? goal.map((value, index) => `${x(times[index] ?? start)},${y(value)}`).join(' ') : null,
     goalLabel: goalEnd
