@@ -688,6 +688,13 @@ describe('public transparency pages', () => {
       .where({ id: dropped.id })
       .update({ withdrawn_in_report_id: progress.id, withdrawal_reason: 'Merged into PT1' });
     const indicator = await makeIndicatorValue(database.db, progress.id, 'victims_identified', 1234.5);
+    // A second member, so that each row and section shows its own member's counts and actions.
+    const other = await makeCountry(database.db);
+    const otherPledge = await makeAction(database.db, await makeReport(database.db, other.code, pledgingCycle.id, 'accepted'), {
+      target_code: 'PT1',
+      title: unique('Other hotline'),
+    });
+    await makeUpdate(database.db, await makeReport(database.db, other.code, cycle.id, 'accepted'), otherPledge.id, { status: 'delayed' });
     const waiting = await makeCountry(database.db);
     const waitingPledge = await makeAction(database.db, await makeReport(database.db, waiting.code, pledgingCycle.id, 'accepted'));
     const submitted = await makeUpdate(database.db, await makeReport(database.db, waiting.code, cycle.id, 'submitted'), waitingPledge.id);
@@ -695,18 +702,30 @@ describe('public transparency pages', () => {
     const response = await request(app).get(`/cycles/${cycle.slug}/report`);
     expect(response.status).toBe(200);
     const $ = cheerio.load(response.text);
-    expect($('#figures').text()).toMatch(/2\s*progress updates/);
-    // Completed, in progress, delayed, not started: one each of the first two.
+    expect($('#figures').text()).toMatch(/3\s*progress updates/);
+    // Pledged in this cycle, then completed, in progress, delayed, not started.
+    const counts = (name: string) =>
+      $('#target-PT1 tbody tr')
+        .filter((_, row) => $(row).find('th').text() === name)
+        .find('td')
+        .map((_, cell) => $(cell).text())
+        .get();
+    expect(counts(member.name)).toEqual(['0', '1', '1', '0', '0']);
+    expect(counts(other.name)).toEqual(['0', '0', '0', '1', '0']);
     expect(
-      $('#target-PT1 tbody td')
+      $('#target-PT1 tfoot td')
         .map((_, cell) => $(cell).text())
         .get(),
-    ).toEqual(['0', '1', '1', '0', '0']);
-    expect(
-      $('#target-PT1 .compiled-list li strong')
+    ).toEqual(['0', '1', '1', '1', '0']);
+    const listed = (name: string) =>
+      $('#target-PT1 .compiled-list li')
+        .filter((_, item) => $(item).text().includes(`— ${name}:`))
+        .find('strong')
         .map((_, title) => $(title).text())
-        .get(),
-    ).toEqual([first.title, second.title]);
+        .get();
+    expect(listed(member.name)).toEqual([first.title, second.title]);
+    expect(listed(other.name)).toEqual([otherPledge.title]);
+    expect($(`#member-${other.code} .compiled-action__title strong`).text()).toBe(otherPledge.title);
     const section = $(`#member-${member.code}`);
     expect(
       section

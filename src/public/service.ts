@@ -5,6 +5,7 @@ import { perVersion, type DataVersion } from '../db/data-version';
 import { indicatorChart, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import { compiledReport } from './compiled-report';
+import { groupBy } from './group-by';
 import type { CycleRow, TargetRow } from '../db/rows';
 import type { IndicatorValueRow, PublicActionRow, PublicQueries, PublicReportRow } from './queries';
 import { paginate } from '../web/pagination';
@@ -168,18 +169,6 @@ function indicatorViews(indicatorValues: IndicatorValueRow[], labels: Labels, sh
       latestOf: shown.length < values.length ? values.length : null,
     };
   });
-}
-
-/** Items by key, in their order. (Map.groupBy says it in one line, but arrived after Node 20.) */
-function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }
 
 export function createPublicService(database: PublicQueries, version: DataVersion) {
