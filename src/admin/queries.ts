@@ -1,5 +1,5 @@
 import type { Database } from '../db/knex';
-import type { CountryRow, CycleRow, UserRow } from '../db/rows';
+import { INDICATOR_GOAL_COLUMNS, type CountryRow, type CycleRow, type IndicatorGoalRow, type UserRow } from '../db/rows';
 import type { CycleState, Role } from '../domain';
 import type { Language } from '../i18n';
 
@@ -9,15 +9,6 @@ export type AdminCycleRow = CycleRow & { reminder_days: number[] };
 export type AdminUserRow = UserRow & { last_signed_in_at: Date | null };
 
 export type PendingInvitationRow = { id: number; email: string; name: string; role: Role; country_code: string | null; expires_at: Date };
-
-export type AdminIndicatorRow = {
-  code: string;
-  name: string;
-  unit: string;
-  goal_code: string | null;
-  goal_annual_change: number | null;
-  goal_source: string;
-};
 
 export function createAdminQueries(db: Database) {
   return {
@@ -103,21 +94,17 @@ export function createAdminQueries(db: Database) {
         .update({ ...fields, updated_at: db.fn.now() });
     },
 
-    async listIndicators(): Promise<AdminIndicatorRow[]> {
-      return db('indicators').select('code', 'name', 'unit', 'goal_code', 'goal_annual_change', 'goal_source').orderBy('code');
+    async listIndicators(): Promise<IndicatorGoalRow[]> {
+      return db('indicators').select(INDICATOR_GOAL_COLUMNS).orderBy('code');
     },
 
-    async findIndicator(code: string): Promise<AdminIndicatorRow | undefined> {
-      return db('indicators')
-        .select('code', 'name', 'unit', 'goal_code', 'goal_annual_change', 'goal_source')
-        .where({ code })
-        .forUpdate()
-        .first();
+    async findIndicator(code: string): Promise<IndicatorGoalRow | undefined> {
+      return db('indicators').select(INDICATOR_GOAL_COLUMNS).where({ code }).forUpdate().first();
     },
 
     async updateIndicatorGoal(
       code: string,
-      goal: Pick<AdminIndicatorRow, 'goal_code' | 'goal_annual_change' | 'goal_source'>,
+      goal: Pick<IndicatorGoalRow, 'goal_code' | 'goal_annual_change' | 'goal_source'>,
     ): Promise<void> {
       await db('indicators').where({ code }).update(goal);
     },

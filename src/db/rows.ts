@@ -64,6 +64,9 @@ export type UpdateRow = { action_id: number; status: UpdateStatus; percent_compl
 /** An indicator's value in a report; null is "not available", with the reason as the note. */
 export type IndicatorValueRow = { indicator_code: string; value: number | null; note: string };
 export type IndicatorRow = { code: string; name: string; unit: string };
+/** An indicator with its goal: its value is to change by `goal_annual_change` a year (0.1: +10 %), as operational goal `goal_code` says. */
+export type IndicatorGoalRow = IndicatorRow & { goal_code: string | null; goal_annual_change: number | null; goal_source: string };
+export const INDICATOR_GOAL_COLUMNS = ['code', 'name', 'unit', 'goal_code', 'goal_annual_change', 'goal_source'];
 export type TargetRow = { code: TargetCode; position: number; title: string; description: string };
 export type GoalRow = { code: string; target_code: TargetCode; text: string; text_confirmed: boolean };
 

@@ -6,8 +6,8 @@ import { indicatorChart, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import { compiledReport } from './compiled-report';
 import { groupBy } from './group-by';
-import type { CycleRow, TargetRow } from '../db/rows';
-import type { IndicatorValueRow, PublicActionRow, PublicQueries, PublicReportRow } from './queries';
+import type { CycleRow, IndicatorGoalRow, TargetRow } from '../db/rows';
+import type { PublicActionRow, PublicIndicatorValueRow, PublicQueries, PublicReportRow } from './queries';
 import { paginate } from '../web/pagination';
 import { highlight, searchTerms } from './highlight';
 import { countByStatus, selectFacets, selectMembers, type MemberFilters } from './member-filters';
@@ -136,13 +136,36 @@ const reportViews = (reports: PublicReportRow[]) =>
 
 /**
  * Each indicator a member reported: its chart of every value, and a table of its values
- * (the latest `shownInTable` when given, oldest first).
+ * (the latest `shownInTable` when given, oldest first). Each value is of one of the
+ * member's `reports`, and of one of the `indicators`.
  */
-function indicatorViews(indicatorValues: IndicatorValueRow[], labels: Labels, shownInTable = Infinity) {
+function indicatorViews(
+  indicatorValues: PublicIndicatorValueRow[],
+  { reports, indicators }: { reports: PublicReportRow[]; indicators: IndicatorGoalRow[] },
+  labels: Labels,
+  shownInTable = Infinity,
+) {
+  const reportOf = new Map(reports.map((report) => [report.id, report]));
   const indicatorCodes = [...new Set(indicatorValues.map((value) => value.indicator_code))];
   return indicatorCodes.map((indicatorCode) => {
-    const values = indicatorValues.filter((value) => value.indicator_code === indicatorCode);
-    const definition = values[0];
+    // Every value's report is among the member's (both read from public_reports together).
+    // Written out whole: a copy with properties added takes V8's slow path (compiled-report.ts).
+    const values = indicatorValues
+      .filter((value) => value.indicator_code === indicatorCode)
+      .flatMap((value) => {
+        const report = reportOf.get(value.report_id);
+        if (!report) return [];
+        return [
+          {
+            value: value.value,
+            note: value.note,
+            cycle_title: report.cycle_title,
+            cycle_due_on: report.cycle_due_on,
+            text_language: report.text_language,
+          },
+        ];
+      });
+    const definition = indicators.find((indicator) => indicator.code === indicatorCode);
     // A value the member could not give stays in the table, not on the chart.
     const known = values.flatMap((value) => (value.value === null ? [] : [{ date: value.cycle_due_on, value: value.value }]));
     const goalPerYear = definition?.goal_annual_change ?? null;
@@ -151,7 +174,7 @@ function indicatorViews(indicatorValues: IndicatorValueRow[], labels: Labels, sh
     const shown = values.slice(-shownInTable);
     return {
       code: indicatorCode,
-      name: labels.indicatorName(indicatorCode, definition?.indicator_name ?? ''),
+      name: labels.indicatorName(indicatorCode, definition?.name ?? ''),
       unit: labels.indicatorUnit(indicatorCode, definition?.unit ?? ''),
       chart,
       single: known.length === 1 ? { value: known[0]?.value, cycleTitle: values.find((value) => value.value !== null)?.cycle_title } : null,
@@ -199,6 +222,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
     },
     listTargets,
     listGoals: perVersion(version, () => database.listGoals()),
+    listIndicators: perVersion(version, () => database.listIndicators()),
     listTargetProgress: perVersion(version, () => database.listTargetProgress()),
     listCycles,
     findCountry: async (code: string) => (await countries()).get(code),
@@ -374,11 +398,12 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       const labels = labelsFor(language);
       const country = await queries.findCountry(code);
       if (!country) throw notFound('member');
-      const [{ reports, baseline, actions, indicators: indicatorValues }, counts, targets] = await Promise.all([
+      const [{ reports, baseline, actions, indicators: indicatorValues }, counts, targets, indicators] = await Promise.all([
         // The newest pledges under each target; the rest are a link away (the target's page for this member).
         queries.memberPage(code, LATEST_ON_MEMBER_PAGE),
         queries.countActions({ countryCode: code }),
         queries.listTargets(),
+        queries.listIndicators(),
       ]);
       const countsOf = (targetCode: string) => counts.filter((row) => row.target_code === targetCode);
       const total = (rows: typeof counts) => rows.reduce((sum, row) => sum + row.actions, 0);
@@ -415,7 +440,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
             bar: statusBar(countsOf(target.code)),
           };
         }),
-        indicators: indicatorViews(indicatorValues, labels, LATEST_ON_MEMBER_PAGE),
+        indicators: indicatorViews(indicatorValues, { reports, indicators }, labels, LATEST_ON_MEMBER_PAGE),
       };
     },
 
@@ -424,11 +449,14 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       const labels = labelsFor(language);
       const country = await queries.findCountry(code);
       if (!country) throw notFound('member');
-      const { reports, indicators: indicatorValues } = await queries.memberHistory(code);
+      const [{ reports, indicators: indicatorValues }, indicators] = await Promise.all([
+        queries.memberHistory(code),
+        queries.listIndicators(),
+      ]);
       return {
         country: { code: country.code, name: labels.country(country.code, country.name) },
         reports: reportViews(reports),
-        indicators: indicatorViews(indicatorValues, labels),
+        indicators: indicatorViews(indicatorValues, { reports, indicators }, labels),
       };
     },
 
