@@ -13,7 +13,8 @@ import type { Express, Request, Response } from 'express';
 import request from 'supertest';
 import { ACTION_COLUMNS } from '../src/exports/datasets';
 import { fewDownloadsPerAddress } from '../src/exports/routes';
-import { createStreamPool, streamCsv, streamXlsx } from '../src/exports/stream';
+import { drained } from '../src/exports/drained';
+import { createStreamPool, streamCsv, streamJson, streamXlsx } from '../src/exports/stream';
 import { buildTestApp } from './helpers/app';
 import { serve } from './helpers/browser';
 import { waitFor } from './helpers/wait';
@@ -707,6 +708,52 @@ describe('exports and open data', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('waiting for a reader to take more ends at once when the reader has already gone', async () => {
+    // A download whose reader left between two writes waited for a 'drain' or 'close' that had
+    // both passed, holding its connection and cursor for ever.
+    const out = new PassThrough();
+    out.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    const waited = await Promise.race([
+      drained(out).then(
+        () => 'drained',
+        (error: unknown) => (error as Error).message,
+      ),
+      new Promise((resolve) => {
+        setTimeout(() => {
+          resolve('still waiting');
+        }, 1000);
+      }),
+    ]);
+    expect(waited).toBe('the client went away');
+  });
+
+  it('a download whose database connection is lost ends with the error, and the process goes on', async () => {
+    // PostgreSQL restarted, or the backend terminated, under a download: the client's 'error'
+    // took the process down, and the download waited for ever.
+    const pool = createStreamPool(database.url);
+    const out = new PassThrough();
+    // Written through a cursor (as JSON and xlsx are) to a reader that takes nothing: the
+    // connection is held between two fetches when it is lost. The cursor never hears of it.
+    const query = { sql: 'select n as lost, pg_sleep(0.0001) from generate_series(1, 100000) n', bindings: [] };
+    const streaming = streamJson(pool, query, out).then(
+      () => 'finished',
+      (error: unknown) => (error as Error).message,
+    );
+    const terminate = async () =>
+      (
+        await database.db.raw<{ rows: unknown[] }>(
+          "select pg_terminate_backend(pid) from pg_stat_activity where query like '%n as lost, pg_sleep%' and state <> 'idle' and pid <> pg_backend_pid()",
+        )
+      ).rows.length;
+    await waitFor(async () => (await terminate()) === 1, 5000);
+    // The error as the driver saw it (the connection reset, or terminated), not a whole file.
+    expect(await streaming).not.toBe('finished');
+    // The pool goes on with a new connection.
+    expect((await pool.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    await pool.end();
   });
 
   it('a client that goes away mid-download stops the query on the server', async () => {

@@ -74,9 +74,17 @@ async function streaming(
   };
   out.once('close', onClose);
   const stopWatching = cutOffWhenStalled(out, stalledAfterMs);
+  // The pool listens for a lost connection only while it is idle. Lost under a download
+  // (PostgreSQL restarted, the backend terminated), the client's 'error' had no listener and
+  // took the process down; and a cursor waiting for its next rows never heard of it, so the
+  // download hung with its reader. The download ends with the error instead.
+  let onLost: (error: Error) => void = () => undefined;
+  const lost = new Promise<never>((_resolve, reject) => (onLost = reject));
+  client.on('error', onLost);
   try {
-    await work(client);
+    await Promise.race([work(client), lost]);
   } finally {
+    client.off('error', onLost);
     stopWatching();
     out.off('close', onClose);
     // A connection interrupted mid-stream is not reused.
