@@ -1,7 +1,7 @@
 import type { CycleRow, TargetRow } from '../db/rows';
 import { shareOfPercent } from '../i18n';
 import type { Labels } from '../i18n/labels';
-import { groupBy } from './group-by';
+import { groupBy } from '../group-by';
 import type { CycleContent } from './queries';
 
 // The compiled report of a cycle: what the Commission produced by hand from the 2013

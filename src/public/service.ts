@@ -5,7 +5,7 @@ import { perVersion, type DataVersion } from '../db/data-version';
 import { indicatorChart, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import { compiledReport } from './compiled-report';
-import { groupBy } from './group-by';
+import { groupBy } from '../group-by';
 import type { CycleRow, IndicatorGoalRow, TargetRow } from '../db/rows';
 import type { PublicActionRow, PublicIndicatorValueRow, PublicQueries, PublicReportRow } from './queries';
 import { paginate } from '../web/pagination';

@@ -79,6 +79,12 @@ export function compareVersions(
   indicatorNames: Map<string, string>,
 ): ComparedItem[] {
   if (!previous) return [];
+  // Looked up by key: a report of twenty years carries some 800 pledges, each with its update.
+  const byKey = <T>(rows: T[], keyOf: (row: T) => string | number) => new Map(rows.map((row) => [keyOf(row), row]));
+  const pledgedBefore = byKey(previous.pledged, (row) => row.id);
+  const updateNow = byKey(current.updates, (update) => update.action_id);
+  const updateBefore = byKey(previous.updates, (update) => update.action_id);
+  const withdrawnBefore = new Set(previous.withdrawn.map((row) => row.id));
   const baseline = current.baseline.map((entry) => {
     const before = previous.baseline.find((row) => row.target_code === entry.target_code);
     return item(
@@ -97,7 +103,7 @@ export function compareVersions(
   });
 
   const pledged = current.pledged.map((action) => {
-    const before = previous.pledged.find((row) => row.id === action.id);
+    const before = pledgedBefore.get(action.id);
     const later = Boolean(before?.due_on && (action.due_on === null || action.due_on > before.due_on));
     return item(
       `action-${action.id}`,
@@ -116,9 +122,9 @@ export function compareVersions(
   });
 
   const updates = current.carried.map((action) => {
-    const now = current.updates.find((update) => update.action_id === action.id);
-    const before = previous.updates.find((update) => update.action_id === action.id);
-    const wasWithdrawn = previous.withdrawn.some((row) => row.id === action.id);
+    const now = updateNow.get(action.id);
+    const before = updateBefore.get(action.id);
+    const wasWithdrawn = withdrawnBefore.has(action.id);
     const flags: Flag[] = [];
     if (action.withdrawn && !wasWithdrawn) flags.push('withdrawn');
     if (now && before && RANK[now.status] < RANK[before.status]) flags.push('status_backwards');
