@@ -165,10 +165,13 @@ export function formatTime(value: unknown, language: Language = 'en'): string {
 export const shareOfPercent = (percent: number | null | undefined): number | null =>
   percent === null || percent === undefined ? null : percent / 100;
 
+/** Percentages already written: a compiled report writes one for every update it lists (2–3 % of rendering it in Intl). */
+const writtenPercent = remembered((share: number, language) => percentFormat(language).format(share));
+
 /** A share between 0 and 1 as a whole percentage: "42%", "42 %". */
 export function formatPercent(share: unknown, language: Language = 'en'): string {
   const number = Number(share);
-  return share !== null && share !== '' && Number.isFinite(number) ? percentFormat(language).format(number) : '–';
+  return share !== null && share !== '' && Number.isFinite(number) ? writtenPercent(number, language) : '–';
 }
 
 const writtenNumber = remembered((number: number, language) => numberFormat(language).format(number));
