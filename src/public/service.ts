@@ -427,8 +427,8 @@ export function createPublicService(database: PublicQueries, version: DataVersio
         actionCount: total(counts.filter((row) => row.latest_status !== 'withdrawn')),
         targets: targets.map((target) => {
           const entry = baseline.find((row) => row.target_code === target.code);
+          // The heading spread last: properties added after a spread take V8's slow path.
           return {
-            ...targetHeading(target, labels),
             baseline: entry
               ? {
                   existingMeasures: entry.existing_measures,
@@ -442,6 +442,7 @@ export function createPublicService(database: PublicQueries, version: DataVersio
             allActions: total(countsOf(target.code)),
             showsAll: total(countsOf(target.code)) <= LATEST_ON_MEMBER_PAGE,
             bar: statusBar(countsOf(target.code)),
+            ...targetHeading(target, labels),
           };
         }),
         indicators: indicatorViews(indicatorValues, { reports, indicators }, labels, LATEST_ON_MEMBER_PAGE),
@@ -547,11 +548,11 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       const [targets, goals, progress] = await Promise.all([queries.listTargets(), queries.listGoals(), queries.listTargetProgress()]);
       return {
         targets: targets.map((target) => ({
-          ...targetHeading(target, labels),
           actions: progress.find((row) => row.code === target.code)?.actions ?? 0,
           goals: goals
             .filter((goal) => goal.target_code === target.code)
             .map((goal) => ({ code: goal.code, text: labels.goal(goal.code, goal.text), confirmed: goal.text_confirmed })),
+          ...targetHeading(target, labels),
         })),
       };
     },
