@@ -224,7 +224,9 @@ export function createPublicService(database: PublicQueries, version: DataVersio
       });
     };
     const cells = new Map([...byCountry].map(([code, facets]) => [code, cellsOf(facets)]));
-    return { of: (code: string) => cells.get(code) ?? cellsOf([]) };
+    // A member with no published action yet (most of the demo's): the same empty cells.
+    const none = cellsOf([]);
+    return { of: (code: string) => cells.get(code) ?? none };
   });
   const queries = {
     ...database,
