@@ -9,3 +9,9 @@ export function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map
   }
   return groups;
 }
+
+/** Items by key, looked up as a list: those of a key in their order, [] for a key none has. */
+export function listsBy<T>(items: readonly T[], keyOf: (item: T) => string): (key: string) => T[] {
+  const groups = groupBy(items, keyOf);
+  return (key) => groups.get(key) ?? [];
+}

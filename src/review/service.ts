@@ -17,7 +17,7 @@ import { FieldError, isVisibleText } from '../web/forms';
 import { blockedBy, blockedError, moveReport } from '../reports/workflow';
 import { notFound } from '../web/errors';
 import { createReviewQueries } from './queries';
-import { groupBy } from '../group-by';
+import { listsBy } from '../group-by';
 import type { Reference, ReferenceData } from '../reports/reference';
 import type { ReportService } from '../reports/service';
 
@@ -207,7 +207,7 @@ export function createReviewService(
         }
         const indicatorNames = indicatorNamesIn(known.indicators, language);
         const questions = await createQuestionQueries(db).list(report.id);
-        const threads = groupBy(questions, (question) => question.item_key);
+        const threadOf = listsBy(questions, (question) => question.item_key);
         // Written out whole: a spread with a property added is V8's slow path, and a report
         // of twenty years compares some 800 items (docs/performance.md).
         const items = compareVersions(current, previous, indicatorNames).map(({ id, heading, state, facts, texts, flags }) => ({
@@ -217,7 +217,7 @@ export function createReviewService(
           facts,
           texts,
           flags,
-          thread: threads.get(id) ?? [],
+          thread: threadOf(id),
         }));
         const askable = itemsOf(current, indicatorNames);
         const askableById = new Map(askable.map((entry) => [entry.id, entry]));
