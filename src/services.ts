@@ -7,6 +7,7 @@ import { createAuthQueries } from './auth/queries';
 import { createAuthService } from './auth/service';
 import type { CurrentUser } from './auth/current-user';
 import { transactorFor } from './db/transaction';
+import { carriedPledgesPerVersion } from './reports/carried';
 import { createReportService } from './reports/service';
 import { createReviewService } from './review/service';
 import { createReferenceData } from './reports/reference';
@@ -53,12 +54,13 @@ export function createServices(
   });
   // What report pages and the review queue show besides their reports moves with these two.
   const pageVersions = stampOf([publicDataVersion, usersVersion]);
+  const carriedPledges = carriedPledgesPerVersion(db, publicDataVersion);
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(publicQueries, publicDataVersion),
     auth: createAuthService(transaction, { publicUrl: options.publicUrl }),
-    reports: createReportService(db, reference, pageVersions),
-    review: createReviewService(db, reference, { publicUrl: options.publicUrl, versionsStamp: pageVersions }),
+    reports: createReportService(db, reference, pageVersions, carriedPledges),
+    review: createReviewService(db, reference, { publicUrl: options.publicUrl, versionsStamp: pageVersions, carriedPledges }),
     admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
     exports: createExportService(db, createStreamPool(options.connectionString, options.logger), {
       stalledAfterMs: options.downloadStallMs,

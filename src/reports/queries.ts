@@ -12,10 +12,7 @@ import type {
 } from '../db/rows';
 import type { ReportState, UpdateStatus } from '../domain';
 import { LIMIT_IN_TEXT, prepared } from '../db/prepared';
-import { NEEDS_UPDATE, PLEDGES_PER_PAGE, type CarriedState } from './sections';
-
-/** A carried pledge that still needs the update it lacks: which, and its place in the report's order (from 0). */
-type MissingPledge = { id: number; title: string; position: number };
+import type { CarriedState } from './sections';
 
 /**
  * An earlier pledge a progress report carries, as a page that shows it reads it: its place
@@ -38,31 +35,17 @@ export type CarriedRow = Pick<
 };
 
 /**
- * A progress report's carried pledges in figures, as every page of it needs them: how many
- * (its pages), how many still lack their update, how many updates and withdrawals it holds
- * (whether the section was started), where one pledge is (`locate`), the first pledge
- * without its update and the first one from a position on (`after`).
+ * A pledge a progress report carries (pledged in an accepted report of an earlier cycle) as
+ * accepted reports leave it, before anything the report itself holds: whether an accepted
+ * report withdrew it, and whether its latest accepted update before the report's cycle
+ * completed it. A report's carried pledges are listed in its order (target, then id), so a
+ * pledge's place is its index. What the report itself changes is `DraftMarks`; both make a
+ * pledge's state (`carriedState` in ./sections).
  */
-export type CarriedTally = {
-  carried: number;
-  missing: number;
-  updates: number;
-  withdrawn_here: number;
-  located: number | null;
-  first_missing: MissingPledge | null;
-  next_missing: MissingPledge | null;
-};
+export type CarriedPledge = { id: number; title: string; withdrawnEarlier: boolean; completedEarlier: boolean };
 
-/** What a report that carries no pledge counts (a commitments report). */
-export const NOTHING_CARRIED: CarriedTally = {
-  carried: 0,
-  missing: 0,
-  updates: 0,
-  withdrawn_here: 0,
-  located: null,
-  first_missing: null,
-  next_missing: null,
-};
+/** What a report itself holds of its carried pledges: those it updates, and those it withdraws. */
+export type DraftMarks = { updated: number[]; withdrawn: number[] };
 
 /**
  * An accepted update's columns of an action, from the latest cycle that opened before this
@@ -77,66 +60,6 @@ const acceptedBefore = (columns: string, actionId: string, only = 'true') => `
    where ${only} and u.action_id = ${actionId} and uc.opens_on < :opensOn
    order by uc.opens_on desc
    limit 1`;
-
-/**
- * The pledges a progress report carries (actions pledged in an accepted report of an
- * earlier cycle), in the report's order, each with its state and whether it lacks the
- * update it needs: one definition for the counts every page shows and the pledges a page
- * lists. Read from public_action_status, which the triggers keep for every action pledged
- * in an accepted report with any accepted withdrawal and its latest accepted update, so a
- * member's 800 pledges on the growth data are one index-only scan: counted in 1.6 ms
- * (EXPLAIN ANALYZE), where reading them through actions, reports and cycles took 3.2 and
- * sending them to the app for counting cost it 5 ms more.
- *
- * A withdrawal counts as earlier once the report that made it was accepted; one in this
- * draft is `withdrawn_here`. A pledge whose latest accepted update completed it is closed
- * (`completed`), unless this report updates it again (`reopened`).
- *
- * Every pledge takes its place (`placed`, from the index alone); only those `shown` are
- * worked out further — all of them for the counts, ten for a page. Each state is worked out once (`materialized`: inlined, PostgreSQL wrote the
- * expression out for the state and again for `missing`).
- */
-const carried = (shown: CarriedShown) => `
-  with placed as (
-    select kept.action_id as id, kept.withdrawn_in_report_id, kept.latest_update_status, kept.latest_cycle_slug,
-           row_number() over (order by kept.target_code, kept.action_id)::integer - 1 as position
-      from public_action_status kept
-      join cycles pledged_cycle on pledged_cycle.slug = kept.pledged_in_cycle_slug
-     where kept.country_code = :countryCode and pledged_cycle.opens_on < :opensOn
-  ), states as materialized (
-    select placed.id, placed.position, own.action_id is not null as updated,
-           case
-             when placed.id in (select id from actions where withdrawn_in_report_id = :reportId) then 'withdrawn_here'
-             when placed.withdrawn_in_report_id is not null then 'withdrawn_earlier'
-             when (case when kept_cycle.opens_on < :opensOn then placed.latest_update_status
-                        when kept_cycle.opens_on >= :opensOn then (${acceptedBefore('u.status', 'placed.id')}) end) = 'completed'
-               then case when own.action_id is null then 'completed' else 'reopened' end
-             else 'open'
-           end as state
-      from placed
-      left join cycles kept_cycle on kept_cycle.slug = placed.latest_cycle_slug
-      left join action_updates own on own.report_id = :reportId and own.action_id = placed.id
-    ${shown === 'every' ? '' : 'ids' in shown ? 'where placed.id = any(cast(:ids as integer[]))' : 'where placed.position >= :from and placed.position < :to'}
-  ), carried as (
-    select id, position, state, state = any(cast(:needUpdate as text[])) and not updated as missing
-      from states
-  )`;
-
-/**
- * Which carried pledges a read works out in full: every one, those from place `from` up to
- * `to` (excluded), or those of `ids`. Each is a statement of its own, so that PostgreSQL
- * plans the count of all 800 for 800 rows: planned generically with the places as
- * parameters, it expected one and looked up each pledge's cycle by scanning the cycles.
- */
-export type CarriedShown = 'every' | { from: number; to: number } | { ids: number[] };
-
-const carriedBindings = (countryCode: string, cycle: CycleRow, reportId: number | null, shown: CarriedShown) => ({
-  countryCode,
-  opensOn: cycle.opens_on,
-  reportId,
-  needUpdate: NEEDS_UPDATE,
-  ...(shown === 'every' ? {} : shown),
-});
 
 /** Who last saved a section of a report, and the report version that save produced. */
 export type SectionRow = { section: string; saved_in_version: number; saved_at: Date; saved_by_name: string | null };
@@ -280,55 +203,59 @@ export function createReportQueries(db: Database) {
       );
     },
 
-    /** The report's carried pledges in figures (CarriedTally); `after` defaults to the end of `locate`'s page. */
-    async carriedTally(
-      countryCode: string,
-      cycle: CycleRow,
-      reportId: number | null,
-      options: { locate?: number; after?: number } = {},
-    ): Promise<CarriedTally> {
-      // The first by place, then its title: not the title of every one, then the first.
-      const missingFrom = (where: string) => `(
-        select json_build_object('id', c.id, 'title', a.title, 'position', c.position)
-          from (select id, position from carried where missing ${where} order by position limit 1) c
-          join actions a on a.id = c.id)`;
-      const rows = await prepared(
-        db.raw<{ rows: CarriedTally[] }>(
-          `${carried('every')}, tally as (
-             select count(*)::integer as carried,
-                    count(*) filter (where missing)::integer as missing,
-                    count(*) filter (where state = 'withdrawn_here')::integer as withdrawn_here,
-                    min(position) filter (where id = :locate) as located
-               from carried)
-           select tally.*,
-                  (select count(*)::integer from action_updates where report_id = :reportId) as updates,
-                  ${missingFrom('')} as first_missing,
-                  ${missingFrom(`and position >= coalesce(cast(:after as integer), (coalesce(tally.located, 0) / :perPage + 1) * :perPage)`)} as next_missing
-             from tally`,
-          {
-            ...carriedBindings(countryCode, cycle, reportId, 'every'),
-            locate: options.locate ?? null,
-            after: options.after ?? null,
-            perPage: PLEDGES_PER_PAGE,
-          },
+    /**
+     * The pledges a progress report of this member and cycle carries, in the report's order
+     * (CarriedPledge): from public_action_status, which the triggers keep for every action
+     * pledged in an accepted report, with any accepted withdrawal and its latest accepted
+     * update. Only accepted reports make it, so it changes only when the public data version
+     * moves, and the report pages read it once per version (./carried); saves and decisions
+     * read it in their own transaction.
+     */
+    async carriedPledges(countryCode: string, cycle: CycleRow): Promise<CarriedPledge[]> {
+      const result = await prepared(
+        db.raw<{ rows: CarriedPledge[] }>(
+          `select kept.action_id as id, a.title, kept.withdrawn_in_report_id is not null as "withdrawnEarlier",
+                  coalesce(case when kept_cycle.opens_on < :opensOn then kept.latest_update_status
+                                when kept_cycle.opens_on >= :opensOn then (${acceptedBefore('u.status', 'kept.action_id')}) end = 'completed',
+                           false) as "completedEarlier"
+             from public_action_status kept
+             join cycles pledged_cycle on pledged_cycle.slug = kept.pledged_in_cycle_slug
+             join actions a on a.id = kept.action_id
+             left join cycles kept_cycle on kept_cycle.slug = kept.latest_cycle_slug
+            where kept.country_code = :countryCode and pledged_cycle.opens_on < :opensOn
+            order by kept.target_code, kept.action_id`,
+          { countryCode, opensOn: cycle.opens_on },
         ),
       );
-      // An aggregate: always one row.
-      return rows.rows[0] ?? NOTHING_CARRIED;
+      return result.rows;
     },
 
-    /** The carried pledges a page shows, in full: ten of 800, or one. */
-    async listCarried(countryCode: string, cycle: CycleRow, reportId: number | null, shown: CarriedShown): Promise<CarriedRow[]> {
+    /** What a report holds of its carried pledges (DraftMarks): one statement, both from an index. */
+    async draftMarks(reportId: number): Promise<DraftMarks> {
+      const result = await prepared(
+        db.raw<{ rows: DraftMarks[] }>(
+          `select array(select action_id from action_updates where report_id = :reportId) as updated,
+                  array(select id from actions where withdrawn_in_report_id = :reportId) as withdrawn`,
+          { reportId },
+        ),
+      );
+      return result.rows[0] ?? { updated: [], withdrawn: [] };
+    },
+
+    /**
+     * The facts of the carried pledges `ids` and each one's latest update in
+     * an accepted report of an earlier cycle: what a page that shows them reads besides their
+     * place and state.
+     */
+    async carriedFacts(cycle: CycleRow, ids: number[]): Promise<Array<Omit<CarriedRow, 'position' | 'state' | 'missing'>>> {
       const rows = await prepared(
-        db.raw<{ rows: CarriedRow[] }>(
-          `${carried(shown)}
-           select carried.id, carried.position, carried.state, carried.missing, a.title, a.target_code, a.goal_code,
-                  a.responsible_body, a.due_on, a.description, a.withdrawal_reason, pledged_cycle.title as pledged_in_cycle_title,
+        db.raw<{ rows: Array<Omit<CarriedRow, 'position' | 'state' | 'missing'>> }>(
+          `select a.id, a.title, a.target_code, a.goal_code, a.responsible_body, a.due_on, a.description, a.withdrawal_reason,
+                  pledged_cycle.title as pledged_in_cycle_title,
                   last.status as last_status, last.percent_complete as last_percent, last.narrative as last_narrative,
                   last.cycle_title as last_cycle_title
-             from carried
-             join actions a on a.id = carried.id
-             join public_action_status kept on kept.action_id = carried.id
+             from actions a
+             join public_action_status kept on kept.action_id = a.id
              join cycles pledged_cycle on pledged_cycle.slug = kept.pledged_in_cycle_slug
              left join cycles kept_cycle on kept_cycle.slug = kept.latest_cycle_slug
              left join lateral (
@@ -338,8 +265,8 @@ export function createReportQueries(db: Database) {
                union all
                (${acceptedBefore('u.status, u.percent_complete, u.narrative, uc.title as cycle_title', 'kept.action_id', 'kept_cycle.opens_on >= :opensOn')})
              ) last on true
-            order by carried.position`,
-          carriedBindings(countryCode, cycle, reportId, shown),
+            where a.id = any(cast(:ids as integer[]))`,
+          { ids, opensOn: cycle.opens_on },
         ),
       );
       return rows.rows;

@@ -3,7 +3,7 @@ import type { ActionRow, IndicatorValueRow, StocktakingRow } from '../db/rows';
 
 // The sections of a report, as the delegate's task list shows them, and what makes each
 // complete. Pure: decided from the report's content alone (with the progress section's
-// pledges counted by PostgreSQL, ProgressContent); the submit endpoint refuses a report
+// pledges in figures, ProgressContent); the submit endpoint refuses a report
 // while anything is missing.
 //
 // Each section is its own page with one form. A save names the sections it touches:
@@ -16,14 +16,30 @@ type SectionStatus = 'not_started' | 'in_progress' | 'completed' | 'optional' | 
 export type CarriedState = 'open' | 'reopened' | 'completed' | 'withdrawn_earlier' | 'withdrawn_here';
 
 /** The states of a carried pledge that take an update in this report (the others are closed). */
-export const NEEDS_UPDATE: readonly CarriedState[] = ['open', 'reopened'];
+const NEEDS_UPDATE: readonly CarriedState[] = ['open', 'reopened'];
 
 /** Whether a carried pledge needs an update in this report. */
 export const needsUpdate = (state: CarriedState) => NEEDS_UPDATE.includes(state);
 
 /**
- * The progress section as the rules read it. A report may carry hundreds of pledges, so
- * PostgreSQL counts them (src/reports/queries.ts, `carried`, from each pledge's state and
+ * Where a carried pledge stands in a report, from what accepted reports left (withdrawn by
+ * one, or completed by its latest accepted update before this cycle) and what this report
+ * does to it: a withdrawal in this report (even once it is accepted) comes first; a pledge
+ * completed earlier that this report updates again is reopened.
+ */
+export function carriedState(
+  pledge: { withdrawnEarlier: boolean; completedEarlier: boolean },
+  here: { updated: boolean; withdrawn: boolean },
+): CarriedState {
+  if (here.withdrawn) return 'withdrawn_here';
+  if (pledge.withdrawnEarlier) return 'withdrawn_earlier';
+  if (pledge.completedEarlier) return here.updated ? 'reopened' : 'completed';
+  return 'open';
+}
+
+/**
+ * The progress section as the rules read it. A report may carry hundreds of pledges, so the
+ * rules read them in figures (./carried, `tallyOf`, from each pledge's state and
  * NEEDS_UPDATE): how many lack the update they need, how many updates and withdrawals the
  * report holds. `unfilled` lists those lacking one with their place in the report's order:
  * all of them when the page read every pledge (check your answers, a submission), else the

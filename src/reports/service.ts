@@ -9,7 +9,17 @@ import type { Database } from '../db/knex';
 import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
 import { AppError, notFound } from '../web/errors';
 import { FormRefusal } from '../web/forms';
-import { createReportQueries, NOTHING_CARRIED, type CarriedShown, type ReportQueries } from './queries';
+import { createReportQueries, type ReportQueries } from './queries';
+import {
+  carriedInFull,
+  carriedPledgesFrom,
+  NO_MARKS,
+  NOTHING_CARRIED,
+  placeCarried,
+  tallyOf,
+  type CarriedPledges,
+  type PlacedPledge,
+} from './carried';
 import type { ReferenceData } from './reference';
 import type { SubmissionContent } from './submission';
 import {
@@ -68,12 +78,9 @@ export type ReportContent = Awaited<ReturnType<typeof loadContent>>;
  * Which earlier pledges a page shows, of those a progress report carries in its order: all
  * (check your answers, the report as submitted, the review), none, a page of the progress
  * section (by number, or the one holding a pledge), or some by id. A report may carry
- * hundreds; a page reads only those it shows, and counts the rest in PostgreSQL.
+ * hundreds; a page reads in full only those it shows, and counts the rest (./carried).
  */
 export type CarriedFilter = 'all' | 'none' | { page: number } | { pageOf: number } | { ids: number[] };
-
-/** The places a page of the progress section holds, from its number (from 1). */
-const pageRange = (page: number) => ({ from: (page - 1) * PLEDGES_PER_PAGE, to: page * PLEDGES_PER_PAGE });
 
 /** What the counts look up besides: the pledge whose page is shown, or where the next one without an update is looked for from. */
 function tallyOptions(shown: CarriedFilter): { locate?: number; after?: number } {
@@ -89,10 +96,24 @@ function pageShown(shown: CarriedFilter, located: number | null): number | null 
   return 'page' in shown ? shown.page : progressPageAt(located ?? 0);
 }
 
+/** The carried pledges a filter shows, of all of them placed; `page` is the progress section's page it shows. */
+function shownOf(placed: PlacedPledge[], shown: CarriedFilter, page: number | null): PlacedPledge[] {
+  if (shown === 'all') return placed;
+  if (shown === 'none') return [];
+  if ('ids' in shown) return placedWith(placed, shown.ids);
+  const from = ((page ?? 1) - 1) * PLEDGES_PER_PAGE;
+  return placed.slice(from, from + PLEDGES_PER_PAGE);
+}
+
+/** Those of the placed pledges whose ids are given. */
+const placedWith = (placed: PlacedPledge[], ids: number[]) => placed.filter((pledge) => ids.includes(pledge.id));
+
 /**
  * Everything a report holds now, and the earlier pledges a progress report carries: those
- * the filter names in full (with their updates), the others in figures (`tally`). `page` is
- * the progress section's page shown, when the filter names one.
+ * the filter names in full (with their updates), the others in figures (`tally`); `placed`
+ * has each one's place and state. `page` is the progress section's page shown, when the
+ * filter names one. The carried pledges are read through `queries` unless `pledgesOf` is
+ * given (the pages' reads, kept per data version).
  */
 export async function loadContent(
   queries: ReportQueries,
@@ -100,23 +121,26 @@ export async function loadContent(
   cycle: CycleRow,
   report: ReportRow | undefined,
   shown: CarriedFilter = 'all',
+  pledgesOf: CarriedPledges = carriedPledgesFrom(queries),
 ) {
   const reportId = report?.id ?? null;
   const carries = cycle.kind === 'progress';
-  const [stocktaking, pledged, tally, indicatorValues, summaries] = await sequentially(
+  const [stocktaking, pledged, pledges, marks, indicatorValues, summaries] = await sequentially(
     async () => (reportId ? queries.listStocktaking(reportId) : []),
     async () => (reportId ? queries.listActionsPledgedIn(reportId) : []),
-    async () => (carries ? queries.carriedTally(countryCode, cycle, reportId, tallyOptions(shown)) : NOTHING_CARRIED),
+    async () => (carries ? pledgesOf(countryCode, cycle) : []),
+    async () => (carries && reportId ? queries.draftMarks(reportId) : NO_MARKS),
     async () => (reportId ? queries.listIndicatorValues(reportId) : []),
     async () => (reportId ? queries.listSummaries(reportId) : []),
   );
+  const placed = placeCarried(pledges, marks);
+  const tally = carries ? tallyOf(placed, marks, tallyOptions(shown)) : NOTHING_CARRIED;
   const page = pageShown(shown, tally.located);
-  const places: CarriedShown | null = shown === 'none' ? null : shown === 'all' ? 'every' : 'ids' in shown ? shown : pageRange(page ?? 1);
-  const carried = carries && places ? await queries.listCarried(countryCode, cycle, reportId, places) : [];
+  const carried = await carriedInFull(queries, cycle, shownOf(placed, shown, page));
   const shownIds = shown === 'all' ? null : carried.map((action) => action.id);
   const updates = reportId && (shownIds === null || shownIds.length > 0) ? await queries.listUpdates(reportId, shownIds) : [];
   const unfilled = shown === 'all' ? carried.filter((action) => action.missing) : tally.first_missing ? [tally.first_missing] : [];
-  return { reportId, stocktaking, pledged, carried, tally, page, unfilled, updates, indicatorValues, summaries };
+  return { reportId, stocktaking, pledged, placed, carried, tally, page, unfilled, updates, indicatorValues, summaries };
 }
 
 /** What the completeness rules read (./sections). */
@@ -182,8 +206,15 @@ type EditWork = (context: {
  * @param versionsStamp the counters whose moves change what a report page shows besides the
  * report itself: the public data version (reference data, earlier accepted reports) and the
  * users version (names of who saved and who answered), as one stamp (`stampOf`).
+ * @param carriedPledges the pledges a progress report carries, as the pages read them (kept
+ * per data version, ./carried); saves and decisions read them in their own transaction.
  */
-export function createReportService(database: Database, reference: ReferenceData, versionsStamp: () => Promise<string>) {
+export function createReportService(
+  database: Database,
+  reference: ReferenceData,
+  versionsStamp: () => Promise<string>,
+  carriedPledges: CarriedPledges,
+) {
   const transaction = transactorFor(database);
   const read = readerFor(database);
   /** The member and cycle a page shows, with what its report is filed against; 404 when either is unknown. */
@@ -335,13 +366,10 @@ export function createReportService(database: Database, reference: ReferenceData
     async carriedPath(user: CurrentUser, countryCode: string, cycleSlug: string, actionId: number): Promise<string> {
       authorize(user, 'report.view', { countryCode });
       const { cycle } = await located(countryCode, cycleSlug);
-      return read(async (db) => {
-        const queries = createReportQueries(db);
-        const report = await queries.findReport(countryCode, cycle.id);
-        if (cycle.kind !== 'progress') return carriedPath(actionId, 0);
-        const tally = await queries.carriedTally(countryCode, cycle, report?.id ?? null, { locate: actionId });
-        return carriedPath(actionId, tally.located ?? 0);
-      });
+      if (cycle.kind !== 'progress') return carriedPath(actionId, 0);
+      // A pledge's place does not depend on what the report does to it.
+      const position = (await carriedPledges(countryCode, cycle)).findIndex((pledge) => pledge.id === actionId);
+      return carriedPath(actionId, Math.max(0, position));
     },
 
     /**
@@ -360,7 +388,7 @@ export function createReportService(database: Database, reference: ReferenceData
         const editable = reason === null && can(user, 'report.edit', { countryCode });
         const shown = pledges(editable);
         const [content, submissions] = await sequentially(
-          () => loadContent(queries, countryCode, cycle, report, shown),
+          () => loadContent(queries, countryCode, cycle, report, shown, carriedPledges),
           async () => (report ? queries.listSubmissions(report.id) : []),
         );
         const rules = sectionContent(cycle, report, content, indicators);
@@ -380,7 +408,7 @@ export function createReportService(database: Database, reference: ReferenceData
         const askedCarried =
           shown === 'all' || asked.length === 0 || cycle.kind !== 'progress'
             ? content.carried
-            : await queries.listCarried(countryCode, cycle, report?.id ?? null, { ids: asked });
+            : await carriedInFull(queries, cycle, placedWith(content.placed, asked));
         const items =
           report && sent.length > 0
             ? itemsOf({ ...snapshot(content), carried: reportedCarried(askedCarried) }, names, carriedPaths(askedCarried))

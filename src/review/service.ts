@@ -6,6 +6,7 @@ import { authorize } from '../auth/policy';
 import type { CycleRow, ReportRow } from '../db/rows';
 import { readerFor, transactorFor } from '../db/transaction';
 import type { Database } from '../db/knex';
+import type { CarriedPledges } from '../reports/carried';
 import { createReportQueries, type ReportQueries } from '../reports/queries';
 import type { SubmissionContent } from '../reports/submission';
 import { loadContent, reportedCarried, snapshot, stageLabel, StaleVersionError, type RequestContext } from '../reports/service';
@@ -93,7 +94,7 @@ const queueCycle = (cycles: Reference['cycles'], slug: string | undefined) =>
 export function createReviewService(
   database: Database,
   reference: ReferenceData,
-  options: { publicUrl: string; versionsStamp: () => Promise<string> },
+  options: { publicUrl: string; versionsStamp: () => Promise<string>; carriedPledges: CarriedPledges },
 ) {
   const transaction = transactorFor(database);
   const read = readerFor(database);
@@ -201,7 +202,7 @@ export function createReviewService(
           const accepted = await reports.findPreviousAccepted(countryCode, cycle);
           const acceptedCycle = accepted && known.cycles.find((row) => row.id === accepted.cycle_id);
           if (accepted && acceptedCycle) {
-            previous = await contentOf(reports, countryCode, acceptedCycle, accepted);
+            previous = await contentOf(reports, countryCode, acceptedCycle, accepted, options.carriedPledges);
             previousLabel = { message: 'msg.compared.previous_accepted', params: { cycle: accepted.cycle_title } };
           }
         }
@@ -383,9 +384,12 @@ function indicatorNamesIn(indicators: Reference['indicators'], language: Languag
   return new Map(indicators.map((indicator) => [indicator.code, labels.indicatorName(indicator.code, indicator.name)]));
 }
 
-/** A report's content as a submission would freeze it, with the earlier pledges it carries. */
-async function contentOf(reports: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow) {
-  const content = await loadContent(reports, countryCode, cycle, report);
+/**
+ * A report's content as a submission would freeze it, with the earlier pledges it carries
+ * (read through `reports` unless `pledgesOf` is given: the pages' reads, kept per data version).
+ */
+async function contentOf(reports: ReportQueries, countryCode: string, cycle: CycleRow, report: ReportRow, pledgesOf?: CarriedPledges) {
+  const content = await loadContent(reports, countryCode, cycle, report, 'all', pledgesOf);
   return { ...snapshot(content), carried: reportedCarried(content.carried) };
 }
 
