@@ -90,16 +90,25 @@ export function indicatorChart(values: ChartValue[], goalPerYear: number | null)
     const pointY = y(point.value);
     return { x: x(times[index] ?? start), y: pointY, labelY: pointY - 9, value: point.value };
   });
+  const plot = { left: MARGIN.left, right: WIDTH - MARGIN.right, top: MARGIN.top, bottom: MARGIN.top + plotHeight };
+  const xTicks = years.map((year) => ({ year, x: x(Date.UTC(year, 0, 1)) }));
+  const tickEnd = plot.bottom + 5;
+  const valueTicks = yTicks.map((value) => ({ value, y: y(value) }));
   return {
     width: WIDTH,
     height: HEIGHT,
-    plot: { left: MARGIN.left, right: WIDTH - MARGIN.right, top: MARGIN.top, bottom: MARGIN.top + plotHeight },
+    plot,
     // Where each label goes: year labels under their tick, value labels left of the axis, point labels above the point.
-    xTicks: years.map((year) => ({ year, x: x(Date.UTC(year, 0, 1)) })),
-    tickEnd: MARGIN.top + plotHeight + 5,
-    yearLabelY: MARGIN.top + plotHeight + 20,
+    xTicks,
+    yearLabelY: plot.bottom + 20,
     valueLabelX: MARGIN.left - 6,
-    yTicks: yTicks.map((value) => ({ value, y: y(value) })),
+    yTicks: valueTicks,
+    // The lines that repeat — the grid, the year ticks, a dot per value — are one path each
+    // (a dot is a zero-length line with round caps): a chart of twenty values was 3.9 KB of
+    // markup, most of it an element per line and dot.
+    grid: valueTicks.map((tick) => `M${plot.left} ${tick.y}H${plot.right}`).join(''),
+    ticks: xTicks.map((tick) => `M${tick.x} ${plot.bottom}V${tickEnd}`).join(''),
+    dots: points.map((point) => `M${point.x} ${point.y}h0`).join(''),
     points,
     first: first?.value ?? 0,
     last: values[values.length - 1]?.value ?? 0,
