@@ -5,7 +5,7 @@ import { perVersion, type DataVersion } from '../db/data-version';
 import { indicatorChart, statusBar } from './charts';
 import { worldMapSvg } from './world-map';
 import { compiledReport } from './compiled-report';
-import { groupBy } from '../group-by';
+import { groupBy, listsBy } from '../group-by';
 import type { CycleRow, IndicatorGoalRow, TargetRow } from '../db/rows';
 import type { PublicActionRow, PublicIndicatorValueRow, PublicQueries, PublicReportRow } from './queries';
 import { paginate } from '../web/pagination';
@@ -212,9 +212,9 @@ export function createPublicService(database: PublicQueries, version: DataVersio
   const memberTargetCells = perVersion(version, async () => {
     const [targets, { byCountry }] = await Promise.all([listTargets(), facetsGrouped()]);
     const cellsOf = (facets: ActionFacet[]) => {
-      const byTarget = groupBy(facets, (facet) => facet.target_code);
+      const underTarget = listsBy(facets, (facet) => facet.target_code);
       return targets.map(({ code: target }) => {
-        const counts = countByStatus((byTarget.get(target) ?? []).filter((facet) => facet.latest_status !== 'withdrawn'));
+        const counts = countByStatus(underTarget(target).filter((facet) => facet.latest_status !== 'withdrawn'));
         return {
           target,
           total: counts.actions,

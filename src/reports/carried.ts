@@ -1,4 +1,4 @@
-import type { DataVersion } from '../db/data-version';
+import { perVersion, type DataVersion } from '../db/data-version';
 import type { Database } from '../db/knex';
 import type { CycleRow } from '../db/rows';
 import { createReportQueries, type CarriedPledge, type CarriedRow, type DraftMarks, type ReportQueries } from './queries';
@@ -53,31 +53,22 @@ export const NO_MARKS: DraftMarks = { updated: [], withdrawn: [] };
 /** The carried pledges of a member in a cycle, as accepted reports left them. */
 export type CarriedPledges = (countryCode: string, cycle: CycleRow) => Promise<readonly CarriedPledge[]>;
 
-/** Read afresh: what saves and decisions use, in their own transaction. */
-export const carriedPledgesFrom =
-  (queries: ReportQueries): CarriedPledges =>
-  (countryCode, cycle) =>
-    queries.carriedPledges(countryCode, cycle);
-
 /**
- * How many members' lists of one cycle or another are kept at once, per data version: a
- * list is up to a few hundred small rows, and the pages read mostly the open cycle's.
+ * How many members' lists of one cycle or another are kept at once: a list is up to a few
+ * hundred small rows, and the pages read mostly the open cycle's.
  */
 const KEPT_LISTS = 64;
 
 /**
- * The carried pledges, read once per public data version and member and cycle. Every change
- * to what they are read from moves that version (an accepted report or one no longer
- * accepted, the import, a cycle's dates: migrations …001100 and …0900); the version is read
- * before the list, so a list is never older than the version it is kept under.
+ * The carried pledges, read once per public data version and member and cycle (`perVersion`
+ * for each). Every change to what they are read from moves that version: an accepted report
+ * or one no longer accepted, the import, a cycle's dates (migrations …001100 and …0900).
  */
 export function carriedPledgesPerVersion(db: Database, version: DataVersion): CarriedPledges {
-  let kept = { version: Number.NaN, lists: new Map<string, Promise<readonly CarriedPledge[]>>() };
-  return async (countryCode, cycle) => {
-    const current = await version.current();
-    if (kept.version !== current) kept = { version: current, lists: new Map() };
-    const { lists } = kept;
-    const key = `${countryCode} ${cycle.id}`;
+  const lists = new Map<string, () => Promise<readonly CarriedPledge[]>>();
+  return (countryCode, cycle) => {
+    // The read takes the cycle's opening date: a moved date is another list.
+    const key = `${countryCode} ${cycle.id} ${cycle.opens_on}`;
     let list = lists.get(key);
     if (!list) {
       // The oldest goes first (a Map iterates in insertion order).
@@ -85,16 +76,13 @@ export function carriedPledgesPerVersion(db: Database, version: DataVersion): Ca
         if (lists.size < KEPT_LISTS) break;
         lists.delete(oldest);
       }
-      const reading = createReportQueries(db)
-        .carriedPledges(countryCode, cycle)
+      list = perVersion(version, async () =>
         // Shared by every request: frozen.
-        .then((rows) => Object.freeze(rows.map((row) => Object.freeze(row))));
-      reading.catch(() => {
-        if (lists.get(key) === reading) lists.delete(key);
-      });
-      lists.set(key, (list = reading));
+        Object.freeze((await createReportQueries(db).carriedPledges(countryCode, cycle)).map((row) => Object.freeze(row))),
+      );
+      lists.set(key, list);
     }
-    return list;
+    return list();
   };
 }
 

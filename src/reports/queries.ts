@@ -48,18 +48,27 @@ export type CarriedPledge = { id: number; title: string; withdrawnEarlier: boole
 export type DraftMarks = { updated: number[]; withdrawn: number[] };
 
 /**
- * An accepted update's columns of an action, from the latest cycle that opened before this
- * one: where public_action_status keeps one from a later cycle (a report read after later
- * ones were accepted), looked up among the action's own updates.
+ * `last`: a carried pledge's (`kept`, its public_action_status row) latest update in an
+ * accepted report of a cycle that opened before this one (`:opensOn`), or none — what its
+ * state counts from and what "start from last year" pre-fills. public_action_status keeps the
+ * latest accepted update; when that is of this cycle or a later one (a report read after
+ * later ones were accepted), it is looked up among the action's own updates.
  */
-const acceptedBefore = (columns: string, actionId: string, only = 'true') => `
-  select ${columns}
-    from action_updates u
-    join reports ur on ur.id = u.report_id and ur.state = 'accepted'
-    join cycles uc on uc.id = ur.cycle_id
-   where ${only} and u.action_id = ${actionId} and uc.opens_on < :opensOn
-   order by uc.opens_on desc
-   limit 1`;
+const LAST_ACCEPTED_BEFORE = `
+  left join cycles kept_cycle on kept_cycle.slug = kept.latest_cycle_slug
+  left join lateral (
+    select kept.latest_update_status as status, kept.latest_percent_complete as percent_complete,
+           kept.latest_narrative as narrative, kept_cycle.title as cycle_title
+     where kept_cycle.opens_on < :opensOn
+    union all
+    (select u.status, u.percent_complete, u.narrative, uc.title as cycle_title
+       from action_updates u
+       join reports ur on ur.id = u.report_id and ur.state = 'accepted'
+       join cycles uc on uc.id = ur.cycle_id
+      where kept_cycle.opens_on >= :opensOn and u.action_id = kept.action_id and uc.opens_on < :opensOn
+      order by uc.opens_on desc
+      limit 1)
+  ) last on true`;
 
 /** Who last saved a section of a report, and the report version that save produced. */
 export type SectionRow = { section: string; saved_in_version: number; saved_at: Date; saved_by_name: string | null };
@@ -215,13 +224,11 @@ export function createReportQueries(db: Database) {
       const result = await prepared(
         db.raw<{ rows: CarriedPledge[] }>(
           `select kept.action_id as id, a.title, kept.withdrawn_in_report_id is not null as "withdrawnEarlier",
-                  coalesce(case when kept_cycle.opens_on < :opensOn then kept.latest_update_status
-                                when kept_cycle.opens_on >= :opensOn then (${acceptedBefore('u.status', 'kept.action_id')}) end = 'completed',
-                           false) as "completedEarlier"
+                  coalesce(last.status = 'completed', false) as "completedEarlier"
              from public_action_status kept
              join cycles pledged_cycle on pledged_cycle.slug = kept.pledged_in_cycle_slug
              join actions a on a.id = kept.action_id
-             left join cycles kept_cycle on kept_cycle.slug = kept.latest_cycle_slug
+             ${LAST_ACCEPTED_BEFORE}
             where kept.country_code = :countryCode and pledged_cycle.opens_on < :opensOn
             order by kept.target_code, kept.action_id`,
           { countryCode, opensOn: cycle.opens_on },
@@ -257,14 +264,7 @@ export function createReportQueries(db: Database) {
              from actions a
              join public_action_status kept on kept.action_id = a.id
              join cycles pledged_cycle on pledged_cycle.slug = kept.pledged_in_cycle_slug
-             left join cycles kept_cycle on kept_cycle.slug = kept.latest_cycle_slug
-             left join lateral (
-               select kept.latest_update_status as status, kept.latest_percent_complete as percent_complete,
-                      kept.latest_narrative as narrative, kept_cycle.title as cycle_title
-                where kept_cycle.opens_on < :opensOn
-               union all
-               (${acceptedBefore('u.status, u.percent_complete, u.narrative, uc.title as cycle_title', 'kept.action_id', 'kept_cycle.opens_on >= :opensOn')})
-             ) last on true
+             ${LAST_ACCEPTED_BEFORE}
             where a.id = any(cast(:ids as integer[]))`,
           { ids, opensOn: cycle.opens_on },
         ),

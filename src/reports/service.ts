@@ -10,16 +10,7 @@ import { targetCode, type ReportStage, type UpdateStatus } from '../domain';
 import { AppError, notFound } from '../web/errors';
 import { FormRefusal } from '../web/forms';
 import { createReportQueries, type ReportQueries } from './queries';
-import {
-  carriedInFull,
-  carriedPledgesFrom,
-  NO_MARKS,
-  NOTHING_CARRIED,
-  placeCarried,
-  tallyOf,
-  type CarriedPledges,
-  type PlacedPledge,
-} from './carried';
+import { carriedInFull, NO_MARKS, NOTHING_CARRIED, placeCarried, tallyOf, type CarriedPledges, type PlacedPledge } from './carried';
 import type { ReferenceData } from './reference';
 import type { SubmissionContent } from './submission';
 import {
@@ -121,7 +112,7 @@ export async function loadContent(
   cycle: CycleRow,
   report: ReportRow | undefined,
   shown: CarriedFilter = 'all',
-  pledgesOf: CarriedPledges = carriedPledgesFrom(queries),
+  pledgesOf: CarriedPledges = (code, carrying) => queries.carriedPledges(code, carrying),
 ) {
   const reportId = report?.id ?? null;
   const carries = cycle.kind === 'progress';
