@@ -18,6 +18,7 @@ const APP_TABLES = [
   'public_action_counts',
   'public_action_status',
   'public_data_version',
+  'public_member_records',
   'reminders',
   'report_sections',
   'report_submissions',

@@ -3,12 +3,14 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
-import { makeAction, makeCountry, makeCycle, makeReport, makeUpdate } from './helpers/factories';
+import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeUpdate } from './helpers/factories';
 import { createReportQueries } from '../src/reports/queries';
 import type { CycleRow } from '../src/db/rows';
 import { loadContent } from '../src/reports/service';
+import { createPublicQueries } from '../src/public/queries';
 
-// The public summaries PostgreSQL keeps (public_action_status, public_action_counts) and
+// The public summaries PostgreSQL keeps (public_action_status, public_action_counts,
+// public_member_records) and
 // the pages that read them a page at a time, so their cost does not grow with the years.
 
 describe('public summaries kept by the database', () => {
@@ -182,5 +184,74 @@ describe('public summaries kept by the database', () => {
     expect(await last(open)).toEqual(['reopened', 'completed', 100, 'Done', third.title]);
     expect(await last(third)).toEqual(['open', 'in_progress', 40, 'Halfway there', second.title]);
     expect(await last(second)).toEqual(['open', null, null, null, null]);
+  });
+
+  it('keeps each member’s published reports and indicator values as they are published, corrected, renamed and withdrawn; a draft changes nothing', async () => {
+    const country = await makeCountry(database.db);
+    const kept = () => createPublicQueries(database.db).memberHistory(country.code);
+    /** What the kept records must say: the public views read afresh, in the pages' order. */
+    const afresh = async () => ({
+      reports: await database
+        .db('public_reports')
+        .where({ country_code: country.code })
+        .orderBy('cycle_opens_on', 'desc')
+        .select('id', 'cycle_slug', 'cycle_title', 'cycle_kind', 'cycle_due_on', 'submitted_at', 'accepted_at', 'text_language'),
+      indicators: await database
+        .db('public_reports as pr')
+        .join('indicator_values as v', 'v.report_id', 'pr.id')
+        .where('pr.country_code', country.code)
+        .orderBy(['v.indicator_code', 'pr.cycle_opens_on'])
+        .select('v.report_id', 'v.indicator_code', 'v.value', 'v.note'),
+    });
+    const row = () =>
+      database.db('public_member_records').where({ country_code: country.code }).first(database.db.raw('xmin::text as xmin'));
+    expect(await kept()).toEqual({ reports: [], indicators: [] });
+
+    const first = await makeCycle(database.db, { opens_on: '2041-01-01', due_on: '2041-03-31', closes_on: '2041-06-30' });
+    const second = await makeCycle(database.db, {
+      kind: 'progress',
+      opens_on: '2042-01-01',
+      due_on: '2042-03-31',
+      closes_on: '2042-06-30',
+    });
+    const older = await makeReport(database.db, country.code, first.id, 'accepted');
+    await makeIndicatorValue(database.db, older.id, 'victims_identified', 10);
+    const newer = await makeReport(database.db, country.code, second.id, 'submitted');
+    await makeIndicatorValue(database.db, newer.id, 'victims_identified', 20);
+    await makeIndicatorValue(database.db, newer.id, 'cases_investigated', 5);
+    // Submitted, not accepted: only the older report and its value are public.
+    expect((await kept()).reports.map((report) => report.id)).toEqual([older.id]);
+    expect(await kept()).toEqual(await afresh());
+
+    await database.db('reports').where({ id: newer.id }).update({ state: 'accepted', reviewed_at: new Date() });
+    expect((await kept()).reports.map((report) => report.id)).toEqual([newer.id, older.id]);
+    expect((await kept()).indicators.map((value) => Number(value.value))).toEqual([5, 10, 20]);
+    expect(await kept()).toEqual(await afresh());
+
+    // A delegate's draft in a later cycle, values and all, leaves the kept row alone.
+    const before = await row();
+    const third = await makeCycle(database.db, { kind: 'progress', opens_on: '2043-01-01', due_on: '2043-03-31', closes_on: '2043-06-30' });
+    const draft = await makeReport(database.db, country.code, third.id, 'draft');
+    await makeIndicatorValue(database.db, draft.id, 'victims_identified', 30);
+    await database.db('indicator_values').where({ report_id: draft.id }).update({ value: 31 });
+    await database.db('reports').where({ id: draft.id }).update({ text_language: 'fr' });
+    expect(await row()).toEqual(before);
+
+    // A correction to a published value, and a cycle renamed and moved before the other.
+    await database.db('indicator_values').where({ report_id: older.id }).update({ value: 12, note: 'Corrected' });
+    expect((await kept()).indicators.map((value) => value.note)).toContain('Corrected');
+    await database.db('cycles').where({ id: second.id }).update({ title: 'Renamed cycle', opens_on: '2040-06-01' });
+    expect((await kept()).reports.map((report) => [report.id, report.cycle_title])).toEqual([
+      [older.id, first.title],
+      [newer.id, 'Renamed cycle'],
+    ]);
+    expect(await kept()).toEqual(await afresh());
+
+    // Accepted no more (a correction), then deleted: nothing is left public.
+    await database.db('reports').where({ id: newer.id }).update({ state: 'returned', review_comment: 'Published by mistake.' });
+    expect((await kept()).reports.map((report) => report.id)).toEqual([older.id]);
+    await database.db('reports').where({ id: older.id }).delete();
+    expect(await kept()).toEqual({ reports: [], indicators: [] });
+    expect(await kept()).toEqual(await afresh());
   });
 });

@@ -119,13 +119,6 @@ export type CycleContent = {
 export function createPublicQueries(db: Database) {
   // A member's reads, which its page and its history make together (memberPage, memberHistory).
 
-  /** The member's accepted reports, newest first. */
-  const acceptedReports = (countryCode: string) =>
-    db('public_reports')
-      .select('id', 'cycle_slug', 'cycle_title', 'cycle_kind', 'cycle_due_on', 'submitted_at', 'accepted_at', 'text_language')
-      .where({ country_code: countryCode })
-      .orderBy('cycle_opens_on', 'desc');
-
   /** Per target, the baseline from the member's most recent accepted report that has one. */
   const baselineOf = (countryCode: string) =>
     db('stocktaking_entries as s')
@@ -153,25 +146,6 @@ export function createPublicQueries(db: Database) {
   };
 
   /**
-   * The member's published indicator values, read report by report from the index (the
-   * subquery is kept apart with `offset 0`): joined whole, PostgreSQL scanned every
-   * member's values for one member's, 1.0 ms on the growth data against 0.3. Only the
-   * values' own columns: their report's cycle is among the member's reports read with them,
-   * and the indicators are reference data (listIndicators). With both written into each of
-   * France's 80 values on the growth data, building and parsing their JSON was most of the
-   * read (pgbench: 0.58 ms, the demo's 4 values 0.16; values alone 0.35).
-   */
-  const indicatorValues = (countryCode: string) =>
-    db.raw(
-      `select v.report_id, v.indicator_code, v.value, v.note
-         from public_reports pr
-         cross join lateral (select * from indicator_values v where v.report_id = pr.id offset 0) v
-        where pr.country_code = ?
-        order by v.indicator_code, pr.cycle_opens_on`,
-      [countryCode],
-    );
-
-  /**
    * Reads made as one prepared statement, each read's rows a JSON array in its own order (an
    * aggregate over a sorted subquery with nothing else at its level takes the rows in that
    * order). A member's page made four reads, each a round trip and rows for knex and pg to
@@ -195,6 +169,20 @@ export function createPublicQueries(db: Database) {
   type AsJson<Row> = { [column in keyof Row]: Row[column] extends Date ? string : Row[column] };
   const withDates = (reports: Array<AsJson<PublicReportRow>>): PublicReportRow[] =>
     reports.map((report) => ({ ...report, submitted_at: new Date(report.submitted_at), accepted_at: new Date(report.accepted_at) }));
+
+  /**
+   * What the member has published over the years, as public_member_records keeps it (the
+   * migration that made it has the queries): its accepted reports, newest first, and its
+   * indicator values by indicator and cycle, each a JSON array in one row. A member that has
+   * published nothing may have no row.
+   */
+  const keptRecords = (countryCode: string) =>
+    db('public_member_records').select('reports', 'indicator_values').where({ country_code: countryCode });
+  type KeptRecords = { reports: Array<AsJson<PublicReportRow>>; indicator_values: PublicIndicatorValueRow[] };
+  const published = ([kept]: KeptRecords[]) => ({
+    reports: withDates(kept?.reports ?? []),
+    indicators: kept?.indicator_values ?? [],
+  });
 
   return {
     /** Moves whenever public data changes (triggers in the database keep it). */
@@ -311,27 +299,21 @@ export function createPublicQueries(db: Database) {
 
     /** What a member's page shows: its accepted reports, baselines, newest actions per target and indicator values. */
     async memberPage(countryCode: string, latestPerTarget: number) {
-      const read = await together<{
-        reports: Array<AsJson<PublicReportRow>>;
+      const { records, ...read } = await together<{
+        records: KeptRecords[];
         baseline: BaselineRow[];
         actions: Array<PublicActionRow & { country_name: string }>;
-        indicators: PublicIndicatorValueRow[];
       }>({
-        reports: acceptedReports(countryCode),
+        records: keptRecords(countryCode),
         baseline: baselineOf(countryCode),
         actions: latestActions(countryCode, latestPerTarget),
-        indicators: indicatorValues(countryCode),
       });
-      return { ...read, reports: withDates(read.reports) };
+      return { ...read, ...published(records) };
     },
 
     /** What a member's history shows: every accepted report and indicator value. */
     async memberHistory(countryCode: string) {
-      const read = await together<{ reports: Array<AsJson<PublicReportRow>>; indicators: PublicIndicatorValueRow[] }>({
-        reports: acceptedReports(countryCode),
-        indicators: indicatorValues(countryCode),
-      });
-      return { ...read, reports: withDates(read.reports) };
+      return published(await prepared(keptRecords(countryCode)));
     },
 
     /**
