@@ -1,6 +1,8 @@
+import * as cheerio from 'cheerio';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { handlebarsViews } from '../src/web/view-engine';
 
 // The view engine on its own views: pages inside their layout, partials by file name,
@@ -68,4 +70,19 @@ test('a partial on a line of its own leaves text of several lines as it is (a te
   const html = await render(engine(), { cache: true, text, layout: false });
   expect(html).toContain(`<textarea>${text}</textarea>`);
   expect(html).toContain(`<pre>${text}</pre>`);
+});
+
+test('pages are Latin-1: characters past it, typed or in a template, are written as references, held at one byte a character', async () => {
+  write('page.hbs', '<p title="{{title}}">{{title}} – {{shout "d’état"}}</p><textarea>{{text}}</textarea>');
+  const html = await render(engine(), { cache: true, layout: false, title: 'Côte d’Ivoire <b>', text: 'Ligne d’écoute 😀\nŁódź' });
+  expect(html).toBe(
+    '<p title="Côte d&#x2019;Ivoire &lt;b&gt;">Côte d&#x2019;Ivoire &lt;b&gt; &#x2013; D&#x2019;ÉTAT</p>' +
+      '<textarea>Ligne d&#x2019;écoute &#x1F600;\n&#x141;ód&#x17A;</textarea>',
+  );
+  // What browsers read: the text as typed.
+  const $ = cheerio.load(html);
+  expect($('p').attr('title')).toBe('Côte d’Ivoire <b>');
+  expect($('textarea').text()).toBe('Ligne d’écoute 😀\nŁódź');
+  // V8 writes a one-byte string with the tag '"' and a two-byte one with 'c' (after its header).
+  expect(String.fromCharCode(v8.serialize(html)[2]!)).toBe('"');
 });

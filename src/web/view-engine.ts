@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Response } from 'express';
 import Handlebars, { type HelperDeclareSpec, type TemplateDelegate } from 'handlebars';
+import { latin1Template, writeInLatin1 } from './latin1';
 
 type ViewsOptions = { viewsDir: string; helpers: HelperDeclareSpec; defaultLayout: string };
 type RenderOptions = { cache?: boolean; layout?: string | false };
@@ -49,8 +50,9 @@ const COMPILE_OPTIONS = { preventIndent: true };
 
 function compileViews(viewsDir: string, helpers: HelperDeclareSpec): Views {
   const handlebars = Handlebars.create();
+  writeInLatin1(handlebars);
   handlebars.registerHelper(helpers);
-  const compile = (file: string) => handlebars.compile(readFileSync(file, 'utf8').trim(), COMPILE_OPTIONS);
+  const compile = (file: string) => handlebars.compile(latin1Template(handlebars, readFileSync(file, 'utf8').trim()), COMPILE_OPTIONS);
   const partialsDir = path.join(viewsDir, 'partials');
   for (const file of readdirSync(partialsDir).filter((name) => name.endsWith('.hbs')))
     handlebars.registerPartial(path.basename(file, '.hbs'), compile(path.join(partialsDir, file)));
