@@ -64,17 +64,17 @@ const PUBLIC_ACTIONS = `
     join actions a on a.id = s.action_id`;
 
 /** The triggers: table, event, and the action ids a statement concerns (from its transition tables). */
-const TRIGGERS: Array<{ table: string; event: 'insert' | 'update' | 'delete'; ids: string }> = [
-  { table: 'actions', event: 'insert', ids: 'select id from new_rows' },
-  { table: 'actions', event: 'update', ids: 'select id from new_rows' },
-  { table: 'action_updates', event: 'insert', ids: 'select action_id from new_rows' },
-  { table: 'action_updates', event: 'update', ids: 'select action_id from new_rows union select action_id from old_rows' },
-  { table: 'action_updates', event: 'delete', ids: 'select action_id from old_rows' },
+const TRIGGERS: RefreshTrigger[] = [
+  { table: 'actions', event: 'insert', keys: 'select id from new_rows' },
+  { table: 'actions', event: 'update', keys: 'select id from new_rows' },
+  { table: 'action_updates', event: 'insert', keys: 'select action_id from new_rows' },
+  { table: 'action_updates', event: 'update', keys: 'select action_id from new_rows union select action_id from old_rows' },
+  { table: 'action_updates', event: 'delete', keys: 'select action_id from old_rows' },
   {
     // A report accepted (or, by a correction, no longer): its pledges, its updates, its withdrawals.
     table: 'reports',
     event: 'update',
-    ids: `with changed as (
+    keys: `with changed as (
             select n.id from new_rows n join old_rows o on o.id = n.id where (n.state = 'accepted') <> (o.state = 'accepted'))
           select a.id from actions a where a.pledged_in_report_id in (select id from changed) or a.withdrawn_in_report_id in (select id from changed)
           union select u.action_id from action_updates u where u.report_id in (select id from changed)`,
@@ -83,7 +83,7 @@ const TRIGGERS: Array<{ table: string; event: 'insert' | 'update' | 'delete'; id
     // A cycle's slug or dates (the order of "latest"): every action pledged or updated in it.
     table: 'cycles',
     event: 'update',
-    ids: `with changed as (
+    keys: `with changed as (
             select n.id from new_rows n join old_rows o on o.id = n.id where n.slug <> o.slug or n.opens_on <> o.opens_on)
           select a.id from actions a join reports r on r.id = a.pledged_in_report_id where r.cycle_id in (select id from changed)
           union select u.action_id from action_updates u join reports r on r.id = u.report_id where r.cycle_id in (select id from changed)`,
@@ -96,6 +96,28 @@ const transitions = (event: string) =>
     : event === 'delete'
       ? 'old table as old_rows'
       : 'new table as new_rows old table as old_rows';
+
+/** A statement-level trigger per table and event that calls `refresh` with the keys the statement concerns (`keys`, from its transition tables, as `column`). */
+export type RefreshTrigger = { table: string; event: 'insert' | 'update' | 'delete'; keys: string };
+export async function createRefreshTriggers(knex: Knex, refresh: string, column: string, triggers: RefreshTrigger[]): Promise<void> {
+  for (const { table, event, keys } of triggers) {
+    await knex.raw(`
+      create function ${table}_${event}_${refresh}() returns trigger language plpgsql as $$
+      begin
+        perform ${refresh}(array(select distinct ${column} from (${keys}) as concerned (${column})));
+        return null;
+      end;
+      $$`);
+    await knex.raw(`create trigger ${table}_${event}_${refresh} after ${event} on ${table}
+      referencing ${transitions(event)} for each statement execute function ${table}_${event}_${refresh}()`);
+  }
+}
+export async function dropRefreshTriggers(knex: Knex, refresh: string, triggers: RefreshTrigger[]): Promise<void> {
+  for (const { table, event } of triggers) {
+    await knex.raw(`drop trigger ${table}_${event}_${refresh} on ${table}`);
+    await knex.raw(`drop function ${table}_${event}_${refresh}()`);
+  }
+}
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`create table public_action_status as ${statusOf("'{}'::integer[]")} with no data`);
@@ -121,17 +143,7 @@ export async function up(knex: Knex): Promise<void> {
        where country_code in (select distinct country_code from actions where id in (select unnest(ids)))
        group by country_code, target_code, latest_status;
     $$`);
-  for (const { table, event, ids } of TRIGGERS) {
-    await knex.raw(`
-      create function ${table}_${event}_refresh_public_action_status() returns trigger language plpgsql as $$
-      begin
-        perform refresh_public_action_status(array(select distinct id from (${ids}) as concerned (id)));
-        return null;
-      end;
-      $$`);
-    await knex.raw(`create trigger ${table}_${event}_refresh_public_action_status after ${event} on ${table}
-      referencing ${transitions(event)} for each statement execute function ${table}_${event}_refresh_public_action_status()`);
-  }
+  await createRefreshTriggers(knex, 'refresh_public_action_status', 'id', TRIGGERS);
   await knex.raw('select refresh_public_action_status(array(select id from actions))');
   await knex.raw(`create index actions_text_search on actions
     using gin (to_tsvector('simple', title || ' ' || description || ' ' || responsible_body))`);
@@ -142,10 +154,7 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('drop view public_actions');
   await knex.raw(`create view public_actions as ${PUBLIC_ACTIONS_BEFORE}`);
-  for (const { table, event } of TRIGGERS) {
-    await knex.raw(`drop trigger ${table}_${event}_refresh_public_action_status on ${table}`);
-    await knex.raw(`drop function ${table}_${event}_refresh_public_action_status()`);
-  }
+  await dropRefreshTriggers(knex, 'refresh_public_action_status', TRIGGERS);
   await knex.raw('drop index actions_text_search');
   await knex.raw('drop function refresh_public_action_status(integer[])');
   await knex.raw('drop table public_action_counts');

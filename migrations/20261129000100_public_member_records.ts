@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { createRefreshTriggers, dropRefreshTriggers, type RefreshTrigger } from './20261127000900_public_action_status';
 
 // What a member's page and history show of every year, kept per member as the JSON they read:
 // its accepted reports (newest first) and its published indicator values (by indicator, then
@@ -27,18 +28,18 @@ const INDICATOR_VALUES = `
      order by v.indicator_code, pr.cycle_opens_on) r`;
 
 /** The triggers: table, event, and the member codes a statement concerns (from its transition tables). */
-const TRIGGERS: Array<{ table: string; event: 'insert' | 'update' | 'delete'; codes: string }> = [
-  { table: 'reports', event: 'insert', codes: `select country_code from new_rows where state = 'accepted'` },
+const TRIGGERS: RefreshTrigger[] = [
+  { table: 'reports', event: 'insert', keys: `select country_code from new_rows where state = 'accepted'` },
   {
     table: 'reports',
     event: 'update',
-    codes: `select country_code from new_rows where state = 'accepted' union select country_code from old_rows where state = 'accepted'`,
+    keys: `select country_code from new_rows where state = 'accepted' union select country_code from old_rows where state = 'accepted'`,
   },
-  { table: 'reports', event: 'delete', codes: `select country_code from old_rows where state = 'accepted'` },
+  { table: 'reports', event: 'delete', keys: `select country_code from old_rows where state = 'accepted'` },
   ...(['insert', 'update', 'delete'] as const).map((event) => ({
     table: 'indicator_values',
     event,
-    codes: `select r.country_code from reports r where r.state = 'accepted' and r.id in (${
+    keys: `select r.country_code from reports r where r.state = 'accepted' and r.id in (${
       event === 'insert'
         ? 'select report_id from new_rows'
         : event === 'delete'
@@ -49,19 +50,12 @@ const TRIGGERS: Array<{ table: string; event: 'insert' | 'update' | 'delete'; co
   {
     table: 'cycles',
     event: 'update',
-    codes: `select r.country_code from reports r
+    keys: `select r.country_code from reports r
              where r.state = 'accepted' and r.cycle_id in (
                select n.id from new_rows n join old_rows o on o.id = n.id
                 where (n.slug, n.title, n.kind, n.opens_on, n.due_on) is distinct from (o.slug, o.title, o.kind, o.opens_on, o.due_on))`,
   },
 ];
-
-const transitions = (event: string) =>
-  event === 'insert'
-    ? 'new table as new_rows'
-    : event === 'delete'
-      ? 'old table as old_rows'
-      : 'new table as new_rows old table as old_rows';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`create table public_member_records (
@@ -75,25 +69,12 @@ export async function up(knex: Knex): Promise<void> {
         from countries m where m.code = any(codes)
       on conflict (country_code) do update set reports = excluded.reports, indicator_values = excluded.indicator_values;
     $$`);
-  for (const { table, event, codes } of TRIGGERS) {
-    await knex.raw(`
-      create function ${table}_${event}_refresh_public_member_records() returns trigger language plpgsql as $$
-      begin
-        perform refresh_public_member_records(array(select distinct code from (${codes}) as concerned (code)));
-        return null;
-      end;
-      $$`);
-    await knex.raw(`create trigger ${table}_${event}_refresh_public_member_records after ${event} on ${table}
-      referencing ${transitions(event)} for each statement execute function ${table}_${event}_refresh_public_member_records()`);
-  }
+  await createRefreshTriggers(knex, 'refresh_public_member_records', 'code', TRIGGERS);
   await knex.raw('select refresh_public_member_records(array(select code from countries))');
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const { table, event } of TRIGGERS) {
-    await knex.raw(`drop trigger ${table}_${event}_refresh_public_member_records on ${table}`);
-    await knex.raw(`drop function ${table}_${event}_refresh_public_member_records()`);
-  }
+  await dropRefreshTriggers(knex, 'refresh_public_member_records', TRIGGERS);
   await knex.raw('drop function refresh_public_member_records(text[])');
   await knex.raw('drop table public_member_records');
 }
