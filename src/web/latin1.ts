@@ -24,6 +24,8 @@ const HTML_ESCAPES: Record<string, string> = {
 const NEEDS_ESCAPING = /[&<>"'`=\u0100-\uffff]/;
 const ESCAPED = /[&<>"'`=]|[^\0-\xff]/gu;
 const BEYOND_LATIN1 = /[^\0-\xff]/gu;
+/** Whether text holds anything past Latin-1 (BEYOND_LATIN1 is global, and a global regex's test moves on). */
+const HAS_BEYOND_LATIN1 = /[^\0-\xff]/;
 const reference = (character: string) => HTML_ESCAPES[character] ?? `&#x${(character.codePointAt(0) ?? 0).toString(16).toUpperCase()};`;
 /** Text with characters replaced by their references, at one byte a character (a replace on a two-byte string may return two bytes however Latin-1 its result). */
 const replacedInLatin1 = (text: string, characters: RegExp) =>
@@ -46,7 +48,7 @@ function escapeToLatin1(value: unknown): string {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string
   const text = typeof value === 'string' ? value : String(value);
   if (!NEEDS_ESCAPING.test(text)) return text;
-  if (text.length > KEPT_LENGTH || !/[^\0-\xff]/.test(text)) return replacedInLatin1(text, ESCAPED);
+  if (text.length > KEPT_LENGTH || !HAS_BEYOND_LATIN1.test(text)) return replacedInLatin1(text, ESCAPED);
   let escaped = keptEscapes.get(text);
   if (escaped === undefined) {
     if (keptEscapes.size >= KEPT_AT_MOST) keptEscapes.clear();
@@ -58,7 +60,7 @@ function escapeToLatin1(value: unknown): string {
 /** Writes a template's own text in Latin-1. */
 class Latin1Text extends Handlebars.Visitor {
   override ContentStatement(content: Parameters<Handlebars.Visitor['ContentStatement']>[0]) {
-    if (/[^\0-\xff]/.test(content.value)) content.value = replacedInLatin1(content.value, BEYOND_LATIN1);
+    if (HAS_BEYOND_LATIN1.test(content.value)) content.value = replacedInLatin1(content.value, BEYOND_LATIN1);
   }
 }
 
