@@ -8,7 +8,7 @@ import { createPageCache, oneRenderPerKey } from '../src/public/page-cache';
 import { createPublicQueries } from '../src/public/queries';
 import { buildTestApp, servicesOf } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
-import { makeAction, makeCountry, makeCycle, makeReport, makeUser } from './helpers/factories';
+import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeUpdate, makeUser } from './helpers/factories';
 import { signIn } from './helpers/session';
 import { waitFor } from './helpers/wait';
 
@@ -129,6 +129,30 @@ describe('cached public pages served before sessions', () => {
       await waitFor(async () => (await request(instance).get(url)).text.includes(action.title), 2000, 5);
       expect((await request(instance).get(url).set('If-None-Match', before.headers.etag!)).status).toBe(200);
     }
+  });
+
+  it('shows a correction made in SQL to what an accepted report says: a pledge, a progress update, an indicator value', async () => {
+    const app = await listening();
+    const country = await makeCountry(database.db);
+    const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'accepted');
+    const action = await makeAction(database.db, report);
+    const update = await makeUpdate(database.db, report, action.id);
+    await makeIndicatorValue(database.db, report.id, 'victims_identified', 120);
+    const [actionPage, memberPage] = [`/actions/${action.id}`, `/countries/${country.code}`];
+    await settled(app);
+    for (const url of [actionPage, memberPage]) await request(app).get(url);
+    const kept = await request(app).get(actionPage);
+    expect(kept.text).toContain(update.narrative);
+
+    await database.db('actions').where({ id: action.id }).update({ title: 'Helpline for children, corrected' });
+    await database.db('action_updates').where({ id: update.id }).update({ narrative: 'Narrative, corrected' });
+    await database.db('indicator_values').where({ report_id: report.id }).update({ value: 4321 });
+    await settled(app);
+
+    const corrected = (await request(app).get(actionPage)).text;
+    expect(corrected).toContain('Helpline for children, corrected');
+    expect(corrected).toContain('Narrative, corrected');
+    expect((await request(app).get(memberPage)).text).toContain('4,321');
   });
 
   it('never gives a signed-in user the anonymous copy', async () => {

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { buildTestApp } from './helpers/app';
 import { useTestDatabase } from './helpers/database';
-import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeUpdate } from './helpers/factories';
+import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeStocktaking, makeUpdate } from './helpers/factories';
 import { createReportQueries } from '../src/reports/queries';
 import type { CycleRow } from '../src/db/rows';
 import { loadContent } from '../src/reports/service';
@@ -61,6 +61,55 @@ describe('public summaries kept by the database', () => {
     const settled = await version();
     await makeUpdate(database.db, progress, action.id, { status: 'completed', percent_complete: 100 });
     expect(await version()).toBe(settled);
+  });
+
+  it('moves the public data version when what an accepted report says is corrected, whatever the table; the same change to a draft moves nothing', async () => {
+    const version = async () => Number((await database.db('public_data_version').first('version')).version);
+    const country = await makeCountry(database.db);
+    const cycle = await makeCycle(database.db, { opens_on: '2035-01-01', due_on: '2035-03-31', closes_on: '2035-06-30' });
+    const later = await makeCycle(database.db, { kind: 'progress', opens_on: '2036-01-01', due_on: '2036-03-31', closes_on: '2036-06-30' });
+    const accepted = await makeReport(database.db, country.code, cycle.id, 'accepted');
+    const draft = await makeReport(database.db, country.code, later.id, 'draft');
+    const published = await makeAction(database.db, accepted, { target_code: 'PT1' });
+    const drafted = await makeAction(database.db, draft, { target_code: 'PT1' });
+    await makeStocktaking(database.db, accepted.id, 'PT1');
+    await makeStocktaking(database.db, draft.id, 'PT1');
+    await makeUpdate(database.db, accepted, published.id);
+    await makeUpdate(database.db, draft, published.id);
+    await makeIndicatorValue(database.db, accepted.id);
+    await makeIndicatorValue(database.db, draft.id);
+
+    /** Whether the change, made first to the draft's rows and then to the accepted report's, moves the version. */
+    const moves = async (change: (reportId: number, actionId: number) => Promise<unknown>) => {
+      const before = await version();
+      await change(draft.id, drafted.id);
+      const afterDraft = await version();
+      await change(accepted.id, published.id);
+      return { draft: afterDraft > before, accepted: (await version()) > afterDraft };
+    };
+    const both = { draft: false, accepted: true };
+    expect(await moves((id) => database.db('stocktaking_entries').where({ report_id: id }).update({ gaps: 'Gap, corrected' }))).toEqual(
+      both,
+    );
+    expect(
+      await moves((id) => database.db('action_updates').where({ report_id: id }).update({ narrative: 'Narrative, corrected' })),
+    ).toEqual(both);
+    expect(await moves((id) => database.db('indicator_values').where({ report_id: id }).update({ value: 7 }))).toEqual(both);
+    expect(await moves((_, actionId) => database.db('actions').where({ id: actionId }).update({ title: 'Title, corrected' }))).toEqual(
+      both,
+    );
+    expect(await moves((id) => database.db('indicator_values').where({ report_id: id }).delete())).toEqual(both);
+
+    // A draft progress report withdrawing a published pledge writes the pledge's row: nothing published changes.
+    const before = await version();
+    await database.db('actions').where({ id: published.id }).update({ withdrawn_in_report_id: draft.id, withdrawal_reason: 'Merged' });
+    await database.db('actions').where({ id: published.id }).update({ updated_at: new Date() });
+    expect(await version()).toBe(before);
+    // Once that report is accepted, a corrected reason is published.
+    await database.db('reports').where({ id: draft.id }).update({ state: 'accepted', submitted_at: new Date(), reviewed_at: new Date() });
+    const acceptedWithdrawal = await version();
+    await database.db('actions').where({ id: published.id }).update({ withdrawal_reason: 'Merged into another action' });
+    expect(await version()).toBeGreaterThan(acceptedWithdrawal);
   });
 
   it('an action’s latest status follows each accepted report, and only accepted ones; the counts follow', async () => {
