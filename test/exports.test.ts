@@ -307,6 +307,26 @@ describe('exports and open data', () => {
     expect(after.headers.etag).not.toBe(etag);
   });
 
+  it('open data is tagged and dated anew when an accepted report is corrected, so a client holding the old file gets the new one', async () => {
+    const country = await makeCountry(database.db);
+    const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'accepted');
+    const action = await makeAction(database.db, report);
+    // As if the data last changed a minute ago: Last-Modified counts whole seconds.
+    await database.db('public_data_version').update({ changed_at: database.db.raw("now() - interval '1 minute'") });
+    const first = await request(app).get('/open-data/actions.csv');
+    expect(first.text).toContain(action.title);
+
+    await database.db('actions').where({ id: action.id }).update({ title: 'Title, corrected' });
+
+    const byTag = await request(app).get('/open-data/actions.csv').set('If-None-Match', first.headers.etag!);
+    expect(byTag.status).toBe(200);
+    expect(byTag.text).toContain('Title, corrected');
+    const byDate = await request(app).get('/open-data/actions.csv').set('If-Modified-Since', first.headers['last-modified']!);
+    expect(byDate.status).toBe(200);
+    expect(new Date(byDate.headers['last-modified']!).getTime()).toBeGreaterThan(new Date(first.headers['last-modified']!).getTime());
+    expect((await request(app).get('/open-data/actions.csv').set('If-None-Match', byTag.headers.etag!)).status).toBe(304);
+  });
+
   it('open data answers a HEAD with the file’s headers alone, without reading the file', async () => {
     const exportConnections = async () =>
       Number(

@@ -21,14 +21,9 @@ export function createExportQueries(db: Database) {
       };
     },
 
-    /** When public data last changed: the latest acceptance and member edit, and their counts. */
-    async publicDataStamp(): Promise<{ accepted_at: Date | null; countries_at: Date | null; accepted: number; countries: number }> {
-      const { rows } = await db.raw(`
-        select (select max(reviewed_at) from reports where state = 'accepted') as accepted_at,
-               (select max(updated_at) from countries) as countries_at,
-               (select count(*) from reports where state = 'accepted')::int as accepted,
-               (select count(*) from countries)::int as countries`);
-      return rows[0];
+    /** The public data version and when it last moved: what open data is tagged and dated by. */
+    async publicDataStamp(): Promise<{ version: string; changed_at: Date }> {
+      return db('public_data_version').first('version', 'changed_at');
     },
   };
 }

@@ -102,15 +102,15 @@ export function createExportService(db: Database, streams: pg.Pool, options: { s
     },
 
     /**
-     * When public data last changed, and a tag that changes with it: acceptances (and the
-     * withdrawals and updates they publish) and member edits. For ETag and Last-Modified.
+     * The tag and date of what open data holds: the public data version, which moves with every
+     * acceptance, correction to an accepted report and reference-data edit, and when it moved.
+     * For ETag and Last-Modified.
      */
     async publicDataVersion(): Promise<{ etag: string; lastModified: Date }> {
       const row = await queries.publicDataStamp();
-      const times = [row.accepted_at, row.countries_at].filter((time): time is Date => time instanceof Date);
-      const lastModified = new Date(Math.max(0, ...times.map((time) => time.getTime())));
+      const lastModified = new Date(row.changed_at);
       lastModified.setMilliseconds(0);
-      return { etag: `W/"od-${lastModified.getTime().toString(36)}-${row.accepted}-${row.countries}"`, lastModified };
+      return { etag: `W/"od-${row.version}"`, lastModified };
     },
 
     /**
