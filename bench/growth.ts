@@ -66,9 +66,14 @@ async function download(url: string, cookie: string): Promise<number | string> {
   return median(times);
 }
 
-/** The query of a public open-data file, as the app sends it in its COPY (it takes no parameters). */
-function openDataSql(name: string): string {
-  const query = DATASETS.find((dataset) => dataset.name === name)!.query({ filters: {}, publicOnly: true, forCsv: true });
+/** Every open-data file: each public dataset in each format /open-data links to. */
+const OPEN_DATA_FILES = DATASETS.filter((dataset) => dataset.public).flatMap((dataset) =>
+  (['csv', 'json', 'xlsx'] as const).map((format) => ({ name: dataset.name, format })),
+);
+
+/** The query of a public open-data file, as the app runs it (it takes no parameters). */
+function openDataSql(name: string, format: 'csv' | 'json' | 'xlsx'): string {
+  const query = DATASETS.find((dataset) => dataset.name === name)!.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
   if (query.bindings.length > 0) throw new Error(`${name}: the open data query takes parameters`);
   return query.sql;
 }
@@ -146,7 +151,7 @@ runBench(async (scratch, db) => {
       { name: 'growth', url: growthScratch.url, cycle: 'growth-20', lastPage: await lastPageOfPT1(growthDb), open: 'growth-21' },
     ] as const;
     const results: Record<string, Record<string, Result[]>> = { demo: {}, growth: {} };
-    const files: Record<string, { app: number | string; psql: number | null; view: number | null }> = {};
+    const files: Record<string, { app: number | string; psql: number | null }> = {};
     // No rendered page is kept, so every request renders (as after every change, or for a new
     // search). Both apps run at once and each page is loaded on the demo data and then on the
     // growth data, round after round: this shared machine's speed drifts by a factor of two from
@@ -164,13 +169,13 @@ runBench(async (scratch, db) => {
             (results[side.name]![key] ??= []).push(await measure(`${apps[at]!.url}${page.path}`, cookie, apps[at]!.pid));
           }
       const growth = sides.findIndex((side) => side.name === 'growth');
-      files['actions.csv'] = {
-        app: await download(`${apps[growth]!.url}/open-data/actions.csv`, cookies[growth]!),
-        // The same rows as the file: the dataset's own query (joins, text made safe for
-        // spreadsheets, sorted by member), and the bare public_actions view beside it.
-        psql: psqlCopy(growthScratch.url, openDataSql('actions')),
-        view: psqlCopy(growthScratch.url, 'select * from public_actions'),
-      };
+      // Each file against psql \copy of the same rows: the dataset's own query (joins, text made
+      // safe for spreadsheets, sorted by member) written as CSV.
+      for (const { name, format } of OPEN_DATA_FILES)
+        files[`${name}.${format}`] = {
+          app: await download(`${apps[growth]!.url}/open-data/${name}.${format}`, cookies[growth]!),
+          psql: psqlCopy(growthScratch.url, openDataSql(name, format)),
+        };
     } finally {
       await Promise.all(apps.map((app) => app.stop()));
     }
@@ -214,20 +219,17 @@ runBench(async (scratch, db) => {
         );
       }
     }
-    for (const [file, { app, psql, view }] of Object.entries(files)) {
-      if (typeof app === 'string') {
-        console.log(`/open-data/${file.padEnd(12)} growth: ${app} (not met)`);
-        continue;
+    console.log(`\nOpen data on the growth data: each file's download ÷ psql \\copy of the same rows (median of ${rounds} rounds)`);
+    for (const [file, { app, psql }] of Object.entries(files)) {
+      const name = `/open-data/${file}`.padEnd(26);
+      if (typeof app === 'string') console.log(`${name} ${app} (not met)`);
+      else if (psql === null) console.log(`${name} ${app.toFixed(0)} ms (no psql to compare with)`);
+      else {
+        const ratio = app / psql;
+        console.log(
+          `${name} ${app.toFixed(0)} ms; psql \\copy ${psql.toFixed(0)} ms; ${ratio.toFixed(2)} × (goal ≤ ${GOAL}${ratio <= GOAL ? '' : ': not met'})`,
+        );
       }
-      if (psql === null || view === null) {
-        console.log(`/open-data/${file.padEnd(12)} growth: ${app.toFixed(0)} ms (no psql to compare with)`);
-        continue;
-      }
-      const ratio = app / psql;
-      console.log(
-        `/open-data/${file.padEnd(12)} growth: ${app.toFixed(0)} ms; psql \\copy of the same query: ${psql.toFixed(0)} ms, ${ratio.toFixed(2)} × ` +
-          `(goal ≤ ${GOAL}${ratio <= GOAL ? '' : ': not met'}); psql \\copy of the public_actions view: ${view.toFixed(0)} ms, ${(app / view).toFixed(2)} ×`,
-      );
     }
     console.log(
       `\nThe compiled reports of the last ${CROWD_CYCLES} cycles in ${CROWD_LANGUAGES.length} languages asked for at once (${crowd.asked}, ` +
