@@ -14,7 +14,7 @@ import request from 'supertest';
 import { ACTION_COLUMNS } from '../src/exports/datasets';
 import { fewDownloadsPerAddress } from '../src/exports/routes';
 import { drained } from '../src/exports/drained';
-import { createStreamPool, streamCsv, streamJson, streamXlsx } from '../src/exports/stream';
+import { createStreamPool, streamCsv, streamXlsx } from '../src/exports/stream';
 import { buildTestApp } from './helpers/app';
 import { serve } from './helpers/browser';
 import { waitFor } from './helpers/wait';
@@ -283,6 +283,27 @@ describe('exports and open data', () => {
         .load((await request(app).get('/open-data/dictionary')).text)('#dataset-submissions')
         .text(),
     ).toContain('submissions');
+  });
+
+  it('open data as JSON: every row as JSON.stringify writes it, text of every kind and decimal numbers included', async () => {
+    const country = await makeCountry(database.db);
+    const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'accepted');
+    const title = 'Quote " backslash \\ tab \t control \u0001 emoji 😀 line\nbreak\r end \u2028 ’';
+    const action = await makeAction(database.db, report, { title });
+    await makeIndicatorValue(database.db, report.id, 'victims_identified', 746.5);
+    /** The file as the app wrote it with JSON.stringify, a row a line. */
+    const asWritten = (rows: unknown[]) =>
+      `[${rows.map((row, index) => `${index === 0 ? '' : ','}\n${JSON.stringify(row)}`).join('')}\n]\n`;
+
+    const actionsText = (await request(app).get('/open-data/actions.json')).text;
+    const actions = JSON.parse(actionsText) as Array<Record<string, unknown>>;
+    expect(actionsText).toBe(asWritten(actions));
+    expect(actions.find((row) => row.action_id === action.id)).toMatchObject({ title, country_code: country.code, due_on: '2031-12-31' });
+    const indicatorsText = (await request(app).get('/open-data/indicators.json')).text;
+    const indicators = JSON.parse(indicatorsText) as Array<Record<string, unknown>>;
+    expect(indicatorsText).toBe(asWritten(indicators));
+    // numeric(14,2) and numeric(7,4) in the database: 746.5 and 0.1, not "746.50" or 0.1000.
+    expect(indicators.find((row) => row.country_code === country.code)).toMatchObject({ value: 746.5, goal_annual_change: 0.1 });
   });
 
   it('open data answers 304 to a conditional request until an acceptance changes the data', async () => {
@@ -691,8 +712,9 @@ describe('exports and open data', () => {
   });
 
   it('a download its reader leaves half read is logged as the client going away, not as a failure', async () => {
-    // Rows enough that a file written through a cursor (JSON, xlsx) is still being written when its
-    // reader leaves after the first bytes (a COPY to CSV could be in the sockets' buffers by then).
+    // Rows enough that a file is still being written when its reader leaves after the first
+    // bytes: about 4 MB of JSON (more than the sockets' buffers hold), and an xlsx written
+    // through a cursor.
     const [country, cycle] = [await makeCountry(database.db), await makeCycle(database.db, { state: 'closed' })];
     const report = await makeReport(database.db, country.code, cycle.id);
     await database.db.raw(
@@ -755,10 +777,10 @@ describe('exports and open data', () => {
     // took the process down, and the download waited for ever.
     const pool = createStreamPool(database.url);
     const out = new PassThrough();
-    // Written through a cursor (as JSON and xlsx are) to a reader that takes nothing: the
-    // connection is held between two fetches when it is lost. The cursor never hears of it.
+    // Written through a cursor (as xlsx is) to a reader that takes nothing: the connection is
+    // held between two fetches when it is lost. The cursor never hears of it.
     const query = { sql: 'select n as lost, pg_sleep(0.0001) from generate_series(1, 100000) n', bindings: [] };
-    const streaming = streamJson(pool, query, out).then(
+    const streaming = streamXlsx(pool, query, [{ name: 'lost', type: 'integer' }], out, { sheet: 'lost' }).then(
       () => 'finished',
       (error: unknown) => (error as Error).message,
     );

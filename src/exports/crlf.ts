@@ -1,4 +1,5 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { InBlocks } from './blocks';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -14,15 +15,10 @@ const CR = 0x0d;
  * the record ends, and the records between them are copied natively: copying byte by byte
  * in a second loop was most of what the app added to `psql \copy` (npm run bench:export).
  */
-export class CrlfRecords extends Transform {
+export class CrlfRecords extends InBlocks {
   private inQuotes = false;
   /** Where the record ends of a chunk are, reused from chunk to chunk. */
   private ends = new Uint32Array(0);
-  // pg-copy-streams hands over what one read of the socket held, often less than a
-  // block; writing each to the socket on its own costs a system call each. Chunks are
-  // gathered into blocks of BLOCK_BYTES instead.
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.ends.length < chunk.length) this.ends = new Uint32Array(chunk.length);
@@ -53,23 +49,6 @@ export class CrlfRecords extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.pendingBytes > 0) this.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes));
-    callback();
-  }
-
-  private gather(block: Buffer, callback: TransformCallback): void {
-    this.pending.push(block);
-    this.pendingBytes += block.length;
-    if (this.pendingBytes >= BLOCK_BYTES) {
-      // One block already large enough goes as it is: concatenating it alone would copy it.
-      const whole = this.pending.length === 1 ? block : Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
-      this.pendingBytes = 0;
-      callback(null, whole);
-      return;
-    }
-    callback();
+    this.handOn(null, callback);
   }
 }
-
-const BLOCK_BYTES = 64 * 1024;

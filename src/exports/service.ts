@@ -98,7 +98,7 @@ export function createExportService(db: Database, streams: pg.Pool, options: { s
       const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
       if (format === 'csv') await streamCsv(streams, query, out, { bom: false, stalledAfterMs });
       else if (format === 'xlsx') await streamXlsx(streams, query, dataset.columns, out, { sheet: dataset.name, stalledAfterMs });
-      else await streamJson(streams, query, out, { stalledAfterMs });
+      else await streamJson(streams, query, dataset.columns, out, { stalledAfterMs });
     },
 
     /**
