@@ -6,6 +6,7 @@ import { seedReferenceData } from '../src/db/seed';
 import { loadDemoData, PRACTICE_CYCLE } from '../src/demo/load-demo';
 import { buildGrowth } from './growth-data';
 import { DATASETS } from '../src/exports/datasets';
+import { JSON_LINES, jsonRowsOf } from '../src/exports/stream';
 import { ACTIONS_PER_PAGE } from '../src/public/service';
 import { addBenchUser, argument, BENCH_PASSWORD, cpuNow, median, runBench, scratchDatabase, signInCookie, startApp } from './support';
 
@@ -72,20 +73,21 @@ const OPEN_DATA_FILES = DATASETS.filter((dataset) => dataset.public).flatMap((da
 );
 
 /** The query of a public open-data file, as the app runs it (it takes no parameters). */
-function openDataSql(name: string, format: 'csv' | 'json' | 'xlsx'): string {
-  const query = DATASETS.find((dataset) => dataset.name === name)!.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
+function openDataQuery(name: string, format: 'csv' | 'json' | 'xlsx') {
+  const dataset = DATASETS.find((one) => one.name === name)!;
+  const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
   if (query.bindings.length > 0) throw new Error(`${name}: the open data query takes parameters`);
-  return query.sql;
+  return { query, columns: dataset.columns };
 }
 
-/** psql \copy of the same rows the open data file holds, in ms (median of rounds). */
-function psqlCopy(databaseUrl: string, sql: string): number | null {
+/** psql \copy of the same rows the open data file holds, as CSV unless told otherwise, in ms (median of rounds). */
+function psqlCopy(databaseUrl: string, sql: string, copyOptions = 'format csv, header'): number | null {
   if (spawnSync('psql', ['--version']).status !== 0) return null;
   const times: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const started = performance.now();
     // A \copy command is one line.
-    const run = spawnSync('psql', [databaseUrl, '-qc', `\\copy (${sql.replace(/\s+/g, ' ')}) to '/dev/null' with (format csv, header)`]);
+    const run = spawnSync('psql', [databaseUrl, '-qc', `\\copy (${sql.replace(/\s+/g, ' ')}) to '/dev/null' with (${copyOptions})`]);
     if (run.status !== 0) throw new Error(run.stderr.toString());
     times.push(performance.now() - started);
   }
@@ -151,7 +153,7 @@ runBench(async (scratch, db) => {
       { name: 'growth', url: growthScratch.url, cycle: 'growth-20', lastPage: await lastPageOfPT1(growthDb), open: 'growth-21' },
     ] as const;
     const results: Record<string, Record<string, Result[]>> = { demo: {}, growth: {} };
-    const files: Record<string, { app: number | string; psql: number | null }> = {};
+    const files: Record<string, { app: number | string; psql: number | null; sameJson?: number | null }> = {};
     // No rendered page is kept, so every request renders (as after every change, or for a new
     // search). Both apps run at once and each page is loaded on the demo data and then on the
     // growth data, round after round: this shared machine's speed drifts by a factor of two from
@@ -170,12 +172,16 @@ runBench(async (scratch, db) => {
           }
       const growth = sides.findIndex((side) => side.name === 'growth');
       // Each file against psql \copy of the same rows: the dataset's own query (joins, text made
-      // safe for spreadsheets, sorted by member) written as CSV.
-      for (const { name, format } of OPEN_DATA_FILES)
+      // safe for spreadsheets, sorted by member) written as CSV; a JSON file also against
+      // PostgreSQL writing the same JSON (what the app sends it on).
+      for (const { name, format } of OPEN_DATA_FILES) {
+        const { query, columns } = openDataQuery(name, format);
         files[`${name}.${format}`] = {
           app: await download(`${apps[growth]!.url}/open-data/${name}.${format}`, cookies[growth]!),
-          psql: psqlCopy(growthScratch.url, openDataSql(name, format)),
+          psql: psqlCopy(growthScratch.url, query.sql),
+          sameJson: format === 'json' ? psqlCopy(growthScratch.url, jsonRowsOf(query, columns), JSON_LINES) : undefined,
         };
+      }
     } finally {
       await Promise.all(apps.map((app) => app.stop()));
     }
@@ -220,14 +226,15 @@ runBench(async (scratch, db) => {
       }
     }
     console.log(`\nOpen data on the growth data: each file's download ÷ psql \\copy of the same rows (median of ${rounds} rounds)`);
-    for (const [file, { app, psql }] of Object.entries(files)) {
+    for (const [file, { app, psql, sameJson }] of Object.entries(files)) {
       const name = `/open-data/${file}`.padEnd(26);
       if (typeof app === 'string') console.log(`${name} ${app} (not met)`);
       else if (psql === null) console.log(`${name} ${app.toFixed(0)} ms (no psql to compare with)`);
       else {
         const ratio = app / psql;
         console.log(
-          `${name} ${app.toFixed(0)} ms; psql \\copy ${psql.toFixed(0)} ms; ${ratio.toFixed(2)} × (goal ≤ ${GOAL}${ratio <= GOAL ? '' : ': not met'})`,
+          `${name} ${app.toFixed(0)} ms; psql \\copy ${psql.toFixed(0)} ms; ${ratio.toFixed(2)} × (goal ≤ ${GOAL}${ratio <= GOAL ? '' : ': not met'})` +
+            (sameJson ? `; PostgreSQL writing the same JSON ${sameJson.toFixed(0)} ms, ${(app / sameJson).toFixed(2)} ×` : ''),
         );
       }
     }

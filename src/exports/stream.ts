@@ -134,16 +134,23 @@ export async function streamJson(
   out: Writable,
   options: { stalledAfterMs?: number } = {},
 ): Promise<void> {
+  await streaming(pool, out, options.stalledAfterMs ?? STALLED_AFTER_MS, async (client) => {
+    const copy = client.query(copyTo(`copy (${jsonRowsOf(query, columns)}) to stdout with (${JSON_LINES})`));
+    await pipeline(copy, new JsonArrayOfLines(), out);
+  });
+}
+
+/** The query's rows as JSON objects, one a row, keyed by the columns' names in their order (numbers as float8). */
+export function jsonRowsOf(query: Query, columns: Array<{ name: string; type: string }>): string {
   const fields = columns.map(({ name, type }) => {
     const column = pg.Client.prototype.escapeIdentifier(name);
     return type === 'number' ? `q.${column}::float8 as ${column}` : `q.${column}`;
   });
-  const rows = `select row_to_json(j) from (select ${fields.join(', ')} from (${inline(query)}) q) j`;
-  await streaming(pool, out, options.stalledAfterMs ?? STALLED_AFTER_MS, async (client) => {
-    const copy = client.query(copyTo(`copy (${rows}) to stdout with (format csv, quote e'\\x01', delimiter e'\\x02', encoding 'UTF8')`));
-    await pipeline(copy, new JsonArrayOfLines(), out);
-  });
+  return `select row_to_json(j) from (select ${fields.join(', ')} from (${inline(query)}) q) j`;
 }
+
+/** COPY's options that write each JSON value as it is, a line each: CSV mode with a quote and a delimiter JSON never holds raw. */
+export const JSON_LINES = `format csv, quote e'\\x01', delimiter e'\\x02', encoding 'UTF8'`;
 
 /** The rows as an .xlsx workbook (xlsx.ts), written as they come from a cursor. */
 export async function streamXlsx(
