@@ -133,6 +133,11 @@ export function createApp(services: Services, options: AppOptions): Express {
     express.static(builtStaticDir, { maxAge: staticMaxAge }),
     express.static(staticDir, { maxAge: staticMaxAge, fallthrough: false }),
   );
+  // Pages name their icon; a browser showing a file that is not a page (open data's JSON, the
+  // map) asks for /favicon.ico, which was a 404 and a console error.
+  app.get('/favicon.ico', (_req, res) => {
+    res.redirect(301, '/static/favicon.svg');
+  });
   app.use(healthRoutes(services.health));
   app.use(languageRoutes({ production: options.production }));
 

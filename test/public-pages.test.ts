@@ -98,6 +98,17 @@ describe('public transparency pages', () => {
     };
   }
 
+  it('sends a browser asking for /favicon.ico (as it does when it shows a JSON file) to the icon every page names', async () => {
+    const asked = await request(app).get('/favicon.ico');
+    expect(asked.status).toBe(301);
+    expect(asked.headers.location).toBe('/static/favicon.svg');
+    const { $ } = await page('/');
+    expect($('link[rel="icon"]').attr('href')).toBe(asked.headers.location);
+    const icon = await request(app).get(asked.headers.location!);
+    expect(icon.status).toBe(200);
+    expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  });
+
   describe('a member page', () => {
     it('shows the accepted baseline, each action under its target with its latest accepted status, indicators and the report history', async () => {
       const member = await memberWithHistory();
