@@ -14,11 +14,13 @@ const CLOSE = Buffer.from('\n]\n');
  * lines are found with indexOf and copied natively, never parsed.
  */
 export class JsonArrayOfLines extends InBlocks {
+  private opened = false;
   private values = 0;
   private atLineStart = true;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const parts: Buffer[] = this.values === 0 && this.atLineStart ? [OPEN] : [];
+    const parts: Buffer[] = this.opened ? [] : [OPEN];
+    this.opened = true;
     let from = 0;
     while (from < chunk.length) {
       if (this.atLineStart) {
@@ -39,6 +41,6 @@ export class JsonArrayOfLines extends InBlocks {
   }
 
   override _flush(callback: TransformCallback): void {
-    this.handOn(this.values === 0 ? Buffer.concat([OPEN, CLOSE]) : CLOSE, callback);
+    this.handOn(this.opened ? CLOSE : Buffer.concat([OPEN, CLOSE]), callback);
   }
 }
