@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { createDatabase, type Database } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/migrate';
@@ -23,6 +24,7 @@ const seconds = argument('seconds', 5);
 const rounds = argument('rounds', 3);
 const CONNECTIONS = 20;
 const GOAL = 1.5;
+const execFileAsync = promisify(execFile);
 /** Building the data set runs long statements. */
 const DB_OPTIONS = { poolMax: 4, acquireTimeoutMs: 10_000, statementTimeoutMs: 600_000 };
 
@@ -54,14 +56,18 @@ async function measure(url: string, cookie: string, appPid: number): Promise<Res
   };
 }
 
-/** How long `GET path` takes to download, in ms (median of rounds), or the status that refused it. */
+/** How long `GET path` takes to download, in ms (median of rounds), or what went wrong. */
 async function download(url: string, cookie: string): Promise<number | string> {
   const times: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const started = performance.now();
-    const response = await fetch(url, { headers: { cookie } });
-    await response.arrayBuffer();
-    if (!response.ok) return `answered ${response.status} after ${(performance.now() - started).toFixed(0)} ms`;
+    try {
+      const response = await fetch(url, { headers: { cookie } });
+      await response.arrayBuffer();
+      if (!response.ok) return `answered ${response.status} after ${(performance.now() - started).toFixed(0)} ms`;
+    } catch (error) {
+      return `failed after ${(performance.now() - started).toFixed(0)} ms: ${String((error as Error).cause ?? error)}`;
+    }
     times.push(performance.now() - started);
   }
   return median(times);
@@ -80,15 +86,19 @@ function openDataQuery(name: string, format: 'csv' | 'json' | 'xlsx') {
   return { query, columns: dataset.columns };
 }
 
-/** psql \copy of the same rows the open data file holds, as CSV unless told otherwise, in ms (median of rounds). */
-function psqlCopy(databaseUrl: string, sql: string, copyOptions = 'format csv, header'): number | null {
+/**
+ * psql \copy of the same rows the open data file holds, as CSV unless told otherwise, in ms
+ * (median of rounds). Run without blocking: while a synchronous psql held the event loop, the
+ * app closed the downloads' idle keep-alive connection and fetch, not having seen it close,
+ * sent the next download on it ("other side closed").
+ */
+async function psqlCopy(databaseUrl: string, sql: string, copyOptions = 'format csv, header'): Promise<number | null> {
   if (spawnSync('psql', ['--version']).status !== 0) return null;
   const times: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const started = performance.now();
     // A \copy command is one line.
-    const run = spawnSync('psql', [databaseUrl, '-qc', `\\copy (${sql.replace(/\s+/g, ' ')}) to '/dev/null' with (${copyOptions})`]);
-    if (run.status !== 0) throw new Error(run.stderr.toString());
+    await execFileAsync('psql', [databaseUrl, '-qc', `\\copy (${sql.replace(/\s+/g, ' ')}) to '/dev/null' with (${copyOptions})`]);
     times.push(performance.now() - started);
   }
   return median(times);
@@ -178,8 +188,8 @@ runBench(async (scratch, db) => {
         const { query, columns } = openDataQuery(name, format);
         files[`${name}.${format}`] = {
           app: await download(`${apps[growth]!.url}/open-data/${name}.${format}`, cookies[growth]!),
-          psql: psqlCopy(growthScratch.url, query.sql),
-          sameJson: format === 'json' ? psqlCopy(growthScratch.url, jsonRowsOf(query, columns), JSON_LINES) : undefined,
+          psql: await psqlCopy(growthScratch.url, query.sql),
+          sameJson: format === 'json' ? await psqlCopy(growthScratch.url, jsonRowsOf(query, columns), JSON_LINES) : undefined,
         };
       }
     } finally {
