@@ -7,6 +7,7 @@ import { writeXlsx, type XlsxColumn } from './xlsx';
 import type { Logger } from '../logger';
 import { CrlfRecords } from './crlf';
 import { JsonArrayOfLines } from './json-array';
+import { cutOffWhenStalled, STALLED_AFTER_MS } from './stalled';
 
 // Streams a query's rows to an HTTP response without holding them in memory. CSV and JSON go
 // through PostgreSQL's COPY (the fast path); xlsx through a cursor. Streams use a small
@@ -30,32 +31,6 @@ export function createStreamPool(connectionString: string, logger?: Logger): pg.
   });
   pool.on('error', (error) => logger?.warn({ err: error }, 'export connection lost'));
   return pool;
-}
-
-/** How long a download waits for a client that reads nothing before cutting it off (DOWNLOAD_STALL_SECONDS). */
-const STALLED_AFTER_MS = 30_000;
-
-/**
- * Cuts off a client that stops reading: while the response cannot take more (it waits for
- * 'drain'), a clock runs; past `stalledAfterMs` the response is destroyed, which cancels
- * the query and frees the connection (see streaming). Returns the function that stops it.
- */
-function cutOffWhenStalled(out: Writable, stalledAfterMs: number): () => void {
-  let since = Date.now();
-  const progressed = () => (since = Date.now());
-  out.on('drain', progressed);
-  const check = setInterval(
-    () => {
-      if (!out.writableNeedDrain) since = Date.now();
-      else if (Date.now() - since > stalledAfterMs) out.destroy(new Error('the client stopped reading'));
-    },
-    Math.min(1000, stalledAfterMs / 2),
-  );
-  check.unref();
-  return () => {
-    clearInterval(check);
-    out.off('drain', progressed);
-  };
 }
 
 async function streaming(
