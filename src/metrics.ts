@@ -6,8 +6,8 @@ import { outboxBacklog } from './mail/outbox';
 import type { CacheHeld } from './public/page-cache';
 
 // GET /metrics in Prometheus' text format: request durations by route and status, the
-// public page cache's hits and misses and what it holds, the database pool, the mail
-// outbox, and the process. Not public: it answers only with METRICS_TOKEN as a bearer
+// public page cache's hits and misses and what it holds, open-data files sent kept or
+// written, the database pool, the mail outbox, and the process. Not public: it answers only with METRICS_TOKEN as a bearer
 // token (404 when no token is configured).
 
 type PoolStats = { numUsed(): number; numFree(): number; numPendingAcquires(): number };
@@ -28,6 +28,12 @@ export function createMetrics(db: Database) {
     name: 'page_cache_lookups_total',
     help: 'Public pages looked up in the rendered-page cache, by result (hit or miss).',
     labelNames: ['result'] as const,
+    registers,
+  });
+  const openDataFiles = new client.Counter({
+    name: 'open_data_files_sent_total',
+    help: 'Open-data files sent, by source: kept (read from disk, as kept for the data version) or written (by the database, and kept when whole).',
+    labelNames: ['source'] as const,
     registers,
   });
   // What the public page caches hold (PAGE_CACHE_ENTRIES, PAGE_CACHE_MB), once the site says how to ask.
@@ -93,6 +99,9 @@ export function createMetrics(db: Database) {
     },
     pageCacheLookup: (hit: boolean) => {
       pageCache.inc({ result: hit ? 'hit' : 'miss' });
+    },
+    openDataFileSent: (source: 'kept' | 'written') => {
+      openDataFiles.inc({ source });
     },
     /** A cached page sent by the early path, which runs before observeRequests. */
     cachedPageSent: (method: string, seconds: number) => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { createApp, createHttpServer } from './app';
 import { ConfigError, loadConfig } from './config';
 import { migrateToLatest } from './db/migrate';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     mailConfigured: config.mail.smtpUrl !== undefined,
     downloadStallMs: config.downloadStallMs,
+    openDataFolder: path.join(config.dataDir, 'open-data'),
     logger,
   });
   // Without an SMTP server, mail waits in the outbox (admins read it at /admin/outbox).

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { Database } from './db/knex';
 import { isDatabaseReachable } from './db/knex';
 import { createPublicQueries } from './public/queries';
@@ -15,6 +17,7 @@ import { keptUsers } from './auth/kept-users';
 import { createAdminService } from './admin/service';
 import { createExportService } from './exports/service';
 import { createStreamPool } from './exports/stream';
+import { keptFilesIn } from './exports/kept-files';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
 import { listAuditEvents, listAuditVerbs, type AuditFilter } from './audit/queries';
@@ -33,6 +36,8 @@ export function createServices(
     listenForChanges?: boolean;
     /** A download whose client reads nothing for this long is cut off (default 30 s). */
     downloadStallMs?: number;
+    /** Where open-data files are kept per data version (a folder of this database's in it); unset, none are. */
+    openDataFolder?: string;
   },
 ) {
   const transaction = transactorFor(db);
@@ -55,6 +60,7 @@ export function createServices(
   // What report pages and the review queue show besides their reports moves with these two.
   const pageVersions = stampOf([publicDataVersion, usersVersion]);
   const carriedPledges = carriedPledgesPerVersion(db, publicDataVersion);
+  const metrics = createMetrics(db);
   return {
     health: { isDatabaseReachable: () => isDatabaseReachable(db) },
     publicPages: createPublicService(publicQueries, publicDataVersion),
@@ -64,13 +70,19 @@ export function createServices(
     admin: createAdminService(transaction, { publicUrl: options.publicUrl, mailConfigured: options.mailConfigured }),
     exports: createExportService(db, createStreamPool(options.connectionString, options.logger), {
       stalledAfterMs: options.downloadStallMs,
+      // A folder of each database's: the files of one never removed as stale by an app of another.
+      keptFiles: keptFilesIn(
+        options.openDataFolder &&
+          path.join(options.openDataFolder, createHash('sha256').update(options.connectionString).digest('hex').slice(0, 16)),
+        { logger: options.logger, onSent: metrics.openDataFileSent, stalledAfterMs: options.downloadStallMs },
+      ),
     }),
     audit: { list: (filter: AuditFilter) => listAuditEvents(db, filter), verbs: () => listAuditVerbs(db) },
     currentUser: keptUsers(usersVersion, async (id: number): Promise<CurrentUser | undefined> => {
       const user = await createAuthQueries(db).findActiveUser(id);
       return user && { id: user.id, email: user.email, name: user.name, role: user.role, countryCode: user.country_code };
     }),
-    metrics: createMetrics(db),
+    metrics,
     /** Moves with every change to what a user lookup reads (see ./auth/kept-users). */
     usersVersion,
     /** Closes the connections the services hold beside the knex pool. */

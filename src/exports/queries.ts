@@ -22,8 +22,12 @@ export function createExportQueries(db: Database) {
     },
 
     /** The public data version and when it last moved: what open data is tagged and dated by. */
-    async publicDataStamp(): Promise<{ version: string; changed_at: Date }> {
-      return db('public_data_version').first('version', 'changed_at');
+    async publicDataStamp(): Promise<{ version: string; changed_at: Date; stamp: string }> {
+      return db('public_data_version').first(
+        'version',
+        'changed_at',
+        db.raw(`version || '-' || (extract(epoch from changed_at) * 1000000)::bigint as stamp`),
+      );
     },
   };
 }

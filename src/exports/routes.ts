@@ -166,21 +166,24 @@ export function exportRoutes(exportsService: ExportService): Router {
     res.render('exports/dictionary', { title: req.t('openData.dictionaryTitle'), datasets: DATASETS });
   });
 
-  /** Sets ETag and Last-Modified from the data version; true when the client's copy is current (304 sent). */
-  async function notModified(req: Request, res: Response): Promise<boolean> {
+  /**
+   * Tags and dates the response by the data version. The client's copy current: answers 304
+   * and returns undefined; else returns the version's stamp, which kept files are named by.
+   */
+  async function taggedUnlessCurrent(req: Request, res: Response): Promise<string | undefined> {
     const version = await exportsService.publicDataVersion();
     res.set('ETag', version.etag);
     res.set('Last-Modified', version.lastModified.toUTCString());
     cacheForPublic(req, res, 300);
     if (req.fresh) {
       res.status(304).end();
-      return true;
+      return undefined;
     }
-    return false;
+    return version.stamp;
   }
 
   router.get('/open-data/datapackage.json', async (req, res) => {
-    if (await notModified(req, res)) return;
+    if ((await taggedUnlessCurrent(req, res)) === undefined) return;
     res.json({
       profile: 'tabular-data-package',
       name: 'global-alliance-commitments',
@@ -210,7 +213,8 @@ export function exportRoutes(exportsService: ExportService): Router {
       !DATASETS.some((dataset) => dataset.public && dataset.name === name)
     )
       throw notFound('dataset');
-    if (await notModified(req, res)) return;
+    const stamp = await taggedUnlessCurrent(req, res);
+    if (stamp === undefined) return;
     fileHeaders(res, name, format);
     // A HEAD asks for the headers alone: the file is not read (it would be, and thrown away,
     // for anybody who asked: up to half a second of the database's work for a request of a line).
@@ -218,7 +222,7 @@ export function exportRoutes(exportsService: ExportService): Router {
       res.end();
       return;
     }
-    await exportsService.openData(name, format, res);
+    await exportsService.openData(name, format, res, stamp);
   });
 
   return router;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -11,6 +13,7 @@ import { blockedBy, blockedMessage, moveReport } from '../reports/workflow';
 import { AppError, notFound } from '../web/errors';
 import { datasetNamed, DATASETS, type ExportFilters } from './datasets';
 import { readActionsCsv, type ImportProblem, type ImportReading } from './import';
+import { keptFilesIn, type KeptFiles } from './kept-files';
 import { createExportQueries } from './queries';
 import { streamCsv, streamJson, streamXlsx } from './stream';
 
@@ -48,8 +51,8 @@ export const importSchema = z
 
 type Context = { ipAddress: string | null };
 
-export function createExportService(db: Database, streams: pg.Pool, options: { stalledAfterMs?: number } = {}) {
-  const { stalledAfterMs } = options;
+export function createExportService(db: Database, streams: pg.Pool, options: { stalledAfterMs?: number; keptFiles?: KeptFiles } = {}) {
+  const { stalledAfterMs, keptFiles = keptFilesIn(undefined) } = options;
   const queries = createExportQueries(db);
 
   return {
@@ -91,26 +94,38 @@ export function createExportService(db: Database, streams: pg.Pool, options: { s
       }
     },
 
-    /** A public open-data file: accepted reports only. */
-    async openData(name: string, format: 'csv' | 'json' | 'xlsx', out: Writable) {
+    /**
+     * A public open-data file: accepted reports only. Kept per data version (`stamp`, from
+     * publicDataVersion) where the app keeps files; named by what writes it too, so that a
+     * release which changes a dataset's query or columns never sends a file the last one kept.
+     */
+    async openData(name: string, format: 'csv' | 'json' | 'xlsx', res: ServerResponse, stamp: string) {
       const dataset = datasetNamed(name);
       if (!dataset?.public) throw notFound('dataset');
       const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
-      if (format === 'csv') await streamCsv(streams, query, out, { bom: false, stalledAfterMs });
-      else if (format === 'xlsx') await streamXlsx(streams, query, dataset.columns, out, { sheet: dataset.name, stalledAfterMs });
-      else await streamJson(streams, query, dataset.columns, out, { stalledAfterMs });
+      const write = async (out: Writable) => {
+        if (format === 'csv') await streamCsv(streams, query, out, { bom: false, stalledAfterMs });
+        else if (format === 'xlsx') await streamXlsx(streams, query, dataset.columns, out, { sheet: dataset.name, stalledAfterMs });
+        else await streamJson(streams, query, dataset.columns, out, { stalledAfterMs });
+      };
+      const writtenBy = createHash('sha256')
+        .update(JSON.stringify([format, query, dataset.columns]))
+        .digest('hex')
+        .slice(0, 12);
+      await keptFiles.send(stamp, `${name}.${writtenBy}.${format}`, res, write);
     },
 
     /**
      * The tag and date of what open data holds: the public data version, which moves with every
      * acceptance, correction to an accepted report and reference-data edit, and when it moved.
-     * For ETag and Last-Modified.
+     * For ETag and Last-Modified, and the stamp kept files are named by: the version and the
+     * microsecond it moved, which no other database (a test's, a bench's) shares.
      */
-    async publicDataVersion(): Promise<{ etag: string; lastModified: Date }> {
+    async publicDataVersion(): Promise<{ etag: string; lastModified: Date; stamp: string }> {
       const row = await queries.publicDataStamp();
       const lastModified = new Date(row.changed_at);
       lastModified.setMilliseconds(0);
-      return { etag: `W/"od-${row.version}"`, lastModified };
+      return { etag: `W/"od-${row.version}"`, lastModified, stamp: row.stamp };
     },
 
     /**

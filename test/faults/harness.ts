@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { hashPassword } from '../../src/auth/passwords';
@@ -90,9 +91,14 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   const server = path.join(projectRoot, 'dist', 'src', 'server.js');
   if (!existsSync(server)) throw new Error('Build first: npm run build (npm run test:faults does).');
   const port = await freePort();
+  // A data folder of its own (where it keeps open-data files), removed when it exits.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-app-'));
   const child = spawn(process.execPath, [server], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+    env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.once('exit', () => {
+    rmSync(dataDir, { recursive: true, force: true });
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

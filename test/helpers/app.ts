@@ -34,6 +34,10 @@ export function buildTestApp(
     pageCacheBytes?: number;
     /** Where the app logs (silent unless TEST_LOG_LEVEL says otherwise). */
     logger?: Logger;
+    /** Where open-data files are kept; unset (most tests), every download is written anew. */
+    openDataFolder?: string;
+    /** A download whose client reads nothing for this long is cut off (default 30 s). */
+    downloadStallMs?: number;
   } = {},
 ) {
   const sessionStore = createSessionStore(database.url, { pruneExpired: false, listen: options.listen ?? false });
@@ -42,6 +46,9 @@ export function buildTestApp(
     publicUrl: TEST_PUBLIC_URL,
     mailConfigured: false,
     listenForChanges: options.listen ?? false,
+    openDataFolder: options.openDataFolder,
+    downloadStallMs: options.downloadStallMs,
+    logger: options.logger,
   });
   opened.push({
     url: database.url,

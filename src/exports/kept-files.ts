@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import path from 'node:path';
+import { PassThrough, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from '../logger';
+import { cutOffWhenStalled, STALLED_AFTER_MS } from './stalled';
+
+// Open-data files kept on disk, one per file and public data version. A file changes only
+// when the version moves, and writing it is the database's work and the app's: updates.xlsx
+// on the growth data took 3.4 times as long as psql \copy of its rows, and updates.json
+// twice as long (PostgreSQL alone needs that long to write it). Every later download of the
+// same version is the file read from disk, with its length, and no database connection.
+//
+// The first download writes the file as before and, through a tee, to a temporary file
+// beside it, renamed into place once the whole file is written: a reader who leaves early,
+// a database error or a full disk leaves nothing behind but an unkept file. Instances
+// sharing the folder (two behind a proxy) each keep what they write; the rename is atomic,
+// and any file found missing is written again.
+
+export type KeptFiles = {
+  /**
+   * Sends the file kept as `name` at the data version `stamp`, or writes it with `write`
+   * (to the reader and, when it completes, to the folder).
+   */
+  send(stamp: string, name: string, res: ServerResponse, write: (out: Writable) => Promise<void>): Promise<void>;
+};
+
+const ignore = () => undefined;
+
+type Options = {
+  logger?: Logger;
+  onSent?: (source: 'kept' | 'written') => void;
+  /** A reader of a kept file who reads nothing for this long is cut off, as one of a file being written is. */
+  stalledAfterMs?: number;
+};
+
+/** Files kept in `folder` (emptied first: a new release may write them differently); none without one. */
+export function keptFilesIn(folder: string | undefined, options: Options = {}): KeptFiles {
+  if (folder !== undefined) return keptInFolder(folder, options);
+  const { onSent = ignore } = options;
+  return {
+    send: (_stamp, _name, res, write) => {
+      onSent('written');
+      return write(res);
+    },
+  };
+}
+
+function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs = STALLED_AFTER_MS }: Options): KeptFiles {
+  const ready = fs
+    .rm(folder, { recursive: true, force: true })
+    .then(() => fs.mkdir(folder, { recursive: true }))
+    .then(
+      () => true,
+      (error: unknown) => {
+        logger?.warn({ err: error, folder }, 'open-data files cannot be kept: every download is written anew');
+        return false;
+      },
+    );
+  // Being written by this process: a second reader meanwhile is written its own copy, not kept.
+  const writing = new Set<string>();
+
+  /** Removes the files of other versions, which no reader will be sent again. */
+  async function forgetOtherVersions(stamp: string) {
+    for (const name of await fs.readdir(folder).catch(() => []))
+      if (!name.startsWith(`${stamp}.`) && !name.endsWith('.tmp')) await fs.unlink(path.join(folder, name)).catch(ignore);
+  }
+
+  async function writeAndKeep(stamp: string, kept: string, res: ServerResponse, write: (out: Writable) => Promise<void>) {
+    writing.add(kept);
+    const temporary = `${kept}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+    const file = createWriteStream(temporary);
+    const tee = new PassThrough();
+    let keeping = true;
+    const drop = (error?: unknown) => {
+      if (!keeping) return;
+      keeping = false;
+      writing.delete(kept);
+      tee.unpipe(file);
+      file.destroy();
+      fs.unlink(temporary).catch(ignore);
+      if (error) logger?.warn({ err: error, file: kept }, 'an open-data file could not be kept');
+    };
+    // The disk failing is no reason to fail the reader: the file is only not kept.
+    file.on('error', drop);
+    file.once('finish', () => {
+      if (!keeping) return;
+      fs.rename(temporary, kept)
+        .then(() => forgetOtherVersions(stamp), drop)
+        .finally(() => writing.delete(kept));
+    });
+    // The reader gone or cut off stops the writing, as it does without the tee. The writing
+    // failing is the route's error, as without the tee: the reader's download is cut short.
+    res.once('close', () => {
+      // Destroyed without an error: once the writing is done, nothing listens for one.
+      if (!res.writableFinished) tee.destroy();
+    });
+    tee.once('close', () => {
+      if (!tee.readableEnded) drop();
+    });
+    tee.pipe(res);
+    tee.pipe(file);
+    try {
+      await write(tee);
+    } catch (error) {
+      // Nothing is kept of a writing that failed (midway, or before its first byte when no
+      // connection was free); the route answers the reader as it would without the tee.
+      tee.destroy();
+      throw error;
+    }
+  }
+
+  return {
+    async send(stamp, name, res, write) {
+      if (!(await ready)) {
+        onSent('written');
+        return write(res);
+      }
+      const kept = path.join(folder, `${stamp}.${name}`);
+      const handle = await fs.open(kept, 'r').catch(ignore);
+      if (handle) {
+        try {
+          res.setHeader('Content-Length', (await handle.stat()).size);
+        } catch (error) {
+          await handle.close();
+          throw error;
+        }
+        onSent('kept');
+        const stopWatching = cutOffWhenStalled(res, stalledAfterMs);
+        try {
+          // Closes the file when it ends or the reader goes.
+          await pipeline(handle.createReadStream({ highWaterMark: 256 * 1024 }), res);
+        } finally {
+          stopWatching();
+        }
+        return;
+      }
+      onSent('written');
+      if (writing.has(kept)) return write(res);
+      await writeAndKeep(stamp, kept, res, write);
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { Writable } from 'node:stream';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import pino from 'pino';
+import request from 'supertest';
+import { buildTestApp } from './helpers/app';
+import { serve } from './helpers/browser';
+import { useTestDatabase } from './helpers/database';
+import { makeAction, makeCountry, makeCycle, makeReport } from './helpers/factories';
+import { waitFor } from './helpers/wait';
+
+/** A whole download as bytes, with its headers. */
+const download = (app: Express | string, url: string) =>
+  request(app)
+    .get(url)
+    .buffer(true)
+    .parse((response, callback) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        callback(null, Buffer.concat(chunks));
+      });
+    });
+
+/** Byte for byte the same (jest's toEqual takes half a minute over a few megabytes). */
+const sameBytes = (one: unknown, other: unknown) => Buffer.compare(one as Buffer, other as Buffer) === 0;
+
+/** The files in a kept-files folder (its one database folder), by name. */
+async function keptIn(folder: string): Promise<string[]> {
+  const [database] = await fs.readdir(folder).catch(() => []);
+  return database ? (await fs.readdir(path.join(folder, database))).sort() : [];
+}
+
+describe('open-data files kept per data version', () => {
+  const database = useTestDatabase();
+  let folder: string;
+  beforeEach(async () => {
+    folder = await fs.mkdtemp(path.join(os.tmpdir(), 'kept-files-'));
+  });
+  afterEach(async () => {
+    await fs.rm(folder, { recursive: true, force: true });
+  });
+
+  async function acceptedAction(title: string) {
+    const country = await makeCountry(database.db);
+    const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'accepted');
+    return makeAction(database.db, report, { title });
+  }
+
+  it('sends a file written once from disk, with its length, until the data changes', async () => {
+    const action = await acceptedAction('Kept, first version');
+    const metricsToken = 'metrics-token-long-enough-for-the-check';
+    const app = buildTestApp(database, { openDataFolder: folder, metricsToken });
+    for (const format of ['csv', 'json', 'xlsx']) {
+      const first = await download(app, `/open-data/actions.${format}`);
+      expect(first.status).toBe(200);
+      // Written as it is read: its length is not known before the end.
+      expect(first.headers['content-length']).toBeUndefined();
+      await waitFor(async () => (await keptIn(folder)).some((name) => name.endsWith(`.${format}`)), 5000);
+
+      const again = await download(app, `/open-data/actions.${format}`);
+      expect(again.status).toBe(200);
+      expect(again.headers['content-length']).toBe(String((again.body as Buffer).length));
+      expect(again.headers['content-type']).toBe(first.headers['content-type']);
+      expect(again.headers.etag).toBe(first.headers.etag);
+      expect(sameBytes(again.body, first.body)).toBe(true);
+    }
+    expect((await download(app, '/open-data/actions.csv')).body.toString()).toContain('Kept, first version');
+    const keptBefore = await keptIn(folder);
+    expect(keptBefore).toHaveLength(3);
+
+    // A correction to the accepted report moves the data version: the file is written anew,
+    // and the files of the old version are removed.
+    await database.db('actions').where({ id: action.id }).update({ title: 'Kept, corrected' });
+    const corrected = await download(app, '/open-data/actions.csv');
+    expect(corrected.body.toString()).toContain('Kept, corrected');
+    expect(corrected.body.toString()).not.toContain('Kept, first version');
+    await waitFor(async () => {
+      const kept = await keptIn(folder);
+      return kept.length === 1 && !keptBefore.includes(kept[0]!);
+    }, 5000);
+    expect(sameBytes((await download(app, '/open-data/actions.csv')).body, corrected.body)).toBe(true);
+
+    const metrics = (await request(app).get('/metrics').set('Authorization', `Bearer ${metricsToken}`)).text;
+    expect(metrics).toMatch(/^open_data_files_sent_total\{source="written"\} 4$/m);
+    expect(metrics).toMatch(/^open_data_files_sent_total\{source="kept"\} 5$/m);
+  });
+
+  it('keeps nothing of a download whose reader leaves early, and the next reader is sent the whole file', async () => {
+    const country = await makeCountry(database.db);
+    const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'accepted');
+    await database.db.raw(
+      `insert into actions (country_code, target_code, title, description, responsible_body, pledged_in_report_id)
+       select ?, 'PT1', 'Action ' || n, repeat('A long description. ', 10), 'Ministry of Justice', ? from generate_series(1, 20000) n`,
+      [country.code, report.id],
+    );
+    const server = await serve(buildTestApp(database, { openDataFolder: folder }));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const leaving = http.get(`${server.url}/open-data/actions.json`, (response) => {
+          response.once('data', () => {
+            leaving.destroy();
+            resolve();
+          });
+        });
+        leaving.on('error', reject);
+      });
+      // The temporary file is removed once the writing has stopped.
+      await waitFor(async () => (await keptIn(folder)).length === 0, 5000);
+
+      const whole = await download(server.url, '/open-data/actions.json');
+      const rows = JSON.parse((whole.body as Buffer).toString()) as Array<{ country_code: string }>;
+      expect(rows.filter((row) => row.country_code === country.code)).toHaveLength(20000);
+      await waitFor(async () => (await keptIn(folder)).length === 1, 5000);
+      expect((await keptIn(folder))[0]).toMatch(/\.json$/);
+      expect(sameBytes((await download(server.url, '/open-data/actions.json')).body, whole.body)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cuts off a reader of a kept file who reads nothing, as it does a reader of a file being written', async () => {
+    await acceptedAction('Never read');
+    const server = await serve(buildTestApp(database, { openDataFolder: folder, downloadStallMs: 1000 }));
+    try {
+      await download(server.url, '/open-data/actions.json');
+      await waitFor(async () => (await keptIn(folder)).length === 1, 5000);
+      // The kept file made larger than what the sockets hold (megabytes, on loopback).
+      const [databaseFolder] = await fs.readdir(folder);
+      await fs.truncate(path.join(folder, databaseFolder!, (await keptIn(folder))[0]!), 64 * 1024 * 1024);
+      const received = await new Promise<{ complete: boolean; bytes: number }>((resolve) => {
+        const stalled = http.get(`${server.url}/open-data/actions.json`, (response) => {
+          expect(response.headers['content-length']).toBe(String(64 * 1024 * 1024));
+          // Read nothing for three seconds (a paused reader does not see the connection close
+          // either), then whatever is left.
+          response.pause();
+          let bytes = 0;
+          setTimeout(() => {
+            response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+            response.resume();
+          }, 3000);
+          response.once('close', () => {
+            resolve({ complete: response.complete, bytes });
+          });
+          response.on('error', () => undefined);
+        });
+        stalled.on('error', () => undefined);
+      });
+      expect(received.complete).toBe(false);
+      expect(received.bytes).toBeLessThan(64 * 1024 * 1024);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends readers who come while the file is written their own copies, and keeps one', async () => {
+    await acceptedAction('Asked for twice at once');
+    const app = buildTestApp(database, { openDataFolder: folder });
+    const [one, two] = await Promise.all([download(app, '/open-data/actions.xlsx'), download(app, '/open-data/actions.xlsx')]);
+    expect(one.status).toBe(200);
+    expect(sameBytes(two.body, one.body)).toBe(true);
+    await waitFor(async () => (await keptIn(folder)).length === 1, 5000);
+    expect((await keptIn(folder)).some((name) => name.endsWith('.tmp'))).toBe(false);
+  });
+
+  it('writes every download anew, and says so once, where the folder cannot be made', async () => {
+    await acceptedAction('Nowhere to keep it');
+    // A file where the folder should be.
+    const blocked = path.join(folder, 'a-file');
+    await fs.writeFile(blocked, 'not a folder');
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          warnings.push((JSON.parse(chunk.toString()) as { msg: string }).msg);
+          done();
+        },
+      }),
+    );
+    const app = buildTestApp(database, { openDataFolder: path.join(blocked, 'open-data'), logger });
+    for (let round = 0; round < 2; round++) {
+      const response = await download(app, '/open-data/actions.csv');
+      expect(response.status).toBe(200);
+      expect(response.body.toString()).toContain('Nowhere to keep it');
+    }
+    expect(warnings).toEqual(['open-data files cannot be kept: every download is written anew']);
+  });
+});
