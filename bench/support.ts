@@ -1,7 +1,8 @@
 import { hashPassword } from '../src/auth/passwords';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { answers, startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded';
@@ -52,14 +53,19 @@ export type AppProcess = { url: string; pid: number; peakRssMb(): number; stop()
 
 /** Starts `node dist/src/server.js` on a free port against the database; resolves once it listens. */
 export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<AppProcess> {
+  // A data folder of its own (where it keeps open-data files), removed when it stops.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-app-'));
   const child: ChildProcess = spawn(
     process.execPath,
     [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), path.join(projectRoot, 'dist', 'src', 'server.js')],
     {
-      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+      env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  child.once('exit', () => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
