@@ -16,6 +16,7 @@ import { fewDownloadsPerAddress } from '../src/exports/routes';
 import { drained } from '../src/exports/drained';
 import { createStreamPool, streamCsv, streamXlsx } from '../src/exports/stream';
 import { buildTestApp } from './helpers/app';
+import { asBytes } from './helpers/bytes';
 import { serve } from './helpers/browser';
 import { waitFor } from './helpers/wait';
 import { useTestDatabase } from './helpers/database';
@@ -61,17 +62,7 @@ function entriesWithWrongCrc(zip: Buffer): string[] {
 }
 
 const rows = (text: string) => parse<Record<string, string>>(text, { columns: true, bom: true });
-const download = (agent: Agent, url: string) =>
-  agent
-    .get(url)
-    .buffer(true)
-    .parse((response, callback) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        callback(null, Buffer.concat(chunks));
-      });
-    });
+const download = (agent: Agent, url: string) => asBytes(agent.get(url));
 
 describe('exports and open data', () => {
   const database = useTestDatabase();

@@ -7,23 +7,14 @@ import type { Express } from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { buildTestApp } from './helpers/app';
+import { asBytes } from './helpers/bytes';
 import { serve } from './helpers/browser';
 import { useTestDatabase } from './helpers/database';
 import { makeAction, makeCountry, makeCycle, makeReport } from './helpers/factories';
 import { waitFor } from './helpers/wait';
 
 /** A whole download as bytes, with its headers. */
-const download = (app: Express | string, url: string) =>
-  request(app)
-    .get(url)
-    .buffer(true)
-    .parse((response, callback) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        callback(null, Buffer.concat(chunks));
-      });
-    });
+const download = (app: Express | string, url: string) => asBytes(request(app).get(url));
 
 /** Byte for byte the same (jest's toEqual takes half a minute over a few megabytes). */
 const sameBytes = (one: unknown, other: unknown) => Buffer.compare(one as Buffer, other as Buffer) === 0;
