@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -142,6 +144,44 @@ describe('open-data files kept per data version', () => {
       });
       expect(received.complete).toBe(false);
       expect(received.bytes).toBeLessThan(64 * 1024 * 1024);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not log a kept file read to its last byte as its reader going away', async () => {
+    await acceptedAction('Read to the end');
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push((JSON.parse(chunk.toString()) as { msg: string }).msg);
+          done();
+        },
+      }),
+    );
+    const server = await serve(buildTestApp(database, { openDataFolder: folder, logger }));
+    try {
+      await download(server.url, '/open-data/updates.csv');
+      await waitFor(async () => (await keptIn(folder)).length === 1, 5000);
+      // As curl does: told the length, the reader closes the connection on the last byte,
+      // which can come before the response has ended. A process of its own, as a reader is:
+      // one in the test's own event loop is too slow to close before the server ends.
+      const reader = `
+        const http = require('node:http');
+        (async () => {
+          for (let round = 0; round < 10; round++)
+            await new Promise((resolve) => {
+              const reading = http.get(process.argv[1], { agent: false }, (response) => {
+                response.resume();
+                response.once('end', () => { reading.destroy(); resolve(); });
+              });
+            });
+        })();`;
+      await promisify(execFile)(process.execPath, ['-e', reader, `${server.url}/open-data/updates.csv`]);
+      await waitFor(() => lines.filter((line) => line.startsWith('request ')).length >= 11, 5000);
+      expect(lines).not.toContain('the client went away');
     } finally {
       await server.close();
     }

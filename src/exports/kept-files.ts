@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import fs from 'node:fs/promises';
+import fs, { type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
@@ -113,6 +113,36 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
     }
   }
 
+  /** Sends a kept file, with its length; cut off as a download being written is, when its reader reads nothing. */
+  async function sendKept(handle: FileHandle, res: ServerResponse) {
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    res.setHeader('Content-Length', size);
+    onSent('kept');
+    // Closes the file when it ends or the reader goes.
+    const file = handle.createReadStream({ highWaterMark: 256 * 1024 });
+    let given = 0;
+    file.on('data', (chunk: string | Buffer) => {
+      given += chunk.length;
+    });
+    const stopWatching = cutOffWhenStalled(res, stalledAfterMs);
+    try {
+      await pipeline(file, res);
+    } catch (error) {
+      // A reader told the length may close the connection on the last byte, before the
+      // response has ended ('close' before 'finish': premature, says pipeline). With every
+      // byte given to the response, the file was sent (and the reader did not go away).
+      if (!(given === size && (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE')) throw error;
+    } finally {
+      stopWatching();
+    }
+  }
+
   return {
     async send(stamp, name, res, write) {
       if (!(await ready)) {
@@ -121,23 +151,7 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
       }
       const kept = path.join(folder, `${stamp}.${name}`);
       const handle = await fs.open(kept, 'r').catch(ignore);
-      if (handle) {
-        try {
-          res.setHeader('Content-Length', (await handle.stat()).size);
-        } catch (error) {
-          await handle.close();
-          throw error;
-        }
-        onSent('kept');
-        const stopWatching = cutOffWhenStalled(res, stalledAfterMs);
-        try {
-          // Closes the file when it ends or the reader goes.
-          await pipeline(handle.createReadStream({ highWaterMark: 256 * 1024 }), res);
-        } finally {
-          stopWatching();
-        }
-        return;
-      }
+      if (handle) return sendKept(handle, res);
       onSent('written');
       if (writing.has(kept)) return write(res);
       await writeAndKeep(stamp, kept, res, write);
