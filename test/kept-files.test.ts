@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import fs from 'node:fs/promises';
-import http from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import pino from 'pino';
 import request from 'supertest';
+import { keptFilesIn } from '../src/exports/kept-files';
 import { buildTestApp } from './helpers/app';
 import { asBytes } from './helpers/bytes';
 import { serve } from './helpers/browser';
@@ -219,5 +220,37 @@ describe('open-data files kept per data version', () => {
       expect(response.body.toString()).toContain('Nowhere to keep it');
     }
     expect(warnings).toEqual(['open-data files cannot be kept: every download is written anew']);
+  });
+});
+
+describe('the kept files of a version', () => {
+  it('are not removed by a slow first download of the version before, finishing after them', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'kept-files-'));
+    try {
+      const kept = keptFilesIn(folder);
+      /** A reader taking whatever it is sent. */
+      const reader = () => new PassThrough().resume() as unknown as ServerResponse;
+      let finishOld: () => void = () => undefined;
+      const finishedOld = new Promise<void>((resolve) => (finishOld = resolve));
+      // Version 7's file: its writing waits until told to finish.
+      const slow = kept.send('7-100', 'actions.csv', reader(), async (out) => {
+        out.write('version 7, ');
+        await finishedOld;
+        out.end('written slowly');
+      });
+      // Meanwhile the version moves; version 8's file is written and kept.
+      await kept.send('8-200', 'actions.csv', reader(), (out) => {
+        out.end('version 8');
+        return Promise.resolve();
+      });
+      await waitFor(async () => (await fs.readdir(folder)).includes('8-200.actions.csv'), 5000);
+      finishOld();
+      await slow;
+      await waitFor(async () => (await fs.readdir(folder)).every((name) => !name.startsWith('7-100.')), 5000);
+      expect(await fs.readdir(folder)).toEqual(['8-200.actions.csv']);
+      expect(await fs.readFile(path.join(folder, '8-200.actions.csv'), 'utf8')).toBe('version 8');
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });

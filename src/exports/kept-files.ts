@@ -63,10 +63,17 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
   // Being written by this process: a second reader meanwhile is written its own copy, not kept.
   const writing = new Set<string>();
 
-  /** Removes the files of other versions, which no reader will be sent again. */
-  async function forgetOtherVersions(stamp: string) {
-    for (const name of await fs.readdir(folder).catch(() => []))
-      if (!name.startsWith(`${stamp}.`) && !name.endsWith('.tmp')) await fs.unlink(path.join(folder, name)).catch(ignore);
+  /** Removes the files of older versions, which no reader will be sent again. */
+  async function forgetOtherVersions(stamp: string, kept: string) {
+    // A stamp starts with its version, which only goes up.
+    const version = Number.parseInt(stamp, 10);
+    for (const name of await fs.readdir(folder).catch(() => [])) {
+      if (name.startsWith(`${stamp}.`) || name.endsWith('.tmp')) continue;
+      // A slow first download outlived its version, whose successor is kept already: the file
+      // just kept is the stale one (removing the newer would have it written again).
+      if (Number.parseInt(name, 10) > version) await fs.unlink(kept).catch(ignore);
+      else await fs.unlink(path.join(folder, name)).catch(ignore);
+    }
   }
 
   async function writeAndKeep(stamp: string, kept: string, res: ServerResponse, write: (out: Writable) => Promise<void>) {
@@ -89,7 +96,7 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
     file.once('finish', () => {
       if (!keeping) return;
       fs.rename(temporary, kept)
-        .then(() => forgetOtherVersions(stamp), drop)
+        .then(() => forgetOtherVersions(stamp, kept), drop)
         .finally(() => writing.delete(kept));
     });
     // The reader gone or cut off stops the writing, as it does without the tee. The writing
