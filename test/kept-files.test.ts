@@ -22,6 +22,21 @@ const download = (app: Express | string, url: string) => asBytes(request(app).ge
 /** Byte for byte the same (jest's toEqual takes half a minute over a few megabytes). */
 const sameBytes = (one: unknown, other: unknown) => Buffer.compare(one as Buffer, other as Buffer) === 0;
 
+/** A logger at `level` whose messages are kept, in order. */
+function capturedLog(level: string) {
+  const messages: string[] = [];
+  const logger = pino(
+    { level },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        messages.push((JSON.parse(chunk.toString()) as { msg: string }).msg);
+        done();
+      },
+    }),
+  );
+  return { logger, messages };
+}
+
 /** The files in a kept-files folder (its one database folder), by name. */
 async function keptIn(folder: string): Promise<string[]> {
   const [database] = await fs.readdir(folder).catch(() => []);
@@ -152,16 +167,7 @@ describe('open-data files kept per data version', () => {
 
   it('does not log a kept file read to its last byte as its reader going away', async () => {
     await acceptedAction('Read to the end');
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'info' },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push((JSON.parse(chunk.toString()) as { msg: string }).msg);
-          done();
-        },
-      }),
-    );
+    const { logger, messages: lines } = capturedLog('info');
     const server = await serve(buildTestApp(database, { openDataFolder: folder, logger }));
     try {
       await download(server.url, '/open-data/updates.csv');
@@ -203,16 +209,7 @@ describe('open-data files kept per data version', () => {
     // A file where the folder should be.
     const blocked = path.join(folder, 'a-file');
     await fs.writeFile(blocked, 'not a folder');
-    const warnings: string[] = [];
-    const logger = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          warnings.push((JSON.parse(chunk.toString()) as { msg: string }).msg);
-          done();
-        },
-      }),
-    );
+    const { logger, messages: warnings } = capturedLog('warn');
     const app = buildTestApp(database, { openDataFolder: path.join(blocked, 'open-data'), logger });
     for (let round = 0; round < 2; round++) {
       const response = await download(app, '/open-data/actions.csv');
