@@ -64,7 +64,7 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
   const writing = new Set<string>();
 
   /** Removes the files of older versions, which no reader will be sent again. */
-  async function forgetOtherVersions(stamp: string, kept: string) {
+  async function forgetOlderVersions(stamp: string, kept: string) {
     // A stamp starts with its version, which only goes up.
     const version = Number.parseInt(stamp, 10);
     for (const name of await fs.readdir(folder).catch(() => [])) {
@@ -96,7 +96,7 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
     file.once('finish', () => {
       if (!keeping) return;
       fs.rename(temporary, kept)
-        .then(() => forgetOtherVersions(stamp, kept), drop)
+        .then(() => forgetOlderVersions(stamp, kept), drop)
         .finally(() => writing.delete(kept));
     });
     // The reader gone or cut off stops the writing, as it does without the tee. The writing
