@@ -26,6 +26,8 @@ export type KeptFiles = {
    * (to the reader and, when it completes, to the folder).
    */
   send(stamp: string, name: string, res: ServerResponse, write: (out: Writable) => Promise<void>): Promise<void>;
+  /** The size of the file kept as `name` at `stamp`; undefined while none is (a HEAD's Content-Length). */
+  sizeOf(stamp: string, name: string): Promise<number | undefined>;
 };
 
 const ignore = () => undefined;
@@ -46,6 +48,7 @@ export function keptFilesIn(folder: string | undefined, options: Options = {}): 
       onSent('written');
       return write(res);
     },
+    sizeOf: () => Promise.resolve(undefined),
   };
 }
 
@@ -162,6 +165,11 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
       onSent('written');
       if (writing.has(kept)) return write(res);
       await writeAndKeep(stamp, kept, res, write);
+    },
+
+    async sizeOf(stamp, name) {
+      if (!(await ready)) return undefined;
+      return (await fs.stat(path.join(folder, `${stamp}.${name}`)).catch(ignore))?.size;
     },
   };
 }

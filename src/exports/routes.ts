@@ -218,7 +218,10 @@ export function exportRoutes(exportsService: ExportService): Router {
     fileHeaders(res, name, format);
     // A HEAD asks for the headers alone: the file is not read (it would be, and thrown away,
     // for anybody who asked: up to half a second of the database's work for a request of a line).
+    // Its length is told where the file is kept.
     if (req.method === 'HEAD') {
+      const size = await exportsService.openDataSize(name, format, stamp);
+      if (size !== undefined) res.set('Content-Length', String(size));
       res.end();
       return;
     }

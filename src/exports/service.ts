@@ -51,6 +51,22 @@ export const importSchema = z
 
 type Context = { ipAddress: string | null };
 
+/**
+ * A public open-data file's query and columns (accepted reports only), and the name it is kept
+ * by: named by what writes it too, so that a release which changes a dataset's query or columns
+ * never sends a file the last one kept.
+ */
+function openDataFile(name: string, format: 'csv' | 'json' | 'xlsx') {
+  const dataset = datasetNamed(name);
+  if (!dataset?.public) throw notFound('dataset');
+  const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
+  const writtenBy = createHash('sha256')
+    .update(JSON.stringify([format, query, dataset.columns]))
+    .digest('hex')
+    .slice(0, 12);
+  return { query, columns: dataset.columns, keptAs: `${name}.${writtenBy}.${format}` };
+}
+
 export function createExportService(db: Database, streams: pg.Pool, options: { stalledAfterMs?: number; keptFiles?: KeptFiles } = {}) {
   const { stalledAfterMs, keptFiles = keptFilesIn(undefined) } = options;
   const queries = createExportQueries(db);
@@ -95,25 +111,22 @@ export function createExportService(db: Database, streams: pg.Pool, options: { s
     },
 
     /**
-     * A public open-data file: accepted reports only. Kept per data version (`stamp`, from
-     * publicDataVersion) where the app keeps files; named by what writes it too, so that a
-     * release which changes a dataset's query or columns never sends a file the last one kept.
+     * A public open-data file, kept per data version (`stamp`, from publicDataVersion) where
+     * the app keeps files.
      */
     async openData(name: string, format: 'csv' | 'json' | 'xlsx', res: ServerResponse, stamp: string) {
-      const dataset = datasetNamed(name);
-      if (!dataset?.public) throw notFound('dataset');
-      const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
+      const { query, columns, keptAs } = openDataFile(name, format);
       const write = async (out: Writable) => {
         if (format === 'csv') await streamCsv(streams, query, out, { bom: false, stalledAfterMs });
-        else if (format === 'xlsx') await streamXlsx(streams, query, dataset.columns, out, { sheet: dataset.name, stalledAfterMs });
-        else await streamJson(streams, query, dataset.columns, out, { stalledAfterMs });
+        else if (format === 'xlsx') await streamXlsx(streams, query, columns, out, { sheet: name, stalledAfterMs });
+        else await streamJson(streams, query, columns, out, { stalledAfterMs });
       };
-      const writtenBy = createHash('sha256')
-        .update(JSON.stringify([format, query, dataset.columns]))
-        .digest('hex')
-        .slice(0, 12);
-      await keptFiles.send(stamp, `${name}.${writtenBy}.${format}`, res, write);
+      await keptFiles.send(stamp, keptAs, res, write);
     },
+
+    /** The length of an open-data file, where it is kept at `stamp` (for a HEAD); undefined where it is not. */
+    openDataSize: (name: string, format: 'csv' | 'json' | 'xlsx', stamp: string) =>
+      keptFiles.sizeOf(stamp, openDataFile(name, format).keptAs),
 
     /**
      * The tag and date of what open data holds: the public data version, which moves with every
