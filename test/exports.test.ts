@@ -20,7 +20,17 @@ import { asBytes } from './helpers/bytes';
 import { serve } from './helpers/browser';
 import { waitFor } from './helpers/wait';
 import { useTestDatabase } from './helpers/database';
-import { makeAction, makeCountry, makeCycle, makeIndicatorValue, makeReport, makeUpdate, makeUser, unique } from './helpers/factories';
+import {
+  makeAction,
+  makeManyActions,
+  makeCountry,
+  makeCycle,
+  makeIndicatorValue,
+  makeReport,
+  makeUpdate,
+  makeUser,
+  unique,
+} from './helpers/factories';
 import { csrfTokenIn, signIn, type Agent } from './helpers/session';
 
 const TRICKY = 'Quote "here", comma, newline\nsecond line; Türkiye, Côte d’Ivoire, 日本';
@@ -708,11 +718,7 @@ describe('exports and open data', () => {
     // through a cursor.
     const [country, cycle] = [await makeCountry(database.db), await makeCycle(database.db, { state: 'closed' })];
     const report = await makeReport(database.db, country.code, cycle.id);
-    await database.db.raw(
-      `insert into actions (country_code, target_code, title, description, responsible_body, pledged_in_report_id)
-       select ?, 'PT1', 'Action ' || n, repeat('A long description. ', 10), 'Ministry of Justice', ? from generate_series(1, 20000) n`,
-      [country.code, report.id],
-    );
+    await makeManyActions(database.db, report, 20000);
     const lines: Array<{ level: number; msg: string }> = [];
     const logger = pino(
       { level: 'info' },

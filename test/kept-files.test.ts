@@ -13,7 +13,7 @@ import { buildTestApp } from './helpers/app';
 import { asBytes } from './helpers/bytes';
 import { serve } from './helpers/browser';
 import { useTestDatabase } from './helpers/database';
-import { makeAction, makeCountry, makeCycle, makeReport } from './helpers/factories';
+import { makeAction, makeManyActions, makeCountry, makeCycle, makeReport } from './helpers/factories';
 import { waitFor } from './helpers/wait';
 
 /** A whole download as bytes, with its headers. */
@@ -106,11 +106,7 @@ describe('open-data files kept per data version', () => {
   it('keeps nothing of a download whose reader leaves early, and the next reader is sent the whole file', async () => {
     const country = await makeCountry(database.db);
     const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'accepted');
-    await database.db.raw(
-      `insert into actions (country_code, target_code, title, description, responsible_body, pledged_in_report_id)
-       select ?, 'PT1', 'Action ' || n, repeat('A long description. ', 10), 'Ministry of Justice', ? from generate_series(1, 20000) n`,
-      [country.code, report.id],
-    );
+    await makeManyActions(database.db, report, 20000);
     const server = await serve(buildTestApp(database, { openDataFolder: folder }));
     try {
       await new Promise<void>((resolve, reject) => {

@@ -99,6 +99,19 @@ export async function makeStocktaking(
   return row as { id: number; existing_measures: string; gaps: string };
 }
 
+/**
+ * `count` actions pledged in one report, in one statement: open-data files of them (about 4
+ * MB of JSON for 20,000) are more than the sockets' buffers hold, so a download of them is
+ * still being written when its reader leaves after the first bytes.
+ */
+export async function makeManyActions(db: Database, report: { id: number; country_code: string }, count: number) {
+  await db.raw(
+    `insert into actions (country_code, target_code, title, description, responsible_body, pledged_in_report_id)
+     select ?, 'PT1', 'Action ' || n, repeat('A long description. ', 10), 'Ministry of Justice', ? from generate_series(1, ?) n`,
+    [report.country_code, report.id, count],
+  );
+}
+
 export async function makeAction(
   db: Database,
   report: { id: number; country_code: string },
