@@ -1,14 +1,8 @@
 import type { Knex } from 'knex';
 import { statusOf } from './20261127000900_public_action_status';
 
-// The public data version (which the page cache and the app's per-version memo of the public
-// summaries follow) moves whenever the kept per-member counts change, whoever changed them —
-// an accepted report, the import, the demo loader, a correction in SQL — and only then: a
-// delegate's draft also runs the refresh, which now changes only the count rows that differ
-// (it deleted and re-inserted a member's rows) and so bumps nothing.
-// One trigger per event, because a trigger with transition tables may have only one.
-export async function up(knex: Knex): Promise<void> {
-  await knex.raw(`
+/** The refresh as this migration defines it (a later migration's down puts it back). */
+export const REFRESH_PUBLIC_ACTION_STATUS = `
     create or replace function refresh_public_action_status(ids integer[]) returns void language sql as $$
       delete from public_action_status where action_id in (select unnest(ids));
       insert into public_action_status ${statusOf('ids')};
@@ -26,7 +20,16 @@ export async function up(knex: Knex): Promise<void> {
       select country_code, target_code, latest_status, actions from fresh
       on conflict (country_code, target_code, latest_status) do update set actions = excluded.actions
        where public_action_counts.actions <> excluded.actions;
-    $$`);
+    $$`;
+
+// The public data version (which the page cache and the app's per-version memo of the public
+// summaries follow) moves whenever the kept per-member counts change, whoever changed them —
+// an accepted report, the import, the demo loader, a correction in SQL — and only then: a
+// delegate's draft also runs the refresh, which now changes only the count rows that differ
+// (it deleted and re-inserted a member's rows) and so bumps nothing.
+// One trigger per event, because a trigger with transition tables may have only one.
+export async function up(knex: Knex): Promise<void> {
+  await knex.raw(REFRESH_PUBLIC_ACTION_STATUS);
   await knex.raw(`
     create function bump_public_data_version_if_counts_changed() returns trigger language plpgsql as $$
     declare

@@ -151,6 +151,42 @@ describe('public summaries kept by the database', () => {
     expect(await countsKept(country.code)).toEqual(await countsAfresh(country.code));
   });
 
+  it('a published action deleted, moved to another member, or gone with its report is recounted where it was', async () => {
+    const [country, other] = [await makeCountry(database.db), await makeCountry(database.db)];
+    const cycle = await makeCycle(database.db, { opens_on: '2037-01-01', due_on: '2037-03-31', closes_on: '2037-06-30' });
+    const [report, othersReport] = [
+      await makeReport(database.db, country.code, cycle.id, 'accepted'),
+      await makeReport(database.db, other.code, cycle.id, 'accepted'),
+    ];
+    const [first, second, third] = [
+      await makeAction(database.db, report, { target_code: 'PT1' }),
+      await makeAction(database.db, report, { target_code: 'PT2' }),
+      await makeAction(database.db, report, { target_code: 'PT2' }),
+    ];
+    await makeAction(database.db, othersReport, { target_code: 'PT3' });
+    const kept = async () => ({ country: await countsKept(country.code), other: await countsKept(other.code) });
+    const afresh = async () => ({ country: await countsAfresh(country.code), other: await countsAfresh(other.code) });
+    const statusRows = async () =>
+      (await database.db('public_action_status').whereIn('action_id', [first.id, second.id, third.id]).select('action_id')).length;
+
+    await database.db('actions').where({ id: first.id }).delete();
+    expect(await kept()).toEqual(await afresh());
+    expect((await kept()).country.map((row) => row.target_code)).toEqual(['PT2']);
+    expect(await statusRows()).toBe(2);
+
+    await database.db('actions').where({ id: second.id }).update({ country_code: other.code, pledged_in_report_id: othersReport.id });
+    expect(await kept()).toEqual(await afresh());
+    expect((await kept()).other).toEqual([
+      { target_code: 'PT2', latest_status: 'not_reported', count: 1 },
+      { target_code: 'PT3', latest_status: 'not_reported', count: 1 },
+    ]);
+
+    await database.db('reports').where({ id: report.id }).delete();
+    expect(await kept()).toEqual(await afresh());
+    expect((await kept()).country).toEqual([]);
+    expect(await statusRows()).toBe(1);
+  });
+
   it('a target’s actions come 50 to a page, for every member or one, each page read from its nearer end; a member’s page shows the newest 20 per target and links to the rest', async () => {
     const country = await makeCountry(database.db);
     const cycle = await makeCycle(database.db, { opens_on: '2031-01-01', due_on: '2031-03-31', closes_on: '2031-06-30' });
