@@ -53,13 +53,24 @@ export type AppProcess = { url: string; pid: number; peakRssMb(): number; stop()
 
 /** Starts `node dist/src/server.js` on a free port against the database; resolves once it listens. */
 export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<AppProcess> {
-  // A data folder of its own (where it keeps open-data files), removed when it stops.
+  // A data folder of its own (where it keeps open-data files), removed when it stops. Files
+  // are not written ahead unless a bench asks (OPEN_DATA_PREPARE_SECONDS): that writing, a
+  // minute after start, would land in the middle of what a bench times.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-app-'));
   const child: ChildProcess = spawn(
     process.execPath,
     [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), path.join(projectRoot, 'dist', 'src', 'server.js')],
     {
-      env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'test',
+        OPEN_DATA_PREPARE_SECONDS: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );

@@ -49,6 +49,9 @@ const environmentSchema = z.object({
   // Unset: GET /metrics answers 404. Set: it wants this as a bearer token.
   METRICS_TOKEN: z.string().min(24, 'METRICS_TOKEN must be at least 24 characters').optional(),
   DOWNLOAD_STALL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  // Once the public data has stayed the same this long, its open-data files are written ahead
+  // of their first download. 0: never (each is written by its first download).
+  OPEN_DATA_PREPARE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 });
 
 export type Config = {
@@ -78,6 +81,8 @@ export type Config = {
   publicUrl: string;
   /** A download whose client reads nothing for this long is cut off, its query cancelled. */
   downloadStallMs: number;
+  /** How long the public data stays the same before its open-data files are written ahead; 0: never. */
+  openDataPrepareMs: number;
   /** The bearer token of GET /metrics; unset, it is not served. */
   metricsToken: string | undefined;
   /** Without smtpUrl, mail is kept in the outbox and not sent. */
@@ -135,6 +140,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     publicUrl: (values.PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     mail: { smtpUrl: values.SMTP_URL, from: values.MAIL_FROM },
     downloadStallMs: values.DOWNLOAD_STALL_SECONDS * 1000,
+    openDataPrepareMs: values.OPEN_DATA_PREPARE_SECONDS * 1000,
     metricsToken: values.METRICS_TOKEN,
   };
 }

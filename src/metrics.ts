@@ -7,7 +7,7 @@ import type { CacheHeld } from './public/page-cache';
 
 // GET /metrics in Prometheus' text format: request durations by route and status, the
 // public page cache's hits and misses and what it holds, open-data files sent kept or
-// written, the database pool, the mail outbox, and the process. Not public: it answers
+// written and the time to write them ahead, the database pool, the mail outbox, and the process. Not public: it answers
 // only with METRICS_TOKEN as a bearer token (404 when no token is configured).
 
 type PoolStats = { numUsed(): number; numFree(): number; numPendingAcquires(): number };
@@ -34,6 +34,12 @@ export function createMetrics(db: Database) {
     name: 'open_data_files_sent_total',
     help: 'Open-data files sent, by source: kept (read from disk, as kept for the data version) or written (by the database, and kept when whole).',
     labelNames: ['source'] as const,
+    registers,
+  });
+  const openDataPreparations = new client.Histogram({
+    name: 'open_data_preparation_seconds',
+    help: 'Time to write every open-data file of a new public data version ahead of its first download (OPEN_DATA_PREPARE_SECONDS).',
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers,
   });
   // What the public page caches hold (PAGE_CACHE_ENTRIES, PAGE_CACHE_MB), once the site says how to ask.
@@ -102,6 +108,9 @@ export function createMetrics(db: Database) {
     },
     openDataFileSent: (source: 'kept' | 'written') => {
       openDataFiles.inc({ source });
+    },
+    openDataPrepared: ({ ms }: { ms: number }) => {
+      openDataPreparations.observe(ms / 1000);
     },
     /** A cached page sent by the early path, which runs before observeRequests. */
     cachedPageSent: (method: string, seconds: number) => {

@@ -9,6 +9,7 @@ import { createServices } from './services';
 import { createSessionStore } from './auth/session';
 import { sendReminders } from './mail/notices';
 import { createMailSender, smtpTransport } from './mail/sender';
+import { prepareOpenDataWhenQuiet } from './exports/prepare-open-data';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How often the outbox is looked at for mail due. */
@@ -53,6 +54,14 @@ async function main(): Promise<void> {
   const reminders = setInterval(() => void remind(), REMINDER_INTERVAL_MS);
   reminders.unref();
   void remind();
+  const openDataPreparer =
+    config.openDataPrepareMs > 0
+      ? prepareOpenDataWhenQuiet(services.exports, {
+          quietMs: config.openDataPrepareMs,
+          logger,
+          onPrepared: services.metrics.openDataPrepared,
+        })
+      : undefined;
   const app = createApp(services, {
     logger,
     production: config.env === 'production',
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
       clearTimeout(force);
       await sessionStore.close?.();
       clearInterval(reminders);
+      openDataPreparer?.stop();
       await mailSender?.stop();
       await services.close();
       await database.close().catch((error: unknown) => {

@@ -15,6 +15,10 @@ describe('configuration', () => {
     expect(config.dataDir).toMatch(/\.data$/);
     expect(loadConfig({ PAGE_CACHE_MB: '16' }).pageCacheBytes).toBe(16 * 1024 * 1024);
     expect(() => loadConfig({ PAGE_CACHE_MB: '0' })).toThrow(/PAGE_CACHE_MB/);
+    // Open-data files are written ahead once the data has stayed the same a minute; 0 never.
+    expect(config.openDataPrepareMs).toBe(60_000);
+    expect(loadConfig({ OPEN_DATA_PREPARE_SECONDS: '0' }).openDataPrepareMs).toBe(0);
+    expect(() => loadConfig({ OPEN_DATA_PREPARE_SECONDS: '-1' })).toThrow(/OPEN_DATA_PREPARE_SECONDS/);
   });
 
   it('refuses to start in production with the default session secret, without a database or without the public address', () => {

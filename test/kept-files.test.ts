@@ -8,8 +8,11 @@ import path from 'node:path';
 import type { Express } from 'express';
 import pino from 'pino';
 import request from 'supertest';
+import { DATASETS } from '../src/exports/datasets';
 import { keptFilesIn } from '../src/exports/kept-files';
-import { buildTestApp } from './helpers/app';
+import { prepareOpenDataWhenQuiet } from '../src/exports/prepare-open-data';
+import { OPEN_DATA_FORMATS } from '../src/exports/service';
+import { buildTestApp, servicesOf } from './helpers/app';
 import { asBytes } from './helpers/bytes';
 import { serve } from './helpers/browser';
 import { useTestDatabase } from './helpers/database';
@@ -250,5 +253,86 @@ describe('the kept files of a version', () => {
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe('open-data files written ahead of their first download', () => {
+  const database = useTestDatabase();
+  let folder: string;
+  beforeEach(async () => {
+    folder = await fs.mkdtemp(path.join(os.tmpdir(), 'kept-files-'));
+  });
+  afterEach(async () => {
+    await fs.rm(folder, { recursive: true, force: true });
+  });
+  const everyFile = DATASETS.filter((dataset) => dataset.public).length * OPEN_DATA_FORMATS.length;
+
+  it('writes every file once the data has stayed the same for the quiet period, and nothing while it keeps changing', async () => {
+    const country = await makeCountry(database.db);
+    const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'accepted');
+    const action = await makeAction(database.db, report, { title: 'Written ahead, first' });
+    const metricsToken = 'metrics-token-long-enough-for-the-check';
+    const app = buildTestApp(database, { openDataFolder: folder, metricsToken });
+    const services = servicesOf(app);
+    const prepared: Array<{ stamp: string; files: number }> = [];
+    const preparer = prepareOpenDataWhenQuiet(services.exports, {
+      quietMs: 1000,
+      checkEveryMs: 50,
+      onPrepared: (done) => {
+        prepared.push(done);
+        services.metrics.openDataPrepared(done);
+      },
+    });
+    try {
+      await waitFor(() => prepared.length === 1, 15_000);
+      expect(prepared[0]!.files).toBe(everyFile);
+      const first = await keptIn(folder);
+      expect(first).toHaveLength(everyFile);
+      // The first download of each is the kept file: sent with its length.
+      for (const format of OPEN_DATA_FORMATS) {
+        const file = await download(app, `/open-data/actions.${format}`);
+        expect(file.status).toBe(200);
+        expect(file.headers['content-length']).toBe(String((file.body as Buffer).length));
+      }
+      expect((await download(app, '/open-data/actions.csv')).body.toString()).toContain('Written ahead, first');
+
+      // A run of corrections, each sooner than the quiet period after the last: nothing is
+      // written until the run ends, then the last version's files, and the old ones go.
+      for (let correction = 1; correction <= 10; correction += 1) {
+        await database
+          .db('actions')
+          .where({ id: action.id })
+          .update({ title: `Written ahead, correction ${correction}` });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(prepared).toHaveLength(1);
+      }
+      await waitFor(() => prepared.length === 2, 15_000);
+      const second = await keptIn(folder);
+      expect(second).toHaveLength(everyFile);
+      expect(second.filter((name) => first.includes(name))).toEqual([]);
+      const corrected = await download(app, '/open-data/actions.csv');
+      expect(corrected.headers['content-length']).toBeDefined();
+      expect(corrected.body.toString()).toContain('Written ahead, correction 10');
+
+      const metrics = await request(app).get('/metrics').set('Authorization', `Bearer ${metricsToken}`);
+      expect(metrics.text).toMatch(/^open_data_preparation_seconds_count 2$/m);
+      // Every download was of a kept file; none waited for one to be written.
+      expect(metrics.text).toMatch(/^open_data_files_sent_total\{source="kept"\} 5$/m);
+      expect(metrics.text).not.toContain('source="written"');
+    } finally {
+      preparer.stop();
+    }
+  });
+
+  it('stops writing ahead, file by file, once the version has moved on', async () => {
+    const app = buildTestApp(database, { openDataFolder: folder });
+    const { exports } = servicesOf(app);
+    const { stamp } = await exports.publicDataVersion();
+    let asked = 0;
+    expect(await exports.prepareOpenData(stamp, () => Promise.resolve((asked += 1) <= 2))).toBe(2);
+    expect(await keptIn(folder)).toHaveLength(2);
+    // Asked again for the same version, it writes only what is missing.
+    expect(await exports.prepareOpenData(stamp, () => Promise.resolve(true))).toBe(everyFile);
+    expect(await keptIn(folder)).toHaveLength(everyFile);
   });
 });

@@ -28,6 +28,12 @@ export type KeptFiles = {
   send(stamp: string, name: string, res: ServerResponse, write: (out: Writable) => Promise<void>): Promise<void>;
   /** The size of the file kept as `name` at `stamp`; undefined while none is (a HEAD's Content-Length). */
   sizeOf(stamp: string, name: string): Promise<number | undefined>;
+  /**
+   * Writes the file kept as `name` at `stamp` with no reader waiting, ahead of its first
+   * download, unless it is kept or a reader's download is writing it already. False when it
+   * cannot be kept (no folder, or the file could not be stored).
+   */
+  prepare(stamp: string, name: string, write: (out: Writable) => Promise<void>): Promise<boolean>;
 };
 
 const ignore = () => undefined;
@@ -49,6 +55,7 @@ export function keptFilesIn(folder: string | undefined, options: Options = {}): 
       return write(res);
     },
     sizeOf: () => Promise.resolve(undefined),
+    prepare: () => Promise.resolve(false),
   };
 }
 
@@ -79,8 +86,14 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
     }
   }
 
-  async function writeAndKeep(stamp: string, kept: string, res: ServerResponse, write: (out: Writable) => Promise<void>) {
+  /**
+   * Writes the file to `res` (where a reader waits) and to the folder, and resolves once the
+   * writing is done, with `stored`: whether the file was kept, once that is known.
+   */
+  async function writeAndKeep(stamp: string, kept: string, write: (out: Writable) => Promise<void>, res?: ServerResponse) {
     writing.add(kept);
+    let stored: (kept: boolean) => void = ignore;
+    const settled = new Promise<boolean>((resolve) => (stored = resolve));
     const temporary = `${kept}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
     const file = createWriteStream(temporary);
     const tee = new PassThrough();
@@ -93,25 +106,29 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
       file.destroy();
       fs.unlink(temporary).catch(ignore);
       if (error) logger?.warn({ err: error, file: kept }, 'an open-data file could not be kept');
+      stored(false);
     };
     // The disk failing is no reason to fail the reader: the file is only not kept.
     file.on('error', drop);
     file.once('finish', () => {
       if (!keeping) return;
       fs.rename(temporary, kept)
-        .then(() => forgetOlderVersions(stamp, kept), drop)
+        .then(async () => {
+          await forgetOlderVersions(stamp, kept);
+          stored(true);
+        }, drop)
         .finally(() => writing.delete(kept));
     });
     // The reader gone or cut off stops the writing, as it does without the tee. The writing
     // failing is the route's error, as without the tee: the reader's download is cut short.
-    res.once('close', () => {
+    res?.once('close', () => {
       // Destroyed without an error: once the writing is done, nothing listens for one.
       if (!res.writableFinished) tee.destroy();
     });
     tee.once('close', () => {
       if (!tee.readableEnded) drop();
     });
-    tee.pipe(res);
+    if (res) tee.pipe(res);
     tee.pipe(file);
     try {
       await write(tee);
@@ -121,6 +138,7 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
       tee.destroy();
       throw error;
     }
+    return { stored: settled };
   }
 
   /** Sends a kept file, with its length; cut off as a download being written is, when its reader reads nothing. */
@@ -164,12 +182,19 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
       if (handle) return sendKept(handle, res);
       onSent('written');
       if (writing.has(kept)) return write(res);
-      await writeAndKeep(stamp, kept, res, write);
+      await writeAndKeep(stamp, kept, write, res);
     },
 
     async sizeOf(stamp, name) {
       if (!(await ready)) return undefined;
       return (await fs.stat(path.join(folder, `${stamp}.${name}`)).catch(ignore))?.size;
+    },
+
+    async prepare(stamp, name, write) {
+      if (!(await ready)) return false;
+      const kept = path.join(folder, `${stamp}.${name}`);
+      if (writing.has(kept) || (await fs.stat(kept).catch(ignore))) return true;
+      return (await writeAndKeep(stamp, kept, write)).stored;
     },
   };
 }

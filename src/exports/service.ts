@@ -51,25 +51,34 @@ export const importSchema = z
 
 type Context = { ipAddress: string | null };
 
-/**
- * A public open-data file's query and columns (accepted reports only), and the name it is kept
- * by: named by what writes it too, so that a release which changes a dataset's query or columns
- * never sends a file the last one kept.
- */
-function openDataFile(name: string, format: 'csv' | 'json' | 'xlsx') {
-  const dataset = datasetNamed(name);
-  if (!dataset?.public) throw notFound('dataset');
-  const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
-  const writtenBy = createHash('sha256')
-    .update(JSON.stringify([format, query, dataset.columns]))
-    .digest('hex')
-    .slice(0, 12);
-  return { query, columns: dataset.columns, keptAs: `${name}.${writtenBy}.${format}` };
-}
+export const OPEN_DATA_FORMATS = ['csv', 'json', 'xlsx'] as const;
+export type OpenDataFormat = (typeof OPEN_DATA_FORMATS)[number];
 
 export function createExportService(db: Database, streams: pg.Pool, options: { stalledAfterMs?: number; keptFiles?: KeptFiles } = {}) {
   const { stalledAfterMs, keptFiles = keptFilesIn(undefined) } = options;
   const queries = createExportQueries(db);
+
+  /**
+   * A public open-data file (accepted reports only): how it is written, and the name it is kept
+   * by, which names what writes it too, so that a release which changes a dataset's query or
+   * columns never sends a file the last one kept.
+   */
+  function openDataFile(name: string, format: OpenDataFormat) {
+    const dataset = datasetNamed(name);
+    if (!dataset?.public) throw notFound('dataset');
+    const { columns } = dataset;
+    const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
+    const writtenBy = createHash('sha256')
+      .update(JSON.stringify([format, query, columns]))
+      .digest('hex')
+      .slice(0, 12);
+    const write = async (out: Writable) => {
+      if (format === 'csv') await streamCsv(streams, query, out, { bom: false, stalledAfterMs });
+      else if (format === 'xlsx') await streamXlsx(streams, query, columns, out, { sheet: name, stalledAfterMs });
+      else await streamJson(streams, query, columns, out, { stalledAfterMs });
+    };
+    return { keptAs: `${name}.${writtenBy}.${format}`, write };
+  }
 
   return {
     datasets: DATASETS,
@@ -114,19 +123,29 @@ export function createExportService(db: Database, streams: pg.Pool, options: { s
      * A public open-data file, kept per data version (`stamp`, from publicDataVersion) where
      * the app keeps files.
      */
-    async openData(name: string, format: 'csv' | 'json' | 'xlsx', res: ServerResponse, stamp: string) {
-      const { query, columns, keptAs } = openDataFile(name, format);
-      const write = async (out: Writable) => {
-        if (format === 'csv') await streamCsv(streams, query, out, { bom: false, stalledAfterMs });
-        else if (format === 'xlsx') await streamXlsx(streams, query, columns, out, { sheet: name, stalledAfterMs });
-        else await streamJson(streams, query, columns, out, { stalledAfterMs });
-      };
+    async openData(name: string, format: OpenDataFormat, res: ServerResponse, stamp: string) {
+      const { keptAs, write } = openDataFile(name, format);
       await keptFiles.send(stamp, keptAs, res, write);
     },
 
+    /**
+     * Writes every open-data file of the data version `stamp` that is not kept yet, one at a
+     * time, ahead of its first download; stops early once `stillCurrent` says the version has
+     * moved on. Returns how many files are kept.
+     */
+    async prepareOpenData(stamp: string, stillCurrent: () => Promise<boolean>): Promise<number> {
+      let kept = 0;
+      for (const dataset of DATASETS.filter((each) => each.public))
+        for (const format of OPEN_DATA_FORMATS) {
+          if (!(await stillCurrent())) return kept;
+          const { keptAs, write } = openDataFile(dataset.name, format);
+          if (await keptFiles.prepare(stamp, keptAs, write)) kept += 1;
+        }
+      return kept;
+    },
+
     /** The length of an open-data file, where it is kept at `stamp` (for a HEAD); undefined where it is not. */
-    openDataSize: (name: string, format: 'csv' | 'json' | 'xlsx', stamp: string) =>
-      keptFiles.sizeOf(stamp, openDataFile(name, format).keptAs),
+    openDataSize: (name: string, format: OpenDataFormat, stamp: string) => keptFiles.sizeOf(stamp, openDataFile(name, format).keptAs),
 
     /**
      * The tag and date of what open data holds: the public data version, which moves with every
