@@ -18,7 +18,8 @@ import { addBenchUser, argument, BENCH_PASSWORD, cpuNow, median, runBench, scrat
 // all accepted) plus indicator values, with the app keeping no rendered page
 // (PAGE_CACHE_ENTRIES=0) and a signed-in cookie, so that every request is rendered; and a
 // delegate's work pages in an open progress cycle on each. Goal: each page within 1.5 × its
-// demo latency (p50 and p99 at 20 connections), open data within 1.5 × psql \copy.
+// demo latency (p50 and p99 at 20 connections), open data within 1.5 × psql \copy: each file
+// written by its first download after a change, kept, and written ahead of it.
 
 const seconds = argument('seconds', 5);
 const rounds = argument('rounds', 3);
@@ -206,6 +207,7 @@ runBench(async (scratch, db) => {
       await Promise.all(apps.map((app) => app.stop()));
     }
     const crowd = await compiledReportsAtOnce(growthScratch.url);
+    const ahead = await writtenAhead(growthScratch.url, growthDb);
 
     console.log(
       `\nautocannon, ${CONNECTIONS} connections, ${seconds} s, median of ${rounds} rounds (each page on the demo, then on the growth data); PAGE_CACHE_ENTRIES=0 and signed in, so every request is rendered`,
@@ -267,6 +269,23 @@ runBench(async (scratch, db) => {
       }
     }
     console.log(
+      `\nWritten ahead (OPEN_DATA_PREPARE_SECONDS=1, median of ${rounds} rounds): every file kept ${(ahead.readyMs / 1000).toFixed(1)} s ` +
+        `after the data version moved (the quiet period included), for ${(ahead.cpu.app / 1000).toFixed(1)} s of the app's CPU and ` +
+        `${(ahead.cpu.postgres / 1000).toFixed(1)} s of PostgreSQL's. Meanwhile /countries/FR (visitors, ${CONNECTIONS} connections, 3 s) ` +
+        `p50 / p99 ${ahead.page.during.p50} / ${ahead.page.during.p99} ms, against ${ahead.page.after.p50} / ${ahead.page.after.p99} ms once written. ` +
+        `Then each file's first download:`,
+    );
+    for (const [file, ms] of Object.entries(ahead.firstDownloads)) {
+      const psql = files[file]?.psql;
+      const name = `/open-data/${file}`.padEnd(26);
+      if (typeof ms === 'string') console.log(`${name} ${ms} (not met)`);
+      else if (!psql) console.log(`${name} ${ms.toFixed(0)} ms (no psql to compare with)`);
+      else
+        console.log(
+          `${name} ${ms.toFixed(0)} ms, ${(ms / psql).toFixed(2)} × psql \\copy (goal ≤ ${GOAL}${ms / psql <= GOAL ? '' : ': not met'})`,
+        );
+    }
+    console.log(
       `\nThe compiled reports of the last ${CROWD_CYCLES} cycles in ${CROWD_LANGUAGES.length} languages asked for at once (${crowd.asked}, ` +
         `the largest ${crowd.largestMb.toFixed(0)} MB of HTML) from an app that keeps pages: ${crowd.answered} answered 200 in ` +
         `${(crowd.ms / 1000).toFixed(1)} s${crowd.refused.length > 0 ? `, the rest ${crowd.refused.join(', ')}` : ''}; the app's peak RSS ${crowd.peakRssMb.toFixed(0)} MB`,
@@ -276,6 +295,73 @@ runBench(async (scratch, db) => {
     await growthScratch.drop();
   }
 }, DB_OPTIONS);
+
+/**
+ * Open-data files written ahead of their first download: an app that writes them once the data
+ * has stayed the same for a second. Each round moves the data version, then waits until every
+ * file is kept (a HEAD tells its length only then), timing that and the CPU it cost; then the
+ * first download of each file (median of rounds, or what went wrong).
+ */
+async function writtenAhead(databaseUrl: string, db: Database) {
+  const app = await startApp(databaseUrl, { OPEN_DATA_PREPARE_SECONDS: '1' });
+  const readyMs: number[] = [];
+  const cpu = { app: [] as number[], postgres: [] as number[] };
+  const downloads: Record<string, number[]> = {};
+  const failed: Record<string, string> = {};
+  const page = { during: [] as Array<{ p50: number; p99: number }>, after: [] as Array<{ p50: number; p99: number }> };
+  /** A page's latency under CONNECTIONS readers for three seconds (as a visitor: the page kept for the version). */
+  const loaded = async (url: string) => {
+    const result = await autocannon({ url, connections: CONNECTIONS, duration: 3, headers: { 'accept-language': 'en' } });
+    return { p50: result.latency.p50, p99: result.latency.p99 };
+  };
+  const kept = async (name: string, format: string) =>
+    (await fetch(`${app.url}/open-data/${name}.${format}`, { method: 'HEAD' })).headers.has('content-length');
+  try {
+    for (let round = 0; round < rounds; round++) {
+      await db.raw('update public_data_version set version = version + 1');
+      const [started, before] = [performance.now(), cpuNow(app.pid)];
+      // What the writing costs readers meanwhile: a member's page, loaded once the quiet period is over.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const during = await loaded(`${app.url}/countries/FR`);
+      for (const { name, format } of OPEN_DATA_FILES) {
+        while (!(await kept(name, format))) {
+          if (performance.now() - started > 600_000) throw new Error(`${name}.${format} not written ahead within 10 minutes`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      readyMs.push(performance.now() - started);
+      const after = cpuNow(app.pid);
+      if (before && after) {
+        cpu.app.push(after.app - before.app);
+        cpu.postgres.push(after.postgres - before.postgres);
+      }
+      page.during.push(during);
+      page.after.push(await loaded(`${app.url}/countries/FR`));
+      for (const { name, format } of OPEN_DATA_FILES) {
+        const file = `${name}.${format}`;
+        if (failed[file]) continue;
+        const timing = performance.now();
+        const response = await fetch(`${app.url}/open-data/${file}`);
+        await response.arrayBuffer();
+        if (response.ok && response.headers.has('content-length')) (downloads[file] ??= []).push(performance.now() - timing);
+        else failed[file] = `answered ${response.status}${response.ok ? ', written again' : ''}`;
+      }
+    }
+  } finally {
+    await app.stop();
+  }
+  return {
+    readyMs: median(readyMs),
+    page: {
+      during: { p50: median(page.during.map((run) => run.p50)), p99: median(page.during.map((run) => run.p99)) },
+      after: { p50: median(page.after.map((run) => run.p50)), p99: median(page.after.map((run) => run.p99)) },
+    },
+    cpu: { app: cpu.app.length > 0 ? median(cpu.app) : NaN, postgres: cpu.postgres.length > 0 ? median(cpu.postgres) : NaN },
+    firstDownloads: Object.fromEntries(
+      OPEN_DATA_FILES.map(({ name, format }) => `${name}.${format}`).map((file) => [file, failed[file] ?? median(downloads[file] ?? [])]),
+    ) as Record<string, number | string>,
+  };
+}
 
 const CROWD_CYCLES = 10;
 const CROWD_LANGUAGES = ['en', 'fr', 'de'];
