@@ -1,25 +1,31 @@
 import type { Knex } from 'knex';
 import { statusOf } from './20261127000900_public_action_status';
 
-/** The refresh as this migration defines it (a later migration's down puts it back). */
-export const REFRESH_PUBLIC_ACTION_STATUS = `
-    create or replace function refresh_public_action_status(ids integer[]) returns void language sql as $$
-      delete from public_action_status where action_id in (select unnest(ids));
-      insert into public_action_status ${statusOf('ids')};
-      with members as (select distinct country_code from actions where id in (select unnest(ids))),
-      fresh as (
+/**
+ * Recounts the kept counts of the members `members` selects (a query of country codes),
+ * changing only the count rows that differ.
+ */
+export const recountPublicActionCounts = (members: string) => `
+      with fresh as (
         select country_code, target_code, latest_status, count(*)::integer as actions from public_action_status
-         where country_code in (select country_code from members)
+         where country_code in (${members})
          group by country_code, target_code, latest_status),
       gone as (
         delete from public_action_counts c
-         where c.country_code in (select country_code from members)
+         where c.country_code in (${members})
            and not exists (select 1 from fresh f
                             where f.country_code = c.country_code and f.target_code = c.target_code and f.latest_status = c.latest_status))
       insert into public_action_counts (country_code, target_code, latest_status, actions)
       select country_code, target_code, latest_status, actions from fresh
       on conflict (country_code, target_code, latest_status) do update set actions = excluded.actions
-       where public_action_counts.actions <> excluded.actions;
+       where public_action_counts.actions <> excluded.actions;`;
+
+/** The refresh as this migration defines it (a later migration's down puts it back). */
+export const REFRESH_PUBLIC_ACTION_STATUS = `
+    create or replace function refresh_public_action_status(ids integer[]) returns void language sql as $$
+      delete from public_action_status where action_id in (select unnest(ids));
+      insert into public_action_status ${statusOf('ids')};
+      ${recountPublicActionCounts('select distinct country_code from actions where id in (select unnest(ids))')}
     $$`;
 
 // The public data version (which the page cache and the app's per-version memo of the public

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { statusOf } from './20261127000900_public_action_status';
-import { REFRESH_PUBLIC_ACTION_STATUS } from './20261127001100_summaries_bump_public_data_version';
+import { recountPublicActionCounts, REFRESH_PUBLIC_ACTION_STATUS } from './20261127001100_summaries_bump_public_data_version';
 
 // Two faults of the kept status (public_action_status) and its counts (public_action_counts):
 //
@@ -18,22 +18,9 @@ import { REFRESH_PUBLIC_ACTION_STATUS } from './20261127001100_summaries_bump_pu
 // The counts' recount becomes a function of its own, which the actions' delete trigger and
 // their update trigger call with the members the statement's actions left.
 
-/** Recounts the kept counts of the members `members` names, changing only the rows that differ. */
 const REFRESH_PUBLIC_ACTION_COUNTS = `
   create function refresh_public_action_counts(members varchar[]) returns void language sql as $$
-    with fresh as (
-      select country_code, target_code, latest_status, count(*)::integer as actions from public_action_status
-       where country_code in (select unnest(members))
-       group by country_code, target_code, latest_status),
-    gone as (
-      delete from public_action_counts c
-       where c.country_code in (select unnest(members))
-         and not exists (select 1 from fresh f
-                          where f.country_code = c.country_code and f.target_code = c.target_code and f.latest_status = c.latest_status))
-    insert into public_action_counts (country_code, target_code, latest_status, actions)
-    select country_code, target_code, latest_status, actions from fresh
-    on conflict (country_code, target_code, latest_status) do update set actions = excluded.actions
-     where public_action_counts.actions <> excluded.actions;
+    ${recountPublicActionCounts('select unnest(members)')}
   $$`;
 
 const REFRESH_PUBLIC_ACTION_STATUS_AND_COUNTS = `

@@ -222,52 +222,10 @@ describe('open-data files kept per data version', () => {
     }
     expect(warnings).toEqual(['open-data files cannot be kept: every download is written anew']);
   });
-});
 
-describe('the kept files of a version', () => {
-  it('are not removed by a slow first download of the version before, finishing after them', async () => {
-    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'kept-files-'));
-    try {
-      const kept = keptFilesIn(folder);
-      /** A reader taking whatever it is sent. */
-      const reader = () => new PassThrough().resume() as unknown as ServerResponse;
-      let finishOld: () => void = () => undefined;
-      const finishedOld = new Promise<void>((resolve) => (finishOld = resolve));
-      // Version 7's file: its writing waits until told to finish.
-      const slow = kept.send('7-100', 'actions.csv', reader(), async (out) => {
-        out.write('version 7, ');
-        await finishedOld;
-        out.end('written slowly');
-      });
-      // Meanwhile the version moves; version 8's file is written and kept.
-      await kept.send('8-200', 'actions.csv', reader(), (out) => {
-        out.end('version 8');
-        return Promise.resolve();
-      });
-      await waitFor(async () => (await fs.readdir(folder)).includes('8-200.actions.csv'), 5000);
-      finishOld();
-      await slow;
-      await waitFor(async () => (await fs.readdir(folder)).every((name) => !name.startsWith('7-100.')), 5000);
-      expect(await fs.readdir(folder)).toEqual(['8-200.actions.csv']);
-      expect(await fs.readFile(path.join(folder, '8-200.actions.csv'), 'utf8')).toBe('version 8');
-    } finally {
-      await fs.rm(folder, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('open-data files written ahead of their first download', () => {
-  const database = useTestDatabase();
-  let folder: string;
-  beforeEach(async () => {
-    folder = await fs.mkdtemp(path.join(os.tmpdir(), 'kept-files-'));
-  });
-  afterEach(async () => {
-    await fs.rm(folder, { recursive: true, force: true });
-  });
   const everyFile = DATASETS.filter((dataset) => dataset.public).length * OPEN_DATA_FORMATS.length;
 
-  it('writes every file once the data has stayed the same for the quiet period, and nothing while it keeps changing', async () => {
+  it('writes every file ahead once the data has stayed the same for the quiet period, and nothing while it keeps changing', async () => {
     const country = await makeCountry(database.db);
     const report = await makeReport(database.db, country.code, (await makeCycle(database.db)).id, 'accepted');
     const action = await makeAction(database.db, report, { title: 'Written ahead, first' });
@@ -334,5 +292,37 @@ describe('open-data files written ahead of their first download', () => {
     // Asked again for the same version, it writes only what is missing.
     expect(await exports.prepareOpenData(stamp, () => Promise.resolve(true))).toBe(everyFile);
     expect(await keptIn(folder)).toHaveLength(everyFile);
+  });
+});
+
+describe('the kept files of a version', () => {
+  it('are not removed by a slow first download of the version before, finishing after them', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'kept-files-'));
+    try {
+      const kept = keptFilesIn(folder);
+      /** A reader taking whatever it is sent. */
+      const reader = () => new PassThrough().resume() as unknown as ServerResponse;
+      let finishOld: () => void = () => undefined;
+      const finishedOld = new Promise<void>((resolve) => (finishOld = resolve));
+      // Version 7's file: its writing waits until told to finish.
+      const slow = kept.send('7-100', 'actions.csv', reader(), async (out) => {
+        out.write('version 7, ');
+        await finishedOld;
+        out.end('written slowly');
+      });
+      // Meanwhile the version moves; version 8's file is written and kept.
+      await kept.send('8-200', 'actions.csv', reader(), (out) => {
+        out.end('version 8');
+        return Promise.resolve();
+      });
+      await waitFor(async () => (await fs.readdir(folder)).includes('8-200.actions.csv'), 5000);
+      finishOld();
+      await slow;
+      await waitFor(async () => (await fs.readdir(folder)).every((name) => !name.startsWith('7-100.')), 5000);
+      expect(await fs.readdir(folder)).toEqual(['8-200.actions.csv']);
+      expect(await fs.readFile(path.join(folder, '8-200.actions.csv'), 'utf8')).toBe('version 8');
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });
