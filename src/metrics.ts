@@ -7,8 +7,9 @@ import type { CacheHeld } from './public/page-cache';
 
 // GET /metrics in Prometheus' text format: request durations by route and status, the
 // public page cache's hits and misses and what it holds, open-data files sent kept or
-// written and the time to write them ahead, the database pool, the mail outbox, and the process. Not public: it answers
-// only with METRICS_TOKEN as a bearer token (404 when no token is configured).
+// written and the time to write them ahead, the database pool, the mail outbox, and the
+// process. Not public: it answers only with METRICS_TOKEN as a bearer token (404 when no
+// token is configured).
 
 type PoolStats = { numUsed(): number; numFree(): number; numPendingAcquires(): number };
 
