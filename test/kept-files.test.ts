@@ -296,6 +296,45 @@ describe('open-data files kept per data version', () => {
 });
 
 describe('the kept files of a version', () => {
+  it('being written ahead, have a reader who comes meanwhile wait for them, not write a copy of their own; one who leaves meanwhile is sent nothing', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'kept-files-'));
+    try {
+      const sent: string[] = [];
+      const kept = keptFilesIn(folder, { onSent: (source) => sent.push(source) });
+      let finish: () => void = () => undefined;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      let begun: () => void = () => undefined;
+      const begin = new Promise<void>((resolve) => (begun = resolve));
+      const preparing = kept.prepare('9-100', 'actions.csv', async (out) => {
+        out.write('written ahead, ');
+        begun();
+        await finished;
+        out.end('in two parts');
+      });
+      // A reader, with what it is sent.
+      const received: Buffer[] = [];
+      const reader = Object.assign(new PassThrough(), { setHeader: () => undefined });
+      reader.on('data', (chunk: Buffer) => received.push(chunk));
+      const writtenForReader = jest.fn(() => Promise.resolve());
+      await begin;
+      const sending = kept.send('9-100', 'actions.csv', reader as unknown as ServerResponse, writtenForReader);
+      // Another reader, who goes while waiting: sent nothing, and no error.
+      const leaving = Object.assign(new PassThrough(), { setHeader: () => undefined });
+      const left = kept.send('9-100', 'actions.csv', leaving as unknown as ServerResponse, writtenForReader);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(received).toEqual([]);
+      leaving.destroy();
+      finish();
+      expect(await preparing).toBe(true);
+      await Promise.all([sending, left]);
+      expect(writtenForReader).not.toHaveBeenCalled();
+      expect(sent).toEqual(['kept']);
+      expect(Buffer.concat(received).toString()).toBe('written ahead, in two parts');
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('are not removed by a slow first download of the version before, finishing after them', async () => {
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'kept-files-'));
     try {

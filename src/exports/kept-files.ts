@@ -30,8 +30,9 @@ export type KeptFiles = {
   sizeOf(stamp: string, name: string): Promise<number | undefined>;
   /**
    * Writes the file kept as `name` at `stamp` with no reader waiting, ahead of its first
-   * download, unless it is kept or a reader's download is writing it already. False when it
-   * cannot be kept (no folder, or the file could not be stored).
+   * download, unless it is kept or a reader's download is writing it already; a reader who
+   * comes meanwhile waits for it. False when it cannot be kept (no folder, or the file could
+   * not be stored).
    */
   prepare(stamp: string, name: string, write: (out: Writable) => Promise<void>): Promise<boolean>;
 };
@@ -72,6 +73,8 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
     );
   // Being written by this process: a second reader meanwhile is written its own copy, not kept.
   const writing = new Set<string>();
+  // Being written ahead, with no reader to pace it: a reader meanwhile waits for it instead.
+  const preparing = new Map<string, Promise<boolean>>();
 
   /** Removes the files of older versions, which no reader will be sent again. */
   async function forgetOlderVersions(stamp: string, kept: string) {
@@ -178,7 +181,14 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
         return write(res);
       }
       const kept = path.join(folder, `${stamp}.${name}`);
-      const handle = await fs.open(kept, 'r').catch(ignore);
+      let handle = await fs.open(kept, 'r').catch(ignore);
+      // Being written ahead as fast as the database gives it: sooner done than a copy of the reader's own.
+      if (!handle && preparing.has(kept)) {
+        await preparing.get(kept);
+        // The reader went while it waited: nothing to send.
+        if (res.destroyed) return;
+        handle = await fs.open(kept, 'r').catch(ignore);
+      }
       if (handle) return sendKept(handle, res);
       onSent('written');
       if (writing.has(kept)) return write(res);
@@ -194,7 +204,17 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
       if (!(await ready)) return false;
       const kept = path.join(folder, `${stamp}.${name}`);
       if (writing.has(kept) || (await fs.stat(kept).catch(ignore))) return true;
-      return (await writeAndKeep(stamp, kept, write)).stored;
+      const written = writeAndKeep(stamp, kept, write).then((writing) => writing.stored);
+      // Readers wait for it whatever comes of it: if it failed or was not kept, each then writes its own.
+      preparing.set(
+        kept,
+        written.catch(() => false),
+      );
+      try {
+        return await written;
+      } finally {
+        preparing.delete(kept);
+      }
     },
   };
 }

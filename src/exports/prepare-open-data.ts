@@ -6,7 +6,8 @@ import type { ExportService } from './service';
 // database and the app to write it: on the growth data, updates.xlsx took 3.3 times as long as
 // psql \copy of its rows. Once the data has stayed the same for a quiet period, every file of
 // the new version is written, one at a time, with no reader waiting; a reader who comes
-// sooner has the file written for them, as before. The quiet period keeps a run of
+// sooner has the file written for them, as before, and one who comes while a file is being
+// written ahead waits for it (kept-files.ts). The quiet period keeps a run of
 // acceptances (the secretariat reviewing an afternoon's reports) from writing every file
 // after each one.
 
