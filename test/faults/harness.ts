@@ -91,10 +91,21 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
   const server = path.join(projectRoot, 'dist', 'src', 'server.js');
   if (!existsSync(server)) throw new Error('Build first: npm run build (npm run test:faults does).');
   const port = await freePort();
-  // A data folder of its own (where it keeps open-data files), removed when it exits.
+  // A data folder of its own (where it keeps open-data files), removed when it exits. Files
+  // are written ahead only where a test asks (OPEN_DATA_PREPARE_SECONDS): that writing takes
+  // an export connection, which tests that count them do not expect.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-app-'));
   const child = spawn(process.execPath, [server], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      OPEN_DATA_PREPARE_SECONDS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.once('exit', () => {

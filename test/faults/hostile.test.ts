@@ -142,6 +142,47 @@ describe('hostile clients and a broken mail server', () => {
     }
   });
 
+  it('open-data files written ahead whose database connection is cut midway are written again, whole, and the process goes on', async () => {
+    await publishManyActions(cluster);
+    const app = await startApp(cluster.url, { OPEN_DATA_PREPARE_SECONDS: '1', LOG_LEVEL: 'info' });
+    try {
+      // Twice, once the writing ahead has a query running: its connection is terminated.
+      for (let cut = 0; cut < 2; cut += 1) {
+        await waitFor(
+          async () =>
+            Number(
+              (
+                await cluster.db.raw(
+                  `select count(pg_terminate_backend(pid))::int as count from pg_stat_activity
+                    where application_name = 'alliance-tracker-exports' and state = 'active'`,
+                )
+              ).rows[0].count,
+            ) > 0,
+          30_000,
+        );
+        await waitFor(() => app.output().split('open-data files could not be prepared').length - 1 > cut, 10_000);
+      }
+      // Tried again after the quiet period, to the end.
+      await waitFor(() => app.output().includes('"msg":"open-data files prepared"'), 60_000);
+      expect(app.child.exitCode).toBeNull();
+      for (const format of ['csv', 'json', 'xlsx']) {
+        const answer = await getWithoutReading(`${app.url}/open-data/actions.${format}`, '198.51.100.7');
+        expect(answer.status).toBe(200);
+        // Kept: its length known, and every byte of it sent.
+        const length = Number(answer.headers['content-length']);
+        expect(length).toBeGreaterThan(1_000_000);
+        expect(await readToEnd(answer.response)).toBe(length);
+      }
+      // And whole: every published action in it, none cut off.
+      const actions = Number((await cluster.db('actions').count<Array<{ count: string }>>('* as count'))[0]!.count);
+      const csv = await (await fetch(`${app.url}/open-data/actions.csv`)).text();
+      expect(csv.split('\r\n').filter(Boolean)).toHaveLength(actions + 1);
+      expect((JSON.parse(await (await fetch(`${app.url}/open-data/actions.json`)).text()) as unknown[]).length).toBe(actions);
+    } finally {
+      app.child.kill('SIGKILL');
+    }
+  });
+
   it('sixty anonymous 4.9 MB uploads at once are refused before their bodies are read: the process grows by less than 100 MB', async () => {
     const app = await startApp(cluster.url);
     try {
