@@ -14,9 +14,11 @@ import { cutOffWhenStalled, STALLED_AFTER_MS } from './stalled';
 // twice as long (PostgreSQL alone needs that long to write it). Every later download of the
 // same version is the file read from disk, with its length, and no database connection.
 //
-// The first download writes the file as before and, through a tee, to a temporary file
-// beside it, renamed into place once the whole file is written: a reader who leaves early,
-// a database error or a full disk leaves nothing behind but an unkept file. Instances
+// The file is written ahead of its first download once the data has stayed the same a while
+// (prepare-open-data.ts), or by a first download that comes sooner, through a tee; either
+// way to a temporary file beside it, renamed into place once the whole file is written: a
+// reader who leaves early, a database error or a full disk leaves nothing behind but an
+// unkept file. Instances
 // sharing the folder (two behind a proxy) each keep what they write; the rename is atomic,
 // and any file found missing is written again.
 
@@ -76,17 +78,24 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
   // Being written ahead, with no reader to pace it: a reader meanwhile waits for it instead.
   const preparing = new Map<string, Promise<boolean>>();
 
-  /** Removes the files of older versions, which no reader will be sent again. */
-  async function forgetOlderVersions(stamp: string, kept: string) {
+  /**
+   * Removes the files of older versions, which no reader will be sent again. False when the
+   * file just kept is itself the older one, and removed.
+   */
+  async function forgetOlderVersions(stamp: string, kept: string): Promise<boolean> {
+    let stillKept = true;
     // A stamp starts with its version, which only goes up.
     const version = Number.parseInt(stamp, 10);
     for (const name of await fs.readdir(folder).catch(() => [])) {
       if (name.startsWith(`${stamp}.`) || name.endsWith('.tmp')) continue;
       // A slow first download outlived its version, whose successor is kept already: the file
       // just kept is the stale one (removing the newer would have it written again).
-      if (Number.parseInt(name, 10) > version) await fs.unlink(kept).catch(ignore);
-      else await fs.unlink(path.join(folder, name)).catch(ignore);
+      if (Number.parseInt(name, 10) > version) {
+        await fs.unlink(kept).catch(ignore);
+        stillKept = false;
+      } else await fs.unlink(path.join(folder, name)).catch(ignore);
     }
+    return stillKept;
   }
 
   /**
@@ -117,8 +126,7 @@ function keptInFolder(folder: string, { logger, onSent = ignore, stalledAfterMs 
       if (!keeping) return;
       fs.rename(temporary, kept)
         .then(async () => {
-          await forgetOlderVersions(stamp, kept);
-          stored(true);
+          stored(await forgetOlderVersions(stamp, kept));
         }, drop)
         .finally(() => writing.delete(kept));
     });
