@@ -7,6 +7,7 @@ import { seedReferenceData } from '../src/db/seed';
 import { loadDemoData, PRACTICE_CYCLE } from '../src/demo/load-demo';
 import { buildGrowth } from './growth-data';
 import { DATASETS } from '../src/exports/datasets';
+import { OPEN_DATA_FORMATS, type OpenDataFormat } from '../src/exports/service';
 import { JSON_LINES, jsonRowsOf } from '../src/exports/stream';
 import { ACTIONS_PER_PAGE } from '../src/public/service';
 import { addBenchUser, argument, BENCH_PASSWORD, cpuNow, median, runBench, scratchDatabase, signInCookie, startApp } from './support';
@@ -86,11 +87,11 @@ async function download(url: string, cookie: string, db: Database): Promise<{ wr
 
 /** Every open-data file: each public dataset in each format /open-data links to. */
 const OPEN_DATA_FILES = DATASETS.filter((dataset) => dataset.public).flatMap((dataset) =>
-  (['csv', 'json', 'xlsx'] as const).map((format) => ({ name: dataset.name, format })),
+  OPEN_DATA_FORMATS.map((format) => ({ name: dataset.name, format })),
 );
 
 /** The query of a public open-data file, as the app runs it (it takes no parameters). */
-function openDataQuery(name: string, format: 'csv' | 'json' | 'xlsx') {
+function openDataQuery(name: string, format: OpenDataFormat) {
   const dataset = DATASETS.find((one) => one.name === name)!;
   const query = dataset.query({ filters: {}, publicOnly: true, forCsv: format === 'csv' });
   if (query.bindings.length > 0) throw new Error(`${name}: the open data query takes parameters`);

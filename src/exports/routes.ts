@@ -8,7 +8,7 @@ import { AppError, notFound } from '../web/errors';
 import { cacheForPublic } from '../web/cache';
 import { FieldError, formFields, handleForm, type Redisplay } from '../web/forms';
 import { DATASETS } from './datasets';
-import { filterSchema, importSchema, type ExportService } from './service';
+import { filterSchema, importSchema, isOpenDataFormat, type ExportService } from './service';
 import { IMPORT_PATH, importBody } from './upload';
 
 const CONTENT_TYPES = {
@@ -206,12 +206,8 @@ export function exportRoutes(exportsService: ExportService): Router {
   });
 
   router.get('/open-data/:file', fewDownloadsPerAddress, async (req, res) => {
-    const [, name, format] = /^([a-z]+)\.(csv|json|xlsx)$/.exec(String(req.params.file)) ?? [];
-    if (
-      !name ||
-      !(format === 'csv' || format === 'json' || format === 'xlsx') ||
-      !DATASETS.some((dataset) => dataset.public && dataset.name === name)
-    )
+    const [, name, format] = /^([a-z]+)\.([a-z]+)$/.exec(String(req.params.file)) ?? [];
+    if (!name || !isOpenDataFormat(format) || !DATASETS.some((dataset) => dataset.public && dataset.name === name))
       throw notFound('dataset');
     const stamp = await taggedUnlessCurrent(req, res);
     if (stamp === undefined) return;

@@ -53,6 +53,8 @@ type Context = { ipAddress: string | null };
 
 export const OPEN_DATA_FORMATS = ['csv', 'json', 'xlsx'] as const;
 export type OpenDataFormat = (typeof OPEN_DATA_FORMATS)[number];
+export const isOpenDataFormat = (value: string | undefined): value is OpenDataFormat =>
+  OPEN_DATA_FORMATS.some((format) => format === value);
 
 export function createExportService(db: Database, streams: pg.Pool, options: { stalledAfterMs?: number; keptFiles?: KeptFiles } = {}) {
   const { stalledAfterMs, keptFiles = keptFilesIn(undefined) } = options;
