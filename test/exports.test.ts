@@ -349,6 +349,22 @@ describe('exports and open data', () => {
     expect((await request(app).get('/open-data/actions.csv').set('If-None-Match', byTag.headers.etag!)).status).toBe(304);
   });
 
+  it('open data answers 404 to a name that is not one of its files: no other dataset, format or path is reached', async () => {
+    for (const file of [
+      'ACTIONS.CSV',
+      'actions.CSV',
+      'actions.pdf',
+      'actions.csv%00.json',
+      'submissions.csv',
+      '..%2F..%2Fetc%2Fpasswd',
+      'actions',
+    ]) {
+      const answer = await request(app).get(`/open-data/${file}`);
+      expect([file, answer.status]).toEqual([file, 404]);
+    }
+    expect((await request(app).get('/open-data/actions.json')).status).toBe(200);
+  });
+
   it('open data answers a HEAD with the file’s headers alone, without reading the file', async () => {
     const exportConnections = async () =>
       Number(
