@@ -16,8 +16,9 @@ const seconds = argument('seconds', 5);
 const connections = argument('connections', 50);
 const rounds = argument('rounds', 5);
 
-async function startHelloWorld(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'bench', 'hello-world.js')], {
+/** Starts one of the baselines (`hello-world`, `stack-reference`) in its own process. */
+async function startBaseline(name: string, ...args: string[]): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'bench', `${name}.js`), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve) => {
@@ -88,14 +89,14 @@ async function firstRenders(appUrl: string, db: Knex, cookie: string) {
  * version, and on `fresh`, which keeps nothing (PAGE_CACHE_ENTRIES=0) so every request
  * renders the whole page, as the first request after every change does.
  */
-async function renderedPages(app: string, fresh: string, helloUrl: string, review: string) {
+async function renderedPages(app: string, fresh: string, helloUrl: string, referenceUrl: string, review: string) {
   const cookies = async (url: string) => ({
     staff: await signInCookie(url, 'staff@example.org', BENCH_PASSWORD),
     delegate: await signInCookie(url, 'delegate@example.org', BENCH_PASSWORD),
   });
   const [kept, none] = [await cookies(app), await cookies(fresh)];
   const practice = `/reports/FR/${PRACTICE_CYCLE}`;
-  type Measured = { label: string; url: string; cookie: string; goal: number };
+  type Measured = { label: string; url: string; cookie?: string; goal?: number };
   const pages: Measured[] = [
     ...PUBLIC_PAGES.map((page) => ({ label: `${page} (content kept)`, url: `${app}${page}`, cookie: kept.staff, goal: 0.15 })),
     ...PUBLIC_PAGES.map((page) => ({ label: `${page} (all rendered)`, url: `${fresh}${page}`, cookie: none.staff, goal: 0.15 })),
@@ -106,24 +107,31 @@ async function renderedPages(app: string, fresh: string, helloUrl: string, revie
       goal: 0.1,
     })),
     ...['/review', review].map((page) => ({ label: page, url: `${app}${page}`, cookie: kept.staff, goal: 0.1 })),
+    { label: "stack only: the issue's 48-row table", url: `${referenceUrl}/table` },
+    { label: 'stack only: the members table', url: `${referenceUrl}/members` },
   ];
   const results = pages.map((): number[] => []);
   for (let round = 0; round < renderedRounds; round++)
     for (const [index, { url, cookie }] of pages.entries()) {
       const baseline = await load(`${helloUrl}/`, BROWSER_HEADERS, RENDERED);
-      const result = await load(url, { ...BROWSER_HEADERS, cookie }, RENDERED);
+      const result = await load(url, cookie ? { ...BROWSER_HEADERS, cookie } : BROWSER_HEADERS, RENDERED);
       results[index]!.push(result.rps / baseline.rps);
     }
   console.log(
     `\nRendered (signed in), autocannon, ${RENDERED.connections} connections, ${RENDERED.seconds} s, median of ${renderedRounds} rounds, each against hello world right before it`,
   );
+  const medianOf = (index: number) => [...results[index]!].sort((a, b) => a - b)[Math.floor(results[index]!.length / 2)]!;
   for (const [index, { label, goal }] of pages.entries()) {
-    const ratios = results[index]!;
-    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+    const median = medianOf(index);
+    const verdict = goal === undefined ? 'no goal: a baseline' : `goal ${goal.toFixed(2)}${median >= goal ? ', met' : ', not met'}`;
     console.log(
-      `${label.padEnd(52)}: ratio ${median.toFixed(3)} (goal ${goal.toFixed(2)}${median >= goal ? ', met' : ', not met'}) (rounds: ${ratios.map((ratio) => ratio.toFixed(3)).join(', ')})`,
+      `${label.padEnd(52)}: ratio ${median.toFixed(3)} (${verdict}) (rounds: ${results[index]!.map((ratio) => ratio.toFixed(3)).join(', ')})`,
     );
   }
+  // The members table rendered whole against the same table on the stack alone: what is left to the app.
+  const whole = pages.findIndex(({ label }) => label === '/countries (all rendered)');
+  const stackOnly = pages.findIndex(({ label }) => label === 'stack only: the members table');
+  console.log(`${'/countries rendered whole ÷ its table, stack only'.padEnd(52)}: ${(medianOf(whole) / medianOf(stackOnly)).toFixed(2)}`);
 }
 
 runBench(async (scratch, db) => {
@@ -137,7 +145,8 @@ runBench(async (scratch, db) => {
     .first('r.country_code', 'c.slug');
   const app = await startApp(scratch.url);
   const fresh = await startApp(scratch.url, { PAGE_CACHE_ENTRIES: '0' });
-  const hello = await startHelloWorld();
+  const hello = await startBaseline('hello-world');
+  const reference = await startBaseline('stack-reference', scratch.url);
   const targets = [
     ['/', 'as browsers ask (gzip)', BROWSER_HEADERS],
     ['/countries/FR', 'as browsers ask (gzip)', BROWSER_HEADERS],
@@ -147,7 +156,7 @@ runBench(async (scratch, db) => {
   const baselines: Run[] = [];
   const runs = targets.map((): Run[] => []);
   try {
-    await renderedPages(app.url, fresh.url, hello.url, `/review/${submitted.country_code}/${submitted.slug}`);
+    await renderedPages(app.url, fresh.url, hello.url, reference.url, `/review/${submitted.country_code}/${submitted.slug}`);
     await firstRenders(app.url, db, await signInCookie(app.url, 'staff@example.org', BENCH_PASSWORD));
     for (let round = 0; round < rounds; round++) {
       for (const [index, [page, , headers]] of targets.entries()) {
@@ -160,6 +169,7 @@ runBench(async (scratch, db) => {
     }
   } finally {
     hello.stop();
+    reference.stop();
     await app.stop();
     await fresh.stop();
   }
