@@ -29,8 +29,29 @@ describe('signing in and sessions', () => {
     const stored = () => database.db('sessions').whereRaw("(sess ->> 'userId')::integer = ?", [user.id]).first('sess', 'expire');
     await agent.get('/review');
     const first = await stored();
-    for (let i = 0; i < 3; i += 1) expect((await agent.get('/review')).status).toBe(200);
+    for (let i = 0; i < 3; i += 1) {
+      const page = await agent.get('/review');
+      expect(page.status).toBe(200);
+      // Nor is the cookie sent again: its expiry moves when the session is saved (below).
+      expect(sessionCookie(page)).toBeUndefined();
+    }
     expect(await stored()).toEqual(first);
+
+    // A minute on (the session last saved an hour ago, say), "last seen" is saved, and the
+    // cookie is sent again: both last twelve hours from now.
+    await database
+      .db('sessions')
+      .whereRaw("(sess ->> 'userId')::integer = ?", [user.id])
+      .update({
+        sess: database.db.raw("jsonb_set(sess::jsonb, '{lastSeenAt}', to_jsonb(?::bigint))::json", [Date.now() - 61_000]),
+        expire: database.db.raw("expire - interval '1 hour'"),
+      });
+    const later = await agent.get('/review');
+    expect(later.status).toBe(200);
+    const cookie = ([] as string[]).concat(later.headers['set-cookie'] ?? []).find((value) => value.startsWith('alliance.sid='));
+    const twelveHoursOn = Date.now() + 12 * 3600_000;
+    expect(Math.abs(Date.parse(/Expires=([^;]+)/.exec(cookie ?? '')?.[1] ?? '') - twelveHoursOn)).toBeLessThan(60_000);
+    expect(Math.abs((await stored()).expire.getTime() - twelveHoursOn)).toBeLessThan(60_000);
   });
 
   it('issues a new session id at sign-in, with a safe cookie, and sends the user to their work', async () => {
