@@ -1,4 +1,5 @@
 import { createDatabase, type Database } from '../src/db/knex';
+import { prepared } from '../src/db/prepared';
 import { createPublicQueries } from '../src/public/queries';
 import { createReportQueries } from '../src/reports/queries';
 import { createReviewQueries } from '../src/review/queries';
@@ -116,5 +117,19 @@ describe('reads as prepared statements', () => {
     // Thirteen reads, two of them in two variants (all the report's updates or some; every question or those sent).
     expect(added).toHaveLength(13);
     expect(added.filter((statement) => statement.statement.includes('action_updates'))).toHaveLength(2);
+  });
+  it('compiles a read once: its statement name and its run take the same compilation', async () => {
+    const country = await makeCountry(database.db);
+    const compile = jest.spyOn(single.client, 'queryCompiler');
+    try {
+      const rows = await prepared(single('countries').select('code', 'name').where({ code: country.code }));
+      expect(rows).toEqual([{ code: country.code, name: country.name }]);
+      expect(compile).toHaveBeenCalledTimes(1);
+      // Under the name a compilation of its own would give it.
+      const [statement] = (await preparedOnTheConnection()).filter((row) => row.statement.includes('from "countries" where "code"'));
+      expect(statement?.name).toMatch(/^read_[\w-]{27}$/);
+    } finally {
+      compile.mockRestore();
+    }
   });
 });
