@@ -107,7 +107,7 @@ async function renderedPages(app: string, fresh: string, helloUrl: string, refer
       goal: 0.1,
     })),
     ...['/review', review].map((page) => ({ label: page, url: `${app}${page}`, cookie: kept.staff, goal: 0.1 })),
-    { label: "stack only: the issue's 48-row table", url: `${referenceUrl}/table` },
+    { label: "stack only: the issue's table (3 columns)", url: `${referenceUrl}/table` },
     { label: 'stack only: the members table', url: `${referenceUrl}/members` },
   ];
   const results = pages.map((): number[] => []);

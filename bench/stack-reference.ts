@@ -7,7 +7,8 @@ import pg from 'pg';
 // Handlebars, gzip) does for a rendered page, with none of the app (no session, CSRF,
 // security headers, access log, layout, translations or filters). Two pages:
 // - /table: the issue's reference, "a plain PostgreSQL aggregate with a 48-row Handlebars
-//   table" (every member with its actions pledged and completed, three columns);
+//   table" (every member, 55 in the demo, with its actions pledged and completed: three
+//   columns);
 // - /members: the members table of /countries, with its markup (eleven columns a member,
 //   the classes and labels that let it stack at 390 px), from one aggregate query.
 // Measured beside the app's pages, it tells how much of a rendered page's cost is its size
